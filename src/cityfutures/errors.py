@@ -1,0 +1,115 @@
+"""Exceptions of cityfutures.
+
+The tree is small on purpose::
+
+    CityfuturesError                 anything cityfutures raises on purpose
+    ├── InputError                   a user's mistake: CLI prints one line, exit code 2
+    │   ├── ModelError               a bad model file (.mdl) or model metadata (.meta.yaml)
+    │   └── ScenarioError            a bad scenario or comparison file, or a bad API argument
+    ├── UnsupportedFeatureError      the batch engine meets a Vensim function it cannot run
+    └── RunError                     a simulation failed (numerical trouble, PySD error)
+
+An ``InputError`` renders as ``path:line: field: problem (allowed: ...)`` so an editor
+can jump to the place. Any exception outside this tree is a bug in cityfutures.
+"""
+from __future__ import annotations
+
+import difflib
+from typing import Iterable
+
+__all__ = [
+    "CityfuturesError",
+    "InputError",
+    "ModelError",
+    "ScenarioError",
+    "UnsupportedFeatureError",
+    "RunError",
+    "did_you_mean",
+]
+
+
+class CityfuturesError(Exception):
+    """Base class of every error cityfutures raises on purpose."""
+
+
+class InputError(CityfuturesError):
+    """A user's mistake in a file, a CLI argument or an API call.
+
+    Parameters
+    ----------
+    problem : str
+        What is wrong, naming the bad value.
+    path : str, optional
+        The file (or ``"<argument>"``/``"<api>"``) the value came from.
+    field : str, optional
+        Dotted path of the field, e.g. ``interventions[0].lever``.
+    allowed : str, optional
+        What would have been accepted.
+    line : int, optional
+        1-based line in ``path``.
+    """
+
+    def __init__(self, problem: str, *, path: str | None = None, field: str | None = None,
+                 allowed: str | None = None, line: int | None = None):
+        self.problem = problem
+        self.path = None if path is None else str(path)
+        self.field = field
+        self.allowed = allowed
+        self.line = line
+        super().__init__(self.format())
+
+    def format(self) -> str:
+        """The one-line message: ``path:line: field: problem (allowed: ...)``."""
+        where = ""
+        if self.path:
+            where = self.path + (f":{self.line}" if self.line else "") + ": "
+        field = f"{self.field}: " if self.field else ""
+        allowed = f" (allowed: {self.allowed})" if self.allowed else ""
+        return f"{where}{field}{self.problem}{allowed}"
+
+    def __str__(self) -> str:  # keep str() in step with attribute edits
+        return self.format()
+
+
+class ModelError(InputError):
+    """A model file or its metadata sidecar is malformed or inconsistent."""
+
+
+class ScenarioError(InputError):
+    """A scenario or comparison file (or an equivalent API argument) is invalid."""
+
+
+class UnsupportedFeatureError(CityfuturesError):
+    """The batch engine cannot run an element of a model.
+
+    Parameters
+    ----------
+    element : str
+        The model element (Vensim name).
+    function : str
+        The Vensim function or construct that is not supported.
+    """
+
+    def __init__(self, element: str, function: str, detail: str = ""):
+        self.element = element
+        self.function = function
+        msg = f"batch engine does not support {function} (in '{element}')"
+        super().__init__(msg + (f": {detail}" if detail else ""))
+
+
+class RunError(CityfuturesError):
+    """A simulation run failed."""
+
+
+def did_you_mean(name: str, candidates: Iterable[str], n: int = 3) -> str:
+    """A ``did you mean 'x'?`` hint for a misspelt name, or an empty string.
+
+    Case and spacing are ignored when matching, as Vensim ignores them.
+    """
+    cands = list(candidates)
+    norm = {" ".join(c.lower().replace("_", " ").split()): c for c in cands}
+    key = " ".join(name.lower().replace("_", " ").split())
+    close = difflib.get_close_matches(key, list(norm), n=n, cutoff=0.6)
+    if not close:
+        return ""
+    return "did you mean " + " or ".join(f"'{norm[c]}'" for c in close) + "?"
