@@ -115,6 +115,7 @@ def generate(graph: GraphBuilder, overrides: dict, outputs: list) -> Program:
         "".join(f"{o}, " for o in out_ids)))
     source = "\n".join(lines) + "\n"
     namespace = {"np": np, "_f": functions, "_st": statefuls}
+    namespace.update(graph.literals.values())
     for prefix, (xs, ys) in graph.tables.items():
         namespace[prefix + "x"], namespace[prefix + "y"] = xs, ys
     exec(compile(source, "<cityfutures.batch model>", "exec"), namespace)

@@ -81,13 +81,14 @@ def atom(code: str, deps=(), time: bool = False) -> Expr:
     return Expr(code, code, set(deps), set(deps), time)
 
 
-def _number(value) -> Expr:
-    text = repr(float(value))
-    if text == "nan":
-        text = "np.nan"
-    elif text in ("inf", "-inf"):
-        text = text.replace("inf", "np.inf")
-    return Expr(text, text, compound=text.startswith("-"))
+def _number(value, builder) -> Expr:
+    """A literal as a numpy float64 constant (so that 1/0 gives inf, as in PySD's arrays).
+
+    A negative literal is not parenthesised: PySD writes ``-2^2`` as ``-2**2`` (= -4, as
+    Vensim computes it).
+    """
+    text = builder.literal(float(value))
+    return Expr(text, text)
 
 
 def _operand(e: Expr, numeric: bool = False) -> tuple[str, str]:
@@ -137,14 +138,24 @@ class ExprCompiler:
     def compile(self, ast) -> Expr:
         """Compile an AST node (a number, array or ``AbstractSyntax``) to an :class:`Expr`."""
         if isinstance(ast, np.ndarray):
-            return _number(ast[self.array_index] if ast.ndim else ast)
+            return _number(self._array_value(ast), self.builder)
         if isinstance(ast, (numbers.Number, np.number)):
-            return _number(ast)
+            return _number(ast, self.builder)
         method = getattr(self, "_" + type(ast).__name__, None)
         if method is None:
             name = type(ast).__name__.replace("Structure", "").upper()
             self.unsupported(name)
         return method(ast)
+
+    def _array_value(self, ast: np.ndarray) -> float:
+        """The value of this cell in an array literal (reshaped to the cell's dims)."""
+        index = self.array_index
+        if ast.ndim != len(index):
+            shape = self.builder.component_shape
+            if ast.size != int(np.prod(shape)):
+                self.unsupported("array literal", f"{ast.size} values for shape {shape}")
+            ast = ast.reshape(shape)
+        return ast[index] if index else ast.reshape(-1)[0]
 
     # ------------------------------------------------------------------ operators
     def _ArithmeticStructure(self, ast) -> Expr:
@@ -203,6 +214,8 @@ class ExprCompiler:
             return Expr(expr.run, init.init, set(expr.run_deps), set(init.init_deps),
                         expr.time, expr.compound, expr.logical)
         if name not in _FUNCTIONS:
+            if name in self.builder.macros:
+                self.unsupported("macro " + name.upper().replace("_", " "))
             self.unsupported(_VENSIM_NAMES.get(name, name.upper().replace("_", " ")))
         template, uses_time = _FUNCTIONS[name]
         args = [self.compile(a) for a in ast.arguments]

@@ -23,7 +23,7 @@ __all__ = ["Node", "State", "GraphBuilder", "CONTROL"]
 
 CONTROL = {"initial_time": "INITIAL TIME", "final_time": "FINAL TIME",
            "time_step": "TIME STEP", "saveper": "SAVEPER"}
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z_0-9]*$|^\(?-?[0-9.e+-]+\)?$|^np\.(nan|inf)$")
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z_0-9]*$")
 
 
 @dataclass
@@ -79,6 +79,7 @@ class GraphBuilder:
     cells: dict = field(default_factory=dict)      # clean name -> {cell: node id}
     labels: dict = field(default_factory=dict)     # output label -> node id
     units: dict = field(default_factory=dict)      # Vensim name -> units
+    literals: dict = field(default_factory=dict)   # repr -> (name, float64)
 
     def build(self) -> "GraphBuilder":
         """Compile every element; raises :class:`UnsupportedFeatureError` on the first miss."""
@@ -104,6 +105,7 @@ class GraphBuilder:
             for comp in comps:
                 dims, cells = self.subscripts.component_cells(comp.subscripts[0], comp.subscripts[1])
                 coords = self.subscripts.manager.make_coord_dict(list(comp.subscripts[0]))
+                shape = tuple(len(v) for v in coords.values())
                 for cell in cells:
                     index = tuple(coords[d].index(c) for d, c in zip(dims, cell))
                     if lookup:
@@ -112,8 +114,9 @@ class GraphBuilder:
                     node_id = f"v{len(self.labels)}"
                     self.cells[key][cell] = node_id
                     self.labels[cell_label(el.name, cell)] = node_id
-                    plan.append((el, comp, node_id, dict(zip(dims, cell)), index, cell))
-        for el, comp, node_id, binding, index, cell in plan:
+                    plan.append((el, comp, node_id, dict(zip(dims, cell)), index, cell, shape))
+        for el, comp, node_id, binding, index, cell, shape in plan:
+            self.component_shape = shape
             expr = ExprCompiler(self, el.name, binding, index).compile(comp.ast)
             kind = "aux"
             if re.fullmatch(r"h\d+", expr.run) and self.nodes[expr.run].kind == "initial":
@@ -127,6 +130,15 @@ class GraphBuilder:
         return self
 
     # ------------------------------------------------------------------ used by ExprCompiler
+    def literal(self, value: float) -> str:
+        """Name of a float64 constant holding ``value`` (shared by equal literals)."""
+        if value < 0:
+            return "-" + self.literal(-value)
+        text = repr(value)
+        if text not in self.literals:
+            self.literals[text] = (f"_L{len(self.literals)}", np.float64(value))
+        return self.literals[text][0]
+
     def is_lookup(self, name: str) -> bool:
         """True when ``name`` is a lookup (table) element."""
         el = self.elements.get(name)
@@ -187,8 +199,7 @@ class GraphBuilder:
 
     def _atomise(self, expr: Expr, element: str) -> Expr:
         if not expr.active and _IDENT.match(expr.run) and not expr.time:
-            code = f"({expr.run})" if expr.run.startswith("-") else expr.run
-            return Expr(code, code, set(expr.run_deps), set(expr.init_deps))
+            return Expr(expr.run, expr.run, set(expr.run_deps), set(expr.init_deps))
         node_id = f"h{len(self.nodes)}"
         self.nodes[node_id] = Node(node_id, expr.run, expr.init, set(expr.run_deps),
                                    set(expr.init_deps), expr.time, "hidden", None, element)

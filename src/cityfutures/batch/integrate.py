@@ -64,7 +64,7 @@ def integrate(program: Program, params: dict, n_runs: int, control: tuple,
     times, saved = time_grid(t0, tf, dt, saveper)
     nsave = int(saved.sum())
     store = [np.empty((nsave, n_runs)) for _ in program.outputs]
-    S, D, K = program.init(t0, params, n_runs)
+    S, D, K = program.init(np.float64(t0), params, n_runs)
     evaluate, updaters, nonneg = program.eval, program.updaters, program.continuous_non_negative
     clip = any(nonneg)
     row = 0
@@ -85,7 +85,8 @@ def integrate(program: Program, params: dict, n_runs: int, control: tuple,
             if clip:
                 S = [np.maximum(s, 0) if nn else s for s, nn in zip(S, nonneg)]
             D = [up(old, new) for up, old, new in zip(updaters, D, payloads)]
-    return times[saved], store
+    digits = -int(np.log10(dt * RPREC))
+    return np.round(times[saved], digits), store
 
 
 def _rk4(evaluate, t, dt, S, D, K, params, k1):
