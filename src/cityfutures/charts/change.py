@@ -1,0 +1,75 @@
+"""Change against the baseline at the end of the horizon: sorted bars, one figure per indicator."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from . import _common as c
+
+
+def draw_indicator(ds: xr.Dataset, table: pd.DataFrame, indicator: str, labels: c.Labels):
+    """Horizontal bars of ``delta_end`` per programme, best at the top, coloured better/worse."""
+    rows = table[(table["indicator"] == indicator) & (table["kind"] != "baseline")].copy()
+    better = c.indicator_meta(table, indicator)["better"] or "higher"
+    sign = -1.0 if better == "lower" else 1.0
+    rows["good"] = sign * rows["delta_end"]
+    rows = rows.sort_values("good", ascending=True)   # barh draws bottom-up: best ends on top
+    n = len(rows)
+    fig = c.figure()
+    ax = fig.add_axes([0.36, 0.13, 0.52, 0.72])
+    y = np.arange(n)
+    colors = [c.BETTER_COLOR if g > 0 else c.WORSE_COLOR if g < 0 else "#888888" for g in rows["good"]]
+    hatches = ["//" if k == "bundle" else "" for k in rows["kind"]]
+    bars = ax.barh(y, rows["delta_end"], color=colors, height=0.7, edgecolor="white")
+    for bar, h in zip(bars, hatches):
+        if h:
+            bar.set_hatch(h)
+            bar.set_edgecolor("#FFFFFF")
+    fs = 16 if n <= 12 else 14 if n <= 18 else 12 if n <= 26 else 10
+    ax.set_yticks(y)
+    ax.set_yticklabels([c.shorten(labels.scenario(s) + (" ▣" if k == "bundle" else ""), 48)
+                        for s, k in zip(rows["scenario"], rows["kind"])], fontsize=fs)
+    ax.grid(axis="y", visible=False)
+    ax.axvline(0, color="#000000", lw=1.2)
+    unit = labels.unit(indicator)
+    ax.set_xlabel(c.wrap(labels.t("change.xlabel", unit=unit), 70))
+    c.set_number_format(ax.xaxis, labels.lang)
+    # value labels at the end of each bar, percent of the baseline in brackets
+    span = float(np.nanmax(np.abs(rows["delta_end"]))) if n else 1.0
+    span = span or 1.0
+    lo, hi = float(min(0, np.nanmin(rows["delta_end"]))), float(max(0, np.nanmax(rows["delta_end"])))
+    pad = 0.28 * span
+    ax.set_xlim(lo - (pad if lo < 0 else 0.02 * span), hi + (pad if hi > 0 else 0.02 * span))
+    for yi, (d, p) in enumerate(zip(rows["delta_end"], rows["delta_end_pct"])):
+        txt = c.fmt_num(float(d), labels.lang) + (f" ({c.fmt_num(float(p), labels.lang, 2)} %)"
+                                                  if np.isfinite(p) else "")
+        ax.text(d + (0.02 * span if d >= 0 else -0.02 * span), yi, txt, va="center",
+                ha="left" if d >= 0 else "right", fontsize=max(fs - 2, 10), color="#222222")
+    ax.set_ylim(-0.7, n - 0.3)
+    fig.suptitle(c.wrap(labels.t("change.title", indicator=labels.variable(indicator), year=c.end_year(ds)), 80),
+                 x=0.01, ha="left", y=0.975)
+    # the better direction, stated in words and with an arrow on the side where "better" lies
+    arrow = "→" if sign > 0 else "←"
+    direction = labels.t(f"better.{better}")
+    fig.text(0.36, 0.875, f"{arrow} {direction}" if sign < 0 else f"{direction} {arrow}",
+             fontsize=17, color=c.BETTER_COLOR, fontweight="bold", ha="left", va="bottom")
+    from matplotlib.patches import Patch
+    handles = [Patch(color=c.BETTER_COLOR, label=labels.t("legend.better")),
+               Patch(color=c.WORSE_COLOR, label=labels.t("legend.worse"))]
+    if (rows["kind"] == "bundle").any():
+        handles.append(Patch(facecolor="#888888", hatch="//", edgecolor="white", label=labels.t("legend.bundle")))
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.895, 0.85), frameon=False)
+    c.add_footer(fig, ds, labels, labels.t("change.note"))
+    return fig
+
+
+def draw(ds: xr.Dataset, table: pd.DataFrame, out_dir: Path, labels: c.Labels, formats) -> list[Path]:
+    paths: list[Path] = []
+    for ind in c.indicators(ds, table):
+        with c.style():
+            fig = draw_indicator(ds, table, ind, labels)
+            paths += c.save(fig, out_dir, f"change-{c.slug(ind)}", formats)
+    return paths

@@ -1,0 +1,308 @@
+"""A map of the model's structure per sector: stocks, flows, levers, indicators and cross-sector links.
+
+The structure comes from PySD: the translated model's ``dependencies`` (which element
+reads which) and its documentation table (which element is a stock). The sector of an
+element is its Vensim group, read with PySD's own grammar of a model section
+(``section_elements.peg``), which keeps the group headers that PySD's visitor skips.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from . import _common as c
+
+CONTROL = {"INITIAL TIME", "FINAL TIME", "TIME STEP", "SAVEPER", "Time"}
+KIND_STYLE = {   # face colour, edge colour, box style
+    "stock": ("#FFFFFF", "#0072B2", "square,pad=0.45"),
+    "flow": ("#E8F4FB", "#56B4E9", "round,pad=0.35"),
+    "lever": ("#FFF1D6", "#E69F00", "round,pad=0.35"),
+    "indicator": ("#E3F4EE", "#009E73", "round,pad=0.35"),
+    "shock": ("#FBE3D6", "#D55E00", "round,pad=0.35"),
+    "auxiliary": ("#F4F4F4", "#999999", "round,pad=0.3"),
+}
+
+
+@dataclass
+class Structure:
+    """The model as a graph: element kinds, sectors, information links and flows into stocks."""
+
+    kind: dict[str, str]
+    sector: dict[str, str | None]
+    links: set[tuple[str, str]] = field(default_factory=set)     # (source, target): target reads source
+    inflows: set[tuple[str, str]] = field(default_factory=set)   # (flow, stock)
+
+
+@lru_cache(maxsize=8)
+def _groups(path: str) -> dict[str, str | None]:
+    """Vensim group (sector) of each element of the model file at ``path``."""
+    from pysd.translators.vensim import vensim_utils as vu
+    from pysd.translators.vensim.vensim_file import VensimFile
+    from pysd.translators.vensim.vensim_section import SectionElementsVisitor
+
+    class _GroupedVisitor(SectionElementsVisitor):
+        def __init__(self, ast):
+            self.group = None
+            self.groups: list = []
+            super().__init__(ast)
+
+        def visit_section(self, n, vc):  # a group header: "****\n.name\n****~ doc |"
+            text = vc[0].strip().strip("*").strip()
+            self.group = text.lstrip(".").strip() or None
+
+        def visit_entry(self, n, vc):
+            super().visit_entry(n, vc)
+            self.groups.append(self.group)
+
+    vf = VensimFile(path)
+    vf.parse(parse_all=False)
+    main = vf.sections[0]
+    tree = vu.Grammar.get("section_elements").parse(main.content)
+    visitor = _GroupedVisitor(tree)
+    out: dict[str, str | None] = {}
+    for element, group in zip(visitor.entries, visitor.groups):
+        try:
+            parsed = element.parse()
+        except Exception:  # an element PySD cannot parse alone (e.g. a macro call): no sector for it
+            continue
+        name = getattr(parsed, "name", None)
+        if name:
+            out.setdefault(name, group)
+    return out
+
+
+def build(model) -> Structure:
+    """The structure of a loaded :class:`~cityfutures.model.Model`."""
+    groups = _groups(str(model.path))
+    py_to_name = {v.py_name: n for n, v in model.variables.items() if n not in CONTROL}
+    shock_inputs = {s.input for s in model.shocks.values()}
+    deps = model.pysd().dependencies
+    flows: set[tuple[str, str]] = set()
+    links: set[tuple[str, str]] = set()
+    for py, d in deps.items():
+        if py.startswith("_integ_"):
+            stock = py_to_name.get(py[len("_integ_"):])
+            if stock is None:
+                continue
+            for src in (d.get("step") or {}):
+                if src in py_to_name:
+                    flows.add((py_to_name[src], stock))
+            continue
+        target = py_to_name.get(py)
+        if target is None or not isinstance(d, dict):
+            continue
+        for src in d:
+            if src in py_to_name and py_to_name[src] != target:
+                links.add((py_to_name[src], target))
+    kind: dict[str, str] = {}
+    flow_names = {f for f, _s in flows}
+    for name, var in model.variables.items():
+        if name in CONTROL:
+            continue
+        if var.kind == "Stateful" and var.subtype == "Integ":
+            kind[name] = "stock"
+        elif name in model.indicators:
+            kind[name] = "indicator"
+        elif name in model.levers:
+            kind[name] = "lever"
+        elif name in shock_inputs:
+            kind[name] = "shock"
+        elif name in flow_names:
+            kind[name] = "flow"
+        elif var.kind == "Constant":
+            kind[name] = "constant"
+        else:
+            kind[name] = "auxiliary"
+    sector = {n: groups.get(n) for n in kind}
+    return Structure(kind=kind, sector=sector, links=links, inflows=flows)
+
+
+def _shown(st: Structure, name: str) -> bool:
+    return st.kind.get(name) not in (None, "constant")
+
+
+def _layers(nodes: list[str], st: Structure) -> dict[str, int]:
+    """Column of each node: longest chain of information links from the sector's inputs (stocks start)."""
+    nodes_set = set(nodes)
+    preds = defaultdict(set)
+    for a, b in st.links:
+        if a in nodes_set and b in nodes_set and st.kind.get(b) != "stock":
+            preds[b].add(a)
+    layer: dict[str, int] = {}
+
+    def depth(n, stack=()):
+        if n in layer:
+            return layer[n]
+        if n in stack or st.kind.get(n) in ("stock", "lever", "shock"):
+            return 0
+        d = 0 if not preds[n] else 1 + max(depth(p, stack + (n,)) for p in preds[n])
+        layer[n] = d
+        return d
+
+    for n in nodes:
+        layer[n] = depth(n)
+    return layer
+
+
+def draw_sector(model, st: Structure, sector: str, labels: c.Labels, ds):
+    """One figure: the sector's elements in columns, inputs from other sectors left, outputs right."""
+    from matplotlib.patches import FancyArrowPatch, Patch
+    inside = [n for n in st.kind if st.sector.get(n) == sector and _shown(st, n)]
+    all_links = st.links | st.inflows
+    incoming = sorted({a for a, b in all_links if b in inside and st.sector.get(a) != sector and _shown(st, a)})
+    outgoing = sorted({b for a, b in all_links if a in inside and st.sector.get(b) != sector and _shown(st, b)})
+    layer = _layers(inside, st)
+    ncol_in = max(layer.values(), default=0) + 1
+    columns: list[list[str]] = [[] for _ in range(ncol_in)]
+    for n in inside:
+        columns[layer[n]].append(n)
+    order = {"stock": 0, "flow": 1, "lever": 2, "shock": 3, "auxiliary": 4, "indicator": 5}
+    for col in columns:
+        col.sort(key=lambda n: (order.get(st.kind[n], 9), n))
+    cols = ([incoming] if incoming else []) + columns + ([outgoing] if outgoing else [])
+    fig = c.figure()
+    ax = fig.add_axes([0.01, 0.1, 0.98, 0.76])
+    ax.set_axis_off()
+    ncols = len(cols)
+    longest = max((len(col) for col in cols), default=1)
+    fs = 15 if longest <= 6 and ncols <= 4 else 13 if longest <= 9 and ncols <= 6 else 11 if longest <= 13 else 9
+    width = 22 if ncols <= 4 else 18 if ncols <= 6 else 14
+    pos, texts = {}, {}
+    for ci, col in enumerate(cols):
+        x = (ci + 0.5) / ncols
+        for ri, n in enumerate(col):
+            y = 1 - (ri + 0.5) / max(len(col), 1)
+            external = st.sector.get(n) != sector
+            kind = st.kind[n]
+            face, edge, box = KIND_STYLE.get(kind, KIND_STYLE["auxiliary"])
+            label = c.wrap(labels.element(n), width)
+            if external:
+                other = st.sector.get(n)
+                label += "\n(" + (labels.sector(other) if other else labels.t("structure.no_sector")) + ")"
+                face, edge, box = "#FFFFFF", "#777777", "round4,pad=0.35"
+            txt = ax.text(x, y, label, ha="center", va="center", fontsize=fs, zorder=3,
+                          fontweight="bold" if kind == "stock" and not external else "normal",
+                          bbox=dict(boxstyle=box, fc=face, ec=edge, lw=2.5 if kind == "stock" else 1.6,
+                                    ls="--" if external else "-"))
+            pos[n], texts[n] = (x, y), txt
+    fig.canvas.draw()
+    for (a, b), is_flow in [((a, b), False) for a, b in st.links] + [((a, b), True) for a, b in st.inflows]:
+        if a not in pos or b not in pos:
+            continue
+        if not is_flow and (a, b) in st.inflows:
+            continue
+        cross = st.sector.get(a) != st.sector.get(b)
+        rad = 0.0 if abs(pos[a][1] - pos[b][1]) < 1e-6 and abs(pos[a][0] - pos[b][0]) < 1.5 / ncols else 0.15
+        arrow = FancyArrowPatch(pos[a], pos[b], patchA=texts[a].get_bbox_patch(), patchB=texts[b].get_bbox_patch(),
+                                arrowstyle="simple,head_width=9,head_length=10,tail_width=3.5" if is_flow
+                                else "-|>,head_width=0.35,head_length=0.7",
+                                mutation_scale=1.0 if is_flow else 14,
+                                color="#0072B2" if is_flow else ("#D55E00" if cross else "#777777"),
+                                lw=0 if is_flow else (2.0 if cross else 1.3),
+                                connectionstyle=f"arc3,rad={rad}", zorder=2, shrinkA=2, shrinkB=2)
+        ax.add_patch(arrow)
+    fig.suptitle(labels.t("structure.title", sector=labels.sector(sector)) if sector else
+                 labels.t("structure.title_unsectored"), x=0.01, ha="left", y=0.975)
+    fig.text(0.01, 0.905, labels.t("structure.subtitle"), fontsize=15, ha="left", va="top", color="#333333")
+    if incoming:
+        ax.text(0.5 / ncols, 1.04, labels.t("structure.from_other"), transform=ax.transAxes, ha="center",
+                fontsize=14, color="#555555", fontstyle="italic")
+    if outgoing:
+        ax.text(1 - 0.5 / ncols, 1.04, labels.t("structure.to_other"), transform=ax.transAxes, ha="center",
+                fontsize=14, color="#555555", fontstyle="italic")
+    from matplotlib.lines import Line2D
+    present = {st.kind[n] for n in inside}
+    handles = [Patch(fc=KIND_STYLE[k][0], ec=KIND_STYLE[k][1], lw=2, label=labels.t(f"structure.kind.{k}"))
+               for k in ("stock", "flow", "lever", "shock", "auxiliary", "indicator") if k in present]
+    handles += [Line2D([], [], color="#0072B2", lw=6, label=labels.t("structure.legend.flow_link")),
+                Line2D([], [], color="#777777", lw=1.5, marker=">", label=labels.t("structure.legend.info_link"))]
+    if incoming or outgoing:
+        handles.append(Line2D([], [], color="#D55E00", lw=2, marker=">", label=labels.t("structure.legend.cross_link")))
+    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.035), ncols=min(len(handles), 5),
+               frameon=False, fontsize=13)
+    c.add_footer(fig, ds, labels, labels.t("structure.note"))
+    return fig
+
+
+def draw_overview(model, st: Structure, labels: c.Labels, ds):
+    """All sectors on a circle, arrows for the number of links from one sector to another."""
+    from matplotlib.patches import FancyArrowPatch
+    sectors = [s for s in model.sectors if any(v == s for v in st.sector.values())]
+    sectors += sorted({s for s in st.sector.values() if s and s not in sectors})
+    fig = c.figure()
+    ax = fig.add_axes([0.05, 0.08, 0.62, 0.8])
+    ax.set_axis_off()
+    ax.set_xlim(-1.45, 1.45)
+    ax.set_ylim(-1.25, 1.25)
+    n = len(sectors)
+    pos, texts = {}, {}
+    for i, s in enumerate(sectors):
+        ang = np.pi / 2 - 2 * np.pi * i / max(n, 1)
+        x, y = (np.cos(ang), np.sin(ang)) if n > 1 else (0.0, 0.0)
+        inside = [v for v in st.kind if st.sector.get(v) == s]
+        stocks = sum(st.kind[v] == "stock" for v in inside)
+        txt = ax.text(x, y, c.wrap(labels.sector(s), 18) + "\n" + labels.t("structure.overview.counts",
+                      stocks=stocks, elements=len(inside)), ha="center", va="center", fontsize=15, zorder=3,
+                      bbox=dict(boxstyle="round,pad=0.6", fc="#E8F4FB", ec="#0072B2", lw=2.5))
+        pos[s], texts[s] = (x, y), txt
+    counts: dict = defaultdict(int)
+    for a, b in st.links | st.inflows:
+        sa, sb = st.sector.get(a), st.sector.get(b)
+        if sa and sb and sa != sb:
+            counts[(sa, sb)] += 1
+    fig.canvas.draw()
+    top = max(counts.values(), default=1)
+    for (sa, sb), k in counts.items():
+        if sa not in pos or sb not in pos:
+            continue
+        arrow = FancyArrowPatch(pos[sa], pos[sb], patchA=texts[sa].get_bbox_patch(), patchB=texts[sb].get_bbox_patch(),
+                                arrowstyle="-|>,head_width=0.4,head_length=0.8", mutation_scale=18,
+                                color="#D55E00", lw=1.5 + 4.5 * k / top, connectionstyle="arc3,rad=0.18",
+                                zorder=2, shrinkA=4, shrinkB=4)
+        ax.add_patch(arrow)
+        mid = arrow.get_path().vertices
+        mx, my = mid[len(mid) // 2] if len(mid) else ((pos[sa][0] + pos[sb][0]) / 2, (pos[sa][1] + pos[sb][1]) / 2)
+        ax.text(mx, my, str(k), fontsize=13, ha="center", va="center", color="#D55E00", zorder=4,
+                bbox=dict(boxstyle="circle,pad=0.2", fc="white", ec="#D55E00", lw=1))
+    fig.suptitle(labels.t("structure.overview.title"), x=0.01, ha="left", y=0.975)
+    # a side panel: the stocks of each sector, the system's memory
+    lines = []
+    for s in sectors:
+        stocks = [v for v in st.kind if st.sector.get(v) == s and st.kind[v] == "stock"]
+        if stocks:
+            lines.append((labels.sector(s), [labels.element(v) for v in stocks]))
+    yy = 0.86
+    fig.text(0.69, yy, labels.t("structure.overview.stocks"), fontsize=17, fontweight="bold", va="top")
+    yy -= 0.06
+    total = sum(1 + len(v) for _s, v in lines)
+    fs = 14 if total <= 18 else 12 if total <= 26 else 10
+    step = fs / 14 * 0.04
+    for sec, names in lines:
+        fig.text(0.69, yy, sec, fontsize=fs, fontweight="bold", va="top", color="#0072B2")
+        yy -= step
+        for nm in names:
+            fig.text(0.705, yy, "▪ " + c.shorten(nm, 44), fontsize=fs, va="top")
+            yy -= step
+    c.add_footer(fig, ds, labels, labels.t("structure.overview.note"))
+    return fig
+
+
+def draw(ds, out_dir: Path, labels: c.Labels, formats) -> list[Path]:
+    """The overview and one map per sector; returns the written paths."""
+    model = labels.model
+    st = build(model)
+    paths: list[Path] = []
+    sectors = [s for s in model.sectors if s in set(st.sector.values())]
+    sectors += sorted({s for s in st.sector.values() if s and s not in sectors})
+    if len(sectors) > 1:
+        with c.style():
+            paths += c.save(draw_overview(model, st, labels, ds), out_dir, "structure-overview", formats)
+    for s in sectors or [None]:
+        with c.style():
+            fig = draw_sector(model, st, s, labels, ds)
+            paths += c.save(fig, out_dir, f"structure-{c.slug(s or 'model')}", formats)
+    return paths
