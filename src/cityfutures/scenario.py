@@ -273,7 +273,7 @@ def _check_file(doc: YamlDocument) -> None:
                       "(appends to it), not both")
         if add in data and "extends" not in data:
             _doc_fail(doc, (add,), f"{add} appends to the list of the scenario this one extends, "
-                      "but there is no extends", f"{key} (or add extends)")
+                      "but there is no extends", f"{key}, or extends: <parent file>")
     seen: dict[str, str] = {}
     for name in data.get("set") or {}:
         if _norm(name) in seen:
@@ -469,12 +469,12 @@ def _interventions(data: dict, loc: _Located, m: Model, hz: Horizon,
                      f"{hz.start:g} <= start < {hz.end:g}")
         ramp = float(raw.get("ramp_years", 0.0))
         if ramp < 0:
-            loc.fail(at + ("ramp_years",), f"ramp must not be negative, got {ramp:g}",
+            loc.fail(at + ("ramp_years",), f"must not be negative, got {ramp:g}",
                      "0 (a step) or a positive number of years")
         cost_raw = raw.get("cost") or {}
         for key in ("capex_idr_bn", "opex_idr_bn_per_year"):
             if float(cost_raw.get(key, 0.0)) < 0:
-                loc.fail(at + ("cost", key), f"cost must not be negative, got {cost_raw[key]:g}",
+                loc.fail(at + ("cost", key), f"must not be negative, got {cost_raw[key]:g}",
                          "0 or more [IDR billion]")
         cost = Cost(**{k: float(v) for k, v in cost_raw.items()})
         out.append(Intervention(lever=lever.name, mode=mode, value=value, start=start, ramp_years=ramp,
@@ -569,7 +569,7 @@ def load_scenario(source: str | os.PathLike | Mapping, *, model: Model | str | o
     shocks = _shocks(data, loc, m, hz)
     seed = data.get("seed")
     if seed is not None and seed < 0:
-        loc.fail(("seed",), f"seed must not be negative, got {seed}", "a whole number 0 or more")
+        loc.fail(("seed",), f"must not be negative, got {seed}", "a whole number 0 or more")
     content = {
         "name": data["name"], "title": {"en": title.en, "id": title.id}, "horizon": asdict(hz),
         "focus_area": focus, "track": track, "set": dict(sorted(set_values.items())),

@@ -9,6 +9,7 @@ resolved. :func:`schema_error` turns a pydantic error into one
 """
 from __future__ import annotations
 
+import datetime
 from typing import Annotated, Any
 
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Strict, StrictInt, StrictStr, ValidationError
@@ -129,6 +130,8 @@ def _shown(value: Any) -> str:
         return "a list"
     if isinstance(value, bool):
         return repr(value).lower()
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return f"a date ({value.isoformat()})"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
