@@ -1,0 +1,46 @@
+"""``cityfutures simulate MODEL.mdl``: run any Vensim model as it stands and write a table."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..errors import InputError
+
+EXAMPLES = """examples:
+  cityfutures simulate models/jakarta.mdl --out jakarta.csv
+  cityfutures simulate teacup.mdl --engine pysd
+"""
+
+
+def register(subparsers) -> None:
+    """Add the ``simulate`` subcommand."""
+    p = subparsers.add_parser(
+        "simulate", help="run a Vensim model with its own time settings and write every variable",
+        description="Run MODEL.mdl once with its own time settings and write every variable at "
+                    "the saved times: one row per saved time, one column per variable named as in "
+                    "the model (subscripted elements as Name[a,b]).",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("model", help="a Vensim .mdl file (or the name of a bundled model)")
+    p.add_argument("--engine", choices=("batch", "pysd"), default="batch",
+                   help="batch: the vectorised engine (default); pysd: PySD's reference loop")
+    p.add_argument("--out", metavar="FILE.csv", help="write the table here (default: stdout)")
+    p.set_defaults(func=handler)
+
+
+def handler(args) -> int:
+    """Run the model and write the table; returns the exit code."""
+    from ..simulate import simulate_table
+    if args.out and not args.out.lower().endswith(".csv"):
+        raise InputError(f"output file must end in .csv, got '{args.out}'", field="--out",
+                         path="<command line>")
+    table = simulate_table(args.model, engine=args.engine)
+    if args.out:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(out.name + ".tmp")
+        table.to_csv(tmp)
+        tmp.replace(out)
+    else:
+        table.to_csv(sys.stdout)
+    return 0

@@ -1,0 +1,246 @@
+"""One function, two engines: run a Vensim model for N parameter sets.
+
+``engine="batch"`` (the default) runs every run at once on the vectorised engine of
+:mod:`cityfutures.batch`; ``engine="pysd"`` runs PySD's own loop, one run at a time (the
+reference). When the batch engine meets a function it does not support it warns, naming
+the element and the function, and the run goes through PySD.
+
+>>> ds = simulate("models/jakarta.mdl", {"Rail transit capacity": [1.0, 1.5, 2.0]})  # doctest: +SKIP
+>>> ds["Population"].sel(run=2).values                                               # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import re
+import warnings
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from .errors import InputError, RunError, UnsupportedFeatureError
+
+__all__ = ["simulate", "simulate_table", "ENGINES"]
+
+ENGINES = ("batch", "pysd")
+_CELL = re.compile(r"^(.*)\[([^\[\]]*)\]$")
+
+
+def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = None,
+             start: float | None = None, end: float | None = None, dt: float | None = None,
+             saveper: float | None = None, variables=None, method: str = "euler") -> xr.Dataset:
+    """Run a model for N parameter sets.
+
+    Parameters
+    ----------
+    model : str, Path or Model
+        A ``.mdl`` file or a model from :func:`cityfutures.load_model`.
+    params : dict or DataFrame, optional
+        Constant (or variable) name -> scalar, array of length N, ``pandas.Series`` indexed
+        by time, or ``xarray.DataArray`` with dim ``time`` (optionally ``run``): a series is
+        linearly interpolated and held flat outside its points, as PySD does. A DataFrame
+        has one row per run and one column per name.
+    engine : {"batch", "pysd"}
+    n_runs : int, optional
+        N; inferred from the parameters when omitted.
+    start, end, dt, saveper : float, optional
+        Override the model's INITIAL TIME, FINAL TIME, TIME STEP, SAVEPER [time units].
+    variables : list of str, optional
+        Names to keep (default: every variable).
+    method : {"euler", "rk4"}
+        Integration method (PySD supports Euler only).
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims ``run`` and ``time`` (plus subscript dims); one variable per Vensim name with
+        attrs ``units``; ``attrs["failed_runs"]`` lists runs with non-finite results or
+        errors, ``attrs["engine"]`` the engine that ran.
+    """
+    if engine not in ENGINES:
+        raise InputError(f"unknown engine '{engine}'", field="engine", allowed=", ".join(ENGINES))
+    path = _model_path(model)
+    values, n = _normalise_params(params, n_runs)
+    kw = dict(start=start, end=end, dt=dt, saveper=saveper)
+    if engine == "batch":
+        try:
+            bm = _compiled(str(path), path.stat().st_mtime_ns)
+        except UnsupportedFeatureError as exc:
+            warnings.warn(f"{exc}; running with PySD instead", stacklevel=2)
+            engine = "pysd"
+        else:
+            batch_params = {k: _batch_value(v) for k, v in values.items()}
+            times, table = bm.run(batch_params, n_runs=n, variables=variables, method=method, **kw)
+            dims = {el.name: bm.graph.dims[key] for key, el in bm.graph.elements.items()}
+            return _dataset(times, table, n, bm.units, dims, bm.graph.subscripts.ranges, "batch")
+    if method != "euler":
+        raise InputError("PySD integrates with Euler only", field="method", allowed="euler")
+    return _simulate_pysd(model, path, values, n, variables, **kw)
+
+
+def simulate_table(model, engine: str = "batch") -> pd.DataFrame:
+    """One run of a model as it stands: a table of every variable at the saved times.
+
+    Columns are named as Vensim exports them (``Name`` or ``Name[a,b]``); the index is
+    the saved time, named ``Time``.
+    """
+    ds = simulate(model, engine=engine)
+    columns = {}
+    for name, da in ds.data_vars.items():
+        da = da.isel(run=0)
+        extra = [d for d in da.dims if d != "time"]
+        if not extra:
+            columns[name] = da.values
+            continue
+        stacked = da.stack(_cell=extra).transpose("time", "_cell")
+        for j, cell in enumerate(stacked["_cell"].values):
+            cell = cell if isinstance(cell, tuple) else (cell,)
+            col = stacked.values[:, j]
+            if not np.all(np.isnan(col)):
+                columns[f"{name}[{','.join(cell)}]"] = col
+    return pd.DataFrame(columns, index=pd.Index(ds["time"].values, name="Time"))
+
+
+# ----------------------------------------------------------------------------- helpers
+def _model_path(model) -> Path:
+    if hasattr(model, "path"):
+        return Path(model.path)
+    path = Path(model)
+    if not path.is_file():
+        from .model import resolve_model_path
+        return resolve_model_path(model)
+    return path.resolve()
+
+
+@lru_cache(maxsize=16)
+def _compiled(path: str, mtime: int):
+    from .batch import compile_model
+    return compile_model(path)
+
+
+def _normalise_params(params, n_runs):
+    """Params as name -> scalar | (N,) array | DataArray(time[, run]); and N."""
+    if params is None:
+        return {}, int(n_runs or 1)
+    if isinstance(params, pd.DataFrame):
+        params = {c: params[c].to_numpy(dtype=float) for c in params.columns}
+    values, lengths = {}, set()
+    for name, value in params.items():
+        if isinstance(value, pd.Series):
+            value = xr.DataArray(value.to_numpy(dtype=float), {"time": value.index.to_numpy(float)},
+                                 ["time"])
+        if isinstance(value, xr.DataArray):
+            if "time" not in value.dims or set(value.dims) - {"time", "run"}:
+                raise InputError(f"a series must have dim 'time' (and optionally 'run'), "
+                                 f"got {value.dims}", field=f"params.{name}")
+            value = value.transpose(*[d for d in ("run", "time") if d in value.dims])
+            if "run" in value.dims:
+                lengths.add(value.sizes["run"])
+        else:
+            arr = np.asarray(value, dtype=float)
+            if arr.ndim > 1:
+                raise InputError(f"expected a scalar or an array of length N, got shape {arr.shape}",
+                                 field=f"params.{name}")
+            if arr.ndim == 1:
+                lengths.add(len(arr))
+            value = float(arr) if arr.ndim == 0 else arr
+        values[name] = value
+    if n_runs is not None:
+        lengths.add(int(n_runs))
+    if len(lengths) > 1:
+        raise InputError(f"parameters disagree on the number of runs: {sorted(lengths)}",
+                         field="params")
+    return values, (lengths.pop() if lengths else 1)
+
+
+def _batch_value(value):
+    if isinstance(value, xr.DataArray):
+        return (value["time"].values.astype(float), value.values.astype(float))
+    return value
+
+
+def _dataset(times, table: dict, n: int, units: dict, dims: dict, ranges: dict,
+             engine: str) -> xr.Dataset:
+    """Group cell columns ``Name[a,b]`` into one variable per element."""
+    groups: dict = {}
+    for label, arr in table.items():
+        m = _CELL.match(label)
+        name, cell = (m.group(1), tuple(m.group(2).split(","))) if m else (label, ())
+        groups.setdefault(name, {})[cell] = arr
+    data = {}
+    failed = set()
+    for name, cells in groups.items():
+        attrs = {"units": units.get(name, "")}
+        if list(cells) == [()]:
+            arr = np.asarray(cells[()], dtype=float).T
+            data[name] = xr.DataArray(arr, dims=("run", "time"), attrs=attrs)
+        else:
+            width = len(next(iter(cells)))
+            names = list(dims.get(name) or [])
+            if len(names) != width:
+                names = [f"{name} dim{i}" for i in range(width)]
+            coords = []
+            for i, d in enumerate(names):
+                coord = list(ranges.get(d, []))
+                coord += [c for c in dict.fromkeys(cell[i] for cell in cells) if c not in coord]
+                coords.append(coord)
+            names = [d if names.index(d) == i else f"{d}_{i}" for i, d in enumerate(names)]
+            shape = (n, len(times)) + tuple(len(c) for c in coords)
+            arr = np.full(shape, np.nan)
+            for cell, values in cells.items():
+                idx = tuple(coords[i].index(c) for i, c in enumerate(cell))
+                arr[(slice(None), slice(None)) + idx] = np.asarray(values, dtype=float).T
+            data[name] = xr.DataArray(arr, dims=("run", "time", *names),
+                                      coords=dict(zip(names, coords)), attrs=attrs)
+        finite = np.isfinite(data[name].values.reshape(n, -1)) | np.isnan(
+            data[name].values.reshape(n, -1)).all(axis=0)
+        failed |= set(np.nonzero(~finite.all(axis=1))[0].tolist())
+    ds = xr.Dataset(data, coords={"run": np.arange(n), "time": np.asarray(times, dtype=float)})
+    ds.attrs["failed_runs"] = sorted(int(r) for r in failed)
+    ds.attrs["engine"] = engine
+    return ds
+
+
+def _simulate_pysd(model, path: Path, values: dict, n: int, variables, *, start, end, dt,
+                   saveper) -> xr.Dataset:
+    """PySD's loop, one run at a time (the reference engine)."""
+    from .model import load_model
+    loaded = load_model(model if hasattr(model, "pysd") else path)
+    pm = loaded.pysd()
+    units = {name: v.units for name, v in loaded.variables.items()}
+    columns = None if variables is None else list(variables)
+    table: dict = {}
+    times = None
+    errors = []
+    for r in range(n):
+        run_params = {}
+        for name, value in values.items():
+            if isinstance(value, xr.DataArray):
+                row = value.isel(run=r) if "run" in value.dims else value
+                run_params[name] = pd.Series(row.values, index=row["time"].values)
+            elif isinstance(value, np.ndarray):
+                run_params[name] = float(value[r])
+            else:
+                run_params[name] = value
+        kwargs = dict(params=run_params, return_columns=columns, final_time=end, time_step=dt,
+                      saveper=saveper, progress=False)
+        if start is not None:
+            kwargs["initial_condition"] = (start, {})
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                df = pm.run(**kwargs)
+        except Exception as exc:  # one failed run is recorded, not fatal
+            errors.append((r, f"{type(exc).__name__}: {exc}"))
+            continue
+        if times is None:
+            times = df.index.to_numpy(dtype=float)
+            table = {c: np.full((len(times), n), np.nan) for c in df.columns}
+        for c in df.columns:
+            table[c][:, r] = pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float)
+    if times is None:
+        raise RunError(f"every PySD run failed; first error: {errors[0][1]}")
+    ds = _dataset(times, table, n, units, {}, {}, "pysd")
+    ds.attrs["failed_runs"] = sorted(set(ds.attrs["failed_runs"]) | {r for r, _ in errors})
+    return ds
