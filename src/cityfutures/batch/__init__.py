@@ -193,4 +193,6 @@ def compile_model(path) -> BatchModel:
             raise ModelError(f"PySD cannot parse the model: {type(exc).__name__}: {exc}"
                              .splitlines()[0][:500], path=str(path)) from exc
         graph = GraphBuilder(am, path.parent).build()
-    return BatchModel(path, graph)
+    model = BatchModel(path, graph)
+    model.program({}, ())  # surfaces time-varying control variables and algebraic loops now
+    return model
