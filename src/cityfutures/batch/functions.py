@@ -50,13 +50,13 @@ def pulse_train(time, start, repeat_time, width, end):
 def xidz(numerator, denominator, x):
     """XIDZ(a, b, x): ``a / b``, or ``x`` when ``|b| < 1e-6``."""
     with np.errstate(all="ignore"):
-        return np.where(np.abs(denominator) < SMALL_VENSIM, x, numerator / denominator)
+        return np.where(np.abs(denominator) < SMALL_VENSIM, x, np.divide(numerator, denominator))
 
 
 def zidz(numerator, denominator):
     """ZIDZ(a, b): ``a / b``, or 0 when ``|b| < 1e-6``."""
     with np.errstate(all="ignore"):
-        return np.where(np.abs(denominator) < SMALL_VENSIM, 0.0, numerator / denominator)
+        return np.where(np.abs(denominator) < SMALL_VENSIM, 0.0, np.divide(numerator, denominator))
 
 
 def integer(x):
@@ -67,7 +67,7 @@ def integer(x):
 def modulo(x, m):
     """MODULO(x, m): ``x - m * INTEGER(x / m)``, or 0 when ``m < 1e-6`` (PySD's rule)."""
     with np.errstate(all="ignore"):
-        quantum = np.where(m < SMALL_VENSIM, x, m * np.trunc(x / m))
+        quantum = np.where(m < SMALL_VENSIM, x, m * np.trunc(np.divide(x, m)))
     return x - quantum
 
 
