@@ -1,0 +1,93 @@
+"""simulate(): both engines, params as arrays, series and DataFrames; the simulate command."""
+from __future__ import annotations
+
+import shutil
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from cityfutures.cli import simulate as simulate_command
+from cityfutures.errors import InputError
+from cityfutures.simulate import simulate
+
+REF = Path("/work/shared/reference-models")
+if not REF.is_dir():
+    REF = Path(__file__).resolve().parents[2] / "shared" / "reference-models"
+pytestmark = pytest.mark.skipif(not REF.is_dir(), reason="reference models not found")
+
+
+@pytest.fixture(scope="module")
+def teacup(tmp_path_factory):
+    d = tmp_path_factory.mktemp("teacup")
+    shutil.copy(REF / "samples/teacup/teacup.mdl", d / "teacup.mdl")
+    return d / "teacup.mdl"
+
+
+def _pysd(*args, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return simulate(*args, engine="pysd", **kw)
+
+
+def test_engines_agree_with_array_and_series_params(teacup):
+    series = xr.DataArray([[70.0, 70.0, 60.0], [70.0, 75.0, 75.0]], dims=("run", "time"),
+                          coords={"time": [0.0, 10.0, 12.5]})
+    params = {"Characteristic Time": np.array([8.0, 12.0]), "Room Temperature": series}
+    batch = simulate(teacup, params)
+    ref = _pysd(teacup, params)
+    assert batch.sizes == {"run": 2, "time": 241}
+    assert batch["Teacup Temperature"].attrs["units"] == "Degrees Fahrenheit"
+    for name in ref.data_vars:
+        np.testing.assert_allclose(batch[name], ref[name], rtol=1e-9, err_msg=name)
+
+
+def test_dataframe_params_and_time_overrides(teacup):
+    df = pd.DataFrame({"Room Temperature": [60.0, 70.0, 80.0]})
+    ds = simulate(teacup, df, end=10, dt=0.5, saveper=1, variables=["Teacup Temperature"])
+    assert list(ds.data_vars) == ["Teacup Temperature"]
+    assert ds.sizes == {"run": 3, "time": 11}
+    ref = _pysd(teacup, df, end=10, dt=0.5, saveper=1, variables=["Teacup Temperature"])
+    np.testing.assert_allclose(ds["Teacup Temperature"], ref["Teacup Temperature"], rtol=1e-9)
+    assert ds.attrs["failed_runs"] == []
+
+
+def test_unsupported_model_falls_back_to_pysd_with_a_warning(tmp_path):
+    shutil.copytree(REF / "tests/game", tmp_path / "game")
+    model = next((tmp_path / "game").glob("*.mdl"))
+    with pytest.warns(UserWarning, match="GAME"):
+        ds = simulate(model)
+    assert ds.attrs["engine"] == "pysd"
+
+
+def test_bad_params_are_input_errors(teacup):
+    with pytest.raises(InputError, match="number of runs"):
+        simulate(teacup, {"Room Temperature": [1.0, 2.0], "Characteristic Time": [1.0, 2.0, 3.0]})
+    with pytest.raises(InputError, match="not a variable"):
+        simulate(teacup, {"Room Temprature": 3.0})
+    with pytest.raises(InputError):
+        simulate(teacup, engine="vensim")
+
+
+def _cli(argv):
+    import argparse
+    parser = argparse.ArgumentParser(prog="cityfutures")
+    simulate_command.register(parser.add_subparsers())
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def test_cli_writes_vensim_style_table(teacup, tmp_path):
+    out = tmp_path / "out.csv"
+    assert _cli(["simulate", str(teacup), "--out", str(out)]) == 0
+    table = pd.read_csv(out, index_col=0)
+    assert table.index.name == "Time" and "Teacup Temperature" in table.columns
+    assert table["Teacup Temperature"].iloc[0] == 180.0
+    assert _cli(["simulate", str(teacup), "--engine", "pysd", "--out", str(out)]) == 0
+    ref = pd.read_csv(out, index_col=0)
+    np.testing.assert_allclose(table[ref.columns], ref, rtol=1e-9)
+    with pytest.raises(InputError):
+        _cli(["simulate", str(teacup), "--out", str(tmp_path / "x.txt")])
