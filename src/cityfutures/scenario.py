@@ -26,7 +26,7 @@ import hashlib
 import json
 import math
 import os
-import re
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Mapping
@@ -35,14 +35,13 @@ from pydantic import ValidationError
 
 from .errors import ModelError, ScenarioError, did_you_mean
 from .model import FOCUS_AREAS, Label, Model, load_model, resolve_model_path
-from .scenario_schema import TRACKS, RawComparison, RawScenario, schema_error
+from .scenario_schema import (SLUG, SLUG_RULE, TRACKS, Located, RawComparison, check_label, doc_fail, listing,
+                              merge_chain, norm_name, outside, range_text, read_chain, schema_error, whole)
 from .yamlio import YamlDocument, field_path, read_yaml
 
 __all__ = ["Horizon", "Cost", "Intervention", "ShockEvent", "Scenario", "Comparison", "FrozenDict",
            "load_scenario", "load_comparison", "load_file", "is_comparison"]
 
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_SLUG_RULE = "lowercase letters, digits and single hyphens, e.g. 'mrt-phase-2'"
 _MODES = ("set", "add", "scale")
 _MAX_STEPS = 200_000
 
@@ -174,31 +173,6 @@ class Comparison:
 
 
 # ----------------------------------------------------------------------------- helpers
-def _norm(name: str) -> str:
-    return " ".join(str(name).lower().replace("_", " ").split())
-
-
-def _whole(x: float) -> bool:
-    return abs(x - round(x)) <= 1e-9 * max(1.0, abs(x))
-
-
-def _range_text(lo: float, hi: float) -> str:
-    lo_s = "-inf" if math.isnan(lo) else f"{lo:g}"
-    hi_s = "inf" if math.isnan(hi) else f"{hi:g}"
-    return f"{lo_s} to {hi_s}"
-
-
-def _outside(value: float, lo: float, hi: float) -> bool:
-    return (not math.isnan(lo) and value < lo) or (not math.isnan(hi) and value > hi)
-
-
-def _listing(names, limit: int = 40, more: str = "") -> str:
-    names = list(names)
-    if len(names) <= limit:
-        return ", ".join(names) or "(none)"
-    return ", ".join(names[:limit]) + f", ... ({len(names)} in all{more})"
-
-
 def _canonical_sha(content: Any) -> str:
     text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -220,125 +194,8 @@ def _open(source, what: str) -> tuple[YamlDocument, Path | None]:
     raise ScenarioError(f"expected a file path or a mapping, got {type(source).__name__}", path="<api>")
 
 
-class _Located:
-    """Merged data plus where each part came from, for ``path:line`` in messages."""
-
-    def __init__(self, root: YamlDocument):
-        self.root = root
-        self.where: dict[tuple, tuple[YamlDocument, tuple]] = {}
-
-    def locate(self, loc: tuple) -> tuple[str, int | None]:
-        for n in range(len(loc), 0, -1):
-            hit = self.where.get(loc[:n])
-            if hit is not None:
-                doc, dloc = hit
-                return str(doc.path), doc.line_of(dloc + loc[n:])
-        return str(self.root.path), self.root.line_of(())
-
-    def fail(self, loc: tuple, problem: str, allowed: str | None = None, *, line_loc: tuple | None = None):
-        path, line = self.locate(line_loc if line_loc is not None else loc)
-        raise ScenarioError(problem, path=path, line=line, field=field_path(loc) or None, allowed=allowed)
-
-
-def _doc_fail(doc: YamlDocument, loc: tuple, problem: str, allowed: str | None = None):
-    raise ScenarioError(problem, path=str(doc.path), line=doc.line_of(loc), field=field_path(loc) or None,
-                        allowed=allowed)
-
-
-def _check_label(doc: YamlDocument, loc: tuple, label: Mapping) -> None:
-    for lang in ("en", "id"):
-        if not label[lang].strip():
-            _doc_fail(doc, loc + (lang,), "must not be empty", "a title in English (en) and Indonesian (id)")
-
-
-# ----------------------------------------------------------------------------- one file
-def _check_file(doc: YamlDocument) -> None:
-    """Checks one scenario file can make without the model or its parents."""
-    try:
-        RawScenario.model_validate(doc.data)
-    except ValidationError as exc:
-        raise schema_error(exc, doc) from None
-    data = doc.data
-    if "uncertain" in data:
-        _doc_fail(doc, ("uncertain",), "not supported yet: uncertain inputs arrive with ensembles "
-                  "(issue 6); remove the key for now")
-    if not _SLUG.match(data["name"]) or len(data["name"]) > 64:
-        _doc_fail(doc, ("name",), f"'{data['name']}' is not a slug", _SLUG_RULE + ", at most 64 characters")
-    if "title" in data:
-        _check_label(doc, ("title",), data["title"])
-    for key in ("interventions", "shocks"):
-        add = "add_" + key
-        if add in data and key in data:
-            _doc_fail(doc, (add,), f"give either {key} (replaces the parent's list) or {add} "
-                      "(appends to it), not both")
-        if add in data and "extends" not in data:
-            _doc_fail(doc, (add,), f"{add} appends to the list of the scenario this one extends, "
-                      "but there is no extends", f"{key}, or extends: <parent file>")
-    seen: dict[str, str] = {}
-    for name in data.get("set") or {}:
-        if _norm(name) in seen:
-            _doc_fail(doc, ("set", name), f"'{name}' is set twice (also as '{seen[_norm(name)]}')")
-        seen[_norm(name)] = name
-
-
-def _chain(doc: YamlDocument, base_dir: Path, stack: tuple[Path, ...]) -> list[YamlDocument]:
-    """``doc`` and its ``extends`` ancestors, root-most first; each file checked on its own."""
-    _check_file(doc)
-    parent_ref = doc.data.get("extends")
-    if parent_ref is None:
-        return [doc]
-    folder = base_dir if str(doc.path) == "<dict>" else doc.path.parent
-    parent_path = (folder / parent_ref).resolve()
-    if not parent_path.is_file():
-        _doc_fail(doc, ("extends",), f"scenario '{parent_ref}' to extend not found (looked for {parent_path})",
-                  "a scenario file path relative to this file")
-    if parent_path in stack:
-        cycle = " -> ".join(p.name for p in (*stack, parent_path))
-        _doc_fail(doc, ("extends",), f"extends cycle: {cycle}")
-    parent = read_yaml(parent_path, error=ScenarioError, what="scenario file")
-    return _chain(parent, base_dir, (*stack, parent_path)) + [doc]
-
-
-def _merge(chain: list[YamlDocument]) -> tuple[dict, _Located]:
-    data: dict[str, Any] = {}
-    loc = _Located(chain[-1])
-    for doc in chain:
-        for key, value in doc.data.items():
-            if key in ("name", "extends"):
-                continue
-            if key in ("horizon", "set"):
-                merged = data.setdefault(key, {})
-                for sub, v in value.items():
-                    for old in [o for o in merged if key == "set" and _norm(o) == _norm(sub) and o != sub]:
-                        del merged[old]
-                        loc.where.pop((key, old), None)
-                    merged[sub] = v
-                    loc.where[(key, sub)] = (doc, (key, sub))
-                loc.where[(key,)] = (doc, (key,))
-            elif key in ("interventions", "shocks"):
-                data[key] = list(value)
-                for k in [k for k in loc.where if k[0] == key]:
-                    del loc.where[k]
-                loc.where[(key,)] = (doc, (key,))
-                for i in range(len(value)):
-                    loc.where[(key, i)] = (doc, (key, i))
-            elif key in ("add_interventions", "add_shocks"):
-                target = key[len("add_"):]
-                items = data.setdefault(target, [])
-                loc.where.setdefault((target,), (doc, (key,)))
-                for j, v in enumerate(value):
-                    loc.where[(target, len(items))] = (doc, (key, j))
-                    items.append(v)
-            else:
-                data[key] = value
-                loc.where[(key,)] = (doc, (key,))
-    data["name"] = chain[-1].data["name"]
-    loc.where[("name",)] = (chain[-1], ("name",))
-    return data, loc
-
-
 # ----------------------------------------------------------------------------- against the model
-def _resolve_model(data: dict, loc: _Located, base_dir: Path, model: Model | str | os.PathLike | None) -> Model:
+def _resolve_model(data: dict, loc: Located, base_dir: Path, model: Model | str | os.PathLike | None) -> Model:
     ref = data.get("model")
     if ref is None:
         if model is None:
@@ -360,7 +217,7 @@ def _resolve_model(data: dict, loc: _Located, base_dir: Path, model: Model | str
     return load_model(path)
 
 
-def _horizon(data: dict, loc: _Located, m: Model) -> Horizon:
+def _horizon(data: dict, loc: Located, m: Model) -> Horizon:
     h = data.get("horizon") or {}
     start = float(h.get("start", m.initial_time))
     end = float(h.get("end", m.final_time))
@@ -372,8 +229,8 @@ def _horizon(data: dict, loc: _Located, m: Model) -> Horizon:
     if not dt > 0:
         loc.fail(f + ("dt",), f"time step must be positive, got {dt:g}", "e.g. 0.0625, 0.125, 0.25")
     steps = span / dt
-    if steps < 1 or not _whole(steps):
-        fits = [c for c in (1, 0.5, 0.25, 0.125, 0.0625, 0.03125) if c <= span and _whole(span / c)]
+    if steps < 1 or not whole(steps):
+        fits = [c for c in (1, 0.5, 0.25, 0.125, 0.0625, 0.03125) if c <= span and whole(span / c)]
         loc.fail(f + ("dt",), f"time step {dt:g} does not divide the horizon {start:g}-{end:g} "
                  f"({span:g} years) into whole steps", ", ".join(f"{c:g}" for c in fits) or None)
     if steps > _MAX_STEPS:
@@ -382,9 +239,9 @@ def _horizon(data: dict, loc: _Located, m: Model) -> Horizon:
     if "saveper" in h:
         saveper = float(h["saveper"])
     else:  # the model's own, when it still fits the (possibly changed) time step
-        saveper = m.saveper if m.saveper >= dt and _whole(m.saveper / dt) else dt
+        saveper = m.saveper if m.saveper >= dt and whole(m.saveper / dt) else dt
     k = saveper / dt
-    if not saveper > 0 or k < 1 - 1e-9 or not _whole(k):
+    if not saveper > 0 or k < 1 - 1e-9 or not whole(k):
         loc.fail(f + ("saveper",), f"saving interval {saveper:g} must be a positive multiple of the time "
                  f"step {dt:g}", f"{dt:g}, {2 * dt:g}, {4 * dt:g}, ...")
     if saveper > span + 1e-9:
@@ -392,7 +249,7 @@ def _horizon(data: dict, loc: _Located, m: Model) -> Horizon:
     return Horizon(start=start, end=end, dt=dt, saveper=saveper)
 
 
-def _constant(loc: _Located, m: Model, where: tuple, name: str):
+def _constant(loc: Located, m: Model, where: tuple, name: str):
     try:
         real = m.lookup_name(name)
     except KeyError:
@@ -408,8 +265,8 @@ def _constant(loc: _Located, m: Model, where: tuple, name: str):
     return m.constants[real]
 
 
-def _lever(loc: _Located, m: Model, where: tuple, name: str):
-    allowed = _listing(m.levers, 40, "; see 'cityfutures levers'")
+def _lever(loc: Located, m: Model, where: tuple, name: str):
+    allowed = listing(m.levers, 40, "; see 'cityfutures levers'")
     try:
         real = m.lookup_name(name)
     except KeyError:
@@ -426,17 +283,15 @@ def _lever(loc: _Located, m: Model, where: tuple, name: str):
     return m.levers[real]
 
 
-def _interventions(data: dict, loc: _Located, m: Model, hz: Horizon,
+def _interventions(data: dict, loc: Located, m: Model, hz: Horizon,
                    set_values: Mapping[str, float]) -> tuple[Intervention, ...]:
     out: list[Intervention] = []
-    first_at: dict[str, int] = {}
+    by_lever: dict[str, list[int]] = {}
+    n_on_lever = Counter(norm_name(raw["lever"]) for raw in data.get("interventions") or [])
     for i, raw in enumerate(data.get("interventions") or []):
         at = ("interventions", i)
         lever = _lever(loc, m, at + ("lever",), raw["lever"])
-        if lever.name in first_at:
-            loc.fail(at + ("lever",), f"lever '{lever.name}' already has an intervention "
-                     f"(interventions[{first_at[lever.name]}]); combine them into one")
-        first_at[lever.name] = i
+        by_lever.setdefault(lever.name, []).append(i)
         modes = [k for k in _MODES if k in raw]
         if len(modes) != 1:
             problem = ("says neither how to change the lever" if not modes else
@@ -450,19 +305,19 @@ def _interventions(data: dict, loc: _Located, m: Model, hz: Horizon,
             loc.fail(at + ("scale",), f"scaling '{lever.name}' changes nothing: its baseline is 0",
                      "add or set")
         target = {"set": value, "add": base + value, "scale": base * value}[mode]
-        if _outside(target, lever.minimum, lever.maximum):
+        if n_on_lever[norm_name(raw["lever"])] == 1 and outside(target, lever.minimum, lever.maximum):
             lo, hi = lever.minimum, lever.maximum
             if mode == "set":
-                allowed = _range_text(lo, hi)
+                allowed = range_text(lo, hi)
                 how = ""
             elif mode == "add":
-                allowed = f"add {_range_text(lo - base, hi - base)}"
+                allowed = f"add {range_text(lo - base, hi - base)}"
                 how = f" (baseline {base:g} + {value:g})"
             else:
-                allowed = f"scale {_range_text(lo / base, hi / base)}" if base > 0 else _range_text(lo, hi)
+                allowed = f"scale {range_text(lo / base, hi / base)}" if base > 0 else range_text(lo, hi)
                 how = f" (baseline {base:g} x {value:g})"
             loc.fail(at + (mode,), f"'{lever.name}' would be {target:g}{how}, outside its range "
-                     f"[{_range_text(lo, hi).replace(' to ', ', ')}] [{lever.units}]", allowed)
+                     f"[{range_text(lo, hi).replace(' to ', ', ')}] [{lever.units}]", allowed)
         start = float(raw.get("start", hz.start))
         if not hz.start <= start < hz.end:
             loc.fail(at + ("start",), f"start {start:g} is outside the horizon {hz.start:g}-{hz.end:g}",
@@ -479,10 +334,46 @@ def _interventions(data: dict, loc: _Located, m: Model, hz: Horizon,
         cost = Cost(**{k: float(v) for k, v in cost_raw.items()})
         out.append(Intervention(lever=lever.name, mode=mode, value=value, start=start, ramp_years=ramp,
                                 cost=cost, source=raw.get("source")))
+    for name, idx in by_lever.items():
+        if len(idx) > 1:
+            _check_composed(loc, m.levers[name], [out[i] for i in idx], idx, set_values, hz)
     return tuple(out)
 
 
-def _shocks(data: dict, loc: _Located, m: Model, hz: Horizon) -> tuple[ShockEvent, ...]:
+def _check_composed(loc: Located, lever, ivs: list[Intervention], idx: list[int],
+                    set_values: Mapping[str, float], hz: Horizon) -> None:
+    """Several interventions on one lever compose as in :mod:`cityfutures.plan` (sets, then adds,
+    then scales, each weighted by its ramp); the lever must stay in range at every time step."""
+    import numpy as np
+    t = hz.start + hz.dt * np.arange(int(round((hz.end - hz.start) / hz.dt)) + 1)
+
+    def weight(iv: Intervention):
+        if iv.ramp_years <= 0:
+            return (t >= iv.start - 1e-9).astype(float)
+        return np.clip((t - iv.start) / iv.ramp_years, 0.0, 1.0)
+
+    level = np.full(t.size, set_values.get(lever.name, lever.baseline))
+    for iv in ivs:
+        if iv.mode == "set":
+            level = level + weight(iv) * (iv.value - level)
+    for iv in ivs:
+        if iv.mode == "add":
+            level = level + iv.value * weight(iv)
+    for iv in ivs:
+        if iv.mode == "scale":
+            level = level * (1.0 + (iv.value - 1.0) * weight(iv))
+    lo, hi = lever.minimum, lever.maximum
+    bad = np.flatnonzero((level < lo if not math.isnan(lo) else False) | (level > hi if not math.isnan(hi) else False))
+    if bad.size:
+        k, when = bad[0], t[bad[0]]
+        last = max((j for j, iv in zip(idx, ivs) if iv.start <= when + 1e-9), default=idx[-1])
+        which = ", ".join(f"interventions[{j}]" for j in idx)
+        loc.fail(("interventions", last, "lever"), f"together, {which} take '{lever.name}' to {level[k]:g} "
+                 f"in {when:g}, outside its range [{range_text(lo, hi).replace(' to ', ', ')}] [{lever.units}]",
+                 range_text(lo, hi))
+
+
+def _shocks(data: dict, loc: Located, m: Model, hz: Horizon) -> tuple[ShockEvent, ...]:
     out: list[ShockEvent] = []
     for i, raw in enumerate(data.get("shocks") or []):
         at = ("shocks", i)
@@ -490,7 +381,7 @@ def _shocks(data: dict, loc: _Located, m: Model, hz: Horizon) -> tuple[ShockEven
         if kind not in m.shocks:
             hint = did_you_mean(kind, m.shocks)
             loc.fail(at + ("kind",), f"unknown shock kind '{kind}'" + (f"; {hint}" if hint else ""),
-                     _listing(m.shocks) if m.shocks else f"(none: {m.name} declares no shocks)")
+                     listing(m.shocks) if m.shocks else f"(none: {m.name} declares no shocks)")
         shock = m.shocks[kind]
         year = float(raw["year"])
         if not hz.start <= year < hz.end:
@@ -541,8 +432,8 @@ def load_scenario(source: str | os.PathLike | Mapping, *, model: Model | str | o
     """
     doc, path = _open(source, "scenario file")
     base = Path(base_dir) if base_dir is not None else Path.cwd()
-    chain = _chain(doc, base, (path.resolve(),) if path is not None else ())
-    data, loc = _merge(chain)
+    chain = read_chain(doc, base, (path.resolve(),) if path is not None else ())
+    data, loc = merge_chain(chain)
     m = _resolve_model(data, loc, base, model)
     hz = _horizon(data, loc, m)
     if "title" not in data:
@@ -560,10 +451,10 @@ def load_scenario(source: str | os.PathLike | Mapping, *, model: Model | str | o
     set_values: dict[str, float] = {}
     for name, value in (data.get("set") or {}).items():
         var = _constant(loc, m, ("set", name), name)
-        if _outside(float(value), var.minimum, var.maximum):
+        if outside(float(value), var.minimum, var.maximum):
             loc.fail(("set", name), f"{float(value):g} is outside the range of '{var.name}' "
-                     f"[{_range_text(var.minimum, var.maximum).replace(' to ', ', ')}] [{var.units}]",
-                     _range_text(var.minimum, var.maximum))
+                     f"[{range_text(var.minimum, var.maximum).replace(' to ', ', ')}] [{var.units}]",
+                     range_text(var.minimum, var.maximum))
         set_values[var.name] = float(value)
     interventions = _interventions(data, loc, m, hz, set_values)
     shocks = _shocks(data, loc, m, hz)
@@ -587,7 +478,7 @@ def load_scenario(source: str | os.PathLike | Mapping, *, model: Model | str | o
 def _scenario_path(doc: YamlDocument, folder: Path, at: tuple, ref: str) -> Path:
     p = (folder / ref).resolve()
     if not p.is_file():
-        _doc_fail(doc, at, f"scenario file '{ref}' not found (looked for {p})",
+        doc_fail(doc, at, f"scenario file '{ref}' not found (looked for {p})",
                   "a scenario file path relative to the comparison file")
     return p
 
@@ -613,31 +504,31 @@ def load_comparison(source: str | os.PathLike | Mapping, *,
         raise schema_error(exc, doc, comparison=True) from None
     data = doc.data
     folder = path.parent if path is not None else (Path(base_dir) if base_dir is not None else Path.cwd())
-    if not _SLUG.match(data["name"]):
-        _doc_fail(doc, ("name",), f"'{data['name']}' is not a slug", _SLUG_RULE)
+    if not SLUG.match(data["name"]):
+        doc_fail(doc, ("name",), f"'{data['name']}' is not a slug", SLUG_RULE)
     if "title" in data:
-        _check_label(doc, ("title",), data["title"])
+        check_label(doc, ("title",), data["title"])
         title = Label(**data["title"])
     else:
         title = Label(en=data["name"], id=data["name"])
     baseline = load_scenario(_scenario_path(doc, folder, ("baseline",), data["baseline"]))
     if not data["interventions"]:
-        _doc_fail(doc, ("interventions",), "lists no scenarios", "one or more scenario files")
+        doc_fail(doc, ("interventions",), "lists no scenarios", "one or more scenario files")
     seen: dict[str, str] = {baseline.name: "baseline"}
     scenarios: list[Scenario] = []
     for i, ref in enumerate(data["interventions"]):
         at = ("interventions", i)
         s = load_scenario(_scenario_path(doc, folder, at, ref))
         if s.name in seen:
-            _doc_fail(doc, at, f"scenario name '{s.name}' ({ref}) is used twice (also by {seen[s.name]})",
+            doc_fail(doc, at, f"scenario name '{s.name}' ({ref}) is used twice (also by {seen[s.name]})",
                       "unique scenario names")
         seen[s.name] = field_path(at)
         if s.model.sha256 != baseline.model.sha256:
-            _doc_fail(doc, at, f"scenario '{s.name}' runs model {s.model.path.name} but the baseline runs "
+            doc_fail(doc, at, f"scenario '{s.name}' runs model {s.model.path.name} but the baseline runs "
                       f"{baseline.model.path.name}; a comparison needs one model")
         if s.horizon != baseline.horizon:
             h, b = s.horizon, baseline.horizon
-            _doc_fail(doc, at, f"scenario '{s.name}' has horizon {h.start:g}-{h.end:g} (dt {h.dt:g}, saveper "
+            doc_fail(doc, at, f"scenario '{s.name}' has horizon {h.start:g}-{h.end:g} (dt {h.dt:g}, saveper "
                       f"{h.saveper:g}) but the baseline has {b.start:g}-{b.end:g} (dt {b.dt:g}, saveper "
                       f"{b.saveper:g}); a comparison needs one horizon")
         scenarios.append(s)
@@ -645,23 +536,23 @@ def load_comparison(source: str | os.PathLike | Mapping, *,
     bundles: dict[str, tuple[str, ...]] = {}
     for bname, members in (data.get("bundles") or {}).items():
         at = ("bundles", bname)
-        if not _SLUG.match(bname):
-            _doc_fail(doc, at, f"bundle name '{bname}' is not a slug", _SLUG_RULE)
+        if not SLUG.match(bname):
+            doc_fail(doc, at, f"bundle name '{bname}' is not a slug", SLUG_RULE)
         if bname in seen:
-            _doc_fail(doc, at, f"bundle name '{bname}' is also a scenario name", "a name of its own")
+            doc_fail(doc, at, f"bundle name '{bname}' is also a scenario name", "a name of its own")
         if len(members) < 2:
-            _doc_fail(doc, at, "is empty" if not members else "a bundle combines two or more scenarios, "
-                      f"this one lists {len(members)}", "two or more of: " + _listing(names))
+            doc_fail(doc, at, "is empty" if not members else "a bundle combines two or more scenarios, "
+                      f"this one lists {len(members)}", "two or more of: " + listing(names))
         for j, member in enumerate(members):
             if member == baseline.name:
-                _doc_fail(doc, at + (j,), f"'{member}' is the baseline, which every run starts from",
-                          _listing(names))
+                doc_fail(doc, at + (j,), f"'{member}' is the baseline, which every run starts from",
+                          listing(names))
             if member not in names:
                 hint = did_you_mean(member, names)
-                _doc_fail(doc, at + (j,), f"unknown scenario '{member}'" + (f"; {hint}" if hint else ""),
-                          _listing(names))
+                doc_fail(doc, at + (j,), f"unknown scenario '{member}'" + (f"; {hint}" if hint else ""),
+                          listing(names))
             if member in members[:j]:
-                _doc_fail(doc, at + (j,), f"'{member}' is listed twice in the bundle")
+                doc_fail(doc, at + (j,), f"'{member}' is listed twice in the bundle")
         bundles[bname] = tuple(members)
         seen[bname] = field_path(at)
     m = baseline.model
@@ -669,7 +560,7 @@ def load_comparison(source: str | os.PathLike | Mapping, *,
         indicators = tuple(m.indicators)
     else:
         if not data["indicators"]:
-            _doc_fail(doc, ("indicators",), "lists no indicators", "leave the key out for all indicators")
+            doc_fail(doc, ("indicators",), "lists no indicators", "leave the key out for all indicators")
         chosen: list[str] = []
         for j, name in enumerate(data["indicators"]):
             at = ("indicators", j)
@@ -679,10 +570,10 @@ def load_comparison(source: str | os.PathLike | Mapping, *,
                 real = None
             if real not in m.indicators:
                 hint = did_you_mean(name, m.indicators)
-                _doc_fail(doc, at, f"unknown indicator '{name}'" + (f"; {hint}" if hint else ""),
-                          _listing(m.indicators, 40, "; see 'cityfutures indicators'"))
+                doc_fail(doc, at, f"unknown indicator '{name}'" + (f"; {hint}" if hint else ""),
+                          listing(m.indicators, 40, "; see 'cityfutures indicators'"))
             if real in chosen:
-                _doc_fail(doc, at, f"indicator '{real}' is listed twice")
+                doc_fail(doc, at, f"indicator '{real}' is listed twice")
             chosen.append(real)
         indicators = tuple(chosen)
     sha = _canonical_sha({"model_sha256": m.sha256, "name": data["name"], "title": [title.en, title.id],

@@ -6,19 +6,30 @@ checks that need nothing but the file itself. Everything that needs the model (n
 ranges, the horizon) is checked by :mod:`cityfutures.scenario` after ``extends`` is
 resolved. :func:`schema_error` turns a pydantic error into one
 ``path:line: field: problem (allowed: ...)`` line.
+
+:func:`read_chain` follows ``extends`` (checking each file on its own) and
+:func:`merge_chain` merges the chain by the rule documented in :mod:`cityfutures.scenario`,
+remembering which file and line every merged part came from (:class:`Located`).
 """
 from __future__ import annotations
 
 import datetime
-from typing import Annotated, Any
+import math
+import re
+from pathlib import Path
+from typing import Annotated, Any, Mapping
 
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Strict, StrictInt, StrictStr, ValidationError
 
 from .errors import ScenarioError, did_you_mean
-from .yamlio import YamlDocument, field_path
+from .yamlio import YamlDocument, field_path, read_yaml
 
 __all__ = ["RawScenario", "RawComparison", "schema_error", "SCENARIO_KEYS", "COMPARISON_KEYS",
-           "INTERVENTION_KEYS", "HORIZON_KEYS", "SHOCK_KEYS", "COST_KEYS", "TRACKS"]
+           "INTERVENTION_KEYS", "HORIZON_KEYS", "SHOCK_KEYS", "COST_KEYS", "TRACKS", "SLUG", "Located",
+           "read_chain", "merge_chain"]
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_RULE = "lowercase letters, digits and single hyphens, e.g. 'mrt-phase-2'"
 
 Number = Annotated[float, Strict(), AllowInfNan(False)]
 TRACKS = ("quick-win", "normal")
@@ -166,3 +177,147 @@ def schema_error(exc: ValidationError, doc: YamlDocument, *, comparison: bool = 
         problem = f"{msg[:1].lower()}{msg[1:]}, got {_shown(first.get('input'))}"
     return ScenarioError(problem, path=str(doc.path), field=field_path(loc) or None, allowed=allowed,
                          line=doc.line_of(line_loc))
+
+
+# ----------------------------------------------------------------------------- small helpers
+def norm_name(name: str) -> str:
+    return " ".join(str(name).lower().replace("_", " ").split())
+
+
+def whole(x: float) -> bool:
+    return abs(x - round(x)) <= 1e-9 * max(1.0, abs(x))
+
+
+def range_text(lo: float, hi: float) -> str:
+    lo_s = "-inf" if math.isnan(lo) else f"{lo:g}"
+    hi_s = "inf" if math.isnan(hi) else f"{hi:g}"
+    return f"{lo_s} to {hi_s}"
+
+
+def outside(value: float, lo: float, hi: float) -> bool:
+    return (not math.isnan(lo) and value < lo) or (not math.isnan(hi) and value > hi)
+
+
+def listing(names, limit: int = 40, more: str = "") -> str:
+    names = list(names)
+    if len(names) <= limit:
+        return ", ".join(names) or "(none)"
+    return ", ".join(names[:limit]) + f", ... ({len(names)} in all{more})"
+
+
+# ----------------------------------------------------------------------------- extends chains
+class Located:
+    """Merged data plus where each part came from, for ``path:line`` in messages."""
+
+    def __init__(self, root: YamlDocument):
+        self.root = root
+        self.where: dict[tuple, tuple[YamlDocument, tuple]] = {}
+
+    def locate(self, loc: tuple) -> tuple[str, int | None]:
+        for n in range(len(loc), 0, -1):
+            hit = self.where.get(loc[:n])
+            if hit is not None:
+                doc, dloc = hit
+                return str(doc.path), doc.line_of(dloc + loc[n:])
+        return str(self.root.path), self.root.line_of(())
+
+    def fail(self, loc: tuple, problem: str, allowed: str | None = None, *, line_loc: tuple | None = None):
+        path, line = self.locate(line_loc if line_loc is not None else loc)
+        raise ScenarioError(problem, path=path, line=line, field=field_path(loc) or None, allowed=allowed)
+
+
+def doc_fail(doc: YamlDocument, loc: tuple, problem: str, allowed: str | None = None):
+    raise ScenarioError(problem, path=str(doc.path), line=doc.line_of(loc), field=field_path(loc) or None,
+                        allowed=allowed)
+
+
+def check_label(doc: YamlDocument, loc: tuple, label: Mapping) -> None:
+    for lang in ("en", "id"):
+        if not label[lang].strip():
+            doc_fail(doc, loc + (lang,), "must not be empty", "a title in English (en) and Indonesian (id)")
+
+
+# ----------------------------------------------------------------------------- one file
+def check_file(doc: YamlDocument) -> None:
+    """Checks one scenario file can make without the model or its parents."""
+    try:
+        RawScenario.model_validate(doc.data)
+    except ValidationError as exc:
+        raise schema_error(exc, doc) from None
+    data = doc.data
+    if "uncertain" in data:
+        doc_fail(doc, ("uncertain",), "not supported yet: uncertain inputs arrive with ensembles "
+                  "(issue 6); remove the key for now")
+    if not SLUG.match(data["name"]) or len(data["name"]) > 64:
+        doc_fail(doc, ("name",), f"'{data['name']}' is not a slug", SLUG_RULE + ", at most 64 characters")
+    if "title" in data:
+        check_label(doc, ("title",), data["title"])
+    for key in ("interventions", "shocks"):
+        add = "add_" + key
+        if add in data and key in data:
+            doc_fail(doc, (add,), f"give either {key} (replaces the parent's list) or {add} "
+                      "(appends to it), not both")
+        if add in data and "extends" not in data:
+            doc_fail(doc, (add,), f"{add} appends to the list of the scenario this one extends, "
+                      "but there is no extends", f"{key}, or extends: <parent file>")
+    seen: dict[str, str] = {}
+    for name in data.get("set") or {}:
+        if norm_name(name) in seen:
+            doc_fail(doc, ("set", name), f"'{name}' is set twice (also as '{seen[norm_name(name)]}')")
+        seen[norm_name(name)] = name
+
+
+def read_chain(doc: YamlDocument, base_dir: Path, stack: tuple[Path, ...]) -> list[YamlDocument]:
+    """``doc`` and its ``extends`` ancestors, root-most first; each file checked on its own."""
+    check_file(doc)
+    parent_ref = doc.data.get("extends")
+    if parent_ref is None:
+        return [doc]
+    folder = base_dir if str(doc.path) == "<dict>" else doc.path.parent
+    parent_path = (folder / parent_ref).resolve()
+    if not parent_path.is_file():
+        doc_fail(doc, ("extends",), f"scenario '{parent_ref}' to extend not found (looked for {parent_path})",
+                  "a scenario file path relative to this file")
+    if parent_path in stack:
+        cycle = " -> ".join(p.name for p in (*stack, parent_path))
+        doc_fail(doc, ("extends",), f"extends cycle: {cycle}")
+    parent = read_yaml(parent_path, error=ScenarioError, what="scenario file")
+    return read_chain(parent, base_dir, (*stack, parent_path)) + [doc]
+
+
+def merge_chain(chain: list[YamlDocument]) -> tuple[dict, Located]:
+    data: dict[str, Any] = {}
+    loc = Located(chain[-1])
+    for doc in chain:
+        for key, value in doc.data.items():
+            if key in ("name", "extends"):
+                continue
+            if key in ("horizon", "set"):
+                merged = data.setdefault(key, {})
+                for sub, v in value.items():
+                    for old in [o for o in merged if key == "set" and norm_name(o) == norm_name(sub) and o != sub]:
+                        del merged[old]
+                        loc.where.pop((key, old), None)
+                    merged[sub] = v
+                    loc.where[(key, sub)] = (doc, (key, sub))
+                loc.where[(key,)] = (doc, (key,))
+            elif key in ("interventions", "shocks"):
+                data[key] = list(value)
+                for k in [k for k in loc.where if k[0] == key]:
+                    del loc.where[k]
+                loc.where[(key,)] = (doc, (key,))
+                for i in range(len(value)):
+                    loc.where[(key, i)] = (doc, (key, i))
+            elif key in ("add_interventions", "add_shocks"):
+                target = key[len("add_"):]
+                items = data.setdefault(target, [])
+                loc.where.setdefault((target,), (doc, (key,)))
+                for j, v in enumerate(value):
+                    loc.where[(target, len(items))] = (doc, (key, j))
+                    items.append(v)
+            else:
+                data[key] = value
+                loc.where[(key,)] = (doc, (key,))
+    data["name"] = chain[-1].data["name"]
+    loc.where[("name",)] = (chain[-1], ("name",))
+    return data, loc

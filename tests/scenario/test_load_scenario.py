@@ -184,3 +184,15 @@ def test_comparison_default_indicators(write):
     c = load_comparison(write("c.yaml", "name: c\nbaseline: baseline.yaml\ninterventions: [drains.yaml]\n"))
     assert c.indicators == ("People affected by floods", "Congestion level", "Population")
     assert c.title.en == "c" and dict(c.bundles) == {}
+
+
+def test_several_interventions_on_one_lever(write):
+    """A quick-win step then a ramped expansion: allowed while the composed lever stays in range."""
+    s = load_scenario(write("two.yaml", """\
+        name: two
+        extends: baseline.yaml
+        interventions:
+          - {lever: Bus capacity, add: 100, start: 2019}
+          - {lever: Bus capacity, scale: 2, start: 2022, ramp_years: 4}
+        """))
+    assert [(i.mode, i.value) for i in s.interventions] == [("add", 100.0), ("scale", 2.0)]

@@ -133,8 +133,8 @@ SCENARIO_CASES = [
     ("cost-string", iv(GOOD_IV + "    cost: {capex_idr_bn: lots}\n"), "interventions[0].cost.capex_idr_bn",
      "must be a number", 8),
     ("cost-list", iv(GOOD_IV + "    cost: [1, 2]\n"), "interventions[0].cost", "must be a mapping", 8),
-    ("duplicate-lever", iv(GOOD_IV + "  - lever: bus capacity\n    add: 5\n"), "interventions[1].lever",
-     "already has an intervention", 8),
+    ("composed-out-of-range", iv(GOOD_IV + "  - lever: bus capacity\n    scale: 6\n    start: 2024\n"),
+     "interventions[1].lever", "together, interventions[0], interventions[1] take 'Bus capacity' to 1200", 8),
     ("iv-source-number", iv(GOOD_IV + "    source: 5\n"), "interventions[0].source", "must be text", 8),
     # --- shocks
     ("shock-unknown-kind", HEAD + "shocks:\n  - {kind: flod, year: 2020, magnitude: 1}\n", "shocks[0].kind",
