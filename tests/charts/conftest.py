@@ -62,15 +62,18 @@ def build_results() -> xr.Dataset:
     for name, (units, _fa, _b, len_, lid, uen, uid) in INDICATORS.items():
         ds[name] = (("scenario", "time"), np.array(data[name]))
         ds[name].attrs.update(units=units, long_name_en=len_, long_name_id=lid, unit_label_en=uen,
-                              unit_label_id=uid)
+                              unit_label_id=uid, better=_b, focus_area=_fa)
     ds = ds.assign_coords(
         title_en=("scenario", [s[4] for s in SCENARIOS]), title_id=("scenario", [s[5] for s in SCENARIOS]),
         kind=("scenario", [s[1] for s in SCENARIOS]), focus_area=("scenario", [s[2] or "" for s in SCENARIOS]),
         track=("scenario", [s[3] or "" for s in SCENARIOS]),
         cost_capex_idr_bn=("scenario", [s[6] for s in SCENARIOS]),
-        cost_opex_idr_bn_per_year=("scenario", [s[7] for s in SCENARIOS]))
+        cost_opex_idr_bn_per_year=("scenario", [s[7] for s in SCENARIOS]),
+        cost_total_idr_bn=("scenario", [s[6] + 10 * s[7] for s in SCENARIOS]))
     ds.attrs.update(
-        model_name="mini", model_path=str(MINI), model_sha256="d4266872287d02f55640a53d724d32e2fdf9a143",
+        format="cityfutures-results", format_version=1, indicators=json.dumps(list(INDICATORS)),
+        comparison_title_en="Test town: drains and buses", comparison_title_id="Kota uji: saluran dan bus",
+        failed_runs="[]", model_name="mini", model_path=str(MINI), model_sha256="d4266872287d02f55640a53d724d32e2fdf9a143",
         scenario_sha256=json.dumps({n: f"{i:064x}" for i, n in enumerate(names)}), seed=42, engine="batch",
         cityfutures_version="0.1.0", pysd_version="3.14.3", created="2024-05-01T10:00:00+00:00",
         comparison_name="mini-workshop",
@@ -79,7 +82,16 @@ def build_results() -> xr.Dataset:
 
 
 def build_table(ds: xr.Dataset) -> pd.DataFrame:
-    """The comparison table with compare.py's columns, computed simply from ``ds``."""
+    """The comparison table: ``cityfutures.compare.comparison_table`` (its columns, computed simply
+    here when that module is not available)."""
+    try:
+        from cityfutures.compare import comparison_table
+    except ImportError:
+        return _simple_table(ds)
+    return comparison_table(ds)
+
+
+def _simple_table(ds: xr.Dataset) -> pd.DataFrame:
     rows = []
     base = ds.sel(scenario="baseline")
     years = ds["time"].values
@@ -126,8 +138,8 @@ def table(results) -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def saved_results(tmp_path_factory, results, table) -> Path:
     """The results saved as NetCDF with ``comparison.csv`` next to them (as ``compare`` writes them)."""
+    from cityfutures.results import save_results
     folder = tmp_path_factory.mktemp("saved")
-    path = folder / "results.nc"
-    results.to_netcdf(path)
+    path, _csv = save_results(results, folder / "results.nc")
     table.to_csv(folder / "comparison.csv", index=False)
     return path

@@ -217,20 +217,34 @@ def shocks(ds: xr.Dataset) -> list[dict]:
 
 
 def indicators(ds: xr.Dataset, table: pd.DataFrame | None) -> list[str]:
-    """Indicators in the order of the comparison table (else every data variable with a time axis)."""
+    """The comparison's indicators in order: the results' ``indicators`` attribute, else the table's."""
+    listed = ds.attrs.get("indicators")
+    if listed:
+        names = json.loads(listed) if isinstance(listed, str) else list(listed)
+        names = [n for n in names if n in ds.data_vars]
+        if table is not None and len(table) and "indicator" in table:
+            in_table = set(str(x) for x in table["indicator"])
+            names = [n for n in names if n in in_table]
+        if names:
+            return names
     if table is not None and len(table) and "indicator" in table:
         seen = list(dict.fromkeys(str(x) for x in table["indicator"]))
         return [x for x in seen if x in ds.data_vars]
     return [str(v) for v in ds.data_vars if "time" in ds[v].dims and "scenario" in ds[v].dims]
 
 
-def indicator_meta(table: pd.DataFrame, indicator: str) -> dict:
-    """focus area and better direction of an indicator, from the table."""
-    rows = table.loc[table["indicator"] == indicator]
-    if rows.empty:
-        return {"focus_area": None, "better": None}
-    r = rows.iloc[0]
-    return {"focus_area": _clean(r.get("indicator_focus_area")), "better": _clean(r.get("better"))}
+def indicator_meta(table: pd.DataFrame, indicator: str, ds: xr.Dataset | None = None) -> dict:
+    """Focus area and better direction of an indicator: the results' attributes, else the table."""
+    out = {"focus_area": None, "better": None}
+    if ds is not None and indicator in ds:
+        out["focus_area"] = _clean(ds[indicator].attrs.get("focus_area"))
+        out["better"] = _clean(ds[indicator].attrs.get("better"))
+    rows = table.loc[table["indicator"] == indicator] if "indicator" in table else table.iloc[0:0]
+    if not rows.empty:
+        r = rows.iloc[0]
+        out["focus_area"] = out["focus_area"] or _clean(r.get("indicator_focus_area"))
+        out["better"] = out["better"] or _clean(r.get("better"))
+    return out
 
 
 def end_year(ds: xr.Dataset) -> str:
@@ -252,6 +266,9 @@ def fmt_num(x: float, lang: str, digits: int = 3) -> str:
         s = f"{x:,.{max(0, digits - 1 - int(math.floor(math.log10(ax))))}f}"
         if "." in s:
             s = s.rstrip("0").rstrip(".")
+    if s.startswith("-") and not s.strip("-0.,"):
+        s = s[1:]   # no "-0"
+    s = s.replace("-", "\u2212")   # a real minus sign
     if lang == "id":
         s = s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
     return s
@@ -277,9 +294,9 @@ def footer_text(ds: xr.Dataset, labels: Labels) -> str:
 
 def add_footer(fig, ds: xr.Dataset, labels: Labels, note: str | None = None) -> None:
     """The provenance footer (bottom left) and an optional note (bottom right)."""
-    fig.text(0.01, 0.012, footer_text(ds, labels), fontsize=11, color="#555555", ha="left", va="bottom")
-    if note:
-        fig.text(0.99, 0.012, note, fontsize=13, color="#333333", ha="right", va="bottom")
+    fig.text(0.01, 0.01, footer_text(ds, labels), fontsize=11, color="#555555", ha="left", va="bottom")
+    if note:  # on its own line above the footer, so that neither can run into the other
+        fig.text(0.01, 0.038, note, fontsize=13, color="#333333", ha="left", va="bottom")
 
 
 def atomic_write(path: Path, write) -> Path:

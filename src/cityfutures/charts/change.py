@@ -13,13 +13,13 @@ from . import _common as c
 def draw_indicator(ds: xr.Dataset, table: pd.DataFrame, indicator: str, labels: c.Labels):
     """Horizontal bars of ``delta_end`` per programme, best at the top, coloured better/worse."""
     rows = table[(table["indicator"] == indicator) & (table["kind"] != "baseline")].copy()
-    better = c.indicator_meta(table, indicator)["better"] or "higher"
+    better = c.indicator_meta(table, indicator, ds)["better"] or "higher"
     sign = -1.0 if better == "lower" else 1.0
     rows["good"] = sign * rows["delta_end"]
     rows = rows.sort_values("good", ascending=True)   # barh draws bottom-up: best ends on top
     n = len(rows)
     fig = c.figure()
-    ax = fig.add_axes([0.36, 0.13, 0.52, 0.72])
+    ax = fig.add_axes([0.33, 0.16, 0.62, 0.66])
     y = np.arange(n)
     colors = [c.BETTER_COLOR if g > 0 else c.WORSE_COLOR if g < 0 else "#888888" for g in rows["good"]]
     hatches = ["//" if k == "bundle" else "" for k in rows["kind"]]
@@ -30,7 +30,7 @@ def draw_indicator(ds: xr.Dataset, table: pd.DataFrame, indicator: str, labels: 
             bar.set_edgecolor("#FFFFFF")
     fs = 16 if n <= 12 else 14 if n <= 18 else 12 if n <= 26 else 10
     ax.set_yticks(y)
-    ax.set_yticklabels([c.shorten(labels.scenario(s) + (" ▣" if k == "bundle" else ""), 48)
+    ax.set_yticklabels([c.shorten(labels.scenario(s), 48)
                         for s, k in zip(rows["scenario"], rows["kind"])], fontsize=fs)
     ax.grid(axis="y", visible=False)
     ax.axvline(0, color="#000000", lw=1.2)
@@ -42,26 +42,39 @@ def draw_indicator(ds: xr.Dataset, table: pd.DataFrame, indicator: str, labels: 
     span = span or 1.0
     lo, hi = float(min(0, np.nanmin(rows["delta_end"]))), float(max(0, np.nanmax(rows["delta_end"])))
     pad = 0.28 * span
-    ax.set_xlim(lo - (pad if lo < 0 else 0.02 * span), hi + (pad if hi > 0 else 0.02 * span))
+    any_neg, any_pos = bool((rows["delta_end"] < 0).any()), bool((rows["delta_end"] >= 0).any())
+    ax.set_xlim(lo - (pad if any_neg else 0.02 * span), hi + (pad if any_pos else 0.02 * span))
     for yi, (d, p) in enumerate(zip(rows["delta_end"], rows["delta_end_pct"])):
         txt = c.fmt_num(float(d), labels.lang) + (f" ({c.fmt_num(float(p), labels.lang, 2)} %)"
                                                   if np.isfinite(p) else "")
         ax.text(d + (0.02 * span if d >= 0 else -0.02 * span), yi, txt, va="center",
                 ha="left" if d >= 0 else "right", fontsize=max(fs - 2, 10), color="#222222")
     ax.set_ylim(-0.7, n - 0.3)
-    fig.suptitle(c.wrap(labels.t("change.title", indicator=labels.variable(indicator), year=c.end_year(ds)), 80),
-                 x=0.01, ha="left", y=0.975)
-    # the better direction, stated in words and with an arrow on the side where "better" lies
-    arrow = "→" if sign > 0 else "←"
+    title = fig.suptitle(c.wrap(labels.t("change.title", indicator=labels.variable(indicator),
+                                         year=c.end_year(ds)), 80), x=0.01, ha="left", va="top", y=0.975)
+    # the better direction, in words and with an arrow pointing to the better side
     direction = labels.t(f"better.{better}")
-    fig.text(0.36, 0.875, f"{arrow} {direction}" if sign < 0 else f"{direction} {arrow}",
-             fontsize=17, color=c.BETTER_COLOR, fontweight="bold", ha="left", va="bottom")
+    dtext = fig.text(0.33, 0.0, f"← {direction}" if sign < 0 else f"{direction} →", fontsize=17,
+                     color=c.BETTER_COLOR, fontweight="bold", ha="left", va="top")
     from matplotlib.patches import Patch
     handles = [Patch(color=c.BETTER_COLOR, label=labels.t("legend.better")),
                Patch(color=c.WORSE_COLOR, label=labels.t("legend.worse"))]
     if (rows["kind"] == "bundle").any():
         handles.append(Patch(facecolor="#888888", hatch="//", edgecolor="white", label=labels.t("legend.bundle")))
-    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.895, 0.85), frameon=False)
+    fig.canvas.draw()
+    H = fig.bbox.height
+    below_title = title.get_window_extent().y0 / H - 0.02
+    dtext.set_y(below_title)
+    leg = fig.legend(handles=handles, loc="upper right", bbox_to_anchor=(0.99, below_title), frameon=False,
+                     ncols=len(handles), fontsize=14, handlelength=1.6, columnspacing=1.2, borderaxespad=0)
+    fig.canvas.draw()
+    d_bb, l_bb = dtext.get_window_extent(), leg.get_window_extent()
+    if l_bb.x0 < d_bb.x1 + 20:   # no room on one line: the legend goes below the direction
+        leg.set_bbox_to_anchor((0.99, d_bb.y0 / H - 0.01), transform=fig.transFigure)
+        fig.canvas.draw()
+        l_bb = leg.get_window_extent()
+    top = min(d_bb.y0, l_bb.y0) / H - 0.025
+    ax.set_position([0.33, 0.16, 0.62, top - 0.16])
     c.add_footer(fig, ds, labels, labels.t("change.note"))
     return fig
 

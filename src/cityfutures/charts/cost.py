@@ -67,7 +67,7 @@ def _spread_labels(ax, xs, ys, texts, fontsize):
 def draw_cost(ds: xr.Dataset, table: pd.DataFrame, labels: c.Labels):
     eff = effect_table(ds, table)
     fig = c.figure()
-    ax = fig.add_axes([0.08, 0.13, 0.64, 0.72])
+    ax = fig.add_axes([0.08, 0.16, 0.62, 0.69])
     costs = eff["cost"].to_numpy(dtype=float)
     pos = costs[costs > 0]
     log = bool(pos.size) and pos.max() / max(pos.min(), 1e-9) > 30
@@ -118,13 +118,13 @@ def draw_cost(ds: xr.Dataset, table: pd.DataFrame, labels: c.Labels):
     if eff["track"].isna().any() and (eff.loc[eff["track"].isna(), "kind"] != "bundle").any():
         h_track.append(Line2D([], [], ls="", marker=MARKERS[None], ms=14, mfc="white", mec="black",
                               label=labels.t("track.none")))
-    leg1 = fig.legend(handles=h_track, loc="upper left", bbox_to_anchor=(0.74, 0.85), frameon=False,
+    leg1 = fig.legend(handles=h_track, loc="upper left", bbox_to_anchor=(0.72, 0.85), frameon=False,
                       title=labels.t("legend.track"), alignment="left")
     fas = c.ordered_focus_areas([f for f in eff.loc[eff["kind"] != "bundle", "focus_area"] if f])
-    h_fa = [Patch(color=c.FOCUS_COLORS.get(fa, "#777777"), label=c.wrap(labels.focus_area(fa), 30)) for fa in fas]
+    h_fa = [Patch(color=c.FOCUS_COLORS.get(fa, "#777777"), label=c.wrap(labels.focus_area(fa), 26)) for fa in fas]
     fig.canvas.draw()
     y1 = leg1.get_window_extent().y0 / fig.bbox.height
-    fig.legend(handles=h_fa, loc="upper left", bbox_to_anchor=(0.74, y1 - 0.03), frameon=False,
+    fig.legend(handles=h_fa, loc="upper left", bbox_to_anchor=(0.72, y1 - 0.03), frameon=False,
                title=labels.t("legend.focus_area"), alignment="left")
     note = labels.t("cost.note_log") if log and (costs <= 0).any() else labels.t("cost.note")
     c.add_footer(fig, ds, labels, note)

@@ -33,7 +33,7 @@ def order_scenarios(table: pd.DataFrame, ds: xr.Dataset) -> list[str]:
 
 def draw_scorecard(ds: xr.Dataset, table: pd.DataFrame, labels: c.Labels):
     inds = c.indicators(ds, table)
-    fa_of = {i: c.indicator_meta(table, i)["focus_area"] for i in inds}
+    fa_of = {i: c.indicator_meta(table, i, ds)["focus_area"] for i in inds}
     inds = [i for fa in c.ordered_focus_areas(fa_of.values()) for i in inds if fa_of[i] == fa]
     scen = order_scenarios(table, ds)
     piv = (table[table["kind"] != "baseline"].pivot_table(index="scenario", columns="indicator",
@@ -71,7 +71,7 @@ def draw_scorecard(ds: xr.Dataset, table: pd.DataFrame, labels: c.Labels):
     sc = c.scenario_table(ds).set_index("scenario")
     fs_row = 15 if nr <= 10 else 13 if nr <= 18 else 11 if nr <= 26 else 9
     ax.set_yticklabels([c.shorten(labels.scenario(s), 44) for s in scen], fontsize=fs_row)
-    ax.tick_params(axis="y", length=0)
+    ax.tick_params(axis="y", length=0, pad=18)   # room for the focus-area strip
     # separators between focus-area groups of rows and of columns
     prev = None
     for r, s in enumerate(scen):

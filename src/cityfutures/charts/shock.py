@@ -1,9 +1,10 @@
 """Shock response: the drop and recovery of an indicator after a shock (the "resilience triangle").
 
-The loss of a curve is measured against its own pre-shock path: the level just before the
-shock, carried on with the trend of the year before it. The shaded area between that
-path and the curve is the lost performance; the recovery time runs from the shock to the
-first time the curve is back within 5 % of its worst deviation.
+Loss and recovery follow :mod:`cityfutures.metrics`, so the chart and the comparison table
+agree: the pre-shock level is the curve's value at the last saved time before the shock;
+the loss is the worsening against that level; the recovery time runs from the shock until
+the curve is back within 5 % of the pre-shock level. The shaded area is the lost
+performance (the triangle).
 """
 from __future__ import annotations
 
@@ -14,46 +15,37 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from .. import metrics
 from . import _common as c
 from .trajectories import mark_shocks
 
 MAX_INDICATORS = 3   # figures per shock: the indicators the shock hits hardest
 MAX_PANELS = 3       # programmes compared with the baseline, side by side
+LEVEL = 0.95         # recovered: back to 95 % of the pre-shock level (metrics.recovery_time's default)
 
 
 @dataclass(frozen=True)
 class Triangle:
-    reference: np.ndarray      # pre-shock path over the whole time axis
-    loss: np.ndarray           # >= 0 where the curve is worse than the path (after the shock)
+    level: float               # pre-shock level [indicator units]
+    loss: np.ndarray           # >= 0 where the curve is worse than the level (from the shock on)
     peak: float                # the largest loss [indicator units]
     area: float                # lost area [indicator units x Year]
     recovery_time: float       # years from shock to recovery; nan if not recovered in the horizon
 
 
 def triangle(t: np.ndarray, y: np.ndarray, year: float, better: str) -> Triangle:
-    """The resilience triangle of curve ``y`` for a shock at ``year``."""
+    """The resilience triangle of curve ``y`` for a shock at ``year`` (definitions of metrics.py)."""
     t = np.asarray(t, float)
     y = np.asarray(y, float)
+    da = xr.DataArray(y, dims="time", coords={"time": t})
     before = np.nonzero(t < year - 1e-9)[0]
-    if before.size == 0:
-        i0 = 0
-        slope = 0.0
-    else:
-        i0 = before[-1]
-        j = np.nonzero(t <= t[i0] - 1.0 + 1e-9)[0]
-        slope = (y[i0] - y[j[-1]]) / (t[i0] - t[j[-1]]) if j.size and t[i0] > t[j[-1]] else 0.0
-    ref = y[i0] + slope * (t - t[i0])
+    level = float(y[before[-1]]) if before.size else float(y[0])
     sign = 1.0 if better == "lower" else -1.0
-    loss = np.where(t >= year - 1e-9, np.clip(sign * (y - ref), 0, None), 0.0)
-    peak = float(loss.max()) if loss.size else 0.0
-    area = float(np.trapezoid(loss, t)) if peak > 0 else 0.0
-    rec = np.nan
-    if peak > 0:
-        ipk = int(np.argmax(loss))
-        back = np.nonzero(loss[ipk:] <= 0.05 * peak)[0]
-        if back.size:
-            rec = float(t[ipk + back[0]] - year)
-    return Triangle(ref, loss, peak, area, rec)
+    loss = np.where(t >= year - 1e-9, np.clip(sign * (y - level), 0, None), 0.0)
+    peak = float(metrics.peak_loss(da, year, better))
+    area = float(np.trapezoid(loss, t)) if np.nanmax(loss) > 0 else 0.0
+    rec = float(metrics.recovery_time(da, year, better, level=LEVEL))
+    return Triangle(level, loss, peak if np.isfinite(peak) else 0.0, area, rec)
 
 
 def _events(ds: xr.Dataset) -> list[dict]:
@@ -61,15 +53,6 @@ def _events(ds: xr.Dataset) -> list[dict]:
     for ev in c.shocks(ds):
         seen.setdefault((ev["kind"], float(ev["year"])), []).append(ev["scenario"])
     return [{"kind": k, "year": y, "scenarios": s} for (k, y), s in sorted(seen.items(), key=lambda kv: kv[0][1])]
-
-
-def _recovery(table: pd.DataFrame, scenario: str, indicator: str, own: float) -> float:
-    """The table's recovery time when compare.py computed one, else our own."""
-    if "recovery_time" in table:
-        r = table.loc[(table["scenario"] == scenario) & (table["indicator"] == indicator), "recovery_time"]
-        if len(r) and np.isfinite(r.iloc[0]):
-            return float(r.iloc[0])
-    return own
 
 
 def pick(ds: xr.Dataset, table: pd.DataFrame) -> list[tuple[dict, str, list[str]]]:
@@ -81,9 +64,9 @@ def pick(ds: xr.Dataset, table: pd.DataFrame) -> list[tuple[dict, str, list[str]
         ref_s = base if base in ev["scenarios"] else ev["scenarios"][0]
         hits = []
         for ind in c.indicators(ds, table):
-            better = c.indicator_meta(table, ind)["better"] or "higher"
+            better = c.indicator_meta(table, ind, ds)["better"] or "higher"
             tri = triangle(t, ds[ind].sel(scenario=ref_s).values, ev["year"], better)
-            scale = np.nanmax(np.abs(tri.reference)) or 1.0
+            scale = abs(tri.level) or 1.0
             if tri.peak / scale > 0.02:
                 hits.append((tri.peak / scale, ind, better, tri))
         hits.sort(key=lambda h: -h[0])
@@ -98,7 +81,7 @@ def draw_event(ds: xr.Dataset, table: pd.DataFrame, event: dict, indicator: str,
                labels: c.Labels):
     """Panels side by side: the reference (baseline) against each programme, losses shaded."""
     t = ds["time"].values
-    better = c.indicator_meta(table, indicator)["better"] or "higher"
+    better = c.indicator_meta(table, indicator, ds)["better"] or "higher"
     year = event["year"]
     ref_s, progs = scenarios[0], scenarios[1:] or [scenarios[0]]
     fig = c.figure()
@@ -112,13 +95,15 @@ def draw_event(ds: xr.Dataset, table: pd.DataFrame, event: dict, indicator: str,
     for ax, s in zip(axes, progs):
         ys = ds[indicator].sel(scenario=s).values
         tri_s = triangle(t, ys, year, better)
-        ax.plot(t[win], tri_b.reference[win], color="#666666", lw=1.5, ls=":", zorder=2)
-        ax.fill_between(t[win], yb[win], tri_b.reference[win], where=tri_b.loss[win] > 0, color=c.WORSE_COLOR,
-                        alpha=0.25, lw=0, zorder=1)
+        after = win & (t >= year - 1e-9)
+        ax.hlines(tri_b.level, x0, float(t[-1]), color="#666666", lw=1.5, ls=":", zorder=2)
+        ax.fill_between(t[after], yb[after], tri_b.level, where=tri_b.loss[after] > 0, color=c.WORSE_COLOR,
+                        alpha=0.25, lw=0, zorder=1, interpolate=True)
         ax.plot(t[win], yb[win], color=c.BASELINE_COLOR, lw=3.2, zorder=4)
         if s != ref_s:
-            ax.fill_between(t[win], ys[win], tri_s.reference[win], where=tri_s.loss[win] > 0,
-                            color=c.BETTER_COLOR, alpha=0.35, lw=0, zorder=2)
+            ax.hlines(tri_s.level, x0, float(t[-1]), color=c.BETTER_COLOR, lw=1.5, ls=":", zorder=2)
+            ax.fill_between(t[after], ys[after], tri_s.level, where=tri_s.loss[after] > 0,
+                            color=c.BETTER_COLOR, alpha=0.35, lw=0, zorder=2, interpolate=True)
             ax.plot(t[win], ys[win], color=c.BETTER_COLOR, lw=3.2, zorder=5)
         mark_shocks(ax, [{"kind": event["kind"], "year": year}], labels)
         ax.set_title(c.wrap(labels.scenario(s), 34), loc="left", pad=26, fontsize=17)
@@ -129,7 +114,7 @@ def draw_event(ds: xr.Dataset, table: pd.DataFrame, event: dict, indicator: str,
         if s != ref_s:
             lines.append((c.shorten(labels.scenario(s), 26), tri_s, s, c.BETTER_COLOR))
         for k, (name, tri, scen, col) in enumerate(lines):
-            rec = _recovery(table, scen, indicator, tri.recovery_time)
+            rec = tri.recovery_time
             txt = (labels.t("recovery_time", years=c.fmt_num(rec, labels.lang, 2)) if np.isfinite(rec)
                    else labels.t("not_recovered", year=c.end_year(ds)))
             ax.text(0.98, 0.97 - 0.09 * k, txt, transform=ax.transAxes, ha="right", va="top", fontsize=14,

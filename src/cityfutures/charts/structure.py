@@ -165,7 +165,7 @@ def draw_sector(model, st: Structure, sector: str, labels: c.Labels, ds):
         col.sort(key=lambda n: (order.get(st.kind[n], 9), n))
     cols = ([incoming] if incoming else []) + columns + ([outgoing] if outgoing else [])
     fig = c.figure()
-    ax = fig.add_axes([0.01, 0.1, 0.98, 0.76])
+    ax = fig.add_axes([0.01, 0.17, 0.98, 0.69])
     ax.set_axis_off()
     ncols = len(cols)
     longest = max((len(col) for col in cols), default=1)
@@ -222,7 +222,7 @@ def draw_sector(model, st: Structure, sector: str, labels: c.Labels, ds):
                 Line2D([], [], color="#777777", lw=1.5, marker=">", label=labels.t("structure.legend.info_link"))]
     if incoming or outgoing:
         handles.append(Line2D([], [], color="#D55E00", lw=2, marker=">", label=labels.t("structure.legend.cross_link")))
-    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.035), ncols=min(len(handles), 5),
+    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.065), ncols=min(len(handles), 5),
                frameon=False, fontsize=13)
     c.add_footer(fig, ds, labels, labels.t("structure.note"))
     return fig

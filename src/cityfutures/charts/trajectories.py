@@ -64,13 +64,13 @@ def draw_focus_area(ds: xr.Dataset, table: pd.DataFrame, focus_area, indicators:
                     ls="--" if sc.set_index("scenario").loc[s, "kind"] == "bundle" else "-", zorder=3)
         ax.plot(t, ds[ind].sel(scenario=base).values, color=c.BASELINE_COLOR, lw=3.5, zorder=4)
         mark_shocks(ax, events, labels, text=(i < ncols))
-        meta = c.indicator_meta(table, ind)
+        meta = c.indicator_meta(table, ind, ds)
         better = labels.t(f"better.{meta['better']}") if meta["better"] else ""
         ax.set_title(c.wrap(labels.variable(ind), 48), loc="left", pad=22 if i < ncols else 8)
         ax.set_ylabel(c.wrap(labels.unit(ind), 26))
-        if better:
-            ax.text(0.99, 0.02, better, transform=ax.transAxes, ha="right", va="bottom", fontsize=13,
-                    color="#333333", bbox=dict(fc="white", ec="none", alpha=0.8))
+        if better:  # the better direction, right-aligned on the panel's title line
+            ax.set_title(better, loc="right", fontsize=14, fontweight="normal", color="#333333", fontstyle="italic",
+                         pad=22 if i < ncols else 8)
         c.set_number_format(ax.yaxis, labels.lang)
         ax.margins(x=0)
         if i // ncols == nrows - 1 or i + ncols >= n:
@@ -105,7 +105,7 @@ def draw(ds: xr.Dataset, table: pd.DataFrame, out_dir: Path, labels: c.Labels, f
     inds = c.indicators(ds, table)
     groups: dict = {}
     for ind in inds:
-        groups.setdefault(c.indicator_meta(table, ind)["focus_area"], []).append(ind)
+        groups.setdefault(c.indicator_meta(table, ind, ds)["focus_area"], []).append(ind)
     paths: list[Path] = []
     for fa in c.ordered_focus_areas(groups):
         members = groups[fa]

@@ -1,0 +1,68 @@
+"""``cityfutures charts``: redraw the chart set (and the brief) from saved results, without running a model."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..errors import InputError
+
+EXAMPLES = """examples:
+  cityfutures charts out/results.nc                          # charts next to the results, in English
+  cityfutures charts out/results.nc --lang id --out slides/  # in Bahasa Indonesia, into slides/
+  cityfutures charts out/results.nc --format png --no-brief
+"""
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    fmts = tuple(f.strip().lower() for f in text.split(",") if f.strip())
+    bad = [f for f in fmts if f not in ("png", "svg", "pdf")]
+    if bad or not fmts:
+        raise argparse.ArgumentTypeError(f"unknown format '{','.join(bad) or text}' (allowed: png, svg, pdf)")
+    return fmts
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "charts", help="redraw the charts and the brief from saved results",
+        description="Draw the chart set of a comparison and its brief.pdf from a saved results.nc and the "
+                    "comparison.csv next to it (recomputed from the results when missing). No model is run; "
+                    "the model file is read only for the structure maps.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("results", type=Path, help="results.nc written by 'cityfutures compare' (or its folder)")
+    p.add_argument("--out", type=Path, default=None, help="folder for the charts (default: a 'charts' folder "
+                   "next to the results)")
+    p.add_argument("--lang", choices=("en", "id"), default="en", help="language of every label (default: en)")
+    p.add_argument("--format", dest="formats", type=_formats, default=("png", "svg"),
+                   help="comma-separated image formats: png, svg, pdf (default: png,svg)")
+    p.add_argument("--no-brief", dest="brief", action="store_false", help="do not write brief.pdf")
+    p.set_defaults(func=run)
+
+
+def load_table(results_path: Path, ds):
+    """The comparison table: ``comparison.csv`` next to the results, else recomputed from them."""
+    import pandas as pd
+    folder = results_path if results_path.is_dir() else results_path.parent
+    csv = folder / "comparison.csv"
+    if csv.is_file():
+        try:
+            return pd.read_csv(csv, keep_default_na=True)
+        except Exception as exc:  # pandas raises many kinds for a broken CSV
+            raise InputError(f"cannot read the comparison table ({type(exc).__name__}: {exc})",
+                             path=str(csv)) from None
+    from .. import compare
+    return compare.comparison_table(ds)
+
+
+def run(args) -> int:
+    from ..brief import write_brief
+    from ..charts import draw_all
+    from ..results import load_results
+    ds = load_results(args.results)
+    table = load_table(args.results, ds)
+    folder = args.results if args.results.is_dir() else args.results.parent
+    out = args.out if args.out is not None else folder / "charts"
+    paths = draw_all(ds, table, out, lang=args.lang, formats=args.formats)
+    if args.brief:
+        paths.append(write_brief(ds, table, out / "brief.pdf", lang=args.lang))
+    print(f"wrote {len(paths)} files to {out}")
+    return 0
