@@ -26,11 +26,11 @@ import xarray as xr
 
 from ..errors import InputError, RunError, ScenarioError, did_you_mean
 from .executors import Chunk, Executor, InProcessExecutor, chunked
-from .sampling import Samples, pulse_series, sample
+from .sampling import Samples, pulse_series, sample, transform
 from .spec import UncertainSpec
 
 __all__ = ["RunSpec", "EnsemblePlan", "EnsembleResult", "Target", "RunFailure", "plan_ensemble", "run_ensemble",
-           "run_chunk", "QuantileSketch", "parse_target", "QUANTILES", "uncertain_of"]
+           "run_chunk", "stream_runs", "collect_runs", "QuantileSketch", "parse_target", "QUANTILES", "uncertain_of"]
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
@@ -107,19 +107,26 @@ def uncertain_of(comparison) -> UncertainSpec | None:
 
 
 def _runs_of(source) -> tuple[list[RunSpec], Any, Any, tuple[str, ...], str]:
-    """(runs, model, horizon, indicators, name) of a Comparison, a Plan or a list of RunSpecs."""
-    if hasattr(source, "baseline") and hasattr(source, "interventions"):  # a Comparison
+    """(runs, model, horizon, indicators, name) of a Comparison or a Plan (baseline first)."""
+    plan = source
+    if not hasattr(source, "runs"):
+        if not (hasattr(source, "baseline") and hasattr(source, "interventions")):
+            raise TypeError("plan_ensemble needs a Comparison or a Plan, or runs= with model=")
         from ..plan import build_plan
         plan = build_plan(source)
-        runs = [RunSpec(r.name, r.kind, dict(r.params)) for r in getattr(plan, "runs", plan)]
-        return runs, source.baseline.model, source.baseline.horizon, tuple(source.indicators), source.name
-    raise TypeError("plan_ensemble needs a Comparison, or runs= with model=")
+    runs = [RunSpec(r.name, r.kind, dict(r.params)) for r in plan.runs]
+    runs.sort(key=lambda r: r.kind != "baseline")          # stable: the baseline first, the rest in order
+    comparison = getattr(plan, "comparison", None)
+    name = getattr(comparison, "name", None) or (runs[0].name if runs else "ensemble")
+    inds = tuple(getattr(plan, "indicators", ()) or getattr(comparison, "indicators", ()) or plan.model.indicators)
+    return runs, plan.model, plan.horizon, inds, name
 
 
-def plan_ensemble(source=None, spec: UncertainSpec | None = None, *, samples: int, seed: int,
+def plan_ensemble(source=None, spec: UncertainSpec | None = None, *, samples: int = 0, seed: int,
                   runs: Sequence[RunSpec] | None = None, model=None, horizon=None,
                   indicators: Sequence[str] | None = None, sampler: str | None = None,
-                  every: float = 1.0, method: str = "euler", name: str | None = None) -> EnsemblePlan:
+                  every: float = 1.0, method: str = "euler", name: str | None = None,
+                  design: np.ndarray | None = None, design_method: str | None = None) -> EnsemblePlan:
     """The plan of an ensemble: which scenarios, over which sampled futures.
 
     Parameters
@@ -138,6 +145,9 @@ def plan_ensemble(source=None, spec: UncertainSpec | None = None, *, samples: in
         Overrides the block's ``sampler``.
     every : float
         Spacing of reported times [Year] (a multiple of the horizon's ``saveper``).
+    design : ndarray (n, d), optional
+        A ready design in the unit hypercube (e.g. SALib's), used instead of drawing one;
+        ``samples`` is then ignored. ``design_method`` names it.
 
     Raises
     ------
@@ -193,7 +203,10 @@ def plan_ensemble(source=None, spec: UncertainSpec | None = None, *, samples: in
     times = tuple(float(start + k * every) for k in range(n_t + 1))
     if times[-1] < end - 1e-9:
         times += (float(end),)
-    smp = sample(spec, int(samples), seed=seed, start=start, end=end, method=sampler)
+    if design is not None:
+        smp = transform(spec, design, start=start, end=end, seed=seed, method=design_method or "design")
+    else:
+        smp = sample(spec, int(samples), seed=seed, start=start, end=end, method=sampler)
     return EnsemblePlan(model_path=str(model_.path), model_sha256=model_.sha256, scenarios=tuple(runs_),
                         indicators=inds, better=better, units=units, start=float(start), end=float(end),
                         dt=float(dt), saveper=float(saveper), times=times, samples=smp, spec=spec,
@@ -272,39 +285,16 @@ def chunk_params(work: ChunkWork, scenario: RunSpec, positions: np.ndarray | Non
     return params, n
 
 
-_BATCH_CACHE: dict[str, Any] = {}
-
-
 def _simulate(work: ChunkWork, params: dict, n: int) -> np.ndarray:
-    """Run ``n`` runs; return the indicators at the reported times, shape ``(n, I, T)``."""
-    try:
-        from ..simulate import simulate
-    except ImportError:
-        simulate = None
-    if simulate is not None:
-        ds = simulate(work.model_path, params, engine="batch", n_runs=n, start=work.start, end=work.end,
-                      dt=work.dt, saveper=work.saveper, variables=list(work.indicators), method=work.method)
-        ds = ds.sel(time=list(work.times), method="nearest")
-        out = np.stack([ds[i].transpose("run", "time").to_numpy() for i in work.indicators], axis=1)
-        for f in ds.attrs.get("failed_runs", []) or []:
-            idx = f.get("run") if isinstance(f, dict) else f
-            try:
-                out[int(idx)] = np.nan
-            except (TypeError, ValueError, IndexError):
-                pass
-        return out
-    from ..batch import compile_model  # until simulate.py lands: the batch engine directly
-    bm = _BATCH_CACHE.get(work.model_path)
-    if bm is None:
-        bm = _BATCH_CACHE[work.model_path] = compile_model(work.model_path)
-    bp = {}
-    for k, v in params.items():
-        s = _as_series(v, n)
-        bp[k] = v if s is None else (s[0], np.ascontiguousarray(s[1]) if s[1].shape[0] == n else s[1])
-    times, store = bm.run(bp, n_runs=n, start=work.start, end=work.end, dt=work.dt, saveper=work.saveper,
-                          variables=list(work.indicators), method=work.method)
-    idx = [int(np.argmin(np.abs(times - t))) for t in work.times]
-    return np.stack([np.asarray(store[i])[idx].T for i in work.indicators], axis=1)
+    """Run ``n`` runs on the batch engine; the indicators at the reported times, ``(n, I, T)``."""
+    from ..simulate import simulate
+    ds = simulate(work.model_path, params, engine="batch", n_runs=n, start=work.start, end=work.end,
+                  dt=work.dt, saveper=work.saveper, variables=list(work.indicators), method=work.method)
+    ds = ds.sel(time=list(work.times), method="nearest")
+    out = np.stack([ds[i].transpose("run", "time").to_numpy() for i in work.indicators], axis=1)
+    for r in ds.attrs.get("failed_runs", ()) or ():
+        out[int(r)] = np.nan
+    return out
 
 
 def run_chunk(work: ChunkWork) -> dict:
@@ -453,6 +443,59 @@ def parse_target(text: str, indicators: Sequence[str] | None = None) -> Target:
     return Target(name, op, val)
 
 
+def stream_runs(plan: EnsemblePlan, executor: Executor | None = None, *, chunk_size: int | None = None,
+                progress: bool = False):
+    """Run a plan chunk by chunk; yield ``(rows, values, failures)`` per chunk, in order.
+
+    ``rows`` are the chunk's row positions in ``plan.samples``; ``values`` is ``(S, m, I, T)``
+    with NaN for failed runs (``None`` when the whole chunk failed); ``failures`` is a list
+    of :class:`RunFailure`. A progress bar shows runs done and time left.
+    """
+    executor = executor or InProcessExecutor()
+    n = len(plan.samples)
+    S = len(plan.scenarios)
+    ids = plan.samples.sample_ids
+    if chunk_size is None:
+        chunk_size = int(min(max(math.ceil(n / (4 * max(executor.n_workers, 1))), 64), 2000))
+    pieces = chunked(list(range(n)), chunk_size)
+    chunks = (Chunk(k, tuple(int(ids[p]) for p in pos), _chunk_work(plan, list(pos), tuple(int(ids[p]) for p in pos)))
+              for k, pos in enumerate(pieces))
+    pos_of = {int(i): k for k, i in enumerate(ids)}
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=n * S, unit="run", desc=plan.name, smoothing=0.1)
+    try:
+        for res in executor.map_chunks(run_chunk, chunks):
+            rows = np.array([pos_of[i] for i in res.ids], dtype=int)
+            if not res.ok:
+                yield rows, None, [RunFailure(i, "*", res.error) for i in res.ids]
+            else:
+                yield rows, res.value["values"], [RunFailure(int(i), s, e) for i, s, e in res.value["failures"]]
+            if bar is not None:
+                bar.update(len(res.ids) * S)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def collect_runs(plan: EnsemblePlan, executor: Executor | None = None, *, chunk_size: int | None = None,
+                 progress: bool = False) -> tuple[np.ndarray, list]:
+    """Every run's indicators at the reported times, ``(S, N, I, T)``, and the failures.
+
+    For designs that need every trajectory (sensitivity analysis); large ensembles should
+    use :func:`run_ensemble`, which reduces as it goes.
+    """
+    n = len(plan.samples)
+    out = np.full((len(plan.scenarios), n, len(plan.indicators), len(plan.times)), np.nan)
+    failures: list[RunFailure] = []
+    for rows, vals, fails in stream_runs(plan, executor, chunk_size=chunk_size, progress=progress):
+        failures += fails
+        if vals is not None:
+            out[:, rows] = vals
+    return out, failures
+
+
 def run_ensemble(plan: EnsemblePlan, *, executor: Executor | None = None, chunk_size: int | None = None,
                  targets: Sequence[Target | str] = (), sketch_size: int = 2048,
                  progress: bool = False) -> EnsembleResult:
@@ -491,43 +534,24 @@ def run_ensemble(plan: EnsemblePlan, *, executor: Executor | None = None, chunk_
     n = len(plan.samples)
     S, I, T = len(plan.scenarios), len(plan.indicators), len(plan.times)
     ids = plan.samples.sample_ids
-    if chunk_size is None:
-        chunk_size = int(min(max(math.ceil(n / (4 * max(executor.n_workers, 1))), 64), 2000))
-    pieces = chunked(list(range(n)), chunk_size)
-    chunks = (Chunk(k, tuple(int(ids[p]) for p in pos), _chunk_work(plan, list(pos), tuple(int(ids[p]) for p in pos)))
-              for k, pos in enumerate(pieces))
     sign = np.array([1.0 if b == "higher" else -1.0 for b in plan.better])  # > 0 is better
     sketch = QuantileSketch((2, S, I, T), size=sketch_size)
     better = np.zeros((S, I, T))
     counted = 0
     end = np.full((S, n, I), np.nan)
     failures: list[RunFailure] = []
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-        bar = tqdm(total=n * S, unit="run", desc=plan.name, smoothing=0.1)
     t0 = _time.perf_counter()
-    pos_of = {int(i): k for k, i in enumerate(ids)}
-    try:
-        for res in executor.map_chunks(run_chunk, chunks):
-            rows = np.array([pos_of[i] for i in res.ids])
-            if not res.ok:
-                failures += [RunFailure(i, "*", res.error) for i in res.ids]
-            else:
-                vals = res.value["values"]                       # (S, m, I, T)
-                failures += [RunFailure(int(i), s, e) for i, s, e in res.value["failures"]]
-                ok = np.isfinite(vals).all(axis=(0, 2, 3))       # a sample counts only if all scenarios ran
-                v = vals[:, ok]
-                diff = v - v[:1]
-                sketch.add(np.stack([v, diff], axis=0).transpose(2, 0, 1, 3, 4))   # (m, 2, S, I, T)
-                better += ((diff * sign[None, None, :, None]) > 0).sum(axis=1)
-                counted += int(ok.sum())
-                end[:, rows[ok], :] = v[:, :, :, -1]
-            if bar is not None:
-                bar.update(len(res.ids) * S)
-    finally:
-        if bar is not None:
-            bar.close()
+    for rows, vals, fails in stream_runs(plan, executor, chunk_size=chunk_size, progress=progress):
+        failures += fails
+        if vals is None:
+            continue
+        ok = np.isfinite(vals).all(axis=(0, 2, 3))       # a sample counts only if all its scenarios ran
+        v = vals[:, ok]
+        diff = v - v[:1]
+        sketch.add(np.stack([v, diff], axis=0).transpose(2, 0, 1, 3, 4))   # (m, 2, S, I, T)
+        better += ((diff * sign[None, None, :, None]) > 0).sum(axis=1)
+        counted += int(ok.sum())
+        end[:, rows[ok], :] = v[:, :, :, -1]
     elapsed = _time.perf_counter() - t0
     if counted == 0:
         first = failures[0].error if failures else "no samples"
