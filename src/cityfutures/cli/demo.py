@@ -1,0 +1,47 @@
+"""``cityfutures demo``: the bundled Jakarta workshop comparison, with charts and brief."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..errors import CityfuturesError
+from .compare import add_report_options, execute, load_comparison_arg
+from .run import add_common
+
+WORKSHOP = "workshop-2018.yaml"
+EXAMPLES = """examples:
+  cityfutures demo
+  cityfutures demo --lang id --out demo-id/
+
+Runs scenarios/workshop-2018.yaml (the 2018 Jakarta resilience workshop programmes against
+the baseline) and writes the comparison table, results, charts and brief into OUT.
+"""
+
+
+def workshop_path() -> Path:
+    """The bundled workshop comparison of a source checkout."""
+    from ..model import bundled_models_dir
+    models = bundled_models_dir()
+    candidates = [Path.cwd() / "scenarios" / WORKSHOP]
+    if models is not None:
+        candidates.insert(0, models.parent / "scenarios" / WORKSHOP)
+    for c in candidates:
+        if c.is_file():
+            return c
+    raise CityfuturesError(f"the bundled comparison scenarios/{WORKSHOP} is not installed "
+                           "(run from a source checkout: pip install -e .)")
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("demo", help="run the bundled Jakarta workshop comparison (with charts)",
+                              description="Compare the programmes of the 2018 Jakarta resilience workshop with "
+                              "the baseline, with charts and the PDF brief.", epilog=EXAMPLES,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_common(p)
+    add_report_options(p)
+    p.set_defaults(func=main, charts=True)
+
+
+def main(args) -> int:
+    args.charts = True
+    return execute(load_comparison_arg(str(workshop_path())), args)
