@@ -1,0 +1,104 @@
+"""``cityfutures compare``: the table, the files, exit codes, and nothing written on bad input."""
+import os
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+from test_plan import write_workshop  # noqa: E402
+
+from cityfutures.cli import main  # noqa: E402
+from cityfutures.compare import COLUMNS  # noqa: E402
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _cache(tmp_path_factory):
+    os.environ.setdefault("CITYFUTURES_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+def test_compare_prints_the_table_and_writes_files(tmp_path, capsys):
+    path = write_workshop(tmp_path, baseline_shock=True)
+    out = tmp_path / "out"
+    assert main(["compare", str(path), "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "Mini workshop: 4 programmes against the baseline, 2018-2028" in captured.out
+    assert "More drains + More buses [drains-buses, bundle] rank 1 overall" in captured.out
+    assert "indicator" in captured.out and "better" in captured.out and "change" in captured.out
+    assert sorted(p.name for p in out.iterdir()) == ["comparison.csv", "comparison.md", "results.csv",
+                                                    "results.nc"]
+    table = pd.read_csv(out / "comparison.csv")
+    assert list(table.columns) == COLUMNS
+    assert "lower is better" in (out / "comparison.md").read_text()
+    assert "runs:" in captured.err          # a progress bar: five runs
+
+
+def test_quiet_lists_only_files(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["compare", str(write_workshop(tmp_path)), "--out", str(out), "--quiet"]) == 0
+    cap = capsys.readouterr()
+    assert all(line.startswith("wrote ") for line in cap.out.splitlines()) and cap.err == ""
+
+
+def test_a_failed_run_is_reported_not_dropped(tmp_path, capsys):
+    extra = {"broken.yaml": "name: broken\nextends: baseline.yaml\ntitle: {en: X, id: X}\n"
+                            "set: {Initial drainage capacity: 0}\n"}
+    path = write_workshop(tmp_path, extra=extra)
+    path.write_text(path.read_text().replace("growth.yaml]", "growth.yaml, broken.yaml]"))
+    out = tmp_path / "out"
+    assert main(["compare", str(path), "--out", str(out), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: 1 of 6 runs failed (broken:" in err
+    assert "failed runs" in (out / "comparison.md").read_text().lower()
+
+
+def _bundle_conflict(tmp_path):
+    extra = {"growth2.yaml": "name: growth2\nextends: baseline.yaml\ntitle: {en: G, id: G}\nset: {Growth rate: 0.04}\n"}
+    path = write_workshop(tmp_path, extra=extra, bundles="bundles:\n  both: [growth, growth2]\n")
+    path.write_text(path.read_text().replace("growth.yaml]", "growth.yaml, growth2.yaml]"))
+    return path, "a bundle cannot set one constant to two values"
+
+
+def _scenario_not_comparison(tmp_path):
+    write_workshop(tmp_path)
+    return tmp_path / "drains.yaml", "is a scenario file; compare needs a comparison file"
+
+
+def _unknown_member(tmp_path):
+    return write_workshop(tmp_path, bundles="bundles:\n  x: [drains, buzes]\n"), "unknown scenario 'buzes'"
+
+
+def _unknown_indicator(tmp_path):
+    path = write_workshop(tmp_path)
+    path.write_text(path.read_text() + "indicators: [Congestion levl]\n")
+    return path, "unknown indicator 'Congestion levl'"
+
+
+@pytest.mark.parametrize("make", [_bundle_conflict, _scenario_not_comparison, _unknown_member, _unknown_indicator])
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, capsys, make):
+    path, expected = make(tmp_path)
+    out = tmp_path / "out"
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert main(["compare", str(path), "--out", str(out), "--charts"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and expected in err, err
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_a_failure_while_writing_leaves_nothing_behind(tmp_path, capsys, monkeypatch):
+    import cityfutures.compare as cmp
+    def boom(*a, **k):
+        raise RuntimeError("disk trouble")
+    monkeypatch.setattr(cmp, "to_markdown", boom)
+    out = tmp_path / "new" / "out"
+    assert main(["compare", str(write_workshop(tmp_path)), "--out", str(out), "--quiet"]) == 1
+    assert "internal error: RuntimeError: disk trouble" in capsys.readouterr().err
+    assert not (tmp_path / "new").exists()
+
+
+def test_help_has_an_example(capsys):
+    with pytest.raises(SystemExit):
+        main(["compare", "--help"])
+    out = capsys.readouterr().out
+    assert "cityfutures compare scenarios/workshop-2018.yaml" in out and "--charts" in out and "--lang" in out
