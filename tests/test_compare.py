@@ -115,7 +115,7 @@ def test_outputs_say_which_direction_is_better(result, tmp_path):
     assert "| Population | person | higher is better |" in md
     assert RANKING_RULE in md
     text = format_terminal(result)
-    assert "More drains + More buses [drains-buses, bundle] rank 1 overall" in text
+    assert "Bundle drains-buses (2 programmes) [drains-buses, bundle] rank 1 overall" in text
     assert "People affected by floods  lower" in text and "-34.7 %" in text
     csv, mdp = result.write(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["comparison.csv", "comparison.md"]

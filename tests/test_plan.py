@@ -123,7 +123,8 @@ def test_comparison_plan_runs_and_kinds(tmp_path):
     bundle = runs["drains-buses"]
     assert set(bundle.params) == {"Drainage investment", "Bus capacity", "Flood shock input"}
     assert bundle.members == ("drains", "buses")
-    assert bundle.title_en == "More drains + More buses" and bundle.title_id == "Tambah drainase + Tambah bus"
+    assert bundle.title_en == "Bundle drains-buses (2 programmes)"
+    assert bundle.title_id == "Paket drains-buses (2 program)"
     assert bundle.focus_area is None and runs["drains"].focus_area == "water-waste"
     # the shock every scenario inherits from the baseline is applied once, not once per member
     assert at(bundle.params["Flood shock input"], 2023.1) == 2.0

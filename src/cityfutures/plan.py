@@ -493,8 +493,8 @@ def _plan_comparison(comp) -> Plan:
         tracks = {m.track for m in members}
         runs.append(_run(model, base.horizon, base, members, name=bname, kind="bundle",
                          sha=_hash(base.sha256, *sorted(m.sha256 for m in members)),
-                         title_en=" + ".join(_title(m, "en") for m in members),
-                         title_id=" + ".join(_title(m, "id") for m in members),
+                         title_en=f"Bundle {bname} ({len(members)} programmes)",
+                         title_id=f"Paket {bname} ({len(members)} program)",
                          focus_area=fas.pop() if len(fas) == 1 else None,
                          track=tracks.pop() if len(tracks) == 1 else None, where=where))
     indicators = tuple(comp.indicators) if comp.indicators else tuple(model.indicators)
