@@ -45,10 +45,15 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def fmt_number(x: float) -> str:
+def fmt_number(x: float, *, plain: bool = False) -> str:
+    """``1200000`` -> ``1,200,000`` for a table (``plain``: ``1200000``, for CSV); NaN -> empty."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return ""
-    return f"{x:g}"
+    if plain:
+        return f"{x:.12g}"
+    if abs(x) >= 1e4 and float(x).is_integer():
+        return f"{x:,.0f}"
+    return f"{x:.6g}"
 
 
 def write_rows(headers: Sequence[str], rows: Sequence[Sequence[str]], fmt: str, csv_headers: Sequence[str]) -> None:
@@ -76,8 +81,9 @@ def run(args) -> int:
     rows = []
     for lever in model.levers.values():
         if args.format == "csv":
-            rows.append([lever.name, lever.label(lang), lever.units, fmt_number(lever.baseline),
-                         fmt_number(lever.minimum), fmt_number(lever.maximum), lever.focus_area])
+            rows.append([lever.name, lever.label(lang), lever.units, fmt_number(lever.baseline, plain=True),
+                         fmt_number(lever.minimum, plain=True), fmt_number(lever.maximum, plain=True),
+                         lever.focus_area])
         else:
             rows.append([lever.name, lever.label(lang), lever.units, fmt_number(lever.baseline),
                          f"[{fmt_number(lever.minimum)}, {fmt_number(lever.maximum)}]", lever.focus_area])
