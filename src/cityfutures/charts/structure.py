@@ -125,6 +125,45 @@ def _shown(st: Structure, name: str) -> bool:
     return st.kind.get(name) not in (None, "constant")
 
 
+KEY_KINDS = ("stock", "lever", "shock", "indicator")
+MAX_FULL = 22   # a sector with more elements than this is drawn as its skeleton (key elements only)
+
+
+def skeleton(st: Structure) -> Structure:
+    """The model reduced to its key elements (stocks, levers, shock inputs, indicators).
+
+    A key element links to another when a chain of other elements leads from one to the
+    other; the link is a flow when its last step fills or drains a stock.
+    """
+    key = {n for n, k in st.kind.items() if k in KEY_KINDS}
+    succ = defaultdict(set)
+    for a, b in st.links | st.inflows:
+        succ[a].add(b)
+    links = set()
+    for src in key:
+        seen, stack = set(), list(succ[src])
+        while stack:
+            node = stack.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            if node in key:
+                if node != src:
+                    links.add((src, node))
+                continue
+            if st.kind.get(node) != "constant":
+                stack.extend(succ[node])
+    # a material chain: a stock drained by a flow that fills another stock (e.g. built -> in use)
+    inflows = set()
+    for f, dst in st.inflows:
+        for a, b in st.links:
+            if b == f and st.kind.get(a) == "stock" and a != dst:
+                inflows.add((a, dst))
+    links -= inflows
+    return Structure(kind={n: st.kind[n] for n in key}, sector={n: st.sector.get(n) for n in key},
+                     links=links, inflows=inflows)
+
+
 def _layers(nodes: list[str], st: Structure) -> dict[str, int]:
     """Column of each node: longest chain of information links from the sector's inputs (stocks start)."""
     nodes_set = set(nodes)
@@ -152,25 +191,35 @@ def draw_sector(model, st: Structure, sector: str, labels: c.Labels, ds):
     """One figure: the sector's elements in columns, inputs from other sectors left, outputs right."""
     from matplotlib.patches import FancyArrowPatch, Patch
     inside = [n for n in st.kind if st.sector.get(n) == sector and _shown(st, n)]
+    reduced = len(inside) > MAX_FULL
+    if reduced:
+        st = skeleton(st)
+        inside = [n for n in st.kind if st.sector.get(n) == sector]
     all_links = st.links | st.inflows
     incoming = sorted({a for a, b in all_links if b in inside and st.sector.get(a) != sector and _shown(st, a)})
     outgoing = sorted({b for a, b in all_links if a in inside and st.sector.get(b) != sector and _shown(st, b)})
-    layer = _layers(inside, st)
-    ncol_in = max(layer.values(), default=0) + 1
-    columns: list[list[str]] = [[] for _ in range(ncol_in)]
-    for n in inside:
-        columns[layer[n]].append(n)
+    if reduced:   # columns by role: levers and shocks, stocks (at most 7 a column), indicators
+        stocks = sorted(n for n in inside if st.kind[n] == "stock")
+        columns = [sorted(n for n in inside if st.kind[n] in ("lever", "shock"))]
+        columns += [stocks[i:i + 7] for i in range(0, len(stocks), 7)]
+        columns += [sorted(n for n in inside if st.kind[n] == "indicator")]
+        columns = [col for col in columns if col]
+    else:
+        layer = _layers(inside, st)
+        columns = [[] for _ in range(max(layer.values(), default=0) + 1)]
+        for n in inside:
+            columns[layer[n]].append(n)
     order = {"stock": 0, "flow": 1, "lever": 2, "shock": 3, "auxiliary": 4, "indicator": 5}
     for col in columns:
         col.sort(key=lambda n: (order.get(st.kind[n], 9), n))
     cols = ([incoming] if incoming else []) + columns + ([outgoing] if outgoing else [])
     fig = c.figure()
-    ax = fig.add_axes([0.01, 0.17, 0.98, 0.69])
+    ax = fig.add_axes([0.01, 0.17, 0.98, 0.65])
     ax.set_axis_off()
     ncols = len(cols)
     longest = max((len(col) for col in cols), default=1)
     fs = 15 if longest <= 6 and ncols <= 4 else 13 if longest <= 9 and ncols <= 6 else 11 if longest <= 13 else 9
-    width = 22 if ncols <= 4 else 18 if ncols <= 6 else 14
+    width = 22 if ncols <= 4 else 20 if ncols <= 6 else 16
     pos, texts = {}, {}
     for ci, col in enumerate(cols):
         x = (ci + 0.5) / ncols
@@ -202,17 +251,18 @@ def draw_sector(model, st: Structure, sector: str, labels: c.Labels, ds):
                                 else "-|>,head_width=0.35,head_length=0.7",
                                 mutation_scale=1.0 if is_flow else 14,
                                 color="#0072B2" if is_flow else ("#D55E00" if cross else "#777777"),
-                                lw=0 if is_flow else (2.0 if cross else 1.3),
+                                lw=0 if is_flow else (2.0 if cross else 1.3) * (0.7 if reduced else 1.0),
+                                alpha=0.6 if reduced and not is_flow else 1.0,
                                 connectionstyle=f"arc3,rad={rad}", zorder=2, shrinkA=2, shrinkB=2)
         ax.add_patch(arrow)
     fig.suptitle(labels.t("structure.title", sector=labels.sector(sector)) if sector else
                  labels.t("structure.title_unsectored"), x=0.01, ha="left", y=0.975)
     fig.text(0.01, 0.905, labels.t("structure.subtitle"), fontsize=15, ha="left", va="top", color="#333333")
     if incoming:
-        ax.text(0.5 / ncols, 1.04, labels.t("structure.from_other"), transform=ax.transAxes, ha="center",
+        ax.text(0.5 / ncols, 1.03, labels.t("structure.from_other"), transform=ax.transAxes, ha="center",
                 fontsize=14, color="#555555", fontstyle="italic")
     if outgoing:
-        ax.text(1 - 0.5 / ncols, 1.04, labels.t("structure.to_other"), transform=ax.transAxes, ha="center",
+        ax.text(1 - 0.5 / ncols, 1.03, labels.t("structure.to_other"), transform=ax.transAxes, ha="center",
                 fontsize=14, color="#555555", fontstyle="italic")
     from matplotlib.lines import Line2D
     present = {st.kind[n] for n in inside}
@@ -224,15 +274,14 @@ def draw_sector(model, st: Structure, sector: str, labels: c.Labels, ds):
         handles.append(Line2D([], [], color="#D55E00", lw=2, marker=">", label=labels.t("structure.legend.cross_link")))
     fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.065), ncols=min(len(handles), 5),
                frameon=False, fontsize=13)
-    c.add_footer(fig, ds, labels, labels.t("structure.note"))
+    c.add_footer(fig, ds, labels, labels.t("structure.note_skeleton" if reduced else "structure.note"))
     return fig
 
 
 def draw_overview(model, st: Structure, labels: c.Labels, ds):
     """All sectors on a circle, arrows for the number of links from one sector to another."""
     from matplotlib.patches import FancyArrowPatch
-    sectors = [s for s in model.sectors if any(v == s for v in st.sector.values())]
-    sectors += sorted({s for s in st.sector.values() if s and s not in sectors})
+    sectors = _sectors(model, st)
     fig = c.figure()
     ax = fig.add_axes([0.05, 0.08, 0.62, 0.8])
     ax.set_axis_off()
@@ -264,8 +313,12 @@ def draw_overview(model, st: Structure, labels: c.Labels, ds):
                                 color="#D55E00", lw=1.5 + 4.5 * k / top, connectionstyle="arc3,rad=0.18",
                                 zorder=2, shrinkA=4, shrinkB=4)
         ax.add_patch(arrow)
-        mid = arrow.get_path().vertices
-        mx, my = mid[len(mid) // 2] if len(mid) else ((pos[sa][0] + pos[sb][0]) / 2, (pos[sa][1] + pos[sb][1]) / 2)
+        (x0, y0), (x1, y1) = pos[sa], pos[sb]
+        dx, dy = x1 - x0, y1 - y0
+        # arc3's control point is the chord's midpoint moved by rad x chord, perpendicular;
+        # the curve's midpoint lies halfway towards it
+        cx, cy = (x0 + x1) / 2 + 0.18 * dy, (y0 + y1) / 2 - 0.18 * dx
+        mx, my = 0.5 * cx + 0.25 * (x0 + x1), 0.5 * cy + 0.25 * (y0 + y1)
         ax.text(mx, my, str(k), fontsize=13, ha="center", va="center", color="#D55E00", zorder=4,
                 bbox=dict(boxstyle="circle,pad=0.2", fc="white", ec="#D55E00", lw=1))
     fig.suptitle(labels.t("structure.overview.title"), x=0.01, ha="left", y=0.975)
@@ -275,18 +328,22 @@ def draw_overview(model, st: Structure, labels: c.Labels, ds):
         stocks = [v for v in st.kind if st.sector.get(v) == s and st.kind[v] == "stock"]
         if stocks:
             lines.append((labels.sector(s), [labels.element(v) for v in stocks]))
-    yy = 0.86
-    fig.text(0.69, yy, labels.t("structure.overview.stocks"), fontsize=17, fontweight="bold", va="top")
-    yy -= 0.06
+    fig.text(0.69, 0.86, labels.t("structure.overview.stocks"), fontsize=17, fontweight="bold", va="top")
     total = sum(1 + len(v) for _s, v in lines)
-    fs = 14 if total <= 18 else 12 if total <= 26 else 10
-    step = fs / 14 * 0.04
+    ncol = 1 if total <= 22 else 2
+    fs = 14 if total <= 18 else 12 if total <= 44 else 10
+    step = fs / 14 * 0.037
+    per_col = int(np.ceil(total / ncol))
+    xcol, yy, used = 0.69, 0.80, 0
     for sec, names in lines:
-        fig.text(0.69, yy, sec, fontsize=fs, fontweight="bold", va="top", color="#0072B2")
+        if ncol > 1 and used and used + 1 + len(names) > per_col + 2 and xcol < 0.8:
+            xcol, yy, used = 0.845, 0.80, 0
+        fig.text(xcol, yy, c.shorten(sec, 24), fontsize=fs, fontweight="bold", va="top", color="#0072B2")
         yy -= step
         for nm in names:
-            fig.text(0.705, yy, "▪ " + c.shorten(nm, 44), fontsize=fs, va="top")
+            fig.text(xcol + 0.008, yy, "▪ " + c.shorten(nm, 24 if ncol > 1 else 44), fontsize=fs, va="top")
             yy -= step
+        used += 1 + len(names)
     c.add_footer(fig, ds, labels, labels.t("structure.overview.note"))
     return fig
 
@@ -296,8 +353,7 @@ def draw(ds, out_dir: Path, labels: c.Labels, formats) -> list[Path]:
     model = labels.model
     st = build(model)
     paths: list[Path] = []
-    sectors = [s for s in model.sectors if s in set(st.sector.values())]
-    sectors += sorted({s for s in st.sector.values() if s and s not in sectors})
+    sectors = _sectors(model, st)
     if len(sectors) > 1:
         with c.style():
             paths += c.save(draw_overview(model, st, labels, ds), out_dir, "structure-overview", formats)
@@ -306,3 +362,10 @@ def draw(ds, out_dir: Path, labels: c.Labels, formats) -> list[Path]:
             fig = draw_sector(model, st, s, labels, ds)
             paths += c.save(fig, out_dir, f"structure-{c.slug(s or 'model')}", formats)
     return paths
+
+
+def _sectors(model, st: Structure) -> list:
+    """Sectors (sidecar order) holding at least one element worth drawing (not only constants)."""
+    present = {st.sector.get(n) for n in st.kind if _shown(st, n)}
+    out = [s for s in model.sectors if s in present]
+    return out + sorted(s for s in present if s and s not in out)

@@ -93,7 +93,7 @@ def draw_focus_area(ds: xr.Dataset, table: pd.DataFrame, focus_area, indicators:
     # reserve the right side for the legend, measured from its real width
     fig.canvas.draw()
     leg_w = fig.legends[0].get_window_extent().width / fig.bbox.width
-    fig.subplots_adjust(left=0.08, right=max(0.5, 0.985 - leg_w - 0.015), top=0.83, bottom=0.11,
+    fig.subplots_adjust(left=0.08, right=max(0.5, 0.985 - leg_w - 0.015), top=0.83, bottom=0.15,
                         hspace=0.45, wspace=0.32)
     note = labels.t("trajectories.note") if events else None
     c.add_footer(fig, ds, labels, note)

@@ -1,0 +1,221 @@
+"""Each chart draws from a small saved result; its text (read back from the SVG) is in the chosen language.
+
+Image comparison: the main charts are drawn at 960 x 540 and compared with the PNGs in
+``tests/charts/baseline/`` (``matplotlib.testing.compare.compare_images``). To regenerate
+them after an intended change of layout, run::
+
+    CF_REGEN_BASELINE=1 MPLBACKEND=Agg pytest tests/charts/test_charts.py -k layout
+
+then look at every PNG in tests/charts/baseline/ before committing it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+from cityfutures.charts import CHARTS, Labels, draw_all  # noqa: E402
+from cityfutures.charts import _common as c  # noqa: E402
+from cityfutures.charts import change, cost, scorecard, shock, structure, trajectories  # noqa: E402
+from cityfutures.i18n import t  # noqa: E402
+
+BASELINE_DIR = Path(__file__).parent / "baseline"
+
+
+def svg_text(path: Path) -> str:
+    """All text of an SVG (matplotlib writes text as <text> with svg.fonttype 'none')."""
+    root = ET.parse(path).getroot()
+    return " ".join(" ".join(el.itertext()) for el in root.iter() if el.tag.endswith("text"))
+
+
+def norm(s: str) -> str:
+    return " ".join(s.split())
+
+
+@pytest.fixture(scope="module", params=["en", "id"])
+def drawn(request, results, table, tmp_path_factory):
+    lang = request.param
+    out = tmp_path_factory.mktemp(f"charts-{lang}")
+    paths = draw_all(results, table, out, lang=lang)
+    return lang, out, paths
+
+
+def test_draw_all_writes_every_chart_in_png_and_svg(drawn):
+    lang, out, paths = drawn
+    stems = {p.stem for p in paths}
+    assert {"scorecard", "cost-effectiveness", "structure-town"} <= stems
+    assert any(s.startswith("trajectories-") for s in stems)
+    assert any(s.startswith("change-") for s in stems)
+    assert any(s.startswith("shock-flood-2021") for s in stems)
+    for p in paths:
+        assert p.is_file() and p.stat().st_size > 1000
+    assert {p.suffix for p in paths} == {".png", ".svg"}
+    assert not list(out.glob(".*")), "temporary files left behind"
+    from PIL import Image
+    for p in (x for x in paths if x.suffix == ".png"):
+        assert Image.open(p).size == (1920, 1080), p.name
+
+
+def _expect_common(text: str, lang: str, ds) -> None:
+    assert ds.attrs["model_sha256"][:12] in text          # footer: the model's hash
+    assert ds.attrs[f"comparison_title_{lang}"] in text   # footer: the comparison
+    assert "2024-05-01" in text                           # footer: the run's date
+
+
+@pytest.mark.parametrize("stem, keys", [
+    ("trajectories-water-waste", ["baseline", "axis.year", "better.lower", "legend.scenarios"]),
+    ("change-people-affected-by-floods", ["better.lower", "legend.better", "legend.bundle"]),
+    ("scorecard", ["scorecard.colorbar", "legend.focus_area", "scorecard.note"]),
+    ("cost-effectiveness", ["track.quick-win", "track.normal", "legend.track", "cost.better_up"]),
+    ("shock-flood-2021-people-affected-by-floods", ["baseline", "shock.reference", "shock.lost_baseline",
+                                                     "axis.year"]),
+    ("structure-town", ["structure.kind.stock", "structure.kind.flow", "structure.kind.lever",
+                        "structure.kind.indicator", "structure.note"]),
+])
+def test_svg_text_is_in_the_chosen_language(drawn, results, stem, keys):
+    lang, out, _paths = drawn
+    text = norm(svg_text(out / f"{stem}.svg"))
+    other = "id" if lang == "en" else "en"
+    for key in keys:
+        assert norm(t(key, lang)) in text, f"{stem}: '{t(key, lang)}' missing"
+    _expect_common(text, lang, results)
+    # the other language's words for the same things are absent
+    assert norm(t("axis.year", other)) not in text.split() or stem.startswith("structure")
+
+
+def test_labels_from_the_results_appear(drawn, results):
+    lang, out, _paths = drawn
+    traj = norm(svg_text(out / "trajectories-water-waste.svg"))
+    assert results["People affected by floods"].attrs[f"long_name_{lang}"] in traj
+    assert results["People affected by floods"].attrs[f"unit_label_{lang}"] in traj
+    for s in ("drains-normal", "drains-quick"):
+        assert str(results[f"title_{lang}"].sel(scenario=s).item()) in traj
+    card = norm(svg_text(out / "scorecard.svg"))
+    for ind in ("Population", "Congestion level", "People affected by floods"):
+        assert norm(results[ind].attrs[f"long_name_{lang}"]) in card
+    sh = norm(svg_text(out / "shock-flood-2021-people-affected-by-floods.svg"))
+    assert ("Banjir" if lang == "id" else "Flood") in sh
+    assert re.search(t("recovery_time", lang, years=r"[0-9.,]+"), sh)
+    struct = norm(svg_text(out / "structure-town.svg"))
+    for word in ({"en": ["Drainage capacity", "Population", "Net births"],
+                  "id": ["Kapasitas drainase", "Jumlah penduduk", "Pertambahan penduduk"]}[lang]):
+        assert word in struct
+
+
+def test_indonesian_numbers_use_a_decimal_comma():
+    assert c.fmt_num(1234.5, "id") == "1.234"   # three significant digits at least; thousands with a dot
+    assert c.fmt_num(2.5, "id") == "2,5"
+    assert c.fmt_num(2.5, "en") == "2.5"
+    assert c.fmt_num(-0.0001, "en", 2) == "\u22120.0001" or c.fmt_num(-0.0, "en") == "0"
+    assert c.fmt_num(-0.0, "en") == "0"
+
+
+def test_missing_translation_is_an_error(results, table, tmp_path):
+    ds = results.copy()
+    ds["Population"].attrs.pop("long_name_id")
+    ds.attrs["model_path"] = ""
+    ds.attrs["model_name"] = ""
+    with pytest.raises(KeyError):
+        draw_all(ds, table, tmp_path, lang="id", charts=["scorecard"], formats=("svg",))
+    ds2 = results.drop_vars("title_id")
+    with pytest.raises(KeyError):
+        draw_all(ds2, table, tmp_path, lang="id", charts=["change"], formats=("svg",))
+
+
+def test_unit_labels_fall_back_to_the_model_sidecar(results, table, tmp_path):
+    ds = results.copy()
+    for v in ds.data_vars:
+        ds[v].attrs.pop("unit_label_id", None)
+    draw_all(ds, table, tmp_path, lang="id", charts=["trajectories"], formats=("svg",))
+    assert "jiwa per tahun" in svg_text(tmp_path / "trajectories-water-waste.svg")
+
+
+def test_no_chart_runs_a_model(results, table, tmp_path, monkeypatch):
+    import cityfutures.model as model_mod
+    monkeypatch.setattr(model_mod.Model, "pysd", lambda self: pytest.fail("a chart ran the model"))
+    draw_all(results, table, tmp_path, lang="en", charts=[c_ for c_ in CHARTS if c_ != "structure"],
+             formats=("png",))
+
+
+def test_structure_comes_from_pysd(results):
+    st = structure.build(Labels(results, "en").model)
+    assert st.kind["Population"] == "stock" and st.kind["Drainage capacity"] == "stock"
+    assert ("Births", "Population") in st.inflows
+    assert ("Capacity additions", "Drainage capacity") in st.inflows
+    assert ("Drainage investment", "Capacity additions") in st.links
+    assert st.kind["Drainage investment"] == "lever" and st.kind["Flood shock input"] == "shock"
+    assert set(st.sector.values()) == {"town"}
+
+
+def test_shock_triangle_agrees_with_the_comparison_table(results, table):
+    tri = shock.triangle(results["time"].values, results["People affected by floods"].sel(scenario="baseline").values,
+                         2021.0, "lower")
+    row = table[(table["scenario"] == "baseline") & (table["indicator"] == "People affected by floods")]
+    assert tri.recovery_time == pytest.approx(float(row["recovery_time"].iloc[0]))
+    assert tri.peak == pytest.approx(float(row["peak_loss"].iloc[0]))
+
+
+def test_many_scenarios_stay_legible(results, table, tmp_path):
+    """Twenty programmes: trajectories colour six, the rest go grey; every chart still draws."""
+    import numpy as np
+    import xarray as xr
+    extra = []
+    for k in range(16):
+        s = results.sel(scenario=["drains-quick"]).assign_coords(scenario=[f"p{k}"])
+        s = s.assign_coords(title_en=("scenario", [f"Programme number {k} with a long name"]),
+                            title_id=("scenario", [f"Program nomor {k} dengan nama panjang"]))
+        for v in s.data_vars:
+            s[v] = s[v] * (1 + 0.01 * k)
+        extra.append(s)
+    big = xr.concat([results] + extra, dim="scenario", combine_attrs="override")
+    big.attrs["shocks"] = json.dumps([{"scenario": str(n), "kind": "flood", "year": 2021.0, "magnitude": 2.0}
+                                      for n in big["scenario"].values])
+    from conftest import build_table
+    tb = build_table(big)
+    paths = draw_all(big, tb, tmp_path, lang="id", formats=("svg",),
+                     charts=["trajectories", "scorecard", "cost", "change"])
+    text = svg_text(tmp_path / "trajectories-water-waste.svg")
+    assert t("legend.other_programmes", "id") in text
+    assert len(paths) >= 5
+    assert np.isfinite(tb["improvement_end_pct"]).all()
+
+
+# ----------------------------------------------------------------------------- layout guards
+LAYOUT = {
+    "scorecard": lambda ds, tb, lab: scorecard.draw_scorecard(ds, tb, lab),
+    "cost-effectiveness": lambda ds, tb, lab: cost.draw_cost(ds, tb, lab),
+    "change-floods": lambda ds, tb, lab: change.draw_indicator(ds, tb, "People affected by floods", lab),
+    "trajectories-water": lambda ds, tb, lab: trajectories.draw_focus_area(
+        ds, tb, "water-waste", ["People affected by floods"], lab),
+    "shock-floods": lambda ds, tb, lab: shock.draw_event(
+        ds, tb, {"kind": "flood", "year": 2021.0}, "People affected by floods",
+        ["baseline", "drains-normal", "drains-quick"], lab),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAYOUT))
+def test_layout(name, results, table, tmp_path, monkeypatch):
+    from matplotlib.testing.compare import compare_images
+    # the footer carries today's date: fix it so that the image is reproducible
+    monkeypatch.setattr(c, "footer_text", lambda ds, labels: "test-footer · model mini · 2024-05-01")
+    labels = Labels(results, "id")
+    with c.style():
+        fig = LAYOUT[name](results, table, labels)
+        actual = tmp_path / f"{name}-id.png"
+        fig.savefig(actual, dpi=60)   # 960 x 540
+        import matplotlib.pyplot as plt
+        plt.close(fig)
+    expected = BASELINE_DIR / f"{name}-id.png"
+    if os.environ.get("CF_REGEN_BASELINE") or not expected.is_file():
+        if not os.environ.get("CF_REGEN_BASELINE"):
+            pytest.fail(f"no baseline image {expected}; run with CF_REGEN_BASELINE=1 to create it")
+        expected.write_bytes(actual.read_bytes())
+    err = compare_images(str(expected), str(actual), tol=6)
+    assert err is None, err
