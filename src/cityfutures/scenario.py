@@ -44,6 +44,7 @@ __all__ = ["Horizon", "Cost", "Intervention", "ShockEvent", "Scenario", "Compari
 
 _MODES = ("set", "add", "scale")
 _MAX_STEPS = 200_000
+_MAX_SEED = 2**32 - 1     # numpy's legacy generators and most samplers take 32-bit seeds
 
 
 # ----------------------------------------------------------------------------- records
@@ -258,6 +259,10 @@ def _constant(loc: Located, m: Model, where: tuple, name: str):
                  "a constant of the model (see 'cityfutures levers' for the levers)")
     if real in ("INITIAL TIME", "FINAL TIME", "TIME STEP", "SAVEPER"):
         loc.fail(where, f"'{real}' is a time setting", "horizon: {start, end, dt, saveper}")
+    shock = next((k for k, sh in m.shocks.items() if sh.input == real), None)
+    if shock is not None:
+        loc.fail(where, f"'{real}' is the input of '{shock}' shocks, pulsed by the engine",
+                 f"shocks: [{{kind: {shock}, year: ..., magnitude: ...}}]")
     if real not in m.constants:
         kind = m.variables[real].kind or "computed variable"
         loc.fail(where, f"'{real}' is a {kind}, not a scalar constant: only constants can be set",
@@ -459,8 +464,9 @@ def load_scenario(source: str | os.PathLike | Mapping, *, model: Model | str | o
     interventions = _interventions(data, loc, m, hz, set_values)
     shocks = _shocks(data, loc, m, hz)
     seed = data.get("seed")
-    if seed is not None and seed < 0:
-        loc.fail(("seed",), f"must not be negative, got {seed}", "a whole number 0 or more")
+    if seed is not None and not 0 <= seed <= _MAX_SEED:
+        loc.fail(("seed",), f"must not be negative, got {seed}" if seed < 0 else f"is too large, got {seed}",
+                 f"a whole number from 0 to {_MAX_SEED}")
     content = {
         "name": data["name"], "title": {"en": title.en, "id": title.id}, "horizon": asdict(hz),
         "focus_area": focus, "track": track, "set": dict(sorted(set_values.items())),

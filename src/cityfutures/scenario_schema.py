@@ -147,11 +147,33 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _keys_as_text(data: Any, loc: tuple) -> tuple:
+    """Mapping keys in ``loc`` as text (YAML ``1:`` is an int key; line numbers are keyed by text)."""
+    out = []
+    for part in loc:
+        if isinstance(data, dict):
+            value = data.get(part)
+            out.append(str(part))
+            data = value
+        else:
+            out.append(part)
+            data = data[part] if isinstance(data, list) and isinstance(part, int) and part < len(data) else None
+    return tuple(out)
+
+
 def schema_error(exc: ValidationError, doc: YamlDocument, *, comparison: bool = False) -> ScenarioError:
     """The first error of ``exc`` as one :class:`ScenarioError` pointing at ``doc``'s line."""
     first = exc.errors(include_url=False)[0]
-    loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    raw_loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     kind = first["type"]
+    is_key = bool(raw_loc) and raw_loc[-1] == "[key]"
+    loc = _keys_as_text(doc.data, raw_loc[:-1] if is_key else raw_loc)
+    if is_key or kind == "invalid_key":
+        level = tuple(p for p in loc[:-1] if isinstance(p, str))
+        levels = _COMPARISON_LEVELS if comparison else _SCENARIO_LEVELS
+        allowed = ", ".join(levels[level]) if kind == "invalid_key" and level in levels else None
+        return ScenarioError(f"a key must be text, got {_shown(first.get('input'))}", path=str(doc.path),
+                             field=field_path(loc) or None, allowed=allowed, line=doc.line_of(loc))
     levels = _COMPARISON_LEVELS if comparison else _SCENARIO_LEVELS
     level = tuple(p for p in loc[:-1] if isinstance(p, str))
     allowed = None
