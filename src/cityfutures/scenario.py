@@ -482,7 +482,7 @@ def load_scenario(source: str | os.PathLike | Mapping, *, model: Model | str | o
 
 # ----------------------------------------------------------------------------- comparisons
 def _scenario_path(doc: YamlDocument, folder: Path, at: tuple, ref: str) -> Path:
-    p = (folder / ref).resolve()
+    p = Path(os.path.normpath(folder / ref))   # relative stays relative: shorter messages
     if not p.is_file():
         doc_fail(doc, at, f"scenario file '{ref}' not found (looked for {p})",
                   "a scenario file path relative to the comparison file")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import os
 import re
 from pathlib import Path
 from typing import Annotated, Any, Mapping
@@ -296,15 +297,15 @@ def read_chain(doc: YamlDocument, base_dir: Path, stack: tuple[Path, ...]) -> li
     if parent_ref is None:
         return [doc]
     folder = base_dir if str(doc.path) == "<dict>" else doc.path.parent
-    parent_path = (folder / parent_ref).resolve()
+    parent_path = Path(os.path.normpath(folder / parent_ref))   # as the user would write it, for messages
     if not parent_path.is_file():
         doc_fail(doc, ("extends",), f"scenario '{parent_ref}' to extend not found (looked for {parent_path})",
                   "a scenario file path relative to this file")
-    if parent_path in stack:
+    if parent_path.resolve() in stack:
         cycle = " -> ".join(p.name for p in (*stack, parent_path))
         doc_fail(doc, ("extends",), f"extends cycle: {cycle}")
     parent = read_yaml(parent_path, error=ScenarioError, what="scenario file")
-    return read_chain(parent, base_dir, (*stack, parent_path)) + [doc]
+    return read_chain(parent, base_dir, (*stack, parent_path.resolve())) + [doc]
 
 
 def merge_chain(chain: list[YamlDocument]) -> tuple[dict, Located]:
