@@ -16,6 +16,12 @@ def copy_library(dest: Path) -> Path:
     return dest
 
 
+@pytest.fixture
+def make_library(tmp_path):
+    """``make_library()``: a fresh copy of the library at ``tmp_path/scenarios``."""
+    return lambda: copy_library(tmp_path / "scenarios")
+
+
 @pytest.fixture(scope="module")
 def library(tmp_path_factory) -> Path:
     return copy_library(tmp_path_factory.mktemp("dash") / "scenarios")

@@ -15,8 +15,6 @@ from cityfutures.errors import ScenarioError
 from cityfutures.runner import run
 from cityfutures.scenario import load_comparison, load_scenario
 
-from .conftest import copy_library
-
 ERP = "Electronic road pricing charge"
 
 
@@ -178,8 +176,8 @@ def test_export_comparison_of_the_session(library, dashboard):
     assert dashboard.export_comparison("session-1") == path       # the session may export again
 
 
-def test_export_needs_saved_scenarios(tmp_path):
-    d = Dashboard(copy_library(tmp_path / "scenarios"))
+def test_export_needs_saved_scenarios(tmp_path, make_library):
+    d = Dashboard(make_library())
     with pytest.raises(ScenarioError, match="nothing saved"):
         d.export_comparison("empty")
 
@@ -195,8 +193,8 @@ def test_save_names_are_slugs_of_their_own(dashboard, name, message):
         dashboard.save(dashboard.initial_state(), name)
 
 
-def test_save_never_overwrites_a_file_of_another_session(tmp_path):
-    lib = copy_library(tmp_path / "scenarios")
+def test_save_never_overwrites_a_file_of_another_session(tmp_path, make_library):
+    lib = make_library()
     (lib / SESSIONS).mkdir()
     old = lib / SESSIONS / "earlier.yaml"
     old.write_text("name: earlier\n", encoding="utf-8")
@@ -206,8 +204,8 @@ def test_save_never_overwrites_a_file_of_another_session(tmp_path):
     assert old.read_text(encoding="utf-8") == "name: earlier\n"
 
 
-def test_save_refuses_symbolic_links(tmp_path):
-    lib = copy_library(tmp_path / "scenarios")
+def test_save_refuses_symbolic_links(tmp_path, make_library):
+    lib = make_library()
     outside = tmp_path / "outside"
     outside.mkdir()
     (lib / SESSIONS).symlink_to(outside, target_is_directory=True)
@@ -223,16 +221,16 @@ def test_save_refuses_symbolic_links(tmp_path):
     assert list(outside.iterdir()) == []
 
 
-def test_bad_state_writes_nothing(tmp_path):
-    lib = copy_library(tmp_path / "scenarios")
+def test_bad_state_writes_nothing(tmp_path, make_library):
+    lib = make_library()
     d = Dashboard(lib)
     with pytest.raises(ScenarioError, match="outside the range"):
         d.save(d.initial_state().with_lever(ERP, 99.0), "too-much")
     assert not (lib / SESSIONS / "too-much.yaml").exists()
 
 
-def test_the_folder_must_hold_one_comparison_inside_it(tmp_path):
-    lib = copy_library(tmp_path / "scenarios")
+def test_the_folder_must_hold_one_comparison_inside_it(tmp_path, make_library):
+    lib = make_library()
     (lib / "second.yaml").write_text((lib / "workshop-2018.yaml").read_text(encoding="utf-8")
                                      .replace("name: workshop-2018", "name: second"), encoding="utf-8")
     with pytest.raises(ScenarioError, match="2 comparison files in the folder"):
@@ -244,8 +242,8 @@ def test_the_folder_must_hold_one_comparison_inside_it(tmp_path):
         Dashboard(tmp_path / "missing")
 
 
-def test_a_comparison_naming_files_outside_the_folder_is_refused(tmp_path):
-    lib = copy_library(tmp_path / "scenarios")
+def test_a_comparison_naming_files_outside_the_folder_is_refused(tmp_path, make_library):
+    lib = make_library()
     inner = lib / "inner"
     inner.mkdir()
     (lib / "workshop-2018.yaml").rename(inner / "workshop.yaml")   # now names ../baseline.yaml etc.
