@@ -46,7 +46,7 @@ def draw_scorecard(ds: xr.Dataset, table: pd.DataFrame, labels: c.Labels):
     nr, nc = vals.shape
     fig = c.figure()
     left = 0.25
-    ax = fig.add_axes([left, 0.07, 0.66, 0.62])
+    ax = fig.add_axes([left, 0.1, 0.66, 0.58 if nc > 5 else 0.66])
     from matplotlib.colors import Normalize
     norm = Normalize(-vmax, vmax)
     im = ax.imshow(np.clip(vals, -vmax, vmax), cmap=_cmap(), norm=norm, aspect="auto", interpolation="nearest")
@@ -62,15 +62,15 @@ def draw_scorecard(ds: xr.Dataset, table: pd.DataFrame, labels: c.Labels):
             ax.text(k, r, txt, ha="center", va="center", fontsize=fs_cell, color="white" if dark else "#222222")
     ax.set_xticks(np.arange(nc))
     fs_col = 14 if nc <= 8 else 12 if nc <= 14 else 11
-    ax.set_xticklabels([c.wrap(labels.variable(i), 16 if nc > 8 else 22) for i in inds], fontsize=fs_col,
-                       rotation=0 if nc <= 8 else 45, ha="center" if nc <= 8 else "left",
-                       rotation_mode="anchor")
+    flat = nc <= 5
+    ax.set_xticklabels([c.wrap(labels.variable(i), 22 if flat else 24) for i in inds], fontsize=fs_col,
+                       rotation=0 if flat else 30, ha="center" if flat else "left", rotation_mode="anchor")
     ax.xaxis.tick_top()
     ax.tick_params(axis="x", length=0, pad=6)
     ax.set_yticks(np.arange(nr))
     sc = c.scenario_table(ds).set_index("scenario")
     fs_row = 15 if nr <= 10 else 13 if nr <= 18 else 11 if nr <= 26 else 9
-    ax.set_yticklabels([c.shorten(labels.scenario(s), 44) for s in scen], fontsize=fs_row)
+    ax.set_yticklabels([c.shorten(labels.scenario(s), 36) for s in scen], fontsize=fs_row)
     ax.tick_params(axis="y", length=0, pad=18)   # room for the focus-area strip
     # separators between focus-area groups of rows and of columns
     prev = None
@@ -87,7 +87,7 @@ def draw_scorecard(ds: xr.Dataset, table: pd.DataFrame, labels: c.Labels):
         fa = "bundle" if sc.loc[s, "kind"] == "bundle" else sc.loc[s, "focus_area"]
         ax.add_patch(__import__("matplotlib.patches", fromlist=["Rectangle"]).Rectangle(
             (-0.5 - 0.12, r - 0.5), 0.1, 1, color=c.FOCUS_COLORS.get(fa, "#777777"), clip_on=False))
-    cax = fig.add_axes([0.925, 0.07, 0.015, 0.62])
+    cax = fig.add_axes([0.925, 0.1, 0.015, 0.58 if nc > 5 else 0.66])
     cb = fig.colorbar(im, cax=cax, extend="both" if finite.size and finite.max() > vmax else "neither")
     cb.set_label(labels.t("scorecard.colorbar"), fontsize=14)
     c.set_number_format(cb.ax.yaxis, labels.lang)
@@ -97,11 +97,12 @@ def draw_scorecard(ds: xr.Dataset, table: pd.DataFrame, labels: c.Labels):
     # legend of the row colours
     from matplotlib.patches import Patch
     fas = c.ordered_focus_areas([sc.loc[s, "focus_area"] for s in scen if sc.loc[s, "kind"] != "bundle"])
-    handles = [Patch(color=c.FOCUS_COLORS.get(fa, "#777777"), label=c.wrap(labels.focus_area(fa), 30)) for fa in fas]
+    handles = [Patch(color=c.FOCUS_COLORS.get(fa, "#777777"), label=c.shorten(labels.focus_area(fa), 30)) for fa in fas]
     if (sc.loc[scen, "kind"] == "bundle").any():
         handles.append(Patch(color="#777777", label=labels.t("legend.bundle")))
-    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.005, 0.86), frameon=False, fontsize=12,
-               title=labels.t("legend.focus_area"), title_fontsize=13, alignment="left")
+    fig.legend(handles=[Patch(color="none", label=labels.t("legend.focus_area") + ":")] + handles,
+               loc="upper left", bbox_to_anchor=(0.005, 0.87), frameon=False, fontsize=11,
+               ncols=len(handles) + 1, handlelength=1.2, columnspacing=1.0)
     c.add_footer(fig, ds, labels, labels.t("scorecard.note"))
     return fig
 

@@ -66,11 +66,9 @@ def draw_focus_area(ds: xr.Dataset, table: pd.DataFrame, focus_area, indicators:
         mark_shocks(ax, events, labels, text=(i < ncols))
         meta = c.indicator_meta(table, ind, ds)
         better = labels.t(f"better.{meta['better']}") if meta["better"] else ""
-        ax.set_title(c.wrap(labels.variable(ind), 48), loc="left", pad=22 if i < ncols else 8)
-        ax.set_ylabel(c.wrap(labels.unit(ind), 26))
-        if better:  # the better direction, right-aligned on the panel's title line
-            ax.set_title(better, loc="right", fontsize=14, fontweight="normal", color="#333333", fontstyle="italic",
-                         pad=22 if i < ncols else 8)
+        ax.set_title(c.wrap(labels.variable(ind), 40 if ncols > 1 else 70), loc="left", pad=22 if i < ncols else 8)
+        # the unit, and under it the better direction, on the y axis
+        ax.set_ylabel(c.wrap(labels.unit(ind), 26) + (f"\n({better.lower()})" if better else ""), fontsize=15)
         c.set_number_format(ax.yaxis, labels.lang)
         ax.margins(x=0)
         if i // ncols == nrows - 1 or i + ncols >= n:
@@ -85,7 +83,7 @@ def draw_focus_area(ds: xr.Dataset, table: pd.DataFrame, focus_area, indicators:
     for j, s in enumerate(shown):
         ls = "--" if sc.set_index("scenario").loc[s, "kind"] == "bundle" else "-"
         handles.append(Line2D([], [], color=c.SERIES[j % len(c.SERIES)], lw=2.6, ls=ls,
-                              label=c.shorten(labels.scenario(s), 42)))
+                              label=c.shorten(labels.scenario(s), 34)))
     if grey:
         handles.append(Line2D([], [], color=c.OTHER_COLOR, lw=1.2, label=labels.t("legend.other_programmes")))
     fig.legend(handles=handles, loc="center right", bbox_to_anchor=(0.995, 0.5), frameon=False,
