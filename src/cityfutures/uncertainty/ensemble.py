@@ -351,19 +351,26 @@ class QuantileSketch:
     def count(self) -> float:
         return float(self.weights[0].sum()) if self.weights.shape[1] else 0.0
 
-    def add(self, x: np.ndarray) -> None:
-        """Add values ``x`` of shape ``(n, *shape)`` (NaN rows are skipped by the caller)."""
+    def add(self, x: np.ndarray, block: int = 256) -> None:
+        """Add values ``x`` of shape ``(n, *shape)`` (NaN rows are skipped by the caller).
+
+        Cells are merged ``block`` at a time, so the temporary arrays stay small.
+        """
         x = np.asarray(x, float).reshape(x.shape[0], self.cells).T
         if x.shape[1] == 0:
             return
-        v = np.concatenate([self.values, x], axis=1)
-        w = np.concatenate([self.weights, np.ones_like(x)], axis=1)
-        order = np.argsort(v, axis=1, kind="stable")
-        v = np.take_along_axis(v, order, axis=1)
-        w = np.take_along_axis(w, order, axis=1)
-        if v.shape[1] > self.size:
-            v, w = self._compress(v, w, self.size)
-        self.values, self.weights = v, w
+        parts_v, parts_w = [], []
+        for c0 in range(0, self.cells, block):
+            v = np.concatenate([self.values[c0:c0 + block], x[c0:c0 + block]], axis=1)
+            w = np.concatenate([self.weights[c0:c0 + block], np.ones_like(x[c0:c0 + block])], axis=1)
+            order = np.argsort(v, axis=1, kind="stable")
+            v = np.take_along_axis(v, order, axis=1)
+            w = np.take_along_axis(w, order, axis=1)
+            if v.shape[1] > self.size:
+                v, w = self._compress(v, w, self.size)
+            parts_v.append(v)
+            parts_w.append(w)
+        self.values, self.weights = np.concatenate(parts_v), np.concatenate(parts_w)
 
     @staticmethod
     def _ranks(w: np.ndarray) -> np.ndarray:

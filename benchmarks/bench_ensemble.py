@@ -1,0 +1,95 @@
+"""Benchmark: an ensemble of the workshop comparison, in process and on a two-worker Dask cluster.
+
+    python benchmarks/bench_ensemble.py                       # 100,000 futures (x 26 scenarios = 2.6 M runs)
+    python benchmarks/bench_ensemble.py --samples 10000 --executors inprocess dask
+
+Reports wall time, runs per second and peak resident memory (this process; for Dask also
+the largest worker) as a Markdown table, and writes it as JSON with ``--json FILE``.
+Each executor runs in a fresh subprocess so that peak memory is its own.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+COMPARISON = ROOT / "scenarios" / "workshop-2018.yaml"
+
+# Uncertain futures of Jakarta for the benchmark (assumptions for a load test, not a calibrated study).
+UNCERTAIN = {
+    "sampler": "lhs",
+    "constants": {
+        "Normal flood rainfall index": {"dist": "uniform", "min": 0.1, "max": 0.4},
+        "Drainage elasticity of flood hazard": {"dist": "triangular", "min": 1.0, "mode": 1.5, "max": 2.0},
+        "Car ownership income elasticity": {"dist": "normal", "mean": 0.9, "sd": 0.15},
+        "Compaction rate per metre of head decline": {"dist": "lognormal", "median": 0.00275, "sigma": 0.3},
+        "Early warning damage reduction": {"dist": "choice", "values": [0.1, 0.15, 0.25],
+                                           "weights": [0.3, 0.5, 0.2]},
+    },
+    "shocks": {"flood": {"annual_probability": 0.2, "magnitude": {"dist": "uniform", "min": 0.5, "max": 2.0}}},
+}
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0     # Linux: kB
+
+
+def one(executor: str, samples: int, seed: int, chunk_size: int | None) -> dict:
+    import cityfutures as cf
+    from cityfutures.uncertainty.ensemble import plan_ensemble, run_ensemble
+    from cityfutures.uncertainty.executors import make_executor
+    from cityfutures.uncertainty.spec import parse_uncertain
+    comparison = cf.load_comparison(COMPARISON)
+    spec = parse_uncertain(UNCERTAIN, comparison.baseline.model)
+    plan = plan_ensemble(comparison, spec, samples=samples, seed=seed)
+    t0 = time.perf_counter()
+    with make_executor(executor, n_workers=2 if executor != "inprocess" else None) as ex:
+        res = run_ensemble(plan, executor=ex, chunk_size=chunk_size, progress=sys.stderr.isatty())
+        workers_mb = None
+        if executor == "dask":
+            rss = ex.client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0)
+            workers_mb = max(rss.values())
+    wall = time.perf_counter() - t0
+    return {"executor": res.dataset.attrs["executor"], "samples": samples, "scenarios": len(plan.scenarios),
+            "runs": plan.n_runs, "wall_s": round(wall, 1), "runs_per_s": round(plan.n_runs / wall),
+            "peak_mb_driver": round(_peak_mb()), "peak_mb_worker": None if workers_mb is None else round(workers_mb),
+            "failed_runs": len(res.failures), "reduction": res.dataset.attrs["reduction"]}
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--samples", type=int, default=100_000)
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--chunk-size", type=int, default=2000)
+    p.add_argument("--executors", nargs="+", default=["inprocess", "dask"], choices=["inprocess", "process", "dask"])
+    p.add_argument("--json", metavar="FILE")
+    p.add_argument("--one", choices=["inprocess", "process", "dask"], help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.one:
+        print(json.dumps(one(args.one, args.samples, args.seed, args.chunk_size)))
+        return 0
+    rows = []
+    for ex in args.executors:
+        cmd = [sys.executable, __file__, "--one", ex, "--samples", str(args.samples), "--seed", str(args.seed),
+               "--chunk-size", str(args.chunk_size)]
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=dict(os.environ))
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    cols = ["executor", "samples", "runs", "wall_s", "runs_per_s", "peak_mb_driver", "peak_mb_worker", "failed_runs",
+            "reduction"]
+    print("| " + " | ".join(cols) + " |")
+    print("|" + "---|" * len(cols))
+    for r in rows:
+        print("| " + " | ".join(str(r[c]) for c in cols) + " |")
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
