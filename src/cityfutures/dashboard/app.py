@@ -1,0 +1,533 @@
+"""The workshop page: Panel widgets and Bokeh figures over :mod:`cityfutures.dashboard.state`.
+
+Every control change makes a new :class:`~cityfutures.dashboard.state.DashboardState`, which
+the core validates and runs (batch engine); the page then redraws in one batched message:
+Bokeh lines through their ``ColumnDataSource`` (no images are re-rendered), the values, the
+scorecard and the cost. A rejected value (the same :class:`~cityfutures.errors.ScenarioError`
+a file would get) is shown in the status line and the control goes back to its last good value.
+
+Elements the browser test reads have stable ids: ``#cf-status``, ``#cf-latency`` (attribute
+``data-ms``), ``#value-<indicator slug>`` (text, attribute ``data-value``), ``#cf-scorecard``,
+``#cf-cost-total``, ``#cf-save-message``; widgets carry CSS classes ``cf-lever-<slug>``,
+``cf-programme-<name>``, ``cf-bundle-<name>``, ``cf-shock-<name>``, ``cf-lang``, ``cf-save-name``,
+``cf-save-button``, ``cf-export-name``, ``cf-export-button``.
+
+Panel and Bokeh are imported inside functions: they are the optional extra ``dashboard``.
+"""
+from __future__ import annotations
+
+import html
+import math
+import re
+import time
+from typing import Any
+
+from ..errors import CityfuturesError, InputError
+from ..i18n import LANGUAGES
+from .state import Dashboard, View
+from .strings import t
+
+__all__ = ["EXTRA_MESSAGE", "require_panel", "DashboardPage", "serve", "slug"]
+
+EXTRA_MESSAGE = "the dashboard needs the optional extra: pip install 'cityfutures[dashboard]'"
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+_BLUE, _GREY, _GREEN, _ORANGE = "#1f5fa8", "#8c8c8c", "#1a7f37", "#c2410c"
+CSS = """
+:host { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+.cf-head h1 { font-size: 1.35em; margin: 0.2em 0; }
+.cf-head p { margin: 0.2em 0; color: #444; }
+.cf-status { font-size: 0.95em; padding: 0.35em 0.6em; border-radius: 4px; background: #eef4fb; }
+.cf-status.cf-error { background: #fdecea; color: #8a1c0c; }
+.cf-indicator { font-size: 0.9em; line-height: 1.35; }
+.cf-indicator .cf-value { font-size: 1.25em; font-weight: 600; }
+.cf-indicator .cf-unit, .cf-muted { color: #555; }
+.cf-better { color: #1a7f37; font-weight: 600; }
+.cf-worse { color: #c2410c; font-weight: 600; }
+.cf-same, .cf-unknown { color: #555; }
+table.cf-scorecard { border-collapse: collapse; font-size: 0.88em; width: 100%; }
+table.cf-scorecard th, table.cf-scorecard td { padding: 0.25em 0.5em; border-bottom: 1px solid #ddd; text-align: right; }
+table.cf-scorecard th:first-child, table.cf-scorecard td:first-child,
+table.cf-scorecard th:nth-child(2), table.cf-scorecard td:nth-child(2) { text-align: left; }
+.cf-legend span { display: inline-block; margin-right: 1.2em; }
+.cf-swatch { display: inline-block; width: 1.6em; height: 0; vertical-align: middle; margin-right: 0.35em; }
+.cf-cost td { padding: 0.1em 0.8em 0.1em 0; }
+.cf-focus h3 { margin: 0.4em 0 0.1em 0; font-size: 1.05em; }
+.cf-focus p { margin: 0.1em 0; }
+.cf-message { font-size: 0.88em; }
+"""
+
+
+def require_panel() -> None:
+    """Raise a one-line :class:`InputError` naming the extra when Panel or Bokeh is missing."""
+    try:
+        import bokeh  # noqa: F401
+        import panel  # noqa: F401
+    except ImportError:
+        raise InputError(EXTRA_MESSAGE) from None
+
+
+def slug(name: str) -> str:
+    """``"People affected by floods"`` -> ``"people-affected-by-floods"`` (for element ids)."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def fmt_number(x: float, lang: str) -> str:
+    """A number with about four significant digits, in the language's separators."""
+    if x is None or not math.isfinite(x):
+        return "–"
+    a = abs(x)
+    if a == 0:
+        text = "0"
+    elif a < 0.01:
+        text = f"{x:.2e}"
+    elif a < 1:
+        text = f"{x:.3f}"
+    elif a < 10:
+        text = f"{x:.2f}"
+    elif a < 1000:
+        text = f"{x:.1f}"
+    else:
+        text = f"{x:,.0f}"
+    if lang == "id":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text
+
+
+def fmt_pct(x: float, lang: str) -> str:
+    if x is None or not math.isfinite(x):
+        return "–"
+    text = f"{x:+.1f} %" if round(x, 1) != 0 else "0.0 %"
+    return text.replace(".", ",") if lang == "id" else text
+
+
+class DashboardPage:
+    """One browser session's page over a shared :class:`Dashboard` core.
+
+    Parameters
+    ----------
+    core : Dashboard
+    lang : {"en", "id"}
+        The page's first language.
+    """
+
+    def __init__(self, core: Dashboard, lang: str = "en"):
+        import panel as pn
+        from bokeh.models import ColumnDataSource, FactorRange, NumeralTickFormatter
+        from bokeh.plotting import figure
+
+        self.pn = pn
+        self.core = core
+        self.state = core.initial_state(lang)
+        self.view: View = core.update(self.state)
+        self._syncing = False
+        m = core.model
+        html_kw = dict(stylesheets=[CSS], sizing_mode="stretch_width")
+
+        # ---------------------------------------------------------------- controls
+        self.lang_widget = pn.widgets.RadioButtonGroup(
+            options={t("language.en", "en"): "en", t("language.id", "id"): "id"}, value=lang,
+            css_classes=["cf-lang"], button_type="primary", button_style="outline")
+        self.lang_widget.param.watch(self._on_lang, "value")
+        self.lang_label = pn.pane.HTML("", **html_kw)
+
+        self.sliders: dict[str, Any] = {}
+        self.lever_cards: dict[str, Any] = {}
+        for fa in m.focus_areas:
+            items = []
+            for c in core.controls_levers:
+                if c.focus_area != fa:
+                    continue
+                w = pn.widgets.FloatSlider(name="", start=c.minimum, end=c.maximum, step=c.step, value=c.start,
+                                           css_classes=[f"cf-lever-{slug(c.name)}"], sizing_mode="stretch_width")
+                w.param.watch(lambda ev, name=c.name: self._on_lever(name, ev), "value_throttled")
+                self.sliders[c.name] = w
+                items.append(w)
+            if items:
+                self.lever_cards[fa] = pn.Card(*items, title="", collapsed=False, sizing_mode="stretch_width",
+                                               css_classes=[f"cf-levers-{fa}"])
+        self.switches: dict[tuple[str, str], Any] = {}
+        self.switch_cards: dict[str, Any] = {}
+        for kind in ("programme", "bundle", "shock"):
+            items = []
+            for c in core.switches(kind):
+                w = pn.widgets.Checkbox(name="", value=False, css_classes=[f"cf-{kind}-{c.name}"])
+                w.param.watch(lambda ev, kind=kind, name=c.name: self._on_switch(kind, name, ev), "value")
+                self.switches[(kind, c.name)] = w
+                items.append(w)
+            if items:
+                self.switch_cards[kind] = pn.Card(*items, title="", collapsed=kind != "programme",
+                                                  sizing_mode="stretch_width")
+        self.reset_button = pn.widgets.Button(name="", button_type="default", css_classes=["cf-reset"])
+        self.reset_button.on_click(self._on_reset)
+
+        self.save_name = pn.widgets.TextInput(name="", placeholder="group-1-try-1", css_classes=["cf-save-name"],
+                                              sizing_mode="stretch_width")
+        self.save_title_en = pn.widgets.TextInput(name="", sizing_mode="stretch_width")
+        self.save_title_id = pn.widgets.TextInput(name="", sizing_mode="stretch_width")
+        self.save_button = pn.widgets.Button(name="", button_type="primary", css_classes=["cf-save-button"])
+        self.save_button.on_click(self._on_save)
+        self.export_name = pn.widgets.TextInput(name="", placeholder="session-1", css_classes=["cf-export-name"],
+                                                sizing_mode="stretch_width")
+        self.export_button = pn.widgets.Button(name="", button_type="default", css_classes=["cf-export-button"])
+        self.export_button.on_click(self._on_export)
+        self.save_message = pn.pane.HTML("", **html_kw)
+        self.saved_list = pn.pane.HTML("", **html_kw)
+        self.facilitator_card = pn.Card(
+            pn.Row(pn.Column(self.save_name, self.save_title_en, self.save_title_id, self.save_button, width=380),
+                   pn.Column(self.export_name, self.export_button, self.save_message, self.saved_list, width=420)),
+            title="", collapsed=False, width=860)
+
+        # ---------------------------------------------------------------- views
+        self.header = pn.pane.HTML("", **html_kw)
+        self.status = pn.pane.HTML("", **html_kw)
+        self.legend = pn.pane.HTML("", **html_kw)
+        self.sources: dict[str, Any] = {}
+        self.figures: dict[str, Any] = {}
+        self.values: dict[str, Any] = {}
+        self.focus_heads: dict[str, Any] = {}
+        focus_rows = []
+        v = self.view
+        for fa in m.focus_areas:
+            names = [n for n in core.indicators if m.indicators[n].focus_area == fa]
+            head = pn.pane.HTML("", **html_kw)
+            self.focus_heads[fa] = head
+            cells = []
+            for name in names:
+                base_src = ColumnDataSource({"time": v.time, "value": v.baseline[name]})
+                src = ColumnDataSource({"time": v.time, "value": v.values[name]})
+                fig = figure(height=165, width=300, toolbar_location=None, tools="", title="",
+                             sizing_mode="fixed")
+                fig.line("time", "value", source=base_src, color=_GREY, line_dash="dashed", line_width=2)
+                fig.line("time", "value", source=src, color=_BLUE, line_width=2.5)
+                fig.title.text_font_size = "10pt"
+                fig.xaxis.axis_label_text_font_size = "8pt"
+                fig.yaxis.major_label_text_font_size = "8pt"
+                fig.xaxis.major_label_text_font_size = "8pt"
+                fig.min_border_left = 45
+                fig.yaxis.formatter = NumeralTickFormatter(format="0.[000]a")
+                self.sources[name] = src
+                self.figures[name] = fig
+                value = pn.pane.HTML("", **html_kw)
+                self.values[name] = value
+                cells.append(pn.Column(pn.pane.Bokeh(fig), value, width=310))
+            focus_rows.append(pn.Column(head, pn.FlexBox(*cells) if cells else pn.Spacer(height=0),
+                                        sizing_mode="stretch_width", css_classes=[f"cf-focus-{fa}"]))
+        self.focus_column = pn.Column(*focus_rows, sizing_mode="stretch_width")
+        self.focus_title = pn.pane.HTML("", **html_kw)
+        self.scorecard_title = pn.pane.HTML("", **html_kw)
+        self.scorecard = pn.pane.HTML("", **html_kw)
+        self.cost_title = pn.pane.HTML("", **html_kw)
+        self.cost_html = pn.pane.HTML("", **html_kw)
+        self.cost_source = ColumnDataSource({"title": [], "total": []})
+        cost_fig = figure(y_range=FactorRange(factors=[]), height=80, width=560, toolbar_location=None,
+                          tools="", sizing_mode="fixed")
+        cost_fig.hbar(y="title", right="total", height=0.6, source=self.cost_source, color=_BLUE)
+        cost_fig.x_range.start = 0
+        cost_fig.xaxis.major_label_text_font_size = "8pt"
+        cost_fig.yaxis.major_label_text_font_size = "8pt"
+        self.cost_fig = cost_fig
+        self.cost_fig_pane = pn.pane.Bokeh(cost_fig, visible=False)
+
+        self.levers_title = pn.pane.HTML("", **html_kw)
+        sidebar = pn.Column(self.lang_label, self.lang_widget, self.status_sidebar_spacer(), self.reset_button,
+                            *self.switch_cards.values(), self.levers_title, *self.lever_cards.values(),
+                            width=370, styles={"overflow-y": "auto", "max-height": "100vh"},
+                            css_classes=["cf-sidebar"])
+        main = pn.Column(self.header, self.status, self.focus_title, self.legend, self.focus_column,
+                         self.scorecard_title, self.scorecard, self.cost_title, self.cost_html, self.cost_fig_pane,
+                         self.facilitator_card, sizing_mode="stretch_width", styles={"padding": "0 0.5em 2em 1em"})
+        self.layout = pn.Row(sidebar, main, sizing_mode="stretch_width")
+        self._n = 0
+        self._ready = False
+        self._relabel()
+        self._apply(self.view, answered=None)
+        if pn.state.curdoc is not None:
+            pn.state.onload(self._warm_up)
+
+    def _warm_up(self) -> None:
+        """Redraw once as soon as the page has loaded: Bokeh's first change of a served page costs
+        about a second (server and browser), which would otherwise land on the room's first move."""
+        with self.pn.io.hold():
+            self._apply(self.view, answered=None)
+        self._ready = True
+        self.status.object = self._status_html(self.state.lang, None)
+
+    @staticmethod
+    def status_sidebar_spacer():
+        import panel as pn
+        return pn.Spacer(height=4)
+
+    # ---------------------------------------------------------------- labels (language)
+    def _relabel(self) -> None:
+        lang = self.state.lang
+        m = self.core.model
+        self.lang_label.object = f"<b>{html.escape(t('language', lang))}</b>"
+        for name, w in self.sliders.items():
+            c = self.core.lever(name)
+            w.name = c.label(lang) if c.units.lower() in ("", "dmnl", "1") else f"{c.label(lang)} [{c.units}]"
+        self.levers_title.object = (f"<h3 style='margin:0.6em 0 0 0'>{html.escape(t('controls.levers', lang))}</h3>"
+                                    f"<p class='cf-muted' style='margin:0.2em 0'>"
+                                    f"{html.escape(t('controls.levers.note', lang))}</p>")
+        for fa, card in self.lever_cards.items():
+            card.title = m.focus_areas[fa](lang)
+        titles = {(c.kind, c.name): c for c in self.core.controls_switches}
+        for (kind, name), w in self.switches.items():
+            c = titles[(kind, name)]
+            extra = ""
+            if c.total_cost_idr_bn:
+                extra = " (" + t("cost.idr_bn", lang, value=c.total_cost_idr_bn) + ")"
+                if lang == "id":
+                    extra = extra.replace(",", ".")
+            w.name = c.title(lang) + extra
+        keys = {"programme": "controls.programmes", "bundle": "controls.bundles", "shock": "controls.shocks"}
+        for kind, card in self.switch_cards.items():
+            card.title = t(keys[kind], lang)
+        self.reset_button.name = t("controls.reset", lang)
+        self.save_name.name = t("save.name", lang)
+        self.save_title_en.name = t("save.title_en", lang)
+        self.save_title_id.name = t("save.title_id", lang)
+        self.save_button.name = t("save.button", lang)
+        self.export_name.name = t("export.name", lang)
+        self.export_button.name = t("export.button", lang)
+        self.facilitator_card.title = t("save.heading", lang)
+        h = self.core.baseline.horizon
+        city = self.core.model.name.capitalize()
+        self.header.object = (f"<div class='cf-head'><h1>{html.escape(t('page.title', lang, city=city))}</h1>"
+                              f"<p>{html.escape(t('page.subtitle', lang, start=h.start, end=h.end))}</p></div>")
+        self.focus_title.object = f"<h2>{html.escape(t('views.focus_areas', lang))}</h2>"
+        self.legend.object = (
+            "<div class='cf-legend'>"
+            f"<span><i class='cf-swatch' style='border-top: 3px solid {_BLUE}'></i>"
+            f"{html.escape(t('legend.current', lang))}</span>"
+            f"<span><i class='cf-swatch' style='border-top: 3px dashed {_GREY}'></i>"
+            f"{html.escape(t('legend.baseline', lang))}</span></div>")
+        for fa, head in self.focus_heads.items():
+            names = [n for n in self.core.indicators if m.indicators[n].focus_area == fa]
+            note = "" if names else f"<p class='cf-muted'>{html.escape(t('views.no_indicator', lang))}</p>"
+            head.object = f"<div class='cf-focus'><h3>{html.escape(m.focus_areas[fa](lang))}</h3>{note}</div>"
+        for name, fig in self.figures.items():
+            ind = m.indicators[name]
+            fig.title.text = ind.label(lang)
+            fig.xaxis.axis_label = t("axis.year", lang)
+        self.scorecard_title.object = f"<h2>{html.escape(t('views.scorecard', lang, year=h.end))}</h2>"
+        self.cost_title.object = f"<h2>{html.escape(t('views.cost', lang))}</h2>"
+        self.cost_fig.xaxis.axis_label = t("cost.axis", lang)
+        self._render_saved()
+
+    # ---------------------------------------------------------------- rendering a view
+    def _indicator_html(self, name: str, view: View) -> str:
+        lang = view.state.lang
+        r = view.row(name)
+        ind = self.core.model.indicators[name]
+        s = slug(name)
+        verdict = t(f"verdict.{r.verdict}", lang)
+        return (f"<div class='cf-indicator' id='ind-{s}' data-n='{self._n}'>"
+                f"<span class='cf-value' id='value-{s}' data-value='{r.value_end!r}'>"
+                f"{fmt_number(r.value_end, lang)}</span> "
+                f"<span class='cf-unit'>{html.escape(ind.unit_label(lang))}</span><br>"
+                f"<span class='cf-{r.verdict}' id='change-{s}'>{fmt_pct(r.delta_pct, lang)} ({verdict})</span> "
+                f"<span class='cf-muted'>{html.escape(t('legend.baseline', lang))}: "
+                f"{fmt_number(r.baseline_end, lang)}</span></div>")
+
+    def _scorecard_html(self, view: View) -> str:
+        lang = view.state.lang
+        m = self.core.model
+        year = self.core.baseline.horizon.end
+        head = "".join(f"<th>{html.escape(x)}</th>" for x in (
+            t("scorecard.indicator", lang), t("scorecard.focus_area", lang),
+            t("scorecard.baseline", lang, year=year), t("scorecard.value", lang, year=year),
+            t("scorecard.change", lang), t("scorecard.verdict", lang)))
+        rows = []
+        for r in view.rows:
+            ind = m.indicators[r.name]
+            rows.append(
+                f"<tr id='score-{slug(r.name)}'><td>{html.escape(ind.label(lang))} "
+                f"<span class='cf-muted'>[{html.escape(ind.unit_label(lang))}]</span></td>"
+                f"<td>{html.escape(m.focus_areas[r.focus_area](lang))}</td>"
+                f"<td>{fmt_number(r.baseline_end, lang)}</td><td>{fmt_number(r.value_end, lang)}</td>"
+                f"<td class='cf-{r.verdict}'>{fmt_pct(r.delta_pct, lang)}</td>"
+                f"<td class='cf-{r.verdict}'>{html.escape(t('verdict.' + r.verdict, lang))}</td></tr>")
+        return (f"<table class='cf-scorecard' id='cf-scorecard' data-n='{self._n}'><thead><tr>{head}</tr></thead>"
+                f"<tbody>{''.join(rows)}</tbody></table>")
+
+    def _money(self, key: str, value: float, lang: str) -> str:
+        text = t(key, lang, value=value)
+        return text.replace(",", ".") if lang == "id" else text
+
+    def _cost_html(self, view: View) -> str:
+        lang = view.state.lang
+        c = view.cost
+        if not c.items:
+            body = f"<p id='cf-cost-total' data-value='0'>{html.escape(t('cost.none', lang))}</p>"
+        else:
+            body = ("<table class='cf-cost'>"
+                    f"<tr><td>{html.escape(t('cost.capex', lang))}</td>"
+                    f"<td>{self._money('cost.idr_bn', c.capex_idr_bn, lang)}</td></tr>"
+                    f"<tr><td>{html.escape(t('cost.opex', lang))}</td>"
+                    f"<td>{self._money('cost.idr_bn_per_year', c.opex_idr_bn_per_year, lang)}</td></tr>"
+                    f"<tr><td><b>{html.escape(t('cost.total', lang))}</b></td>"
+                    f"<td><b id='cf-cost-total' data-value='{c.total_cost_idr_bn!r}'>"
+                    f"{self._money('cost.idr_bn', c.total_cost_idr_bn, lang)}</b></td></tr></table>")
+        return body + f"<p class='cf-muted' data-n='{self._n}'>{html.escape(t('cost.note', lang))}</p>"
+
+    def _status_html(self, lang: str, answered: float | None, error: str | None = None) -> str:
+        ready = f"data-ready='{str(self._ready).lower()}'"
+        if error is not None:
+            return (f"<div class='cf-status cf-error' id='cf-status' {ready}>"
+                    f"{html.escape(t('status.rejected', lang, message=error))}</div>")
+        if answered is None:
+            text = t("status.baseline", lang) if self.view.state == self.core.initial_state(lang) else ""
+            return f"<div class='cf-status' id='cf-status' {ready}>{html.escape(text)}&nbsp;</div>"
+        ms = answered * 1000.0
+        return (f"<div class='cf-status' id='cf-status' {ready}><span id='cf-latency' data-ms='{ms:.1f}'>"
+                f"{html.escape(t('status.answered', lang, ms=ms))}</span></div>")
+
+    def _render_saved(self) -> None:
+        lang = self.state.lang
+        if self.core.saved:
+            text = t("save.list", lang, names=", ".join(self.core.saved))
+        else:
+            text = t("save.list_empty", lang)
+        self.saved_list.object = f"<p class='cf-muted' id='cf-saved-list'>{html.escape(text)}</p>"
+
+    def _apply(self, view: View, answered: float | None) -> None:
+        lang = view.state.lang
+        self._n += 1
+        for name, src in self.sources.items():
+            src.data = {"time": view.time, "value": view.values[name]}
+            self.values[name].object = self._indicator_html(name, view)
+        self.scorecard.object = self._scorecard_html(view)
+        self.cost_html.object = self._cost_html(view)
+        items = view.cost.items
+        titles = [f"{i.title(lang)}" for i in items]
+        self.cost_fig.y_range.factors = titles
+        self.cost_source.data = {"title": titles, "total": [i.total_cost_idr_bn for i in items]}
+        self.cost_fig.height = 50 + 28 * max(1, len(items))
+        self.cost_fig_pane.visible = bool(items)
+        self.status.object = self._status_html(lang, answered)
+
+    # ---------------------------------------------------------------- events
+    def _change(self, state, revert=None) -> None:
+        t0 = time.perf_counter()
+        try:
+            view = self.core.update(state)
+        except CityfuturesError as exc:      # ScenarioError / RunError: one line, nothing applied
+            self.status.object = self._status_html(self.state.lang, None, error=str(exc))
+            if revert is not None:
+                self._syncing = True
+                try:
+                    revert()
+                finally:
+                    self._syncing = False
+            return
+        language_changed = state.lang != self.state.lang
+        self.state, self.view = state, view
+        with self.pn.io.hold():
+            if language_changed:
+                self._relabel()
+            self._apply(view, answered=time.perf_counter() - t0)
+
+    def _on_lever(self, name: str, event) -> None:
+        if self._syncing or event.new is None:
+            return
+        start = self.core.lever(name).start
+        previous = self.state.levers.get(name, start)
+        self._change(self.state.with_lever(name, event.new, start=start),
+                     revert=lambda: setattr(self.sliders[name], "value", previous))
+
+    def _on_switch(self, kind: str, name: str, event) -> None:
+        if self._syncing:
+            return
+        self._change(self.state.with_switch(kind, name, bool(event.new)),
+                     revert=lambda: setattr(self.switches[(kind, name)], "value", bool(event.old)))
+
+    def _on_lang(self, event) -> None:
+        if self._syncing or event.new not in LANGUAGES:
+            return
+        self._change(self.state.with_lang(event.new))
+
+    def _on_reset(self, _event=None) -> None:
+        self._syncing = True
+        try:
+            for name, w in self.sliders.items():
+                w.value = self.core.lever(name).start
+            for w in self.switches.values():
+                w.value = False
+        finally:
+            self._syncing = False
+        self._change(self.core.initial_state(self.state.lang))
+
+    def _on_save(self, _event=None) -> None:
+        lang = self.state.lang
+        name = (self.save_name.value or "").strip()
+        try:
+            path = self.core.save(self.state, name, title_en=self.save_title_en.value or None,
+                                  title_id=self.save_title_id.value or None)
+        except CityfuturesError as exc:
+            msg, ok = t("save.failed", lang, message=str(exc)), False
+        else:
+            shown = path.relative_to(self.core.root.parent) if path.is_relative_to(self.core.root.parent) else path
+            msg, ok = t("save.done", lang, path=shown.as_posix()), True
+        cls = "cf-better" if ok else "cf-worse"
+        self.save_message.object = (f"<p class='cf-message {cls}' id='cf-save-message' data-ok='{str(ok).lower()}'>"
+                                    f"{html.escape(msg)}</p>")
+        self._render_saved()
+
+    def _on_export(self, _event=None) -> None:
+        lang = self.state.lang
+        name = (self.export_name.value or "").strip()
+        try:
+            path = self.core.export_comparison(name)
+        except CityfuturesError as exc:
+            msg, ok = t("export.failed", lang, message=str(exc)), False
+        else:
+            shown = path.relative_to(self.core.root.parent) if path.is_relative_to(self.core.root.parent) else path
+            msg, ok = t("export.done", lang, path=shown.as_posix()), True
+        cls = "cf-better" if ok else "cf-worse"
+        self.save_message.object = (f"<p class='cf-message {cls}' id='cf-save-message' data-ok='{str(ok).lower()}'>"
+                                    f"{html.escape(msg)}</p>")
+
+
+def serve(folder, *, port: int = 5006, host: str = "127.0.0.1", comparison=None, lang: str = "en",
+          show: bool = False, ready=None) -> None:
+    """Serve the page for ``folder`` on ``host:port`` until interrupted.
+
+    Parameters
+    ----------
+    folder : path
+        The scenario folder (see :class:`~cityfutures.dashboard.state.Dashboard`).
+    port : int
+    host : str
+        The address to listen on: loopback (127.0.0.1) unless given explicitly.
+    comparison : path, optional
+    lang : {"en", "id"}
+        The first language of new pages.
+    show : bool
+        Open a browser tab.
+    ready : callable, optional
+        Called with the URL once the server listens (the CLI prints it).
+    """
+    require_panel()
+    import panel as pn
+
+    core = Dashboard(folder, comparison)
+
+    def page():
+        return DashboardPage(core, lang).layout
+
+    origins = [f"{host}:{port}"]
+    if host in LOOPBACK:
+        origins += [f"127.0.0.1:{port}", f"localhost:{port}"]
+    url = f"http://{host if ':' not in host else '[' + host + ']'}:{port}/"
+    server = pn.serve({"/": page}, address=host, port=port, show=show, websocket_origin=sorted(set(origins)),
+                      title=f"cityfutures: {core.comparison.title(lang)}", verbose=False, start=False)
+    if ready is not None:
+        ready(url, core)
+    server.start()
+    try:
+        server.io_loop.start()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()

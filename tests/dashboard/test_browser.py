@@ -1,0 +1,212 @@
+"""The workshop page in headless Chromium: load, move a slider, switch, change language, save, export.
+
+Needs Debian's ``chromium`` package and Playwright's Python package (no browser download:
+Playwright drives ``/usr/bin/chromium`` through ``executable_path``); skipped with the reason
+when either is missing. The server runs as ``cityfutures dashboard`` in a subprocess on a free
+port, over a copy of ``scenarios/`` under ``tmp_path``. Requests to anywhere but the server are
+blocked and must not happen (the page works without internet).
+
+Set ``CITYFUTURES_SCREENSHOTS=DIR`` to keep the page's screenshots (English and Indonesian) in DIR.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cityfutures.cli import main
+from cityfutures.scenario import load_comparison, load_scenario
+
+CHROMIUM = os.environ.get("CITYFUTURES_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ERP_SLIDER = ".cf-lever-electronic-road-pricing-charge .noUi-handle"
+MRT_SLIDER = ".cf-lever-mrt-extension-capacity-target .noUi-handle"
+VALUE = "#value-congestion-level"
+
+try:
+    from playwright.sync_api import expect, sync_playwright
+except ImportError:  # pragma: no cover - depends on the machine
+    sync_playwright = expect = None
+
+pytestmark = [
+    pytest.mark.skipif(sync_playwright is None, reason="Playwright's Python package is not installed "
+                       "(pip install playwright; no browser download needed)"),
+    pytest.mark.skipif(not Path(CHROMIUM).is_file(), reason=f"Chromium not found at {CHROMIUM} "
+                       "(apt-get install -y chromium)"),
+]
+
+# time from a key press to the changed value on screen, measured in the page
+LATENCY_JS = """
+window.__deep = (sel) => {
+  const walk = (root) => {
+    const hit = root.querySelector(sel); if (hit) return hit;
+    for (const el of root.querySelectorAll('*')) {
+      if (el.shadowRoot) { const h = walk(el.shadowRoot); if (h) return h; } }
+    return null; };
+  return walk(document); };
+window.__watch = (sel) => {
+  const start = window.__deep(sel).textContent;
+  window.__changedAt = null;
+  const tick = () => { const e = window.__deep(sel);
+    if (e && e.textContent !== start) { window.__changedAt = performance.now(); return; }
+    requestAnimationFrame(tick); };
+  requestAnimationFrame(tick); };
+document.addEventListener('keydown', () => { window.__pressAt = performance.now(); }, true);
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    lib = tmp_path / "scenarios"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "scenarios", lib,
+                    ignore=shutil.ignore_patterns("sessions", ".*"))
+    port = _free_port()
+    log = tmp_path / "server.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "cityfutures", "dashboard", "--scenarios", str(lib),
+                                 "--port", str(port)], stdout=out, stderr=subprocess.STDOUT, cwd=tmp_path)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                pytest.fail(f"the dashboard server stopped: {log.read_text()}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail(f"the dashboard server did not listen within 60 s: {log.read_text()}")
+        yield url, lib, log
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def _text(page, selector: str) -> str:
+    return page.locator(selector).first.inner_text()
+
+
+def _wait_changed(page, selector: str, old: str, timeout: float = 15.0) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        now = _text(page, selector)
+        if now != old:
+            return now
+        time.sleep(0.05)
+    raise AssertionError(f"{selector} still shows {old!r} after {timeout} s")
+
+
+def _shot(page, tmp_path: Path, name: str) -> None:
+    page.screenshot(path=str(tmp_path / name), full_page=True)
+    keep = os.environ.get("CITYFUTURES_SCREENSHOTS")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(tmp_path / name, Path(keep) / name)
+
+
+def test_page_answers_a_slider_and_saves_a_valid_scenario(server, tmp_path):
+    url, lib, log = server
+    external: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1000})
+            page.set_default_timeout(30_000)
+
+            def route(r):
+                if r.request.url.startswith(url):
+                    r.continue_()
+                else:
+                    external.append(r.request.url)
+                    r.abort()
+
+            page.route("**/*", route)
+            page.goto(url)
+            page.wait_for_selector("#cf-status[data-ready=true]")
+            page.evaluate(LATENCY_JS)
+
+            # move a slider: the congestion indicator answers
+            before = _text(page, VALUE)
+            before_value = float(page.locator(VALUE).get_attribute("data-value"))
+            page.locator(ERP_SLIDER).first.focus()
+            page.evaluate(f"window.__watch('{VALUE}')")
+            page.keyboard.press("End")             # the charge to its maximum
+            after = _wait_changed(page, VALUE, before)
+            after_value = float(page.locator(VALUE).get_attribute("data-value"))
+            assert after_value < before_value, (before, after)
+            page.wait_for_function("window.__changedAt !== null")
+            ms = page.evaluate("window.__changedAt - window.__pressAt")
+            server_ms = float(page.locator("#cf-latency").get_attribute("data-ms"))
+            print(f"\nslider -> value on screen: {ms:.0f} ms (server {server_ms:.0f} ms)")
+
+            # a bad combination is rejected with the file's message and the switch goes back
+            page.keyboard.press("Home")
+            _wait_changed(page, VALUE, after)
+            mrt = page.locator(MRT_SLIDER).first
+            mrt.focus()
+            page.keyboard.press("End")                 # MRT extension at its maximum ...
+            page.wait_for_function("() => window.__deep('#cf-latency') !== null")
+            page.locator(".cf-programme-mrt-phase-2 input").check()   # ... plus MRT phase 2: out of range
+            page.wait_for_selector("#cf-status.cf-error")
+            assert "outside its range" in _text(page, "#cf-status")
+            expect(page.locator(".cf-programme-mrt-phase-2 input")).not_to_be_checked()
+            mrt.focus()
+            page.keyboard.press("Home")
+            page.wait_for_selector("#cf-latency")
+            page.locator(".cf-programme-mrt-phase-2 input").check()
+            expect(page.locator("#cf-cost-total")).to_have_attribute("data-value", "30600.0")
+            _shot(page, tmp_path, "dashboard-en.png")
+
+            # language switch
+            page.get_by_text("Bahasa Indonesia", exact=True).click()
+            expect(page.locator("#cf-scorecard")).to_contain_text("Indikator")
+            expect(page.locator("h2", has_text="Kartu skor")).to_be_visible()
+            expect(page.locator(VALUE)).to_have_text(re.compile(r"^0,\d{3}$"))   # Indonesian decimal comma
+            _shot(page, tmp_path, "dashboard-id.png")
+
+            # save: a bad name is refused, a good one validates and runs
+            page.locator(".cf-save-name input").fill("../escape")
+            page.locator(".cf-save-button button").click()
+            page.wait_for_selector("#cf-save-message[data-ok=false]")
+            assert "slug" in _text(page, "#cf-save-message")
+            page.locator(".cf-save-name input").fill("group-3-try-1")
+            page.locator(".cf-save-button button").click()
+            page.wait_for_selector("#cf-save-message[data-ok=true]")
+            saved = lib / "sessions" / "group-3-try-1.yaml"
+            assert saved.is_file()
+            assert main(["validate", str(saved)]) == 0
+            sc = load_scenario(saved)
+            assert [iv.lever for iv in sc.interventions] == ["MRT extension capacity target"]
+            assert sc.set == {}
+
+            # export the session as a comparison
+            page.locator(".cf-export-name input").fill("session-1")
+            page.locator(".cf-export-button button").click()
+            page.wait_for_selector("#cf-save-message[data-ok=true] >> text=session-1")
+            comp = load_comparison(lib / "sessions" / "session-1.yaml")
+            assert [s.name for s in comp.interventions] == ["group-3-try-1"]
+        finally:
+            browser.close()
+    assert external == [], f"the page asked the internet for {external}"
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file() and p.suffix == ".yaml"
+                  and "sessions" in p.parts) == ["group-3-try-1.yaml", "session-1.yaml"]
