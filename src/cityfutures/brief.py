@@ -1,9 +1,11 @@
-"""The brief of a comparison: a two-page PDF in one language, from saved results only.
+"""The brief of a comparison: a three-page PDF in one language, from saved results only.
 
 Page 1 is the headline table: per focus area, the programmes that improve its
-indicators most, with their track, cost and main effects. Page 2 holds the key charts:
-the scorecard and the cost-effectiveness chart. Pages are A4 landscape, drawn with
-matplotlib's ``PdfPages`` (no other dependency).
+indicators most, with their track, cost and main effects. Pages 2 and 3 hold the key
+charts, one per page so that their text stays legible: the scorecard and the
+cost-effectiveness chart. Pages are 16:9 (the projector's shape; printed on A4
+landscape, the smallest text is about 8 pt and body text 10 pt or more), drawn as
+vector graphics with matplotlib's ``PdfPages`` (no other dependency).
 
 Examples
 --------
@@ -12,7 +14,6 @@ Examples
 """
 from __future__ import annotations
 
-import io
 from datetime import date
 from pathlib import Path
 
@@ -25,8 +26,9 @@ from .charts import cost, scorecard
 
 __all__ = ["write_brief", "headline_table"]
 
-A4_LANDSCAPE = (11.69, 8.27)
-TOP_PER_FOCUS_AREA = 3
+PAGE = c.FIGSIZE   # 16 x 9 inches
+TOP_PER_FOCUS_AREA = 2
+PAGES = 3
 
 
 def headline_table(ds: xr.Dataset, table: pd.DataFrame, top: int = TOP_PER_FOCUS_AREA) -> pd.DataFrame:
@@ -68,79 +70,60 @@ def headline_table(ds: xr.Dataset, table: pd.DataFrame, top: int = TOP_PER_FOCUS
 
 
 def _page_table(ds, table, labels: c.Labels):
+    """Page 1: the headline table in projector type (14 pt and up), each effect on one line."""
     import matplotlib.pyplot as plt
-    fig = plt.figure(figsize=A4_LANDSCAPE)
+    fig = plt.figure(figsize=PAGE)
     a = ds.attrs
     title = a.get(f"comparison_title_{labels.lang}") or a.get("comparison_name") or labels.t("brief.title")
-    fig.text(0.04, 0.95, c.wrap(title, 70), fontsize=20, fontweight="bold", va="top")
-    fig.text(0.04, 0.885, labels.t("brief.subtitle", start=c.fmt_year(float(ds["time"].values[0])),
-                                   end=c.end_year(ds)), fontsize=12, va="top", color="#333333")
+    fig.text(0.03, 0.955, c.wrap(title, 70), fontsize=26, fontweight="bold", va="top")
+    fig.text(0.03, 0.885, labels.t("brief.subtitle", start=c.fmt_year(float(ds["time"].values[0])),
+                                   end=c.end_year(ds)), fontsize=17, va="top", color="#333333")
     head = headline_table(ds, table)
-    cols = [(0.04, "left", labels.t("brief.col.programme")), (0.34, "left", labels.t("brief.col.track")),
-            (0.58, "right", labels.t("brief.col.cost")), (0.62, "left", labels.t("brief.col.effects"))]
-    y = 0.83
+    cols = [(0.03, "left", labels.t("brief.col.programme")), (0.36, "left", labels.t("brief.col.track")),
+            (0.585, "right", labels.t("brief.col.cost")), (0.61, "left", labels.t("brief.col.effects"))]
+    y = 0.825
     for x, ha, h in cols:
-        fig.text(x, y, c.wrap(h, 24 if ha == "right" else 44), fontsize=10.5, fontweight="bold", va="top",
-                 ha=ha, color="#333333")
-    y -= 0.06
-    fig.add_artist(plt.Line2D([0.04, 0.96], [y + 0.012, y + 0.012], color="#333333", lw=1))
-    nrows = len(head) + head["group"].nunique()
-    step = min(0.034, 0.74 / max(nrows, 1) / 1.15)
-    fs = 10 if step >= 0.03 else 8.5
+        fig.text(x, y, c.wrap(h, 60), fontsize=15, fontweight="bold", va="top", ha=ha, color="#333333")
+    y -= 0.045
+    fig.add_artist(plt.Line2D([0.03, 0.97], [y + 0.008, y + 0.008], color="#333333", lw=1.2))
+    lines = sum(max(1, len(r)) for r in head["effects"]) + head["group"].nunique()
+    step = min(0.038, (y - 0.15) / max(lines, 1))
+    fs = 15 if step >= 0.036 else 14 if step >= 0.032 else 13 if step >= 0.029 else 12
     for g, grp in head.groupby("group", sort=False):
         name = labels.t("legend.bundle") if g == "bundle" else labels.focus_area(g or None)
-        fig.text(0.04, y, name, fontsize=fs + 1, fontweight="bold", va="top",
-                 color=c.FOCUS_COLORS.get(g, "#555555"))
+        fig.text(0.03, y, name, fontsize=fs + 1, fontweight="bold", va="top", color=c.FOCUS_COLORS.get(g, "#555555"))
         y -= step
         for r in grp.itertuples():
-            fig.text(0.05, y, c.shorten(labels.scenario(r.scenario), 40), fontsize=fs, va="top")
-            fig.text(0.34, y, c.shorten(labels.track(r.track, r.kind), 26), fontsize=fs, va="top")
-            fig.text(0.58, y, c.fmt_num(r.cost, labels.lang), fontsize=fs, va="top", ha="right")
-            x = 0.62
+            fig.text(0.04, y, c.shorten(labels.scenario(r.scenario), 38), fontsize=fs, va="top")
+            fig.text(0.36, y, c.shorten(labels.track(r.track, r.kind), 26), fontsize=fs, va="top")
+            fig.text(0.585, y, c.fmt_num(r.cost, labels.lang), fontsize=fs, va="top", ha="right")
             for k, (ind, pct, impr) in enumerate(r.effects):
-                txt = f"{c.shorten(labels.variable(ind), 30)} {'+' if pct > 0 else ''}{c.fmt_num(pct, labels.lang, 2)} %"
-                fig.text(x, y - (0.0 if k == 0 else step * 0.5), txt, fontsize=fs - 0.5, va="top",
+                txt = f"{c.shorten(labels.variable(ind), 36)}  {'+' if pct > 0 else ''}{c.fmt_num(pct, labels.lang, 2)} %"
+                fig.text(0.61, y - k * step, txt, fontsize=fs, va="top",
                          color=c.BETTER_COLOR if impr > 0 else c.WORSE_COLOR)
-            if len(r.effects) > 1:
-                y -= step * 0.5
             if not r.effects:
-                fig.text(x, y, labels.t("brief.no_effect"), fontsize=fs - 0.5, va="top", color="#777777")
-            y -= step
-        y -= step * 0.15
-    fig.text(0.04, 0.075, c.wrap(labels.t("brief.table_note"), 150), fontsize=9, va="bottom", color="#333333")
-    fig.text(0.04, 0.03, c.footer_text(ds, labels), fontsize=8, color="#555555", va="bottom")
-    fig.text(0.96, 0.03, labels.t("brief.page", page=1, pages=2), fontsize=8, color="#555555", va="bottom",
-             ha="right")
+                fig.text(0.61, y, labels.t("brief.no_effect"), fontsize=fs, va="top", color="#777777")
+            y -= step * max(1, len(r.effects))
+    fig.text(0.03, 0.06, c.wrap(labels.t("brief.table_note"), 175), fontsize=12, va="bottom", color="#333333")
+    if not c.shocks(ds):
+        fig.text(0.03, 0.12, labels.t("brief.no_shock"), fontsize=13, va="bottom", color="#333333",
+                 fontstyle="italic")
+    fig.text(0.03, 0.015, c.footer_text(ds, labels), fontsize=11, color="#555555", va="bottom")
+    fig.text(0.97, 0.015, labels.t("brief.page", page=1, pages=PAGES), fontsize=11, color="#555555",
+             va="bottom", ha="right")
     return fig
 
 
-def _chart_image(draw, ds, table, labels):
-    """A chart drawn in the projector style, as an RGBA image for a brief page."""
-    import matplotlib.pyplot as plt
+def _page_charts(ds, table, labels: c.Labels) -> list:
+    """Pages 2 and 3: the scorecard and the cost-effectiveness chart, each a full page (vector)."""
+    pages = []
     with c.style():
-        fig = draw(ds, table, labels)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=110)
-        plt.close(fig)
-    buf.seek(0)
-    return plt.imread(buf)
-
-
-def _page_charts(ds, table, labels: c.Labels):
-    import matplotlib.pyplot as plt
-    fig = plt.figure(figsize=A4_LANDSCAPE)
-    imgs = [_chart_image(scorecard.draw_scorecard, ds, table, labels),
-            _chart_image(cost.draw_cost, ds, table, labels)]
-    # stacked: each chart gets the page's width at 16:9
-    h = 0.455
-    w = h * A4_LANDSCAPE[1] / A4_LANDSCAPE[0] * 16 / 9
-    for k, img in enumerate(imgs):
-        ax = fig.add_axes([(1 - w) / 2, 0.525 - k * 0.475, w, h])
-        ax.imshow(img, interpolation="lanczos")
-        ax.set_axis_off()
-    fig.text(0.96, 0.012, labels.t("brief.page", page=2, pages=2), fontsize=8, color="#555555", va="bottom",
-             ha="right")
-    return fig
+        for k, draw in enumerate((scorecard.draw_scorecard, cost.draw_cost)):
+            fig = draw(ds, table, labels)
+            fig.text(0.99, 0.01, labels.t("brief.page", page=k + 2, pages=PAGES), fontsize=11, color="#555555",
+                     va="bottom", ha="right")
+            pages.append(fig)
+    return pages
 
 
 def write_brief(results_ds: xr.Dataset, table: pd.DataFrame, path, lang: str = "en", *, model=None) -> Path:
@@ -168,8 +151,8 @@ def write_brief(results_ds: xr.Dataset, table: pd.DataFrame, path, lang: str = "
     path = Path(path)
 
     def write(tmp):
-        with plt.rc_context({**c.RC, "figure.figsize": A4_LANDSCAPE}):
-            pages = [_page_table(results_ds, table, labels), _page_charts(results_ds, table, labels)]
+        with plt.rc_context(c.RC):
+            pages = [_page_table(results_ds, table, labels)] + _page_charts(results_ds, table, labels)
         a = results_ds.attrs
         meta = {"Title": a.get(f"comparison_title_{lang}") or a.get("comparison_name") or "cityfutures brief",
                 "Subject": c.footer_text(results_ds, labels), "Creator": "cityfutures", "CreationDate": None}

@@ -219,3 +219,50 @@ def test_layout(name, results, table, tmp_path, monkeypatch):
         expected.write_bytes(actual.read_bytes())
     err = compare_images(str(expected), str(actual), tol=6)
     assert err is None, err
+
+
+def test_trajectories_highlight_per_panel(table):
+    """Each panel colours the programmes that move its own indicator most, not a focus-area mean."""
+    for ind in ("People affected by floods", "Congestion level"):
+        sub = table[(table["indicator"] == ind) & (table["kind"] != "baseline")]
+        best = sub.loc[sub["improvement_end_pct"].abs().idxmax(), "scenario"]
+        kinds = dict(zip(sub["scenario"], sub["kind"]))
+        shown = trajectories._highlighted(table, ind, list(sub["scenario"]), 4, kinds)
+        assert best in shown or kinds[best] == "bundle"
+        assert sum(kinds[s] == "bundle" for s in shown) <= trajectories.MAX_BUNDLES
+    colours = trajectories._colours([["a", "b"], ["b", "c"], ["c", "a", "d"]])
+    assert len({colours["c"], colours["a"], colours["d"]}) == 3 and colours["b"] != colours["c"]
+
+
+def test_cost_chart_numbers_points_with_a_ranked_key(drawn, results, table):
+    lang, out, _paths = drawn
+    text = norm(svg_text(out / "cost-effectiveness.svg"))
+    assert t("cost.key_title", lang) in text
+    key = cost._key_lines(cost.effect_table(results, table))
+    assert list(key["number"]) == list(range(1, len(key) + 1))
+    assert key["improvement"].is_monotonic_decreasing
+    for s in key["scenario"]:
+        assert str(results[f"title_{lang}"].sel(scenario=s).item()) in text
+
+
+def test_draw_all_notes_a_missing_shock(results, table, tmp_path):
+    ds = results.copy()
+    ds.attrs["shocks"] = "[]"
+    notes: list[str] = []
+    paths = draw_all(ds, table, tmp_path, lang="en", charts=["shock"], formats=("svg",), notes=notes)
+    assert paths == [] and len(notes) == 1 and "shock" in notes[0]
+    notes2: list[str] = []
+    assert draw_all(results, table, tmp_path, lang="en", charts=["shock"], formats=("svg",), notes=notes2)
+    assert notes2 == []
+
+
+def test_structure_map_draws_each_element_once(results, tmp_path):
+    """An element of another sector that is both read and fed appears once (incoming column)."""
+    draw_all(results, build_table_for(results), tmp_path, lang="en", charts=["structure"], formats=("svg",))
+    text = svg_text(tmp_path / "structure-town.svg")
+    assert text.count("Drainage capacity") == 1
+
+
+def build_table_for(ds):
+    from conftest import build_table
+    return build_table(ds)

@@ -37,7 +37,8 @@ CHARTS = ("trajectories", "change", "scorecard", "cost", "shock", "structure")
 
 
 def draw_all(results_ds: xr.Dataset, table: pd.DataFrame, out_dir, lang: str = "en", *,
-             formats: Sequence[str] = ("png", "svg"), charts: Sequence[str] = CHARTS, model=None) -> list[Path]:
+             formats: Sequence[str] = ("png", "svg"), charts: Sequence[str] = CHARTS, model=None,
+             notes: list[str] | None = None) -> list[Path]:
     """Draw the chart set of a comparison into ``out_dir``.
 
     Parameters
@@ -55,6 +56,9 @@ def draw_all(results_ds: xr.Dataset, table: pd.DataFrame, out_dir, lang: str = "
     model : Model or path, optional
         The model, for the structure maps and for labels older results lack; by default
         loaded from the results' ``model_path``/``model_name`` attributes.
+    notes : list of str, optional
+        Receives a line for each chart of ``charts`` that the results cannot give, e.g. the
+        shock response when no scenario holds a shock (the CLI prints them as ``note:``).
 
     Returns
     -------
@@ -80,7 +84,13 @@ def draw_all(results_ds: xr.Dataset, table: pd.DataFrame, out_dir, lang: str = "
     if "cost" in charts:
         paths += cost.draw(results_ds, table, out, labels, formats)
     if "shock" in charts:
-        paths += shock.draw(results_ds, table, out, labels, formats)
+        drawn = shock.draw(results_ds, table, out, labels, formats)
+        paths += drawn
+        if notes is not None and not drawn:
+            notes.append("no shock-response charts: no scenario of these results holds a shock (run one, e.g. "
+                         "'cityfutures run scenarios/shocks/flood-2007.yaml', or add one to the comparison)"
+                         if not _common.shocks(results_ds) else
+                         "no shock-response charts: no indicator loses more than 2 % after the shock")
     if "structure" in charts:   # last: the only chart that needs the model file
         paths += structure.draw(results_ds, out, labels, formats)
     return paths

@@ -1,4 +1,4 @@
-"""Cost-effectiveness: total cost against improvement, one point per programme or bundle."""
+"""Cost-effectiveness: total cost against improvement, one numbered point per programme or bundle."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,42 +32,85 @@ def effect_table(ds: xr.Dataset, table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def _spread_labels(ax, xs, ys, texts, fontsize):
-    """Place point labels beside their points, nudging them apart so none overlap."""
+def _key_lines(eff: pd.DataFrame) -> pd.DataFrame:
+    """The points in key order: numbered from the best improvement down (1 = most improvement)."""
+    order = eff.sort_values(["improvement", "cost"], ascending=[False, True], na_position="last")
+    order = order.reset_index().rename(columns={"index": "row"})
+    order["number"] = np.arange(1, len(order) + 1)
+    return order
+
+
+def _spread_labels(ax, xs, ys, texts, fontsize, *, color="#222222", weight="bold"):
+    """Place short point labels (numbers) beside their points, nudged apart so none overlap.
+
+    Candidate positions ring each point at growing distances; a label takes the first one
+    that stays inside the axes and overlaps neither another label nor a marker. A leader
+    line joins a label placed away from its point.
+    """
+    from matplotlib.text import Text
     fig = ax.figure
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
-    placed = []
-    anns = []
+    ax_bb = ax.get_window_extent(renderer)
+    pts = ax.transData.transform(np.column_stack([xs, ys]))
+    r_mark = 10 * fig.dpi / 72   # marker half-size in pixels (s=260 -> ~16 pt wide)
+    markers = [matplotlib_bbox(px - r_mark, py - r_mark, px + r_mark, py + r_mark) for px, py in pts]
+    placed, anns = [], []
+    rings = [(18, 0), (-18, 0), (0, 18), (0, -18), (16, 14), (-16, 14), (16, -14), (-16, -14)]
+    for dist in (30, 44, 60, 78):
+        rings += [(dist * np.cos(a), dist * np.sin(a)) for a in np.linspace(0, 2 * np.pi, 16, endpoint=False)]
     order = np.argsort(-np.asarray(ys))
     for i in order:
-        best = None
-        for dx, dy in ((12, 0), (12, 14), (12, -14), (-12, 0), (12, 28), (12, -28), (-12, 16), (-12, -16),
-                       (12, 42), (12, -42), (-12, 32), (-12, -32), (12, 56), (12, -56)):
+        chosen = None
+        for dx, dy in rings:
+            near = abs(dx) <= 18 and abs(dy) <= 18
             ann = ax.annotate(texts[i], (xs[i], ys[i]), xytext=(dx, dy), textcoords="offset points",
-                              ha="left" if dx > 0 else "right", va="center", fontsize=fontsize,
-                              color="#222222", arrowprops=None if (dx, dy) in ((12, 0), (-12, 0)) else
-                              dict(arrowstyle="-", color="#999999", lw=0.8, shrinkA=0, shrinkB=4))
-            bb = ann.get_window_extent(renderer).expanded(1.02, 1.1)
-            inside = ax.get_window_extent(renderer).contains(bb.x0, bb.y0) and \
-                ax.get_window_extent(renderer).contains(bb.x1, bb.y1)
-            if inside and not any(bb.overlaps(p) for p in placed):
-                best = (ann, bb)
+                              ha="center", va="center", fontsize=fontsize, color=color, fontweight=weight,
+                              zorder=5, arrowprops=None if near else
+                              dict(arrowstyle="-", color="#666666", lw=0.9, shrinkA=0, shrinkB=7))
+            ann.update_positions(renderer)
+            bb = Text.get_window_extent(ann, renderer).expanded(1.15, 1.1)   # the text, not its leader line
+            inside = ax_bb.contains(bb.x0, bb.y0) and ax_bb.contains(bb.x1, bb.y1)
+            if inside and not any(bb.overlaps(p) for p in placed) and not any(bb.overlaps(m) for m in markers):
+                chosen = (ann, bb)
                 break
             ann.remove()
-        if best is None:  # no free place: keep the first position
-            ann = ax.annotate(texts[i], (xs[i], ys[i]), xytext=(12, 0), textcoords="offset points",
-                              ha="left", va="center", fontsize=fontsize, color="#222222")
-            best = (ann, ann.get_window_extent(renderer))
-        placed.append(best[1])
-        anns.append(best[0])
+        if chosen is None:  # no free place: beside the point
+            ann = ax.annotate(texts[i], (xs[i], ys[i]), xytext=(18, 0), textcoords="offset points",
+                              ha="center", va="center", fontsize=fontsize, color=color, fontweight=weight,
+                              zorder=5)
+            ann.update_positions(renderer)
+            chosen = (ann, Text.get_window_extent(ann, renderer))
+        placed.append(chosen[1])
+        anns.append(chosen[0])
     return anns
 
 
+def matplotlib_bbox(x0, y0, x1, y1):
+    from matplotlib.transforms import Bbox
+    return Bbox([[x0, y0], [x1, y1]])
+
+
+def _marker_key(r) -> str | None:
+    return "bundle" if r["kind"] == "bundle" else r["track"] if r["track"] in MARKERS else None
+
+
+def _colour(r) -> str:
+    return "#777777" if r["kind"] == "bundle" else c.FOCUS_COLORS.get(r["focus_area"], "#777777")
+
+
 def draw_cost(ds: xr.Dataset, table: pd.DataFrame, labels: c.Labels):
+    """Cost against improvement; each point numbered, the numbers explained in a key beside the chart.
+
+    Names beside 25 points overlap however they are nudged; numbers are short enough to
+    place without overlap, and the key (ranked by improvement) is itself a reading aid.
+    """
     eff = effect_table(ds, table)
+    key = _key_lines(eff)
     fig = c.figure()
-    ax = fig.add_axes([0.08, 0.16, 0.62, 0.69])
+    n = len(eff)
+    ax_right = 0.56
+    ax = fig.add_axes([0.085, 0.3, ax_right - 0.085, 0.54])
     costs = eff["cost"].to_numpy(dtype=float)
     pos = costs[costs > 0]
     log = bool(pos.size) and pos.max() / max(pos.min(), 1e-9) > 30
@@ -78,12 +121,11 @@ def draw_cost(ds: xr.Dataset, table: pd.DataFrame, labels: c.Labels):
         ax.set_xscale("log")
     y = eff["improvement"].to_numpy(dtype=float)
     for i, r in eff.iterrows():
-        key = "bundle" if r["kind"] == "bundle" else r["track"] if r["track"] in MARKERS else None
-        col = "#777777" if r["kind"] == "bundle" else c.FOCUS_COLORS.get(r["focus_area"], "#777777")
-        ax.scatter(x[i], y[i], s=260, marker=MARKERS[key], color=col, edgecolor="black", lw=1.2, zorder=3)
+        ax.scatter(x[i], y[i], s=260, marker=MARKERS[_marker_key(r)], color=_colour(r), edgecolor="black",
+                   lw=1.2, zorder=3)
     ax.axhline(0, color="#000000", lw=1.2)
     ax.set_xlabel(labels.t("cost.xlabel", years=_horizon(ds)))
-    ax.set_ylabel(c.wrap(labels.t("cost.ylabel"), 40))
+    ax.set_ylabel(c.wrap(labels.t("cost.ylabel"), 34))
     c.set_number_format(ax.yaxis, labels.lang)
     if not log:
         c.set_number_format(ax.xaxis, labels.lang)
@@ -91,44 +133,81 @@ def draw_cost(ds: xr.Dataset, table: pd.DataFrame, labels: c.Labels):
         from matplotlib.ticker import FuncFormatter
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: c.fmt_num(v, labels.lang)))
     ymin, ymax = float(np.nanmin(np.append(y, 0))), float(np.nanmax(np.append(y, 0)))
-    pad = 0.12 * ((ymax - ymin) or 1)
+    pad = 0.14 * ((ymax - ymin) or 1)
     ax.set_ylim(ymin - pad, ymax + pad)
     if log:
-        ax.set_xlim(x.min() / 1.6, x.max() * 4)
+        ax.set_xlim(x.min() / 2.2, x.max() * 2.2)
     else:
-        ax.set_xlim(min(0, x.min()) - 0.03 * (x.max() or 1), x.max() * 1.35 or 1)
-    n = len(eff)
-    fs = 14 if n <= 10 else 12 if n <= 20 else 10
-    _spread_labels(ax, x, y, [c.shorten(labels.scenario(s), 30) for s in eff["scenario"]], fs)
-    # better direction
-    ax.text(0.01, 0.99, "↑ " + labels.t("cost.better_up"), transform=ax.transAxes, ha="left", va="top",
-            fontsize=15, color=c.BETTER_COLOR, fontweight="bold")
-    ax.text(0.01, 0.93, "← " + labels.t("cost.cheaper_left"), transform=ax.transAxes, ha="left", va="top",
-            fontsize=15, color="#333333")
+        span = (x.max() - min(0, x.min())) or 1
+        ax.set_xlim(min(0, x.min()) - 0.06 * span, x.max() + 0.1 * span)
+    number = dict(zip(key["row"], key["number"]))
+    _spread_labels(ax, x, y, [str(number[i]) for i in range(n)], 14)
+    # better direction, above the plot so that no point hides it
+    ax.text(0.0, 1.025, "↑ " + labels.t("cost.better_up") + "      ← " + labels.t("cost.cheaper_left"),
+            transform=ax.transAxes, ha="left", va="bottom", fontsize=15, color=c.BETTER_COLOR, fontweight="bold")
     fig.suptitle(labels.t("cost.title"), x=0.01, ha="left", y=0.975)
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-    h_track = [Line2D([], [], ls="", marker=MARKERS["quick-win"], ms=14, mfc="white", mec="black",
-                      label=labels.t("track.quick-win")),
-               Line2D([], [], ls="", marker=MARKERS["normal"], ms=14, mfc="white", mec="black",
-                      label=labels.t("track.normal"))]
-    if (eff["kind"] == "bundle").any():
-        h_track.append(Line2D([], [], ls="", marker=MARKERS["bundle"], ms=14, mfc="#777777", mec="black",
-                              label=labels.t("legend.bundle")))
-    if eff["track"].isna().any() and (eff.loc[eff["track"].isna(), "kind"] != "bundle").any():
-        h_track.append(Line2D([], [], ls="", marker=MARKERS[None], ms=14, mfc="white", mec="black",
-                              label=labels.t("track.none")))
-    leg1 = fig.legend(handles=h_track, loc="upper left", bbox_to_anchor=(0.72, 0.85), frameon=False,
-                      title=labels.t("legend.track"), alignment="left")
-    fas = c.ordered_focus_areas([f for f in eff.loc[eff["kind"] != "bundle", "focus_area"] if f])
-    h_fa = [Patch(color=c.FOCUS_COLORS.get(fa, "#777777"), label=c.wrap(labels.focus_area(fa), 26)) for fa in fas]
-    fig.canvas.draw()
-    y1 = leg1.get_window_extent().y0 / fig.bbox.height
-    fig.legend(handles=h_fa, loc="upper left", bbox_to_anchor=(0.72, y1 - 0.03), frameon=False,
-               title=labels.t("legend.focus_area"), alignment="left")
+    _legends(fig, eff, labels, width=ax_right)
+    _key_table(fig, key, labels, x0=ax_right + 0.045)
     note = labels.t("cost.note_log") if log and (costs <= 0).any() else labels.t("cost.note")
     c.add_footer(fig, ds, labels, note)
     return fig
+
+
+def _legends(fig, eff: pd.DataFrame, labels: c.Labels, width: float) -> None:
+    """Marker shapes (track) in a row under the title; colours (focus area) under the x axis."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+    h = [Line2D([], [], ls="", marker=MARKERS["quick-win"], ms=14, mfc="white", mec="black",
+                label=labels.t("track.quick-win")),
+         Line2D([], [], ls="", marker=MARKERS["normal"], ms=14, mfc="white", mec="black",
+                label=labels.t("track.normal"))]
+    if (eff["kind"] == "bundle").any():
+        h.append(Line2D([], [], ls="", marker=MARKERS["bundle"], ms=14, mfc="#777777", mec="black",
+                        label=labels.t("legend.bundle")))
+    if eff["track"].isna().any() and (eff.loc[eff["track"].isna(), "kind"] != "bundle").any():
+        h.append(Line2D([], [], ls="", marker=MARKERS[None], ms=14, mfc="white", mec="black",
+                        label=labels.t("track.none")))
+    fas = c.ordered_focus_areas([f for f in eff.loc[eff["kind"] != "bundle", "focus_area"] if f])
+    hf = [Patch(color=c.FOCUS_COLORS.get(fa, "#777777"), label=labels.focus_area(fa)) for fa in fas]
+    kw = dict(frameon=False, fontsize=14, handlelength=1.3, handletextpad=0.5, columnspacing=1.3,
+              borderaxespad=0, loc="upper left", alignment="left")
+    fig.legend(handles=[Line2D([], [], ls="", label=labels.t("legend.track") + ":")] + h,
+               bbox_to_anchor=(0.01, 0.925), ncols=len(h) + 1, **kw)
+    leg = fig.legend(handles=hf, bbox_to_anchor=(0.01, 0.17), ncols=3 if len(hf) > 2 else len(hf),
+                     title=labels.t("legend.focus_area") + ":", title_fontsize=14, **kw)
+    leg._legend_box.align = "left"
+
+
+
+def _key_table(fig, key: pd.DataFrame, labels: c.Labels, x0: float) -> None:
+    """The key: number, marker, programme name and its improvement, ranked; two columns if long."""
+    n = len(key)
+    top, bottom = 0.855, 0.085
+    ncol = 1 if n <= 30 else 2
+    per_col = int(np.ceil(n / ncol))
+    step = min(0.048, (top - bottom) / max(per_col, 1))
+    fs = 15 if step >= 0.045 else 14 if step >= 0.04 else 13 if step >= 0.033 else 12
+    width = (0.995 - x0) / ncol
+    chars = int(width * c.FIGSIZE[0] * 72 / (0.58 * fs)) - 11
+    fig.text(x0, top + 0.012, labels.t("cost.key_title"), fontsize=15, fontweight="bold", va="bottom")
+    for k, r in enumerate(key.itertuples()):
+        col, row = divmod(k, per_col)
+        xx, yy = x0 + col * width, top - (row + 0.5) * step
+        fig.text(xx + 0.018, yy, str(r.number), fontsize=fs, fontweight="bold", ha="right", va="center")
+        fig.lines.append(_marker(fig, xx + 0.03, yy, r))
+        fig.text(xx + 0.043, yy, c.shorten(labels.scenario(r.scenario), max(12, chars)), fontsize=fs, va="center")
+        v = float(r.improvement)
+        v = 0.0 if not np.isfinite(v) or abs(v) < 0.05 else round(v, 1) if abs(v) < 10 else round(v)
+        fig.text(xx + width - 0.006, yy, ("+" if v > 0 else "") + c.fmt_num(v, labels.lang, 2) + " %",
+                 fontsize=fs, ha="right", va="center",
+                 color=c.BETTER_COLOR if v > 0 else c.WORSE_COLOR if v < 0 else "#555555")
+
+
+def _marker(fig, x, y, r):
+    from matplotlib.lines import Line2D
+    rr = {"kind": r.kind, "track": r.track, "focus_area": r.focus_area}
+    return Line2D([x], [y], ls="", marker=MARKERS[_marker_key(rr)], ms=11, mfc=_colour(rr), mec="black",
+                  mew=1, transform=fig.transFigure, figure=fig)
 
 
 def _horizon(ds: xr.Dataset) -> str:

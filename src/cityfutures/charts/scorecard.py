@@ -41,36 +41,68 @@ def draw_scorecard(ds: xr.Dataset, table: pd.DataFrame, labels: c.Labels):
            .reindex(index=scen, columns=inds))
     vals = piv.to_numpy(dtype=float)
     finite = np.abs(vals[np.isfinite(vals)])
-    vmax = float(np.percentile(finite, 95)) if finite.size else 1.0
-    vmax = max(vmax, 1.0)
+    vmax = _nice(max(float(np.percentile(finite, 95)) if finite.size else 1.0, 1.0))
     nr, nc = vals.shape
     fig = c.figure()
-    left = 0.25
-    ax = fig.add_axes([left, 0.1, 0.66, 0.58 if nc > 5 else 0.66])
+    left, right = 0.255, 0.905
+    bottom = _legend(fig, ds, scen, labels) + 0.025
+    col_px = (right - left) * c.FIGSIZE[0] * c.DPI / max(nc, 1)
+    # column headers: horizontal and wrapped to the column's width when the words fit, else rotated
+    fs_col, heads, flat = 15, [], False
+    names = [labels.variable(i) for i in inds]
+    renderer = fig.canvas.get_renderer()
+    longest_word = max(len(w) for nm in names for w in nm.split())
+    for fs_try in (15, 14, 13, 12, 11):
+        for per_line in range(int(col_px / (0.5 * fs_try * c.DPI / 72)), longest_word - 1, -1):
+            cand = [c.wrap(nm, per_line) for nm in names]
+            if max(h.count("\n") + 1 for h in cand) > 4:
+                break
+            probe = [fig.text(0, 0, line, fontsize=fs_try) for h in cand for line in h.split("\n")]
+            widest = max(p.get_window_extent(renderer).width for p in probe)
+            for p in probe:
+                p.remove()
+            if widest <= col_px - 8:
+                heads, fs_col, flat = cand, fs_try, True
+                break
+        if flat:
+            break
+    if not flat:
+        fs_col = 12
+        heads = [c.wrap(nm, 24) for nm in names]
+    lines = max(h.count("\n") + 1 for h in heads) if heads else 1
+    head_h = (lines * 1.25 * fs_col / 72 * c.DPI + 14) / (c.FIGSIZE[1] * c.DPI) if flat else 0.2
+    top = 0.845 - head_h
+    ax = fig.add_axes([left, bottom, right - left, top - bottom])
     from matplotlib.colors import Normalize
     norm = Normalize(-vmax, vmax)
     im = ax.imshow(np.clip(vals, -vmax, vmax), cmap=_cmap(), norm=norm, aspect="auto", interpolation="nearest")
     ax.grid(False)
     for s in ax.spines.values():
         s.set_visible(False)
-    fs_cell = 15 if nr * nc <= 60 else 13 if nr * nc <= 150 else 11 if nr * nc <= 320 else 9
+    row_px = (top - bottom) * c.FIGSIZE[1] * c.DPI / max(nr, 1)
+    # text of a row: at most 80 % of the row's height (1 pt = DPI/72 px), 15 pt at most
+    fs_row = float(np.clip(np.floor(row_px * 0.78 / (c.DPI / 72)), 8, 15))
+    fs_cell = min(fs_row, float(np.floor(col_px / 5 / (0.6 * c.DPI / 72))), 15)
+    clipped = False
     for r in range(nr):
         for k in range(nc):
             v = vals[r, k]
             txt = "–" if not np.isfinite(v) else c.fmt_num(round(v, 1) if abs(v) < 10 else round(v), labels.lang, 2)
             dark = np.isfinite(v) and abs(v) > 0.55 * vmax
-            ax.text(k, r, txt, ha="center", va="center", fontsize=fs_cell, color="white" if dark else "#222222")
+            out = np.isfinite(v) and abs(v) > vmax * 1.0001
+            clipped |= bool(out)
+            ax.text(k, r, txt + (" ▶" if out and v > 0 else "") if not (out and v < 0) else "◀ " + txt,
+                    ha="center", va="center", fontsize=fs_cell, fontweight="bold" if out else "normal",
+                    color="white" if dark else "#222222")
     ax.set_xticks(np.arange(nc))
-    fs_col = 14 if nc <= 8 else 12 if nc <= 14 else 11
-    flat = nc <= 5
-    ax.set_xticklabels([c.wrap(labels.variable(i), 22 if flat else 24) for i in inds], fontsize=fs_col,
-                       rotation=0 if flat else 30, ha="center" if flat else "left", rotation_mode="anchor")
+    ax.set_xticklabels(heads, fontsize=fs_col, rotation=0 if flat else 30, ha="center" if flat else "left",
+                       va="bottom", rotation_mode="anchor", linespacing=1.15)
     ax.xaxis.tick_top()
-    ax.tick_params(axis="x", length=0, pad=6)
+    ax.tick_params(axis="x", length=0, pad=8)
     ax.set_yticks(np.arange(nr))
     sc = c.scenario_table(ds).set_index("scenario")
-    fs_row = 15 if nr <= 10 else 13 if nr <= 18 else 11 if nr <= 26 else 9
-    ax.set_yticklabels([c.shorten(labels.scenario(s), 36) for s in scen], fontsize=fs_row)
+    row_chars = int((left - 0.04) * c.FIGSIZE[0] * 72 / (0.6 * fs_row))
+    ax.set_yticklabels([c.shorten(labels.scenario(s), row_chars) for s in scen], fontsize=fs_row)
     ax.tick_params(axis="y", length=0, pad=18)   # room for the focus-area strip
     # separators between focus-area groups of rows and of columns
     prev = None
@@ -83,28 +115,49 @@ def draw_scorecard(ds: xr.Dataset, table: pd.DataFrame, labels: c.Labels):
         if fa_of[inds[k]] != fa_of[inds[k - 1]]:
             ax.axvline(k - 0.5, color="#333333", lw=2)
     # focus area of each row, as a coloured strip on the left
+    from matplotlib.patches import Patch, Rectangle
     for r, s in enumerate(scen):
         fa = "bundle" if sc.loc[s, "kind"] == "bundle" else sc.loc[s, "focus_area"]
-        ax.add_patch(__import__("matplotlib.patches", fromlist=["Rectangle"]).Rectangle(
-            (-0.5 - 0.12, r - 0.5), 0.1, 1, color=c.FOCUS_COLORS.get(fa, "#777777"), clip_on=False))
-    cax = fig.add_axes([0.925, 0.1, 0.015, 0.58 if nc > 5 else 0.66])
-    cb = fig.colorbar(im, cax=cax, extend="both" if finite.size and finite.max() > vmax else "neither")
+        ax.add_patch(Rectangle((-0.5 - 0.12, r - 0.5), 0.1, 1, color=c.FOCUS_COLORS.get(fa, "#777777"),
+                               clip_on=False))
+    cax = fig.add_axes([0.925, bottom, 0.015, top - bottom])
+    cb = fig.colorbar(im, cax=cax, extend="both" if clipped else "neither")
     cb.set_label(labels.t("scorecard.colorbar"), fontsize=14)
     c.set_number_format(cb.ax.yaxis, labels.lang)
     cb.ax.tick_params(labelsize=13)
     fig.suptitle(labels.t("scorecard.title", year=c.end_year(ds)), x=0.01, ha="left", y=0.975)
     fig.text(0.01, 0.905, labels.t("scorecard.subtitle"), fontsize=16, ha="left", va="top", color="#333333")
-    # legend of the row colours
+    note = labels.t("scorecard.note")
+    if clipped:
+        note += ". " + labels.t("scorecard.note_clipped", vmax=c.fmt_num(round(vmax), labels.lang))
+    c.add_footer(fig, ds, labels, note)
+    return fig
+
+
+def _nice(v: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 x 10^k at least ``v``: a round end for the colour scale."""
+    k = 10 ** np.floor(np.log10(v))
+    return float(next(m * k for m in (1, 2, 2.5, 5, 10) if m * k >= v - 1e-9))
+
+
+def _legend(fig, ds, scen, labels: c.Labels) -> float:
+    """The focus-area colours of the rows, under the table (two rows if one is too wide); returns its top."""
     from matplotlib.patches import Patch
+    sc = c.scenario_table(ds).set_index("scenario")
     fas = c.ordered_focus_areas([sc.loc[s, "focus_area"] for s in scen if sc.loc[s, "kind"] != "bundle"])
-    handles = [Patch(color=c.FOCUS_COLORS.get(fa, "#777777"), label=c.shorten(labels.focus_area(fa), 30)) for fa in fas]
+    handles = [Patch(color=c.FOCUS_COLORS.get(fa, "#777777"), label=labels.focus_area(fa)) for fa in fas]
     if (sc.loc[scen, "kind"] == "bundle").any():
         handles.append(Patch(color="#777777", label=labels.t("legend.bundle")))
-    fig.legend(handles=[Patch(color="none", label=labels.t("legend.focus_area") + ":")] + handles,
-               loc="upper left", bbox_to_anchor=(0.005, 0.87), frameon=False, fontsize=11,
-               ncols=len(handles) + 1, handlelength=1.2, columnspacing=1.0)
-    c.add_footer(fig, ds, labels, labels.t("scorecard.note"))
-    return fig
+    kw = dict(loc="lower left", bbox_to_anchor=(0.005, 0.07), frameon=False, fontsize=13, handlelength=1.2,
+              handletextpad=0.4, columnspacing=1.2, borderaxespad=0)
+    one_row = [Patch(color="none", label=labels.t("legend.focus_area") + ":")] + handles
+    leg = fig.legend(handles=one_row, ncols=len(one_row), **kw)
+    fig.canvas.draw()
+    if leg.get_window_extent().x1 > 0.99 * fig.bbox.width:
+        leg.remove()
+        leg = fig.legend(handles=one_row, ncols=int(np.ceil(len(one_row) / 2)), **kw)
+        fig.canvas.draw()
+    return leg.get_window_extent().y1 / fig.bbox.height
 
 
 def draw(ds: xr.Dataset, table: pd.DataFrame, out_dir: Path, labels: c.Labels, formats) -> list[Path]:

@@ -160,6 +160,17 @@ def skeleton(st: Structure) -> Structure:
             if b == f and st.kind.get(a) == "stock" and a != dst:
                 inflows.add((a, dst))
     links -= inflows
+    # transitive reduction: drop a -> c when a -> b -> c already says it (fewer, more readable arrows)
+    out = defaultdict(set)
+    for a, b in links | inflows:
+        out[a].add(b)
+    redundant = set()
+    for a, b in links:
+        for m in out[a]:
+            if m != b and b in out[m] and m != a:
+                redundant.add((a, b))
+                break
+    links -= redundant
     return Structure(kind={n: st.kind[n] for n in key}, sector={n: st.sector.get(n) for n in key},
                      links=links, inflows=inflows)
 
@@ -197,7 +208,8 @@ def draw_sector(model, st: Structure, sector: str, labels: c.Labels, ds):
         inside = [n for n in st.kind if st.sector.get(n) == sector]
     all_links = st.links | st.inflows
     incoming = sorted({a for a, b in all_links if b in inside and st.sector.get(a) != sector and _shown(st, a)})
-    outgoing = sorted({b for a, b in all_links if a in inside and st.sector.get(b) != sector and _shown(st, b)})
+    outgoing = sorted({b for a, b in all_links if a in inside and st.sector.get(b) != sector and _shown(st, b)}
+                      - set(incoming))
     if reduced:   # columns by role: levers and shocks, stocks (at most 7 a column), indicators
         stocks = sorted(n for n in inside if st.kind[n] == "stock")
         columns = [sorted(n for n in inside if st.kind[n] in ("lever", "shock"))]
@@ -244,6 +256,8 @@ def draw_sector(model, st: Structure, sector: str, labels: c.Labels, ds):
             continue
         if not is_flow and (a, b) in st.inflows:
             continue
+        if st.sector.get(a) != sector and st.sector.get(b) != sector:
+            continue   # two elements of other sectors: not this map's business
         cross = st.sector.get(a) != st.sector.get(b)
         rad = 0.0 if abs(pos[a][1] - pos[b][1]) < 1e-6 and abs(pos[a][0] - pos[b][0]) < 1.5 / ncols else 0.15
         arrow = FancyArrowPatch(pos[a], pos[b], patchA=texts[a].get_bbox_patch(), patchB=texts[b].get_bbox_patch(),

@@ -10,16 +10,43 @@ import xarray as xr
 
 from . import _common as c
 
-MAX_HIGHLIGHT = 6   # coloured programmes per figure; the rest are drawn thin and grey
+MAX_HIGHLIGHT = 4   # coloured programmes per panel; the rest are drawn thin and grey
+MAX_BUNDLES = 2     # of which at most this many bundles, so that single programmes stay visible
+PANELS = 3          # panels per figure, side by side, each with its own legend
 
 
-def _highlighted(table: pd.DataFrame, indicators: list[str], candidates: list[str], limit: int) -> list[str]:
-    """The programmes that improve these indicators most (mean improvement at the end)."""
-    sub = table[table["indicator"].isin(indicators) & table["scenario"].isin(candidates)]
+def _highlighted(table: pd.DataFrame, indicator: str, candidates: list[str], limit: int,
+                 kinds: dict | None = None) -> list[str]:
+    """The programmes that move ``indicator`` most at the end of the horizon (either way), best first."""
+    sub = table[(table["indicator"] == indicator) & table["scenario"].isin(candidates)]
     if sub.empty:
         return candidates[:limit]
-    score = sub.groupby("scenario")["improvement_end_pct"].mean().sort_values(ascending=False)
-    return [s for s in score.index if s in candidates][:limit]
+    moved = sub.drop_duplicates("scenario").set_index("scenario")["improvement_end_pct"].astype(float)
+    moved = moved[moved.abs() >= 0.05]   # a programme that does not move the indicator is not highlighted
+    order = moved.abs().sort_values(ascending=False, kind="stable").index
+    out, bundles = [], 0
+    for s in order:
+        if kinds and kinds.get(s) == "bundle":
+            if bundles >= MAX_BUNDLES:
+                continue
+            bundles += 1
+        out.append(s)
+        if len(out) == limit:
+            break
+    return sorted(out, key=lambda s: -moved[s])
+
+
+def _colours(per_panel: list[list[str]]) -> dict[str, str]:
+    """A colour per highlighted programme, the same in every panel, never shared within a panel."""
+    out: dict[str, str] = {}
+    for panel in per_panel:
+        for s in panel:
+            if s in out:
+                continue
+            taken = {out[o] for p in per_panel if s in p for o in p if o in out}
+            free = [col for col in c.SERIES if col not in taken]
+            out[s] = free[0] if free else c.SERIES[len(out) % len(c.SERIES)]
+    return out
 
 
 def mark_shocks(ax, events: list[dict], labels: c.Labels, *, text: bool = True) -> None:
@@ -38,62 +65,58 @@ def mark_shocks(ax, events: list[dict], labels: c.Labels, *, text: bool = True) 
 
 def draw_focus_area(ds: xr.Dataset, table: pd.DataFrame, focus_area, indicators: list[str],
                     labels: c.Labels):
-    """One figure: a panel per indicator of ``focus_area``; baseline in black, programmes in colour."""
+    """One figure: a panel per indicator of ``focus_area`` (side by side); the baseline in black and,
+    in each panel, the programmes that move that indicator most in colour, with the panel's own legend."""
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import MaxNLocator
     base = c.baseline_name(ds)
-    sc = c.scenario_table(ds)
-    others = [s for s in sc["scenario"] if s != base]
-    # programmes of this focus area and bundles first, then whoever helps these indicators most
-    own = [s for s in others if sc.set_index("scenario").loc[s, "focus_area"] == focus_area
-           or sc.set_index("scenario").loc[s, "kind"] == "bundle"]
-    pool = own if own else others
-    shown = _highlighted(table, indicators, pool, MAX_HIGHLIGHT)
-    grey = [s for s in others if s not in shown]
+    sc = c.scenario_table(ds).set_index("scenario")
+    kinds = sc["kind"].to_dict()
+    others = [s for s in sc.index if s != base]
     n = len(indicators)
-    ncols = 1 if n == 1 else 2 if n <= 4 else 3
-    nrows = math.ceil(n / ncols)
+    limit = MAX_HIGHLIGHT + 2 if n == 1 else MAX_HIGHLIGHT
+    shown = [_highlighted(table, ind, others, limit, kinds) for ind in indicators]
+    colour = _colours(shown)
     fig = c.figure()
-    axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True)
+    axes = fig.subplots(1, n, squeeze=False)[0]
     t = ds["time"].values
-    events = [e for e in c.shocks(ds) if e["scenario"] in shown + [base]]
+    union = list(dict.fromkeys(s for p in shown for s in p))
+    events = [e for e in c.shocks(ds) if e["scenario"] in union + [base]]
+    width = 40 if n == 1 else 34 if n == 2 else 29
     for i, ind in enumerate(indicators):
-        ax = axes[i // ncols][i % ncols]
+        ax = axes[i]
+        grey = [s for s in others if s not in shown[i]]
         for s in grey:
             ax.plot(t, ds[ind].sel(scenario=s).values, color=c.OTHER_COLOR, lw=1.2, zorder=1)
-        for j, s in enumerate(shown):
-            ax.plot(t, ds[ind].sel(scenario=s).values, color=c.SERIES[j % len(c.SERIES)], lw=2.6,
-                    ls="--" if sc.set_index("scenario").loc[s, "kind"] == "bundle" else "-", zorder=3)
+        for s in shown[i]:
+            ax.plot(t, ds[ind].sel(scenario=s).values, color=colour[s], lw=2.8,
+                    ls="--" if kinds.get(s) == "bundle" else "-", zorder=3)
         ax.plot(t, ds[ind].sel(scenario=base).values, color=c.BASELINE_COLOR, lw=3.5, zorder=4)
-        mark_shocks(ax, events, labels, text=(i < ncols))
+        mark_shocks(ax, events, labels, text=True)
         meta = c.indicator_meta(table, ind, ds)
         better = labels.t(f"better.{meta['better']}") if meta["better"] else ""
-        ax.set_title(c.wrap(labels.variable(ind), 40 if ncols > 1 else 70), loc="left", pad=22 if i < ncols else 8)
+        ax.set_title(c.wrap(labels.variable(ind), 32 if n > 2 else 44 if n > 1 else 70), loc="left",
+                     pad=22 if events else 10)
         # the unit, and under it the better direction, on the y axis
-        ax.set_ylabel(c.wrap(labels.unit(ind), 26) + (f"\n({better.lower()})" if better else ""), fontsize=15)
+        ax.set_ylabel(c.wrap(labels.unit(ind), 30) + (f"\n({better.lower()})" if better else ""), fontsize=15)
         c.set_number_format(ax.yaxis, labels.lang)
         ax.margins(x=0)
-        if i // ncols == nrows - 1 or i + ncols >= n:
-            ax.set_xlabel(labels.t("axis.year"))
-            ax.tick_params(axis="x", labelbottom=True)
-    for k in range(n, nrows * ncols):
-        axes[k // ncols][k % ncols].set_visible(False)
+        ax.set_xlabel(labels.t("axis.year"))
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6 if n < 3 else 4, integer=True))
+        handles = [Line2D([], [], color=c.BASELINE_COLOR, lw=3.5, label=labels.t("baseline"))]
+        handles += [Line2D([], [], color=colour[s], lw=2.8, ls="--" if kinds.get(s) == "bundle" else "-",
+                           label=c.shorten(labels.scenario(s), width)) for s in shown[i]]
+        if grey:
+            handles.append(Line2D([], [], color=c.OTHER_COLOR, lw=1.2, label=labels.t("legend.other_programmes")))
+        if n == 1:
+            ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.03, 0.5), frameon=False,
+                      title=labels.t("legend.scenarios"), alignment="left")
+        else:   # under its panel: each panel names its own programmes
+            ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(-0.02, -0.2), frameon=False,
+                      fontsize=14 if n < 3 else 13, borderaxespad=0, handlelength=2.0)
     fig.suptitle(labels.t("trajectories.title", focus_area=labels.focus_area(focus_area)), x=0.01, ha="left")
-    # legend: baseline, the coloured programmes, the grey rest
-    from matplotlib.lines import Line2D
-    handles = [Line2D([], [], color=c.BASELINE_COLOR, lw=3.5, label=labels.t("baseline"))]
-    for j, s in enumerate(shown):
-        ls = "--" if sc.set_index("scenario").loc[s, "kind"] == "bundle" else "-"
-        handles.append(Line2D([], [], color=c.SERIES[j % len(c.SERIES)], lw=2.6, ls=ls,
-                              label=c.shorten(labels.scenario(s), 34)))
-    if grey:
-        handles.append(Line2D([], [], color=c.OTHER_COLOR, lw=1.2, label=labels.t("legend.other_programmes")))
-    fig.legend(handles=handles, loc="center right", bbox_to_anchor=(0.995, 0.5), frameon=False,
-               title=labels.t("legend.scenarios"), alignment="left")
-    # reserve the right side for the legend, measured from its real width
-    fig.canvas.draw()
-    leg_w = fig.legends[0].get_window_extent().width / fig.bbox.width
-    fig.subplots_adjust(left=0.08, right=max(0.5, 0.985 - leg_w - 0.015), top=0.83, bottom=0.15,
-                        hspace=0.45, wspace=0.32)
-    note = labels.t("trajectories.note") if events else None
+    fig.set_layout_engine("constrained", w_pad=0.1, h_pad=0.06, wspace=0.08, rect=(0.0, 0.07, 1.0, 0.93))
+    note = labels.t("trajectories.note") if events else labels.t("trajectories.note_no_shock")
     c.add_footer(fig, ds, labels, note)
     return fig
 
@@ -107,11 +130,11 @@ def draw(ds: xr.Dataset, table: pd.DataFrame, out_dir: Path, labels: c.Labels, f
     paths: list[Path] = []
     for fa in c.ordered_focus_areas(groups):
         members = groups[fa]
-        # at most six panels per figure: more would not read from the back of the room
-        for part in range(0, len(members), 6):
-            chunk = members[part:part + 6]
+        # at most three panels per figure: more would not read from the back of the room
+        for part in range(0, len(members), PANELS):
+            chunk = members[part:part + PANELS]
             with c.style():
                 fig = draw_focus_area(ds, table, fa, chunk, labels)
-                suffix = "" if len(members) <= 6 else f"-{part // 6 + 1}"
+                suffix = "" if len(members) <= PANELS else f"-{part // PANELS + 1}"
                 paths += c.save(fig, out_dir, f"trajectories-{c.slug(fa or 'other')}{suffix}", formats)
     return paths

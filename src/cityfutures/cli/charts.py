@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from ..errors import InputError
@@ -61,8 +62,11 @@ def run(args) -> int:
     table = load_table(args.results, ds)
     folder = args.results if args.results.is_dir() else args.results.parent
     out = args.out if args.out is not None else folder / "charts"
-    paths = draw_all(ds, table, out, lang=args.lang, formats=args.formats)
+    notes: list[str] = []
+    paths = draw_all(ds, table, out, lang=args.lang, formats=args.formats, notes=notes)
     if args.brief:
         paths.append(write_brief(ds, table, out / "brief.pdf", lang=args.lang))
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
     print(f"wrote {len(paths)} files to {out}")
     return 0
