@@ -72,8 +72,8 @@ def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = 
         else:
             batch_params = {k: _batch_value(v) for k, v in values.items()}
             times, table = bm.run(batch_params, n_runs=n, variables=variables, method=method, **kw)
-            dims = {el.name: bm.graph.dims[key] for key, el in bm.graph.elements.items()}
-            return _dataset(times, table, n, bm.units, dims, bm.graph.subscripts.ranges, "batch")
+            return _dataset(times, table, n, bm.units, bm.element_dims,
+                            bm.graph.subscripts.ranges, "batch")
     if method != "euler":
         raise InputError("PySD integrates with Euler only", field="method", allowed="euler")
     return _simulate_pysd(model, path, values, n, variables, **kw)
@@ -115,6 +115,11 @@ def _model_path(model) -> Path:
 
 @lru_cache(maxsize=16)
 def _compiled(path: str, mtime: int):
+    """The batch model of a file, compiled once per (path, modification time).
+
+    Its programs (one per set of overrides and outputs) are cached on it, so a dashboard
+    calling :func:`simulate` on every slider move compiles nothing after the first call.
+    """
     from .batch import compile_model
     return compile_model(path)
 
@@ -172,9 +177,9 @@ def _dataset(times, table: dict, n: int, units: dict, dims: dict, ranges: dict,
     failed = set()
     for name, cells in groups.items():
         attrs = {"units": units.get(name, "")}
-        if list(cells) == [()]:
+        if list(cells) == [()]:  # a Variable, not a DataArray: nothing to align (fast)
             arr = np.asarray(cells[()], dtype=float).T
-            data[name] = xr.DataArray(arr, dims=("run", "time"), attrs=attrs)
+            data[name] = xr.Variable(("run", "time"), arr, attrs=attrs)
         else:
             width = len(next(iter(cells)))
             names = list(dims.get(name) or [])
@@ -193,9 +198,11 @@ def _dataset(times, table: dict, n: int, units: dict, dims: dict, ranges: dict,
                 arr[(slice(None), slice(None)) + idx] = np.asarray(values, dtype=float).T
             data[name] = xr.DataArray(arr, dims=("run", "time", *names),
                                       coords=dict(zip(names, coords)), attrs=attrs)
-        finite = np.isfinite(data[name].values.reshape(n, -1)) | np.isnan(
-            data[name].values.reshape(n, -1)).all(axis=0)
-        failed |= set(np.nonzero(~finite.all(axis=1))[0].tolist())
+        flat = data[name].values.reshape(n, -1)
+        bad = ~np.isfinite(flat)
+        if bad.any():
+            finite = ~bad | np.isnan(flat).all(axis=0)
+            failed |= set(np.nonzero(~finite.all(axis=1))[0].tolist())
     ds = xr.Dataset(data, coords={"run": np.arange(n), "time": np.asarray(times, dtype=float)})
     ds.attrs["failed_runs"] = sorted(int(r) for r in failed)
     ds.attrs["engine"] = engine

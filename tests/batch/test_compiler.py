@@ -78,3 +78,19 @@ def test_algebraic_loop_is_a_model_error(tmp_path):
                     "INITIAL TIME = 0 ~ ~ |\nSAVEPER = 1 ~ ~ |\nTIME STEP = 1 ~ ~ |\n")
     with pytest.raises(ModelError, match="loop"):
         compile_model(path)
+
+
+def test_large_ensembles_run_in_chunks_with_the_same_results(case_dir, monkeypatch):
+    import cityfutures.batch as batch
+    model = copy_case("samples/teacup/teacup.mdl", case_dir)
+    bm = compile_model(model)
+    rng = np.random.default_rng(42)
+    n = 7
+    series = (np.array([0.0, 10.0, 20.0]), rng.uniform(60, 80, (n, 3)))
+    params = {"Room Temperature": series, "Characteristic Time": rng.uniform(5, 15, n)}
+    _, whole = bm.run(params, scalar=False)
+    monkeypatch.setattr(batch, "CHUNK_RUNS", 3)
+    _, chunked = bm.run(params, scalar=False)
+    assert list(chunked) == list(whole)
+    for label in whole:
+        np.testing.assert_array_equal(chunked[label], whole[label], err_msg=label)

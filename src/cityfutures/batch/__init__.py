@@ -19,9 +19,20 @@ import numpy as np
 from ..errors import InputError, ModelError, did_you_mean
 from .codegen import Program, generate
 from .graph import CONTROL, GraphBuilder
-from .integrate import integrate, time_grid
+from .integrate import integrate, integrate_scalar, time_grid
+from .scalar import FLOAT_ERRORS
 
-__all__ = ["BatchModel", "compile_model", "time_grid"]
+__all__ = ["BatchModel", "compile_model", "time_grid", "SCALAR_MAX_RUNS", "CHUNK_RUNS"]
+
+CHUNK_RUNS = 4096
+"""Runs integrated together on the vectorised path; larger ensembles go in chunks of this
+size (arrays that stay in cache are faster, and the working set stays small: only the
+saved outputs grow with N)."""
+
+SCALAR_MAX_RUNS = 16
+"""Largest ensemble run on the scalar path by default (numpy's per-call overhead on arrays
+of N values costs more than N plain-float runs below about this size; measured on
+``models/jakarta.mdl``, ``benchmarks/bench_engines.py``)."""
 
 
 @dataclass
@@ -42,6 +53,7 @@ class BatchModel:
     path: Path
     graph: GraphBuilder
     _programs: dict = field(default_factory=dict, repr=False)
+    _memo: dict = field(default_factory=dict, repr=False)
 
     @property
     def labels(self) -> list:
@@ -52,6 +64,14 @@ class BatchModel:
     def units(self) -> dict:
         """Vensim name -> units string."""
         return self.graph.units
+
+    @property
+    def element_dims(self) -> dict:
+        """Vensim name -> subscript range names of the element (``[]`` if scalar)."""
+        if "_element_dims" not in self._memo:
+            self._memo["_element_dims"] = {el.name: self.graph.dims[key]
+                                          for key, el in self.graph.elements.items()}
+        return self._memo["_element_dims"]
 
     def element_cells(self, name: str) -> list:
         """Cell labels of element ``name`` (case and spacing as Vensim ignores them)."""
@@ -82,7 +102,7 @@ class BatchModel:
     def run(self, params: dict | None = None, *, n_runs: int | None = None,
             start: float | None = None, end: float | None = None, dt: float | None = None,
             saveper: float | None = None, variables=None,
-            method: str = "euler") -> tuple[np.ndarray, dict]:
+            method: str = "euler", scalar: bool | None = None) -> tuple[np.ndarray, dict]:
         """Run the ensemble.
 
         Parameters
@@ -97,6 +117,13 @@ class BatchModel:
         variables : list of str, optional
             Variable names or cell labels to keep; every cell by default.
         method : {"euler", "rk4"}
+        scalar : bool, optional
+            Run the runs one after another on the plain-float path of :mod:`.scalar`
+            (faster than numpy below about a hundred runs). By default it does when it
+            can: N <= ``SCALAR_MAX_RUNS``, Euler, a model without pipeline statefuls; an
+            ensemble that meets a division by zero or an overflow is then rerun on the
+            vectorised path (which gives inf/nan as PySD does). False forces the
+            vectorised path; True the scalar path at any N.
 
         Returns
         -------
@@ -122,16 +149,44 @@ class BatchModel:
         if control[2] <= 0 or control[3] <= 0:
             raise ModelError(f"TIME STEP and SAVEPER must be positive, got {control[2:]}",
                              path=str(self.path))
-        times, store = integrate(prog, values, n, control, method)
+        if scalar is None or scalar:
+            if (method == "euler" and prog.scalar is not None
+                    and (scalar or n <= SCALAR_MAX_RUNS)):
+                try:
+                    with np.errstate(all="ignore"):
+                        times, store = integrate_scalar(prog, values, n, control)
+                    return times, dict(zip(outputs, store))
+                except FLOAT_ERRORS:
+                    pass
+            elif scalar:
+                raise InputError("the scalar path runs Euler on a model without pipeline "
+                                 "statefuls (SMOOTH, DELAY, SAMPLE IF TRUE)", field="scalar")
+        if n <= CHUNK_RUNS:
+            times, store = integrate(prog, values, n, control, method)
+            return times, dict(zip(outputs, store))
+        store = None
+        for lo in range(0, n, CHUNK_RUNS):
+            hi = min(n, lo + CHUNK_RUNS)
+            times, part = integrate(prog, _chunk(values, n, lo, hi), hi - lo, control, method)
+            if store is None:
+                store = [np.empty((len(times), n)) for _ in part]
+            for dest, src in zip(store, part):
+                dest[:, lo:hi] = src
         return times, dict(zip(outputs, store))
 
     def _outputs(self, variables) -> list:
-        if variables is None:
-            return self.labels
-        out = []
-        for name in variables:
-            out += self.element_cells(name)
-        return out
+        key = ("outputs", None if variables is None else tuple(variables))
+        if key not in self._memo:
+            if variables is None:
+                out = self.labels
+            else:
+                out = []
+                for name in variables:
+                    out += self.element_cells(name)
+            if len(self._memo) > 256:
+                self._memo.clear()
+            self._memo[key] = out
+        return list(self._memo[key])
 
     def _params(self, params: dict, n_runs: int | None):
         lengths = set()
@@ -164,6 +219,20 @@ class BatchModel:
                     values[label] = float(arr) if arr.ndim == 0 else arr
                     overrides[label] = "const"
         return values, overrides, n
+
+
+def _chunk(values: dict, n: int, lo: int, hi: int) -> dict:
+    """The parameters of runs ``lo:hi`` (per-run arrays and per-run series sliced)."""
+    out = {}
+    for label, value in values.items():
+        if isinstance(value, tuple):
+            xs, ys = value
+            out[label] = (xs, ys[lo:hi]) if np.ndim(ys) == 2 else value
+        elif isinstance(value, np.ndarray) and value.ndim == 1 and len(value) == n:
+            out[label] = value[lo:hi]
+        else:
+            out[label] = value
+    return out
 
 
 def compile_model(path) -> BatchModel:

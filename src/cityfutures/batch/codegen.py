@@ -22,6 +22,7 @@ import numpy as np
 from ..errors import ModelError, UnsupportedFeatureError
 from . import functions, statefuls
 from .graph import CONTROL, GraphBuilder, Node
+from .scalar import NotScalar, generate_scalar
 
 __all__ = ["Program", "generate"]
 
@@ -44,6 +45,10 @@ class Program:
         Per discrete state: ``update(old, payload) -> new``.
     source : str
         The generated source (for debugging).
+    scalar : callable or None
+        The fused single-run Euler function of :mod:`.scalar`,
+        ``scalar(times, saved, dt, P) -> rows``; None when the model has no scalar form.
+    scalar_source : str
     """
 
     control: object
@@ -54,6 +59,8 @@ class Program:
     continuous_non_negative: tuple
     updaters: tuple
     source: str
+    scalar: object = None
+    scalar_source: str = ""
 
 
 def generate(graph: GraphBuilder, overrides: dict, outputs: list) -> Program:
@@ -95,8 +102,9 @@ def generate(graph: GraphBuilder, overrides: dict, outputs: list) -> Program:
     lines.append(f"    return ({', '.join(control_ids)},)")
 
     init_roots = [s for s in states] + sorted(static, key=_key)
+    init_pairs = _init_pairs(nodes, states, init_roots)
     lines += ["", "def _init(t, _P, N):"]
-    lines += _init_lines(nodes, states, init_roots, "    ")
+    lines += [f"    {nid} = {code}" for nid, code in init_pairs]
     static_order = sorted(static, key=_key)
     lines.append("    return ([{}], [{}], ({}))".format(
         ", ".join(s.id for s in graph.continuous), ", ".join(s.id for s in graph.discrete),
@@ -107,8 +115,9 @@ def generate(graph: GraphBuilder, overrides: dict, outputs: list) -> Program:
         ids = [g.id if hasattr(g, "id") else g for g in group]
         if ids:
             lines.append(f"    {''.join(i + ', ' for i in ids)}= {name}")
-    for nid in _order(nodes, [n for n in nodes if n not in static], "run", set(states) | static):
-        lines.append(f"    {nid} = {nodes[nid].run}")
+    eval_pairs = [(nid, nodes[nid].run) for nid in
+                  _order(nodes, [n for n in nodes if n not in static], "run", set(states) | static)]
+    lines += [f"    {nid} = {code}" for nid, code in eval_pairs]
     lines.append("    return ({}), ({}), ({})".format(
         "".join(f"{s.step}, " for s in graph.continuous),
         "".join(f"{s.step}, " for s in graph.discrete),
@@ -122,9 +131,19 @@ def generate(graph: GraphBuilder, overrides: dict, outputs: list) -> Program:
     updaters = tuple(getattr(statefuls, s.update.split(".", 1)[1].split(".")[0])
                      if s.update.count(".") == 1 else statefuls.DelayFixedPipe.push
                      for s in graph.discrete)
+    scalar, scalar_src = None, ""
+    if not graph.discrete:
+        try:
+            scalar, scalar_src = generate_scalar(
+                init_pairs, eval_pairs, [s.id for s in graph.continuous],
+                [s.step for s in graph.continuous], [s.non_negative for s in graph.continuous],
+                out_ids, namespace)
+        except NotScalar:
+            pass
     return Program(namespace["_control"], namespace["_init"], namespace["_eval"], tuple(outputs),
                    tuple(o in static for o in out_ids),
-                   tuple(s.non_negative for s in graph.continuous), updaters, source)
+                   tuple(s.non_negative for s in graph.continuous), updaters, source,
+                   scalar, scalar_src)
 
 
 def _key(node_id: str):
@@ -181,12 +200,16 @@ def _order(nodes: dict, roots: list, phase: str, available: set) -> list:
 
 def _init_lines(nodes: dict, states: dict, roots: list, indent: str) -> list:
     """Initialisation source computing ``roots`` (nodes and states) in dependency order."""
+    return [f"{indent}{nid} = {code}" for nid, code in _init_pairs(nodes, states, roots)]
+
+
+def _init_pairs(nodes: dict, states: dict, roots: list) -> list:
+    """``(id, init source)`` computing ``roots`` (nodes and states) in dependency order."""
     merged = dict(nodes)
     for sid, st in states.items():
         merged[sid] = Node(sid, st.init, st.init, set(st.init_deps), set(st.init_deps),
                            element=st.element)
-    return [f"{indent}{nid} = {merged[nid].init}"
-            for nid in _order(merged, roots, "init", set())]
+    return [(nid, merged[nid].init) for nid in _order(merged, roots, "init", set())]
 
 
 def _loop(nodes: dict, stack: list, nid: str):

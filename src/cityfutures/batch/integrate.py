@@ -12,10 +12,13 @@ import numpy as np
 
 from .codegen import Program
 
-__all__ = ["time_grid", "integrate"]
+__all__ = ["time_grid", "integrate", "integrate_scalar", "scalar_params"]
 
 RPREC = 1e-5
 """PySD's relative precision for the final time and the saving times."""
+
+
+_GRIDS: dict = {}
 
 
 def time_grid(initial_time: float, final_time: float, time_step: float,
@@ -28,6 +31,17 @@ def time_grid(initial_time: float, final_time: float, time_step: float,
         ``t0, t0 + dt, ...`` by repeated addition, up to the final time.
     saved : ndarray of bool (T,)
     """
+    key = (float(initial_time), float(final_time), float(time_step), float(saveper))
+    if key not in _GRIDS:
+        if len(_GRIDS) > 64:
+            _GRIDS.clear()
+        times, saved = _time_grid(*key)
+        times.flags.writeable = saved.flags.writeable = False
+        _GRIDS[key] = times, saved, times.tolist(), saved.tolist()
+    return _GRIDS[key][:2]
+
+
+def _time_grid(initial_time, final_time, time_step, saveper):
     times = [float(initial_time)]
     t = float(initial_time)
     while t + time_step * RPREC < final_time:
@@ -87,6 +101,42 @@ def integrate(program: Program, params: dict, n_runs: int, control: tuple,
             D = [up(old, new) for up, old, new in zip(updaters, D, payloads)]
     digits = -int(np.log10(dt * RPREC))
     return np.round(times[saved], digits), store
+
+
+def scalar_params(params: dict, run: int = 0) -> dict:
+    """The parameters of run ``run`` as plain floats and tuples (for the scalar path)."""
+    out = {}
+    for label, value in params.items():
+        if isinstance(value, tuple):
+            xs, ys = np.asarray(value[0], dtype=float), np.asarray(value[1], dtype=float)
+            row = ys if ys.ndim == 1 else ys[run]
+            out[label] = (tuple(xs.tolist()), tuple(row.tolist()))
+        elif isinstance(value, np.ndarray) and value.ndim == 1:
+            out[label] = float(value[run])
+        else:
+            out[label] = float(value)
+    return out
+
+
+def integrate_scalar(program: Program, params: dict, n_runs: int,
+                     control: tuple) -> tuple[np.ndarray, list]:
+    """Euler runs one after another on the scalar path; returns as :func:`integrate`.
+
+    Raises
+    ------
+    ArithmeticError, ValueError
+        Where numpy would give inf or nan (the caller runs :func:`integrate` instead).
+    """
+    t0, tf, dt, saveper = control
+    time_grid(t0, tf, dt, saveper)
+    times, saved, times_list, saved_list = _GRIDS[(float(t0), float(tf), float(dt),
+                                                   float(saveper))]
+    run, dt = program.scalar, float(dt)
+    runs = [run(times_list, saved_list, dt, scalar_params(params, r)) for r in range(n_runs)]
+    nsave, nout = int(saved.sum()), len(program.outputs)
+    table = np.array(runs, dtype=float).reshape(n_runs, nsave, nout).transpose(2, 1, 0).copy()
+    digits = -int(np.log10(dt * RPREC))
+    return np.round(times[saved], digits), list(table)
 
 
 def _rk4(evaluate, t, dt, S, D, K, params, k1):
