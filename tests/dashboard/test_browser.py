@@ -178,8 +178,8 @@ def test_page_answers_a_slider_and_saves_a_valid_scenario(server, tmp_path):
             _shot(page, tmp_path, "dashboard-en.png")
 
             # language switch
-            page.get_by_text("Bahasa Indonesia", exact=True).click()
-            expect(page.locator("#cf-scorecard")).to_contain_text("Indikator")
+            page.locator(".cf-lang button", has_text="Bahasa Indonesia").click()
+            expect(page.locator("#cf-scorecard")).to_contain_text("Indikator", timeout=20_000)
             expect(page.locator("h2", has_text="Kartu skor")).to_be_visible()
             expect(page.locator(VALUE)).to_have_text(re.compile(r"^0,\d{3}$"))   # Indonesian decimal comma
             _shot(page, tmp_path, "dashboard-id.png")
