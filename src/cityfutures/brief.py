@@ -83,11 +83,11 @@ def _page_table(ds, table, labels: c.Labels):
             (0.585, "right", labels.t("brief.col.cost")), (0.61, "left", labels.t("brief.col.effects"))]
     y = 0.825
     for x, ha, h in cols:
-        fig.text(x, y, c.wrap(h, 60), fontsize=15, fontweight="bold", va="top", ha=ha, color="#333333")
-    y -= 0.045
+        fig.text(x, y, c.wrap(h, 42), fontsize=15, fontweight="bold", va="top", ha=ha, color="#333333")
+    y -= 0.07
     fig.add_artist(plt.Line2D([0.03, 0.97], [y + 0.008, y + 0.008], color="#333333", lw=1.2))
     lines = sum(max(1, len(r)) for r in head["effects"]) + head["group"].nunique()
-    step = min(0.038, (y - 0.15) / max(lines, 1))
+    step = min(0.038, (y - 0.175) / max(lines, 1))
     fs = 15 if step >= 0.036 else 14 if step >= 0.032 else 13 if step >= 0.029 else 12
     for g, grp in head.groupby("group", sort=False):
         name = labels.t("legend.bundle") if g == "bundle" else labels.focus_area(g or None)
@@ -106,7 +106,7 @@ def _page_table(ds, table, labels: c.Labels):
             y -= step * max(1, len(r.effects))
     fig.text(0.03, 0.06, c.wrap(labels.t("brief.table_note"), 175), fontsize=12, va="bottom", color="#333333")
     if not c.shocks(ds):
-        fig.text(0.03, 0.12, labels.t("brief.no_shock"), fontsize=13, va="bottom", color="#333333",
+        fig.text(0.03, 0.115, c.wrap(labels.t("brief.no_shock"), 150), fontsize=13, va="bottom", color="#333333",
                  fontstyle="italic")
     fig.text(0.03, 0.015, c.footer_text(ds, labels), fontsize=11, color="#555555", va="bottom")
     fig.text(0.97, 0.015, labels.t("brief.page", page=1, pages=PAGES), fontsize=11, color="#555555",

@@ -75,6 +75,13 @@ def draw_all(results_ds: xr.Dataset, table: pd.DataFrame, out_dir, lang: str = "
     if bad:
         raise ValueError(f"unknown format(s) {', '.join(bad)}; allowed: png, svg, pdf")
     paths: list[Path] = []
+    # a single run (cityfutures run) has nothing to compare: only trajectories, shocks and structure
+    comparative = ("kind" in table and (table["kind"] != "baseline").any()) if len(table) else False
+    if not comparative:
+        skipped = [k for k in ("change", "scorecard", "cost") if k in charts]
+        charts = [k for k in charts if k not in skipped]
+        if notes is not None and skipped:
+            notes.append(f"no {', '.join(skipped)} charts: the results hold no programme to compare with the baseline")
     if "trajectories" in charts:
         paths += trajectories.draw(results_ds, table, out, labels, formats)
     if "change" in charts:

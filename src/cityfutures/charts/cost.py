@@ -173,7 +173,7 @@ def _legends(fig, eff: pd.DataFrame, labels: c.Labels, width: float) -> None:
               borderaxespad=0, loc="upper left", alignment="left")
     fig.legend(handles=[Line2D([], [], ls="", label=labels.t("legend.track") + ":")] + h,
                bbox_to_anchor=(0.01, 0.925), ncols=len(h) + 1, **kw)
-    leg = fig.legend(handles=hf, bbox_to_anchor=(0.01, 0.17), ncols=3 if len(hf) > 2 else len(hf),
+    leg = fig.legend(handles=hf, bbox_to_anchor=(0.01, 0.185), ncols=2 if len(hf) > 2 else len(hf),
                      title=labels.t("legend.focus_area") + ":", title_fontsize=14, **kw)
     leg._legend_box.align = "left"
 

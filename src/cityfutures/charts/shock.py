@@ -122,8 +122,8 @@ def draw_event(ds: xr.Dataset, table: pd.DataFrame, event: dict, indicator: str,
         ax.xaxis.set_major_locator(__import__("matplotlib.ticker", fromlist=["MaxNLocator"]).MaxNLocator(
             nbins=5, integer=True))
     axes[0].set_ylabel(c.wrap(f"{labels.variable(indicator)} [{unit}]", 40))
-    fig.suptitle(c.wrap(labels.t("shock.title", indicator=labels.variable(indicator),
-                                 shock=labels.shock(event["kind"]), year=c.fmt_year(year)), 90),
+    title = fig.suptitle(c.wrap(labels.t("shock.title", indicator=labels.variable(indicator),
+                                 shock=labels.shock(event["kind"]), year=str(int(year))), 62),
                  x=0.01, ha="left", y=0.975)
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -132,9 +132,10 @@ def draw_event(ds: xr.Dataset, table: pd.DataFrame, event: dict, indicator: str,
                Line2D([], [], color="#666666", lw=1.5, ls=":", label=labels.t("shock.reference")),
                Patch(color=c.WORSE_COLOR, alpha=0.25, label=labels.t("shock.lost_baseline")),
                Patch(color=c.BETTER_COLOR, alpha=0.35, label=labels.t("shock.lost_programme"))]
-    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.01, 0.905), ncols=5, frameon=False,
-               fontsize=14, handlelength=2.2, columnspacing=1.4)
-    fig.subplots_adjust(left=0.1, right=0.98, top=0.74, bottom=0.13, wspace=0.12)
+    two_lines = "\n" in title.get_text()   # a long title takes two lines: legend and panels move down
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.01, 0.84 if two_lines else 0.905), ncols=5,
+               frameon=False, fontsize=14, handlelength=2.2, columnspacing=1.4)
+    fig.subplots_adjust(left=0.1, right=0.98, top=0.68 if two_lines else 0.74, bottom=0.13, wspace=0.12)
     c.add_footer(fig, ds, labels, labels.t("shock.note", better=labels.t(f"better.{better}").lower()))
     return fig
 

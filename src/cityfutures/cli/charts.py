@@ -64,7 +64,9 @@ def run(args) -> int:
     out = args.out if args.out is not None else folder / "charts"
     notes: list[str] = []
     paths = draw_all(ds, table, out, lang=args.lang, formats=args.formats, notes=notes)
-    if args.brief:
+    if args.brief and not (table["kind"] != "baseline").any():
+        notes.append("no brief: the results hold no programme to compare with the baseline")
+    elif args.brief:
         paths.append(write_brief(ds, table, out / "brief.pdf", lang=args.lang))
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
