@@ -397,6 +397,14 @@ def _run(model, horizon, baseline, members, *, name, kind, sha, title_en, title_
                    interventions=tuple(ivs), set=sets)
 
 
+def _bundle_title(comp, name: str, lang: str, n: int) -> str:
+    """A bundle's title from the comparison file, else its name and size in ``lang``."""
+    titles = getattr(comp, "bundle_titles", None) or {}
+    if name in titles:
+        return titles[name](lang)
+    return f"Bundle {name} ({n} programmes)" if lang == "en" else f"Paket {name} ({n} program)"
+
+
 def _check_paired(baseline, others, where) -> None:
     for sc in others:
         if not _same(sc.horizon, baseline.horizon):
@@ -493,8 +501,8 @@ def _plan_comparison(comp) -> Plan:
         tracks = {m.track for m in members}
         runs.append(_run(model, base.horizon, base, members, name=bname, kind="bundle",
                          sha=_hash(base.sha256, *sorted(m.sha256 for m in members)),
-                         title_en=f"Bundle {bname} ({len(members)} programmes)",
-                         title_id=f"Paket {bname} ({len(members)} program)",
+                         title_en=_bundle_title(comp, bname, "en", len(members)),
+                         title_id=_bundle_title(comp, bname, "id", len(members)),
                          focus_area=fas.pop() if len(fas) == 1 else None,
                          track=tracks.pop() if len(tracks) == 1 else None, where=where))
     indicators = tuple(comp.indicators) if comp.indicators else tuple(model.indicators)

@@ -160,6 +160,7 @@ class Comparison:
     bundles: Mapping[str, tuple[str, ...]]
     indicators: tuple[str, ...]
     description: str = ""
+    bundle_titles: Mapping[str, Label] = field(default_factory=dict)
 
     @property
     def model(self) -> Model:
@@ -540,12 +541,18 @@ def load_comparison(source: str | os.PathLike | Mapping, *,
         scenarios.append(s)
     names = [s.name for s in scenarios]
     bundles: dict[str, tuple[str, ...]] = {}
-    for bname, members in (data.get("bundles") or {}).items():
+    bundle_titles: dict[str, Label] = {}
+    for bname, spec in (data.get("bundles") or {}).items():
         at = ("bundles", bname)
+        members = _bundle_members(doc, at, spec)
+        if isinstance(spec, Mapping) and "title" in spec:
+            bundle_titles[bname] = Label(**spec["title"])
+        if isinstance(spec, Mapping):
+            at = at + ("members",)
         if not SLUG.match(bname):
-            doc_fail(doc, at, f"bundle name '{bname}' is not a slug", SLUG_RULE)
+            doc_fail(doc, ("bundles", bname), f"bundle name '{bname}' is not a slug", SLUG_RULE)
         if bname in seen:
-            doc_fail(doc, at, f"bundle name '{bname}' is also a scenario name", "a name of its own")
+            doc_fail(doc, ("bundles", bname), f"bundle name '{bname}' is also a scenario name", "a name of its own")
         if len(members) < 2:
             doc_fail(doc, at, "is empty" if not members else "a bundle combines two or more scenarios, "
                       f"this one lists {len(members)}", "two or more of: " + listing(names))
@@ -560,7 +567,7 @@ def load_comparison(source: str | os.PathLike | Mapping, *,
             if member in members[:j]:
                 doc_fail(doc, at + (j,), f"'{member}' is listed twice in the bundle")
         bundles[bname] = tuple(members)
-        seen[bname] = field_path(at)
+        seen[bname] = field_path(("bundles", bname))
     m = baseline.model
     if data.get("indicators") is None:
         indicators = tuple(m.indicators)
@@ -584,10 +591,39 @@ def load_comparison(source: str | os.PathLike | Mapping, *,
         indicators = tuple(chosen)
     sha = _canonical_sha({"model_sha256": m.sha256, "name": data["name"], "title": [title.en, title.id],
                           "baseline": baseline.sha256, "interventions": [s.sha256 for s in scenarios],
-                          "bundles": {k: list(v) for k, v in bundles.items()}, "indicators": list(indicators)})
+                          "bundles": {k: list(v) for k, v in bundles.items()}, "indicators": list(indicators),
+                          "bundle_titles": {k: [v.en, v.id] for k, v in bundle_titles.items()}})
     return Comparison(name=data["name"], title=title, path=path, sha256=sha, baseline=baseline,
                       interventions=tuple(scenarios), bundles=FrozenDict(bundles), indicators=indicators,
-                      description=data.get("description", ""))
+                      description=data.get("description", ""), bundle_titles=FrozenDict(bundle_titles))
+
+
+_BUNDLE_SHAPE = "a list of scenario names, or {title: {en: ..., id: ...}, members: [names]}"
+
+
+def _bundle_members(doc, at: tuple, spec) -> list[str]:
+    """The member names of one bundle entry, in either of its two written forms."""
+    if isinstance(spec, Mapping):
+        for key in spec:
+            if key not in ("title", "members"):
+                hint = did_you_mean(str(key), ("title", "members"))
+                doc_fail(doc, at + (key,), f"unknown key '{key}'" + (f"; {hint}" if hint else ""), "title, members")
+        if "members" not in spec:
+            doc_fail(doc, at, "missing required key 'members'", _BUNDLE_SHAPE)
+        if "title" in spec:
+            title = spec["title"]
+            if not isinstance(title, Mapping) or set(title) != {"en", "id"} or not all(
+                    isinstance(v, str) for v in title.values()):
+                doc_fail(doc, at + ("title",), "must be a mapping with texts 'en' and 'id'",
+                          "{en: English title, id: Indonesian title}")
+            check_label(doc, at + ("title",), title)
+        spec, at = spec["members"], at + ("members",)
+    if not isinstance(spec, list):
+        doc_fail(doc, at, f"must be a list of scenario names, got {type(spec).__name__}", _BUNDLE_SHAPE)
+    for j, member in enumerate(spec):
+        if not isinstance(member, str):
+            doc_fail(doc, at + (j,), f"must be a scenario name (text), got {member!r}")
+    return list(spec)
 
 
 # ----------------------------------------------------------------------------- either kind

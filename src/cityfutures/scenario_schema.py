@@ -100,7 +100,7 @@ class RawComparison(_Strict):
     description: StrictStr = None
     baseline: StrictStr
     interventions: list[StrictStr]
-    bundles: dict[StrictStr, list[StrictStr]] = None
+    bundles: dict[StrictStr, Any] = None   # a list of names, or {title: {en, id}, members: [...]}
     indicators: list[StrictStr] = None
 
 

@@ -179,6 +179,28 @@ def test_comparison(write):
     assert isinstance(load_file(path.with_name("drains.yaml")), Scenario)
 
 
+def test_bundle_with_title(write):
+    """A bundle may carry its own bilingual title; the plan's bundle run shows it."""
+    from cityfutures.plan import build_plan
+    write("buses.yaml", MRT)
+    write("drains.yaml", "name: drains\ntitle: {en: D, id: D}\nextends: baseline.yaml\n"
+          "interventions:\n  - {lever: Drainage investment, add: 5, start: 2019}\n")
+    path = write("c.yaml", """\
+        name: workshop
+        baseline: baseline.yaml
+        interventions: [buses.yaml, drains.yaml]
+        bundles:
+          package: {title: {en: Town package, id: Paket kota}, members: [more-buses, drains]}
+          plain: [more-buses, drains]
+        """)
+    c = load_comparison(path)
+    assert dict(c.bundles) == {"package": ("more-buses", "drains"), "plain": ("more-buses", "drains")}
+    assert c.bundle_titles["package"].id == "Paket kota" and "plain" not in c.bundle_titles
+    runs = {r.name: r for r in build_plan(c).runs}
+    assert (runs["package"].title_en, runs["package"].title_id) == ("Town package", "Paket kota")
+    assert runs["plain"].title_en == "Bundle plain (2 programmes)"
+
+
 def test_comparison_default_indicators(write):
     write("drains.yaml", "name: drains\ntitle: {en: D, id: D}\nextends: baseline.yaml\n")
     c = load_comparison(write("c.yaml", "name: c\nbaseline: baseline.yaml\ninterventions: [drains.yaml]\n"))
