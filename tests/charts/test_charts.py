@@ -177,7 +177,7 @@ def test_many_scenarios_stay_legible(results, table, tmp_path):
     big = xr.concat([results] + extra, dim="scenario", combine_attrs="override")
     big.attrs["shocks"] = json.dumps([{"scenario": str(n), "kind": "flood", "year": 2021.0, "magnitude": 2.0}
                                       for n in big["scenario"].values])
-    from conftest import build_table
+    from synthetic_results import build_table
     tb = build_table(big)
     paths = draw_all(big, tb, tmp_path, lang="id", formats=("svg",),
                      charts=["trajectories", "scorecard", "cost", "change"])
@@ -264,5 +264,5 @@ def test_structure_map_draws_each_element_once(results, tmp_path):
 
 
 def build_table_for(ds):
-    from conftest import build_table
+    from synthetic_results import build_table
     return build_table(ds)

@@ -9,7 +9,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "charts"))
-from conftest import build_results, build_table  # noqa: E402
+from synthetic_results import build_results, build_table  # noqa: E402
 
 from cityfutures.cli import main  # noqa: E402
 
