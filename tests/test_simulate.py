@@ -91,3 +91,29 @@ def test_cli_writes_vensim_style_table(teacup, tmp_path):
     np.testing.assert_allclose(table[ref.columns], ref, rtol=1e-9)
     with pytest.raises(InputError):
         _cli(["simulate", str(teacup), "--out", str(tmp_path / "x.txt")])
+
+
+def test_failed_runs_are_recorded_and_agree_with_pysd(tmp_path):
+    path = tmp_path / "m.mdl"
+    path.write_text("{UTF-8}\nStock = INTEG(1, 1) ~ ~ |\nGap = Deadline - Time ~ ~ |\n"
+                    "Deadline = 2 ~ ~ |\nRatio = Stock / Gap ~ ~ |\n"
+                    "FINAL TIME = 4 ~ ~ |\nINITIAL TIME = 0 ~ ~ |\nSAVEPER = 1 ~ ~ |\n"
+                    "TIME STEP = 1 ~ ~ |\n")
+    params = {"Deadline": np.array([2.5, 2.0, 3.5])}
+    ds = simulate(path, params)  # run 1 divides by zero: off the scalar path, to numpy's inf
+    ref = _pysd(path, params)  # PySD's own run 1 raises ZeroDivisionError and is recorded
+    assert ds.attrs["failed_runs"] == ref.attrs["failed_runs"] == [1]
+    assert np.isinf(ds["Ratio"].sel(run=1, time=2.0))
+    np.testing.assert_array_equal(ds["Ratio"].values[[0, 2]], ref["Ratio"].values[[0, 2]])
+
+
+def test_repeated_calls_reuse_the_compiled_model(teacup):
+    from cityfutures import simulate as simulate_module
+    simulate(teacup, {"Room Temperature": 70.0}, variables=["Teacup Temperature"])
+    bm = simulate_module._compiled(str(teacup.resolve()), teacup.stat().st_mtime_ns)
+    programs = dict(bm._programs)
+    for temp in (60.0, 65.0, 75.0):  # a dashboard slider: new values, same names
+        ds = simulate(teacup, {"Room Temperature": temp}, variables=["Teacup Temperature"])
+        assert ds["Teacup Temperature"].isel(run=0, time=-1) > temp
+    assert bm._programs.keys() == programs.keys()
+    assert all(bm._programs[k] is programs[k] for k in programs)
