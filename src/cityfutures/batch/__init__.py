@@ -5,6 +5,13 @@ cell of each element is compiled into numpy source with the ensemble as the arra
 (:mod:`.graph`, :mod:`.expressions`, :mod:`.codegen`) and the time loop runs Euler or
 RK4 (:mod:`.integrate`). Results agree with PySD's own run to rounding under Euler.
 
+Two paths run the same compiled expressions. Up to ``SCALAR_MAX_RUNS`` Euler runs go one
+after another through :mod:`.scalar` (plain floats, one fused loop: about 1.4 ms for a
+ten-year run of ``models/jakarta.mdl``, where numpy's per-call overhead on one-element
+arrays costs 40 ms); larger ensembles are integrated as arrays, ``CHUNK_RUNS`` runs at a
+time. Only the requested variables at the saved times are kept. Programs are cached per
+(overrides, outputs) on the :class:`BatchModel`, so repeated runs compile nothing.
+
 >>> bm = compile_model("models/jakarta.mdl")                    # doctest: +SKIP
 >>> times, out = bm.run({"Rail transit capacity": np.linspace(1, 2, 1000)})  # doctest: +SKIP
 """

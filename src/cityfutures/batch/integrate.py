@@ -31,14 +31,23 @@ def time_grid(initial_time: float, final_time: float, time_step: float,
         ``t0, t0 + dt, ...`` by repeated addition, up to the final time.
     saved : ndarray of bool (T,)
     """
-    key = (float(initial_time), float(final_time), float(time_step), float(saveper))
-    if key not in _GRIDS:
+    return _grid(initial_time, final_time, time_step, saveper)[:2]
+
+
+def _grid(*control) -> tuple:
+    """``(times, saved, times as floats, saved as bools)``, cached per time settings.
+
+    The arrays are read-only (shared by every run with these settings).
+    """
+    key = tuple(float(c) for c in control)
+    grid = _GRIDS.get(key)
+    if grid is None:
         if len(_GRIDS) > 64:
             _GRIDS.clear()
         times, saved = _time_grid(*key)
         times.flags.writeable = saved.flags.writeable = False
-        _GRIDS[key] = times, saved, times.tolist(), saved.tolist()
-    return _GRIDS[key][:2]
+        grid = _GRIDS[key] = times, saved, times.tolist(), saved.tolist()
+    return grid
 
 
 def _time_grid(initial_time, final_time, time_step, saveper):
@@ -127,11 +136,8 @@ def integrate_scalar(program: Program, params: dict, n_runs: int,
     ArithmeticError, ValueError
         Where numpy would give inf or nan (the caller runs :func:`integrate` instead).
     """
-    t0, tf, dt, saveper = control
-    time_grid(t0, tf, dt, saveper)
-    times, saved, times_list, saved_list = _GRIDS[(float(t0), float(tf), float(dt),
-                                                   float(saveper))]
-    run, dt = program.scalar, float(dt)
+    times, saved, times_list, saved_list = _grid(*control)
+    run, dt = program.scalar, float(control[2])
     runs = [run(times_list, saved_list, dt, scalar_params(params, r)) for r in range(n_runs)]
     nsave, nout = int(saved.sum()), len(program.outputs)
     table = np.array(runs, dtype=float).reshape(n_runs, nsave, nout).transpose(2, 1, 0).copy()
