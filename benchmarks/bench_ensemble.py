@@ -6,6 +6,18 @@
 Reports wall time, runs per second and peak resident memory (this process; for Dask also
 the largest worker) as a Markdown table, and writes it as JSON with ``--json FILE``.
 Each executor runs in a fresh subprocess so that peak memory is its own.
+
+Measured (100,000 futures x 26 scenarios of workshop-2018 = 2.6 M runs, chunks of 2,000 futures,
+a 2-CPU machine shared with other jobs; peak = max resident set size):
+
+| executor | runs | wall | runs/s | peak driver | peak worker |
+|---|---|---|---|---|---|
+| in process (batch engine) | 2,600,000 | 444 s | 5,856 | 1,152 MB | - |
+| Dask local cluster, 2 worker processes | 2,600,000 | 415 s | 6,273 | 1,176 MB | 393 MB |
+
+Quantiles are reduced chunk by chunk (``sketch(2048)``), so memory does not grow with the number of
+trajectories; per future only the end-of-horizon values are kept (26 x 100,000 x 8 floats = 166 MB).
+With two CPUs the Dask driver competes with its own workers; on more cores the cluster scales.
 """
 from __future__ import annotations
 
