@@ -126,11 +126,11 @@ class BatchModel:
         method : {"euler", "rk4"}
         scalar : bool, optional
             Run the runs one after another on the plain-float path of :mod:`.scalar`
-            (faster than numpy below about a hundred runs). By default it does when it
-            can: N <= ``SCALAR_MAX_RUNS``, Euler, a model without pipeline statefuls; an
-            ensemble that meets a division by zero or an overflow is then rerun on the
-            vectorised path (which gives inf/nan as PySD does). False forces the
-            vectorised path; True the scalar path at any N.
+            (faster than numpy for small ensembles). By default it does when it can:
+            N <= ``SCALAR_MAX_RUNS``, Euler, a model without pipeline statefuls (SMOOTH,
+            DELAY, DELAY FIXED); an ensemble that meets a division by zero or an overflow
+            is then rerun on the vectorised path (which gives inf/nan as PySD does).
+            False forces the vectorised path; True the scalar path at any N.
 
         Returns
         -------
@@ -167,7 +167,7 @@ class BatchModel:
                     pass
             elif scalar:
                 raise InputError("the scalar path runs Euler on a model without pipeline "
-                                 "statefuls (SMOOTH, DELAY, SAMPLE IF TRUE)", field="scalar")
+                                 "statefuls (SMOOTH, DELAY, DELAY FIXED)", field="scalar")
         if n <= CHUNK_RUNS:
             times, store = integrate(prog, values, n, control, method)
             return times, dict(zip(outputs, store))

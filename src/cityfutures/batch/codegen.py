@@ -132,14 +132,13 @@ def generate(graph: GraphBuilder, overrides: dict, outputs: list) -> Program:
                      if s.update.count(".") == 1 else statefuls.DelayFixedPipe.push
                      for s in graph.discrete)
     scalar, scalar_src = None, ""
-    if not graph.discrete:
-        try:
-            scalar, scalar_src = generate_scalar(
-                init_pairs, eval_pairs, [s.id for s in graph.continuous],
-                [s.step for s in graph.continuous], [s.non_negative for s in graph.continuous],
-                out_ids, namespace)
-        except NotScalar:
-            pass
+    try:
+        scalar, scalar_src = generate_scalar(
+            init_pairs, eval_pairs, [s.id for s in graph.continuous],
+            [s.step for s in graph.continuous], [s.non_negative for s in graph.continuous],
+            out_ids, namespace, [(s.id, s.step, s.update) for s in graph.discrete])
+    except NotScalar:
+        pass
     return Program(namespace["_control"], namespace["_init"], namespace["_eval"], tuple(outputs),
                    tuple(o in static for o in out_ids),
                    tuple(s.non_negative for s in graph.continuous), updaters, source,

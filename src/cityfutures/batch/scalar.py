@@ -10,8 +10,8 @@ The rewrite is mechanical (an :mod:`ast` transform of the numpy source), so both
 compute the same formulas in the same order. Where Python floats raise and numpy does not
 (division by zero, overflow, ``log`` of zero) the run raises :class:`ArithmeticError` or
 :class:`ValueError`; the caller then runs the vectorised path, which gives PySD's
-``inf``/``nan``. Models whose statefuls keep pipelines (SMOOTH, DELAY, DELAY FIXED,
-SAMPLE IF TRUE) have no scalar path (:class:`NotScalar` at generation).
+``inf``/``nan``. Models whose statefuls keep pipelines (SMOOTH, DELAY, DELAY N, DELAY
+FIXED) have no scalar path (:class:`NotScalar` at generation).
 """
 from __future__ import annotations
 
@@ -214,7 +214,8 @@ def scalar_source(code: str) -> str:
 
 
 def generate_scalar(init_lines: list, eval_lines: list, states: list, steps: list,
-                    non_negative: list, outputs: list, namespace: dict):
+                    non_negative: list, outputs: list, namespace: dict,
+                    discrete: tuple = ()):
     """Compile the fused single-run function ``_run(times, saved, dt, _P) -> rows``.
 
     Parameters
@@ -233,6 +234,9 @@ def generate_scalar(init_lines: list, eval_lines: list, states: list, steps: lis
         Names returned per saved time.
     namespace : dict
         Literals and tables of the numpy program (converted to floats and tuples here).
+    discrete : sequence of (str, str, str)
+        ``(name, payload source, updater)`` of each discrete state; only ``_st.replace``
+        (SAMPLE IF TRUE: the new value replaces the old) has a scalar form.
 
     Returns
     -------
@@ -252,10 +256,15 @@ def generate_scalar(init_lines: list, eval_lines: list, states: list, steps: lis
     body += ["        if _saved[_i]:", f"            _append(({row}))",
              "        if _i == _last:", "            break"]
     body += [f"        _k{j} = {scalar_source(code)}" for j, code in enumerate(steps)]
+    for _, _, update in discrete:
+        if update != "_st.replace":
+            raise NotScalar(update)
+    body += [f"        _p{j} = {scalar_source(code)}" for j, (_, code, _) in enumerate(discrete)]
     for j, (state, clip) in enumerate(zip(states, non_negative)):
         body.append(f"        {state} = {state} + _k{j} * _dt")
         if clip:
             body += [f"        if {state} < 0.0:", f"            {state} = 0.0"]
+    body += [f"        {name} = _p{j}" for j, (name, _, _) in enumerate(discrete)]
     body.append("    return _rows")
     source = "\n".join(body) + "\n"
     ns = dict(HELPERS)
