@@ -133,6 +133,7 @@ class Scenario:
     description: str
     source: str | None
     owner: str | None = None
+    uncertain: Any = None   # an uncertainty.spec.UncertainSpec, or None: what ensembles sample
 
     @property
     def cost(self) -> Cost:
@@ -468,17 +469,23 @@ def load_scenario(source: str | os.PathLike | Mapping, *, model: Model | str | o
     if seed is not None and not 0 <= seed <= _MAX_SEED:
         loc.fail(("seed",), f"must not be negative, got {seed}" if seed < 0 else f"is too large, got {seed}",
                  f"a whole number from 0 to {_MAX_SEED}")
+    uncertain = None
+    if data.get("uncertain") is not None:
+        from .uncertainty.spec import parse_uncertain
+        udoc, uloc = loc.where.get(("uncertain",), (loc.root, ("uncertain",)))
+        uncertain = parse_uncertain(data["uncertain"], m, path=str(udoc.path), doc=udoc, prefix=uloc)
     content = {
         "name": data["name"], "title": {"en": title.en, "id": title.id}, "horizon": asdict(hz),
         "focus_area": focus, "track": track, "set": dict(sorted(set_values.items())),
         "interventions": [asdict(i) for i in interventions], "shocks": [asdict(s) for s in shocks],
         "seed": seed, "description": data.get("description", ""), "source": data.get("source"),
-        "owner": data.get("owner"),
+        "owner": data.get("owner"), "uncertain": data.get("uncertain"),
     }
     return Scenario(name=data["name"], title=title, path=path, sha256=_scenario_sha(content, m), model=m,
                     horizon=hz, focus_area=focus, track=track, set=FrozenDict(set_values),
                     interventions=interventions, shocks=shocks, seed=seed,
-                    description=content["description"], source=content["source"], owner=content["owner"])
+                    description=content["description"], source=content["source"], owner=content["owner"],
+                    uncertain=uncertain)
 
 
 # ----------------------------------------------------------------------------- comparisons

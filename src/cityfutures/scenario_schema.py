@@ -91,7 +91,7 @@ class RawScenario(_Strict):
     description: StrictStr = None
     source: StrictStr = None
     owner: StrictStr = None
-    uncertain: Any = None   # reserved for issue 6: rejected with "not supported yet" by the loader
+    uncertain: Any = None   # checked against the model by cityfutures.uncertainty.spec.parse_uncertain
 
 
 class RawComparison(_Strict):
@@ -108,7 +108,7 @@ def _keys(cls) -> tuple[str, ...]:
     return tuple(cls.model_fields)
 
 
-SCENARIO_KEYS = tuple(k for k in _keys(RawScenario) if k != "uncertain")
+SCENARIO_KEYS = _keys(RawScenario)
 COMPARISON_KEYS = _keys(RawComparison)
 INTERVENTION_KEYS = _keys(RawIntervention)
 HORIZON_KEYS = _keys(RawHorizon)
@@ -268,9 +268,6 @@ def check_file(doc: YamlDocument) -> None:
     except ValidationError as exc:
         raise schema_error(exc, doc) from None
     data = doc.data
-    if "uncertain" in data:
-        doc_fail(doc, ("uncertain",), "not supported yet: uncertain inputs arrive with ensembles "
-                  "(issue 6); remove the key for now")
     if not SLUG.match(data["name"]) or len(data["name"]) > 64:
         doc_fail(doc, ("name",), f"'{data['name']}' is not a slug", SLUG_RULE + ", at most 64 characters")
     if "title" in data:

@@ -201,6 +201,19 @@ def test_bundle_with_title(write):
     assert runs["plain"].title_en == "Bundle plain (2 programmes)"
 
 
+def test_uncertain_block_is_parsed_inherited_and_hashed(write):
+    base_text = ("name: ubase\ntitle: {en: U, id: U}\nmodel: mini\nuncertain:\n  sampler: lhs\n  constants:\n"
+                 "    Growth rate: {dist: triangular, min: 0.01, mode: 0.02, max: 0.05}\n"
+                 "  shocks:\n    flood: {annual_probability: 0.2, magnitude: {dist: uniform, min: 0.3, max: 1.2}}\n")
+    base = load_scenario(write("ubase.yaml", base_text))
+    assert [name for name, _ in base.uncertain.constants] == ["Growth rate"]
+    assert base.uncertain.shocks[0].kind == "flood"
+    child = load_scenario(write("child.yaml", "name: child\nextends: ubase.yaml\n"))
+    assert child.uncertain == base.uncertain
+    other = load_scenario(write("ubase2.yaml", base_text.replace("max: 0.05", "max: 0.06")))
+    assert other.sha256 != base.sha256
+
+
 def test_comparison_default_indicators(write):
     write("drains.yaml", "name: drains\ntitle: {en: D, id: D}\nextends: baseline.yaml\n")
     c = load_comparison(write("c.yaml", "name: c\nbaseline: baseline.yaml\ninterventions: [drains.yaml]\n"))

@@ -37,7 +37,15 @@ SCENARIO_CASES = [
      "unknown key 'capex'", 8),
     ("unknown-shock-key", HEAD + "shocks:\n  - {kind: flood, year: 2020, magnitude: 1, size: 2}\n",
      "shocks[0].size", "unknown key 'size'", 5),
-    ("uncertain-not-yet", HEAD + "uncertain: {Growth rate: [0.01, 0.03]}\n", "uncertain", "not supported yet", 4),
+    ("uncertain-no-section", HEAD + "uncertain: {Growth rate: [0.01, 0.03]}\n", "uncertain.Growth rate",
+     "unknown key 'Growth rate'", 4),
+    ("uncertain-outside-range", HEAD + "uncertain:\n  constants:\n    Growth rate: {dist: uniform, min: 0.01, "
+     "max: 0.5}\n", "uncertain.constants.Growth rate.max", "outside the range", 6),
+    ("uncertain-misspelt", HEAD + "uncertain:\n  constants:\n    Growth rat: {dist: uniform, min: 0, max: 0.05}\n",
+     "uncertain.constants.Growth rat", "did you mean 'Growth rate'", 6),
+    ("uncertain-probability", HEAD + "uncertain:\n  shocks:\n    flood: {annual_probability: 1.5, magnitude: "
+     "{dist: uniform, min: 0.3, max: 1.2}}\n", "uncertain.shocks.flood.annual_probability", "less than or equal to 1",
+     6),
     ("missing-name", "title: {en: S, id: S}\nmodel: mini\n", "name", "missing required key", 1),
     ("missing-title", "name: s\nmodel: mini\n", "title", "missing required key", 1),
     ("missing-lever", iv("  - add: 1\n"), "interventions[0].lever", "missing required key", 5),
