@@ -15,14 +15,14 @@ footer with the model hash and the seed. UI strings are in ``locale/ensemble.yam
 from __future__ import annotations
 
 import math
-from functools import lru_cache
-from importlib import resources
+from functools import partial
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
+from . import i18n
 from .charts._common import (BASELINE_COLOR, BETTER_COLOR, FIGSIZE, SERIES, WORSE_COLOR, save, slug, style,
                              wrap)
 
@@ -32,21 +32,7 @@ __all__ = ["t", "fan_charts", "p_better_chart", "ranking_charts", "tornado_chart
 PANELS = 6   # fan-chart panels per page (2 x 3)
 
 
-@lru_cache(maxsize=1)
-def _strings() -> dict:
-    import yaml
-    text = resources.files("cityfutures").joinpath("locale/ensemble.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
-
-
-def t(key: str, lang: str, **fmt) -> str:
-    """The text of ``key`` in ``lang`` from ``locale/ensemble.yaml``; ``KeyError`` when missing."""
-    if lang not in ("en", "id"):
-        raise ValueError(f"language must be one of en, id, got {lang!r}")
-    entry = _strings().get(key)
-    if entry is None or lang not in entry:
-        raise KeyError(f"no UI string '{key}' ({lang}) in locale/ensemble.yaml")
-    return entry[lang].format(**fmt) if fmt else entry[lang]
+t = partial(i18n.t, catalog="ensemble")   # UI strings of these charts: locale/ensemble.yaml
 
 
 def _label(model, name: str, lang: str) -> str:

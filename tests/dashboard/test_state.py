@@ -229,13 +229,13 @@ def test_bad_state_writes_nothing(tmp_path, make_library):
     assert not (lib / SESSIONS / "too-much.yaml").exists()
 
 
-def test_the_folder_must_hold_one_comparison_inside_it(tmp_path, make_library):
+def test_the_fullest_comparison_is_chosen_unless_one_is_named(tmp_path, make_library):
     lib = make_library()
-    (lib / "second.yaml").write_text((lib / "workshop-2018.yaml").read_text(encoding="utf-8")
-                                     .replace("name: workshop-2018", "name: second"), encoding="utf-8")
-    with pytest.raises(ScenarioError, match="2 comparison files in the folder"):
-        Dashboard(lib)
-    assert Dashboard(lib, comparison="second.yaml").comparison.name == "second"
+    assert Dashboard(lib).comparison.name == "workshop-2018"      # beside workshop-2018-flood.yaml
+    (lib / "a-copy.yaml").write_text((lib / "workshop-2018.yaml").read_text(encoding="utf-8")
+                                     .replace("name: workshop-2018", "name: a-copy"), encoding="utf-8")
+    assert Dashboard(lib).comparison.name == "a-copy"              # same size: the first by file name
+    assert Dashboard(lib, comparison="workshop-2018-flood.yaml").comparison.name == "workshop-2018-flood"
     with pytest.raises(ScenarioError, match="outside the scenario folder"):
         Dashboard(lib, comparison="../elsewhere.yaml")
     with pytest.raises(ScenarioError, match="scenario folder not found"):

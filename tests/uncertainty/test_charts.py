@@ -4,11 +4,12 @@ from __future__ import annotations
 import pytest
 
 from cityfutures import ensemble_charts as ec
+from cityfutures import i18n
 from cityfutures.uncertainty.ensemble import plan_ensemble, run_ensemble
 
 
 def test_every_string_has_both_languages():
-    for key, entry in ec._strings().items():
+    for key, entry in i18n.strings("ensemble").items():
         assert set(entry) == {"en", "id"}, key
         assert entry["en"] and entry["id"], key
     with pytest.raises(KeyError):

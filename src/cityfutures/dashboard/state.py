@@ -355,6 +355,7 @@ class Dashboard:
         return out
 
     def _comparison(self, files: list[Path], ref) -> Comparison:
+        """The comparison named by ``ref``, or the folder's fullest one (``--comparison`` chooses another)."""
         if ref is not None:
             path = Path(ref)
             path = (path if path.is_absolute() else self.root / path)
@@ -368,13 +369,11 @@ class Dashboard:
             found = [path.resolve()]
         else:
             found = [p for p in files if self._is_comparison_file(p)]
-            if len(found) != 1:
-                names = [p.relative_to(self.root).as_posix() for p in found]
-                raise ScenarioError(("no comparison file in the folder" if not found else
-                                     f"{len(found)} comparison files in the folder; choose one"),
-                                    path=str(self.root), field="--comparison",
-                                    allowed=listing(names) if names else "a folder with a comparison file "
-                                    "(baseline, interventions, bundles)")
+            if not found:
+                raise ScenarioError("no comparison file in the folder", path=str(self.root), field="--comparison",
+                                    allowed="a folder with a comparison file (baseline, interventions, bundles)")
+            if len(found) > 1:   # the fullest comparison: most programmes and bundles, then by name
+                found = [max(found, key=lambda p: (_size(load_comparison(p)), [-ord(c) for c in p.name]))]
         comp = load_comparison(found[0])
         for sc in (comp.baseline, *comp.interventions):
             if sc.path is not None and not _inside(sc.path, self.root):
@@ -729,3 +728,8 @@ class Dashboard:
 def open_dashboard(folder: str | os.PathLike, comparison: str | os.PathLike | None = None) -> Dashboard:
     """A :class:`Dashboard` for ``folder`` (loads the comparison and runs the baseline once)."""
     return Dashboard(folder, comparison)
+
+
+def _size(comp: Comparison) -> int:
+    """How many programmes and bundles a comparison offers the room."""
+    return len(comp.interventions) + len(comp.bundles)
