@@ -11,7 +11,8 @@ STOCKS = stocks(EQS)
 SHARES = ["Piped water coverage", "Non revenue water fraction", "Public transport mode share", "Community preparedness",
           "Social cohesion index", "Waste reduction participation", "Early warning coverage",
           "Community action plan coverage", "Groundwater control enforcement", "Implementation capacity",
-          "Flooded area fraction", "Wastewater treatment coverage", "Public transport utilisation"]
+          "Flooded area fraction", "Wastewater treatment coverage", "Public transport utilisation",
+          "Waste collection coverage", "Landfill overflow share", "Effective implementation capacity"]
 
 
 PHYSICAL = sorted(set(STOCKS) | set(SHARES))
@@ -112,11 +113,23 @@ def test_no_collection_capacity_nothing_reaches_landfill(run_model):
     assert df["Waste in drains"].iloc[-1] > 5 * df["Waste in drains"].iloc[0]
 
 
-def test_full_landfill_sends_everything_to_dumping(run_model):
+def test_full_landfill_sends_everything_to_overflow(run_model):
+    """A full Bantargebang with no expansion: all residual waste goes to overflow sites, the stated share dumped."""
     df = run_model({"Initial landfill remaining capacity": 0, "Landfill expansion trigger volume": 0})
+    assert np.allclose(df["Waste delivered to Bantargebang"], 0)
+    assert np.allclose(df["Landfill overflow share"], 1)
+    share = float(df["Share of overflow dumped informally"].iloc[0])
+    np.testing.assert_allclose(df["Uncontrolled dumping"], share * df["Residual waste for disposal"], rtol=1e-12)
+    np.testing.assert_allclose(df["Waste delivered to landfill"], (1 - share) * df["Residual waste for disposal"], rtol=1e-12)
+    assert np.allclose(df["Landfill remaining capacity"], 0)
+
+
+def test_unmanaged_overflow_is_all_dumped(run_model):
+    """With no overflow sites (share dumped = 1) a full landfill means all residual waste is dumped."""
+    df = run_model({"Initial landfill remaining capacity": 0, "Landfill expansion trigger volume": 0,
+                    "Share of overflow dumped informally": 1})
     assert np.allclose(df["Waste delivered to landfill"], 0)
     np.testing.assert_allclose(df["Uncontrolled dumping"], df["Residual waste for disposal"], rtol=1e-12)
-    assert np.allclose(df["Landfill remaining capacity"], 0)
 
 
 def test_no_waste_generated_drains_empty(run_model):
