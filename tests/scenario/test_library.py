@@ -102,7 +102,7 @@ def test_workshop_2018():
     c = load_comparison(SCENARIOS / "workshop-2018.yaml")
     assert isinstance(c, Comparison)
     m = c.model
-    # every focus area the model has an indicator for (it has none for governance yet)
+    # every focus area the model has an indicator for
     assert {m.indicators[i].focus_area for i in c.indicators} == {i.focus_area for i in m.indicators.values()}
     for group in ("water-package", "preparedness-package", "mobility-package"):
         assert group in c.bundles and len(c.bundles[group]) >= 2
