@@ -99,3 +99,20 @@ def test_bad_inputs(tmp_path):
         run(tmp_path / "x.yaml", engine="fast")
     with pytest.raises(ScenarioError, match="not found"):
         run(tmp_path / "missing.yaml")
+
+
+@pytest.mark.parametrize("what", [42, [], [1, 2], None])
+def test_what_cannot_be_run_is_an_input_error(what):
+    from cityfutures.errors import InputError
+    from cityfutures.runner import run
+    with pytest.raises(InputError, match="cannot run a"):
+        run(what)
+
+
+def test_package_functions_stay_functions_after_their_modules_are_imported():
+    import importlib
+
+    import cityfutures
+    importlib.import_module("cityfutures.simulate")
+    importlib.import_module("cityfutures.compare")
+    assert callable(cityfutures.simulate) and callable(cityfutures.compare)

@@ -15,13 +15,15 @@ __version__ = "0.1.0"
 from .errors import (CityfuturesError, InputError, ModelError, RunError, ScenarioError,  # noqa: F401
                      UnsupportedFeatureError)
 from .model import Model, load_model  # noqa: F401
+# Functions that share their module's name are bound here, after their module is imported, so that
+# importing the module elsewhere cannot leave the package attribute pointing at the module.
+from .simulate import simulate  # noqa: E402,F401
+from .compare import compare  # noqa: E402,F401
 
 _LAZY = {
-    "simulate": ("simulate", "simulate"),
     "load_scenario": ("scenario", "load_scenario"),
     "load_comparison": ("scenario", "load_comparison"),
     "run": ("runner", "run"),
-    "compare": ("compare", "compare"),
     "load_results": ("results", "load_results"),
     "save_results": ("results", "save_results"),
 }

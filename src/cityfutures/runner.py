@@ -16,7 +16,7 @@ import os
 import re
 import warnings
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import xarray as xr
@@ -39,10 +39,18 @@ class RunFailedWarning(UserWarning):
 
 def load_any(what: Any):
     """A Scenario or Comparison from a path (either kind of file), or ``what`` unchanged."""
+    from .scenario import Comparison, Scenario, load_file
     if isinstance(what, (str, os.PathLike)):
-        from .scenario import load_file
         return load_file(Path(what))
-    return what
+    if isinstance(what, Mapping):
+        return load_file(what)
+    if isinstance(what, (Scenario, Comparison)):
+        return what
+    if isinstance(what, (list, tuple)) and what and all(isinstance(w, Scenario) for w in what):
+        return what
+    raise InputError(f"cannot run a {type(what).__name__}", path="<api>", field="what",
+                     allowed="a scenario or comparison file path, a mapping of one, a Scenario, a Comparison, "
+                     "a list of Scenarios, or a Plan")
 
 
 def check_engine(engine: str) -> str:
