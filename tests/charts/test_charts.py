@@ -266,3 +266,117 @@ def test_structure_map_draws_each_element_once(results, tmp_path):
 def build_table_for(ds):
     from synthetic_results import build_table
     return build_table(ds)
+
+
+# ----------------------------------------------------------------------------- text stays on the figure
+def _drawn_texts(fig):
+    """Every visible, non-empty text the renderer draws: figure texts, titles, labels, tick labels, legends."""
+    from matplotlib.text import Text
+    fig.canvas.draw()
+    out, ticks = [], set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            for tick in axis.majorTicks + axis.minorTicks:
+                ticks |= {id(tick.label1), id(tick.label2)}
+            for tick in axis._update_ticks():   # the ticks matplotlib draws (inside the view limits)
+                out += [lab for lab in (tick.label1, tick.label2) if lab.get_visible()]
+    out += [a for a in fig.findobj(Text) if id(a) not in ticks and a.get_visible()]
+    return [a for a in out if a.get_text().strip()]
+
+
+def text_outside(fig, tol: float = 1.0) -> list[str]:
+    """Texts of ``fig`` whose drawn extent leaves the figure (clipped in the PNG)."""
+    renderer = fig.canvas.get_renderer()
+    W, H = fig.bbox.width, fig.bbox.height
+    bad = []
+    for text in _drawn_texts(fig):
+        bb = text.get_window_extent(renderer)
+        if bb.x0 < -tol or bb.y0 < -tol or bb.x1 > W + tol or bb.y1 > H + tol:
+            bad.append(f"{text.get_text()!r} at ({bb.x0:.0f}, {bb.y0:.0f})-({bb.x1:.0f}, {bb.y1:.0f})")
+    return bad
+
+
+def _figures(ds, tb, lang):
+    """(name, figure) for every chart kind of ``ds``, as draw_all would draw them."""
+    labels = Labels(ds, lang)
+    inds = c.indicators(ds, tb)
+    groups: dict = {}
+    for ind in inds:
+        groups.setdefault(c.indicator_meta(tb, ind, ds)["focus_area"], []).append(ind)
+    yield "scorecard", lambda: scorecard.draw_scorecard(ds, tb, labels)
+    yield "cost", lambda: cost.draw_cost(ds, tb, labels)
+    for ind in inds:
+        yield f"change-{ind}", lambda ind=ind: change.draw_indicator(ds, tb, ind, labels)
+    for fa, members in groups.items():
+        yield f"trajectories-{fa}", lambda fa=fa, m=members: trajectories.draw_focus_area(ds, tb, fa, m[:3], labels)
+    for ev, ind, scen in shock.pick(ds, tb):
+        yield f"shock-{ind}", lambda ev=ev, ind=ind, scen=scen: shock.draw_event(ds, tb, ev, ind, scen, labels)
+
+
+def _big(results, n: int = 25):
+    """``results`` with programmes added up to ``n``, long bilingual titles, all under the shock."""
+    import numpy as np
+    import xarray as xr
+    extra = []
+    have = results.sizes["scenario"]
+    for k in range(max(0, n + 1 - have)):
+        s = results.sel(scenario=["drains-quick"]).assign_coords(scenario=[f"p{k}"])
+        s = s.assign_coords(
+            title_en=("scenario", [f"Programme {k}: groundwater-free zones with bulk water from Jatiluhur"]),
+            title_id=("scenario", [f"Program {k}: zona bebas air tanah dengan air curah Jatiluhur"]))
+        for v in s.data_vars:
+            s[v] = s[v] * (1 + 0.013 * k) + 0.001 * k * np.abs(s[v]).mean()
+        extra.append(s)
+    big = xr.concat([results] + extra, dim="scenario", combine_attrs="override")
+    big.attrs["shocks"] = json.dumps([{"scenario": str(x), "kind": "flood", "year": 2021.1, "magnitude": 2.0}
+                                      for x in big["scenario"].values])
+    return big
+
+
+@pytest.mark.parametrize("lang", ["en", "id"])
+@pytest.mark.parametrize("case", ["synthetic", "25-scenarios"])
+def test_no_text_leaves_the_figure(case, lang, results, table):
+    """Clipped text in either language, in every chart kind: titles, axis labels, ticks, legends, notes."""
+    import matplotlib.pyplot as plt
+    from synthetic_results import build_table
+    ds, tb = (results, table) if case == "synthetic" else (lambda b: (b, build_table(b)))(_big(results))
+    problems = []
+    with c.style():
+        for name, make in _figures(ds, tb, lang):
+            fig = make()
+            problems += [f"{name}: {p}" for p in text_outside(fig)]
+            plt.close(fig)
+    assert not problems, "\n".join(problems)
+
+
+def test_shock_file_names_have_a_whole_year(results, table):
+    assert shock.stem({"kind": "flood", "year": 2021.1}, "People affected by floods") == \
+        "shock-flood-2021-people-affected-by-floods"
+
+
+def test_a_pulse_flow_is_drawn_as_its_running_total(results, table):
+    """People affected by floods (a rate, a 0.25-year spike) reads as a step: its total is written on the chart."""
+    import numpy as np
+    import matplotlib.pyplot as plt
+    tri = shock.triangle(results["time"].values, results["People affected by floods"].sel(scenario="baseline").values,
+                         2021.0, "lower")
+    assert shock.is_pulse(results, "People affected by floods", tri) == (tri.recovery_time <= 1.0)
+    labels = Labels(results, "id")
+    assert shock.cumulative_unit("jiwa per tahun", labels) == "jiwa"
+    assert shock.cumulative_unit("ton", labels) == "ton x tahun"
+    y = np.array([10.0, 10, 10, 410, 10, 10, 10, 10])
+    t_ = np.arange(2020.0, 2022.0, 0.25)
+    tri = shock.triangle(t_, y, 2020.7, "lower")
+    assert shock._shock_total(t_, y, tri, 2020.7, "lower") == pytest.approx(100.0)   # 400/yr x 0.25 yr
+
+
+def test_a_shock_without_programme_has_no_programme_legend(results, table):
+    import matplotlib.pyplot as plt
+    labels = Labels(results, "en")
+    with c.style():
+        fig = shock.draw_event(results, table, {"kind": "flood", "year": 2021.0}, "Congestion level",
+                               ["baseline"], labels)
+        legend_text = [tx.get_text() for lg in fig.legends for tx in lg.get_texts()]
+        plt.close(fig)
+    assert t("legend.programme", "en") not in legend_text
+    assert t("shock.lost_programme", "en") not in legend_text

@@ -66,6 +66,52 @@ def wrap(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(str(text), width=width, break_long_words=False)) or str(text)
 
 
+def text_width(fig, text: str, fontsize: float, weight="normal") -> float:
+    """Width in pixels of ``text`` (the widest of its lines) at ``fontsize`` on ``fig``."""
+    renderer = fig.canvas.get_renderer()
+    probe = fig.text(0, 0, text, fontsize=fontsize, fontweight=weight)
+    try:
+        return float(probe.get_window_extent(renderer).width)
+    finally:
+        probe.remove()
+
+
+def fit(fig, text: str, width_px: float, fontsize: float, *, weight="normal", max_lines: int = 3,
+        min_size: float | None = None) -> tuple[str, float]:
+    """``text`` wrapped (and, if need be, shrunk down to ``min_size``) to lines at most ``width_px`` wide.
+
+    Returns the wrapped text and its font size. Words are never broken; if even the longest
+    word is too wide at ``min_size``, the narrowest wrapping at ``min_size`` is returned.
+    """
+    text = str(text)
+    min_size = fontsize if min_size is None else min_size
+    size = float(fontsize)
+    best = (wrap(text, 1), float(min_size))
+    while size >= min_size - 1e-9:
+        # a first guess of characters per line (DejaVu Sans: about 0.55 em per character), then narrower
+        per_line = max(1, min(len(text), int(width_px / (0.5 * size * DPI / 72)) + 4))
+        for width in range(per_line, 0, -1):
+            cand = wrap(text, width)
+            if cand.count("\n") + 1 > max_lines:
+                break
+            if text_width(fig, cand, size, weight) <= width_px:
+                return cand, size
+        size -= 1
+    return best
+
+
+def shorten_px(fig, text: str, width_px: float, fontsize: float, weight="normal") -> str:
+    """``text`` cut (with an ellipsis) to at most ``width_px`` pixels at ``fontsize``."""
+    text = str(text)
+    if text_width(fig, text, fontsize, weight) <= width_px:
+        return text
+    for n in range(len(text) - 1, 4, -1):
+        cand = shorten(text, n)
+        if text_width(fig, cand, fontsize, weight) <= width_px:
+            return cand
+    return shorten(text, 5)
+
+
 def shorten(text: str, width: int) -> str:
     """``text`` cut to ``width`` characters with an ellipsis."""
     text = str(text)

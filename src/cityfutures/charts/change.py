@@ -30,12 +30,14 @@ def draw_indicator(ds: xr.Dataset, table: pd.DataFrame, indicator: str, labels: 
             bar.set_edgecolor("#FFFFFF")
     fs = 16 if n <= 12 else 14 if n <= 18 else 12 if n <= 26 else 10
     ax.set_yticks(y)
-    ax.set_yticklabels([c.shorten(labels.scenario(s), 48)
-                        for s, k in zip(rows["scenario"], rows["kind"])], fontsize=fs)
+    # names as long as the left margin allows (measured: the same in both languages)
+    room = 0.33 * fig.bbox.width - 0.01 * fig.bbox.width - 12
+    ax.set_yticklabels([c.shorten_px(fig, labels.scenario(s), room, fs) for s in rows["scenario"]], fontsize=fs)
     ax.grid(axis="y", visible=False)
     ax.axvline(0, color="#000000", lw=1.2)
     unit = labels.unit(indicator)
-    ax.set_xlabel(c.wrap(labels.t("change.xlabel", unit=unit), 70))
+    xl, xs = c.fit(fig, labels.t("change.xlabel", unit=unit), 0.62 * fig.bbox.width, 17, max_lines=2, min_size=14)
+    ax.set_xlabel(xl, fontsize=xs)
     c.set_number_format(ax.xaxis, labels.lang)
     # value labels at the end of each bar, percent of the baseline in brackets
     span = float(np.nanmax(np.abs(rows["delta_end"]))) if n else 1.0
@@ -45,13 +47,18 @@ def draw_indicator(ds: xr.Dataset, table: pd.DataFrame, indicator: str, labels: 
     any_neg, any_pos = bool((rows["delta_end"] < 0).any()), bool((rows["delta_end"] >= 0).any())
     ax.set_xlim(lo - (pad if any_neg else 0.02 * span), hi + (pad if any_pos else 0.02 * span))
     for yi, (d, p) in enumerate(zip(rows["delta_end"], rows["delta_end_pct"])):
-        txt = c.fmt_num(float(d), labels.lang) + (f" ({c.fmt_num(float(p), labels.lang, 2)} %)"
-                                                  if np.isfinite(p) else "")
+        d, p = float(d), float(p)
+        if abs(d) < 1e-3 * span and (not np.isfinite(p) or abs(p) < 0.01):
+            # no visible bar: no number of ten decimals either
+            txt, d = ("≈ 0" if d != 0 else "0"), 0.0
+        else:
+            txt = c.fmt_num(d, labels.lang) + (f" ({c.fmt_num(p, labels.lang, 2)} %)" if np.isfinite(p) else "")
         ax.text(d + (0.02 * span if d >= 0 else -0.02 * span), yi, txt, va="center",
                 ha="left" if d >= 0 else "right", fontsize=max(fs - 2, 10), color="#222222")
     ax.set_ylim(-0.7, n - 0.3)
-    title = fig.suptitle(c.wrap(labels.t("change.title", indicator=labels.variable(indicator),
-                                         year=c.end_year(ds)), 80), x=0.01, ha="left", va="top", y=0.975)
+    text, size = c.fit(fig, labels.t("change.title", indicator=labels.variable(indicator), year=c.end_year(ds)),
+                       0.97 * fig.bbox.width, 26, weight="bold", max_lines=2, min_size=20)
+    title = fig.suptitle(text, x=0.01, ha="left", va="top", y=0.975, fontsize=size)
     # the better direction, in words and with an arrow pointing to the better side
     direction = labels.t(f"better.{better}")
     dtext = fig.text(0.33, 0.0, f"← {direction}" if sign < 0 else f"{direction} →", fontsize=17,

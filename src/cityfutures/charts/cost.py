@@ -140,13 +140,13 @@ def draw_cost(ds: xr.Dataset, table: pd.DataFrame, labels: c.Labels):
     else:
         span = (x.max() - min(0, x.min())) or 1
         ax.set_xlim(min(0, x.min()) - 0.06 * span, x.max() + 0.1 * span)
+    _legends(fig, eff, labels, width=ax_right)   # before the numbers: it sets the axes' final height
     number = dict(zip(key["row"], key["number"]))
     _spread_labels(ax, x, y, [str(number[i]) for i in range(n)], 14)
     # better direction, above the plot so that no point hides it
     ax.text(0.0, 1.025, "↑ " + labels.t("cost.better_up") + "      ← " + labels.t("cost.cheaper_left"),
             transform=ax.transAxes, ha="left", va="bottom", fontsize=15, color=c.BETTER_COLOR, fontweight="bold")
     fig.suptitle(labels.t("cost.title"), x=0.01, ha="left", y=0.975)
-    _legends(fig, eff, labels, width=ax_right)
     _key_table(fig, key, labels, x0=ax_right + 0.045)
     note = labels.t("cost.note_log") if log and (costs <= 0).any() else labels.t("cost.note")
     c.add_footer(fig, ds, labels, note)
@@ -173,9 +173,17 @@ def _legends(fig, eff: pd.DataFrame, labels: c.Labels, width: float) -> None:
               borderaxespad=0, loc="upper left", alignment="left")
     fig.legend(handles=[Line2D([], [], ls="", label=labels.t("legend.track") + ":")] + h,
                bbox_to_anchor=(0.01, 0.925), ncols=len(h) + 1, **kw)
-    leg = fig.legend(handles=hf, bbox_to_anchor=(0.01, 0.185), ncols=2 if len(hf) > 2 else len(hf),
+    kw.update(loc="lower left")   # above the note line, whatever its number of rows
+    leg = fig.legend(handles=hf, bbox_to_anchor=(0.01, 0.078), ncols=2 if len(hf) > 2 else len(hf),
                      title=labels.t("legend.focus_area") + ":", title_fontsize=14, **kw)
     leg._legend_box.align = "left"
+    # the axes end above the legend, leaving room for the tick labels and the x label
+    fig.canvas.draw()
+    top = leg.get_window_extent().y1 / fig.bbox.height
+    ax = fig.axes[0]
+    pos = ax.get_position()
+    bottom = max(pos.y0, top + 0.12)
+    ax.set_position([pos.x0, bottom, pos.width, pos.y1 - bottom])
 
 
 

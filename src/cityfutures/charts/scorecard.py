@@ -66,12 +66,12 @@ def draw_scorecard(ds: xr.Dataset, table: pd.DataFrame, labels: c.Labels):
                 break
         if flat:
             break
-    if not flat:
-        fs_col = 12
-        heads = [c.wrap(nm, 24) for nm in names]
+    if not flat:   # rotated: the width of a column no longer limits the type, so keep it large
+        fs_col = 14
+        heads = [c.wrap(nm, 20) for nm in names]
     lines = max(h.count("\n") + 1 for h in heads) if heads else 1
-    head_h = (lines * 1.25 * fs_col / 72 * c.DPI + 14) / (c.FIGSIZE[1] * c.DPI) if flat else 0.2
-    top = 0.845 - head_h
+    head_h = (lines * 1.25 * fs_col / 72 * c.DPI + 14) / (c.FIGSIZE[1] * c.DPI) if flat else 0.23
+    top = 0.865 - head_h
     ax = fig.add_axes([left, bottom, right - left, top - bottom])
     from matplotlib.colors import Normalize
     norm = Normalize(-vmax, vmax)
@@ -81,7 +81,7 @@ def draw_scorecard(ds: xr.Dataset, table: pd.DataFrame, labels: c.Labels):
         s.set_visible(False)
     row_px = (top - bottom) * c.FIGSIZE[1] * c.DPI / max(nr, 1)
     # text of a row: at most 80 % of the row's height (1 pt = DPI/72 px), 15 pt at most
-    fs_row = float(np.clip(np.floor(row_px * 0.78 / (c.DPI / 72)), 8, 15))
+    fs_row = float(np.clip(np.floor(row_px * 0.86 / (c.DPI / 72)), 9, 15))
     fs_cell = min(fs_row, float(np.floor(col_px / 5 / (0.6 * c.DPI / 72))), 15)
     clipped = False
     for r in range(nr):
@@ -95,7 +95,7 @@ def draw_scorecard(ds: xr.Dataset, table: pd.DataFrame, labels: c.Labels):
                     ha="center", va="center", fontsize=fs_cell, fontweight="bold" if out else "normal",
                     color="white" if dark else "#222222")
     ax.set_xticks(np.arange(nc))
-    ax.set_xticklabels(heads, fontsize=fs_col, rotation=0 if flat else 30, ha="center" if flat else "left",
+    ax.set_xticklabels(heads, fontsize=fs_col, rotation=0 if flat else 45, ha="center" if flat else "left",
                        va="bottom", rotation_mode="anchor", linespacing=1.15)
     ax.xaxis.tick_top()
     ax.tick_params(axis="x", length=0, pad=8)

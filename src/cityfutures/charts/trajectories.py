@@ -95,8 +95,10 @@ def draw_focus_area(ds: xr.Dataset, table: pd.DataFrame, focus_area, indicators:
         mark_shocks(ax, events, labels, text=True)
         meta = c.indicator_meta(table, ind, ds)
         better = labels.t(f"better.{meta['better']}") if meta["better"] else ""
-        ax.set_title(c.wrap(labels.variable(ind), 32 if n > 2 else 44 if n > 1 else 70), loc="left",
-                     pad=22 if events else 10)
+        # the panel's title fits its width (measured; y labels and gaps take about 9 % of the figure each)
+        panel_px = (0.99 / n - (0.09 if n > 1 else 0.3)) * fig.bbox.width
+        ttl, tsize = c.fit(fig, labels.variable(ind), panel_px, 19, weight="bold", max_lines=3, min_size=15)
+        ax.set_title(ttl, loc="left", pad=22 if events else 10, fontsize=tsize)
         # the unit, and under it the better direction, on the y axis
         ax.set_ylabel(c.wrap(labels.unit(ind), 30) + (f"\n({better.lower()})" if better else ""), fontsize=15)
         c.set_number_format(ax.yaxis, labels.lang)

@@ -50,8 +50,9 @@ def load_table(results_path: Path, ds):
         except Exception as exc:  # pandas raises many kinds for a broken CSV
             raise InputError(f"cannot read the comparison table ({type(exc).__name__}: {exc})",
                              path=str(csv)) from None
-    from .. import compare
-    return compare.comparison_table(ds)
+    # the module, not cityfutures.compare (the package exports a function of that name)
+    from ..compare import comparison_table
+    return comparison_table(ds)
 
 
 def run(args) -> int:
