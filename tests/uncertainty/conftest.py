@@ -39,3 +39,9 @@ def linear_runs():
     ramp = xr.DataArray([0.0, 2.0], dims="time", coords={"time": [3.0, 5.0]})
     return [RunSpec("base", "baseline", {}), RunSpec("lever", "intervention", {"Lever": ramp}),
             RunSpec("small", "intervention", {"Lever": 0.5})]
+
+
+@pytest.fixture(scope="session")
+def pulse_model():
+    import cityfutures as cf
+    return cf.load_model(DATA / "pulse.mdl")

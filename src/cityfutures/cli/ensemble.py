@@ -18,11 +18,17 @@ The futures come from the baseline's 'uncertain:' block (or --uncertain FILE, a 
 an 'uncertain:' block). The baseline and every programme run on the same futures, so each
 difference is paired; the same --seed gives the same numbers on every executor.
 
-Writes into OUT: summary.csv (quantiles 5/25/50/75/95 at the end, values and changes),
+Every number is an annual mean: per year, the mean over the saved times within the year (for a
+flow such as people affected by floods [person/Year], the year's total; for a stock, its annual
+average), so a short flood pulse counts in full in the year it strikes. A 2018-2028 horizon
+reports the years 2018 to 2027; the tables use the last one (column 'year').
+
+Writes into OUT: summary.csv (quantiles 5/25/50/75/95 in the last year, values and changes),
 probability.csv (share of futures in which each programme beats the baseline), regret.csv and
 ranking.csv (minimax regret), targets.csv (share of futures meeting each --target), samples.csv
-(the futures), failures.csv (failed runs with their sample), ensemble.nc (quantiles over time),
+(the futures), failures.csv (failed runs with their sample), ensemble.nc (quantiles per year),
 discovery.csv with --discover (PRIM boxes), and the charts (fan charts, P(better), rankings).
+Tables key scenarios by 'scenario' (the file name) and carry their titles (title_en, title_id).
 Exit codes: 0 ok, 2 bad input (one line on stderr, nothing written), 1 internal error.
 """
 
@@ -81,7 +87,7 @@ def register(subparsers) -> None:
     p.add_argument("--sampler", choices=("lhs", "sobol", "random"), default=None,
                    help="design of the futures (default: the block's sampler, lhs)")
     p.add_argument("--target", action="append", default=[], metavar="'Indicator<=value'",
-                   help="a target at the end of the horizon; repeat for more")
+                   help="a target on the last year's annual mean; repeat for more")
     p.add_argument("--discover", action="store_true",
                    help="scenario discovery: PRIM boxes of the conditions in which each programme fails")
     p.set_defaults(func=main)
@@ -162,12 +168,12 @@ def main(args) -> int:
         written = sorted(p.relative_to(tmp) for p in tmp.rglob("*") if p.is_file())
     lang = args.lang
     if not args.quiet:
-        print(terminal_table(result.tables["ranking"], t("table_ranking", lang)))
+        print(terminal_table(result.tables["ranking"], t("table_ranking", lang), lang=lang))
         print()
-        print(terminal_table(result.tables["probability"], t("table_probability", lang)))
+        print(terminal_table(result.tables["probability"], t("table_probability", lang), lang=lang))
         if len(result.tables["targets"]):
             print()
-            print(terminal_table(result.tables["targets"], t("table_targets", lang)))
+            print(terminal_table(result.tables["targets"], t("table_targets", lang), lang=lang))
         print()
     if result.failures:
         print(f"warning: {len(result.failures)} run(s) failed; their futures are left out of every table "

@@ -15,8 +15,12 @@ first-order and total indices; Morris (N trajectories of k + 1 futures) ranks fa
 For the baseline the output is each indicator; for a programme, its gap to the baseline in the
 same future. All yearly draws of a stochastic shock count as one factor.
 
-Writes into OUT: sensitivity.csv (one row per scenario, indicator, year and factor) and tornado
-charts (the third year and the last year side by side).
+The output of each year is its annual mean (the mean over the saved times within the year: a
+flow's yearly total, a stock's annual average), as in 'cityfutures ensemble'.
+
+Writes into OUT: sensitivity.csv (one row per scenario, indicator, year and factor, with the
+scenario's titles title_en and title_id) and tornado charts (the third year and the last year
+side by side).
 Exit codes: 0 ok, 2 bad input (one line on stderr, nothing written), 1 internal error.
 """
 
@@ -56,7 +60,7 @@ def main(args) -> int:
         last = res.table[res.table.year == res.table.year.max()]
         top = (last.dropna(subset=[col]).sort_values(col, ascending=False)
                .groupby(["scenario", "indicator"], sort=False).head(1))
-        print(terminal_table(top, t("table_sensitivity", args.lang)))
+        print(terminal_table(top, t("table_sensitivity", args.lang), lang=args.lang))
         print()
     print_written([out / p for p in written], args.quiet)
     return 0

@@ -63,8 +63,8 @@ class Discovery:
 def failures_of(result: EnsembleResult, scenario: str, indicator: str, target: Target | None = None) -> np.ndarray:
     """Boolean per used sample: does ``scenario`` fail there?
 
-    Without a target, failing means not beating the baseline at the end of the horizon;
-    with a target, missing the target.
+    Without a target, failing means not beating the baseline in the last year (annual means);
+    with a target, missing the target there.
     """
     ds = result.dataset
     end = ds["end_value"].sel(indicator=indicator)

@@ -5,8 +5,17 @@ the horizon); how to run it is an :mod:`executor <.executors>`. The plan is cut 
 of samples; a chunk runs the baseline and every intervention on the *same* samples (so each
 difference is paired) with the batch engine, and comes back as arrays that are reduced to
 quantiles chunk by chunk (:class:`QuantileSketch`), so memory does not grow with the number
-of trajectories. Per sample only the end-of-horizon values are kept, for the robust ranking
-and scenario discovery.
+of trajectories. Per sample only the last year's values are kept, for the robust ranking and
+scenario discovery.
+
+**Annual means.** Every number an ensemble reports (quantiles, P(beats baseline), regret,
+targets, and the sensitivity indices built on the same runs) is, per year, the *mean over the
+saved times within that year*: the year labelled ``y`` holds the saved times ``t`` with
+``y <= t < y + every``. For a flow in X/Year this is the year's total [X] (with saveper 0.25,
+the mean of four saved values times one year); for a stock it is the annual average. Values at
+single points in time would catch a 0.25-year flood pulse in some years and miss it in others
+(:func:`period_means`). The horizon's final saved time (e.g. 2028.0) opens no year of its own,
+so a 2018-2028 horizon reports the years 2018 to 2027.
 
 >>> plan = plan_ensemble(comparison, spec, samples=1000, seed=42)        # doctest: +SKIP
 >>> result = run_ensemble(plan, executor=make_executor("process"))        # doctest: +SKIP
@@ -30,7 +39,8 @@ from .sampling import Samples, pulse_series, sample, transform
 from .spec import UncertainSpec
 
 __all__ = ["RunSpec", "EnsemblePlan", "EnsembleResult", "Target", "RunFailure", "plan_ensemble", "run_ensemble",
-           "run_chunk", "stream_runs", "collect_runs", "QuantileSketch", "parse_target", "QUANTILES", "uncertain_of"]
+           "run_chunk", "stream_runs", "collect_runs", "QuantileSketch", "parse_target", "QUANTILES", "uncertain_of",
+           "period_means", "period_weights", "scenario_titles"]
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
@@ -38,16 +48,25 @@ QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 # ----------------------------------------------------------------------------- plain data
 @dataclass(frozen=True)
 class RunSpec:
-    """One scenario of the ensemble: its name, kind and the parameters it sets (see plan.py)."""
+    """One scenario of the ensemble: its name (slug), kind, parameters (see plan.py) and titles.
+
+    ``title_en`` / ``title_id`` are what charts and terminal tables show; empty means the name.
+    """
 
     name: str
     kind: str
     params: Mapping[str, Any] = field(default_factory=dict)
+    title_en: str = ""
+    title_id: str = ""
+
+    def title(self, lang: str) -> str:
+        """The title in ``lang`` ("en" or "id"), else the name."""
+        return (self.title_en if lang == "en" else self.title_id) or self.title_en or self.name
 
 
 @dataclass(frozen=True)
 class Target:
-    """A stated target on an indicator at the end of the horizon, e.g. ``Congestion level<=0.4``."""
+    """A stated target on an indicator in the last year (annual mean), e.g. ``Congestion level<=0.4``."""
 
     indicator: str
     op: str
@@ -74,8 +93,9 @@ class RunFailure:
 class EnsemblePlan:
     """Everything an ensemble runs, as plain picklable data (no executor, no state).
 
-    ``scenarios[0]`` is the baseline. ``times`` are the reported times [Year]: the values kept
-    per run (by default one a year from the start of the horizon to its end).
+    ``scenarios[0]`` is the baseline. ``times`` are the reported years [Year]: the start of each
+    period ``[t, t + every)`` of the horizon (by default one a year, 2018 ... 2027 for a
+    2018-2028 horizon); each run's value for a period is the mean over its saved times there.
     """
 
     model_path: str
@@ -94,6 +114,7 @@ class EnsemblePlan:
     shock_inputs: Mapping[str, tuple[str, float]] = field(default_factory=dict)
     method: str = "euler"
     name: str = "ensemble"
+    every: float = 1.0
 
     @property
     def n_runs(self) -> int:
@@ -114,7 +135,8 @@ def _runs_of(source) -> tuple[list[RunSpec], Any, Any, tuple[str, ...], str]:
             raise TypeError("plan_ensemble needs a Comparison or a Plan, or runs= with model=")
         from ..plan import build_plan
         plan = build_plan(source)
-    runs = [RunSpec(r.name, r.kind, dict(r.params)) for r in plan.runs]
+    runs = [RunSpec(r.name, r.kind, dict(r.params), getattr(r, "title_en", "") or "",
+                    getattr(r, "title_id", "") or "") for r in plan.runs]
     runs.sort(key=lambda r: r.kind != "baseline")          # stable: the baseline first, the rest in order
     comparison = getattr(plan, "comparison", None)
     name = getattr(comparison, "name", None) or (runs[0].name if runs else "ensemble")
@@ -144,7 +166,8 @@ def plan_ensemble(source=None, spec: UncertainSpec | None = None, *, samples: in
     sampler : {"lhs", "sobol", "random"}, optional
         Overrides the block's ``sampler``.
     every : float
-        Spacing of reported times [Year] (a multiple of the horizon's ``saveper``).
+        Length of a reported period [Year] (a multiple of the horizon's ``saveper``); each run
+        reports, per period, the mean over its saved times within it (see the module docstring).
     design : ndarray (n, d), optional
         A ready design in the unit hypercube (e.g. SALib's), used instead of drawing one;
         ``samples`` is then ignored. ``design_method`` names it.
@@ -152,7 +175,8 @@ def plan_ensemble(source=None, spec: UncertainSpec | None = None, *, samples: in
     Raises
     ------
     ScenarioError
-        No uncertainty to sample, a lever that is also uncertain, unknown indicators.
+        No uncertainty to sample, a lever that is also uncertain, unknown indicators, a stochastic
+        shock whose pulse would not be counted once in its own year (see :func:`check_pulses`).
     """
     from ..model import load_model
     if source is not None:
@@ -197,20 +221,129 @@ def plan_ensemble(source=None, spec: UncertainSpec | None = None, *, samples: in
     for s in spec.shocks:
         ms = model_.shocks[s.kind]
         shock_inputs[s.kind] = (ms.input, float(ms.duration))
-    if not every > 0:
-        raise InputError(f"the reporting interval must be positive (got {every})", field="every")
-    n_t = int(math.floor((end - start) / every + 1e-9))
-    times = tuple(float(start + k * every) for k in range(n_t + 1))
-    if times[-1] < end - 1e-9:
-        times += (float(end),)
+    times = report_times(start, end, saveper, every)
     if design is not None:
         smp = transform(spec, design, start=start, end=end, seed=seed, method=design_method or "design")
     else:
         smp = sample(spec, int(samples), seed=seed, start=start, end=end, method=sampler)
+    for kind, (_inp, duration) in shock_inputs.items():
+        check_pulses(kind, smp.onsets[kind], duration, start=start, end=end, saveper=saveper, every=every)
     return EnsemblePlan(model_path=str(model_.path), model_sha256=model_.sha256, scenarios=tuple(runs_),
                         indicators=inds, better=better, units=units, start=float(start), end=float(end),
                         dt=float(dt), saveper=float(saveper), times=times, samples=smp, spec=spec,
-                        shock_inputs=shock_inputs, method=method, name=name or nm)
+                        shock_inputs=shock_inputs, method=method, name=name or nm, every=float(every))
+
+
+# ----------------------------------------------------------------------------- annual means
+def report_times(start: float, end: float, saveper: float, every: float = 1.0) -> tuple[float, ...]:
+    """Starts of the reported periods ``[t, t + every)`` within ``[start, end)`` [Year]."""
+    if not every > 0:
+        raise InputError(f"the reporting interval must be positive (got {every})", field="every")
+    ratio = every / saveper
+    if abs(ratio - round(ratio)) > 1e-6 or round(ratio) < 1:
+        raise InputError(f"the reporting interval {every:g} Year is not a whole number of saved intervals "
+                         f"(SAVEPER {saveper:g} Year)", field="every", allowed=f"a multiple of {saveper:g}")
+    n = int(math.ceil((end - start) / every - 1e-9))
+    return tuple(float(start + k * every) for k in range(max(n, 1)))
+
+
+def saved_times(start: float, end: float, saveper: float) -> np.ndarray:
+    """The saved times of a horizon, ``start, start + saveper, ... , end`` [Year]."""
+    n = int(math.floor((end - start) / saveper + 1e-9))
+    return start + saveper * np.arange(n + 1)
+
+
+def period_weights(saved: np.ndarray, periods: Sequence[float], every: float) -> np.ndarray:
+    """Matrix ``(len(saved), len(periods))`` that turns saved values into period means.
+
+    Column ``k`` holds ``1 / m`` for the ``m`` saved times ``t`` with
+    ``periods[k] <= t < periods[k] + every`` (a tolerance of 1e-9 Year), and 0 elsewhere.
+    """
+    saved = np.asarray(saved, float)
+    p = np.asarray(periods, float)
+    tol = 1e-9
+    inside = (saved[:, None] >= p[None, :] - tol) & (saved[:, None] < p[None, :] + every - tol)
+    count = inside.sum(axis=0)
+    if (count == 0).any():
+        k = int(np.flatnonzero(count == 0)[0])
+        raise InputError(f"no saved time falls in the period starting {p[k]:g}", field="every")
+    return inside / count[None, :]
+
+
+def period_means(values: np.ndarray, saved: np.ndarray, periods: Sequence[float], every: float = 1.0) -> np.ndarray:
+    """Mean over the saved times within each period, along the last axis of ``values``.
+
+    Parameters
+    ----------
+    values : ndarray (..., len(saved))
+        A series at the saved times (a flow [X/Year] or a stock [X]).
+    saved : ndarray
+        The saved times [Year].
+    periods : sequence of float
+        Starts of the periods ``[p, p + every)`` [Year].
+    every : float
+        Length of a period [Year].
+
+    Returns
+    -------
+    ndarray (..., len(periods))
+        For a flow in X/Year and periods of one year, the year's total [X] (the sum of the
+        saved values times ``saveper``, divided by one year); for a stock, the period's
+        average. A non-finite saved value makes every period of that series NaN (a failed run).
+
+    Examples
+    --------
+    A 0.25-year pulse of 4 M people/Year (1 M people) in 2019, saved every 0.25 years:
+
+    >>> t = 2018 + 0.25 * np.arange(13)
+    >>> flow = np.where(t == 2019.0, 4e6, 0.0)
+    >>> period_means(flow, t, [2018.0, 2019.0, 2020.0])
+    array([      0., 1000000.,       0.])
+    """
+    w = period_weights(saved, periods, every)
+    with np.errstate(invalid="ignore", over="ignore"):       # inf x 0 of a diverging run -> NaN: a failed run
+        return np.asarray(values, float) @ w
+
+
+def check_pulses(kind: str, onsets: np.ndarray, duration: float, *, start: float, end: float, saveper: float,
+                 every: float = 1.0) -> None:
+    """Check that each pulse of a stochastic shock is seen whole, and only in its own year.
+
+    A pulse on ``[onset, onset + duration)`` (see
+    :func:`~cityfutures.uncertainty.sampling.pulse_series`) covers ``duration / saveper`` saved
+    times when ``duration`` is a whole number of saved intervals, so the annual mean of a flow
+    that follows the shock input carries exactly the pulse's area. With the default offset 0
+    and duration = saveper, each pulse covers exactly one saved time: its onset.
+
+    Raises
+    ------
+    ScenarioError
+        The duration is not a whole number of saved intervals, or a pulse reaches past the end
+        of the year (or horizon) it was drawn for (an ``offset`` too late in the year).
+    """
+    ratio = duration / saveper
+    want = int(round(ratio))
+    if abs(ratio - want) > 1e-6 or want < 1:
+        raise ScenarioError(f"the '{kind}' shock lasts {duration:g} Year, not a whole number of saved intervals "
+                            f"(SAVEPER {saveper:g} Year), so the annual means would count a pulse once or twice",
+                            field=f"uncertain.shocks.{kind}",
+                            allowed=f"a shock duration (model sidecar) that is a multiple of {saveper:g}")
+    saved = saved_times(start, end, saveper)
+    periods = np.asarray(report_times(start, end, saveper, every))
+    for onset in np.asarray(onsets, float):
+        k = int(np.searchsorted(periods, onset + 1e-9) - 1)
+        lo, hi = periods[k], min(periods[k] + every, end)
+        hit = (saved >= onset - 1e-9) & (saved < onset + duration - 1e-9) & (saved >= lo - 1e-9) & (saved < hi - 1e-9)
+        if int(hit.sum()) != want:
+            raise ScenarioError(f"a '{kind}' pulse starting at {onset:g} reaches past the end of its year "
+                                f"({hi:g}), so the annual means would not count it in full",
+                                field=f"uncertain.shocks.{kind}.offset",
+                                allowed=f"an offset of at most {every - duration:g} Year")
+
+
+def scenario_titles(plan: EnsemblePlan, lang: str) -> dict[str, str]:
+    """Scenario name -> title in ``lang`` (the name where a scenario has none)."""
+    return {s.name: s.title(lang) for s in plan.scenarios}
 
 
 # ----------------------------------------------------------------------------- one chunk (runs anywhere)
@@ -230,6 +363,7 @@ class ChunkWork:
     ids: tuple[int, ...]
     constants: Mapping[str, np.ndarray]
     shocks: Mapping[str, tuple[str, float, np.ndarray, np.ndarray]]   # kind -> (input, duration, mags, onsets)
+    every: float = 1.0
 
 
 def _chunk_work(plan: EnsemblePlan, positions: Sequence[int] | slice, ids: tuple[int, ...]) -> ChunkWork:
@@ -238,7 +372,7 @@ def _chunk_work(plan: EnsemblePlan, positions: Sequence[int] | slice, ids: tuple
               for k in sub.shocks}
     return ChunkWork(plan.model_path, plan.scenarios, plan.indicators, plan.times, plan.start, plan.end,
                      plan.dt, plan.saveper, plan.method, ids,
-                     {c: sub.constants[c].to_numpy() for c in sub.constants.columns}, shocks)
+                     {c: sub.constants[c].to_numpy() for c in sub.constants.columns}, shocks, plan.every)
 
 
 def _as_series(value, n: int):
@@ -286,12 +420,15 @@ def chunk_params(work: ChunkWork, scenario: RunSpec, positions: np.ndarray | Non
 
 
 def _simulate(work: ChunkWork, params: dict, n: int) -> np.ndarray:
-    """Run ``n`` runs on the batch engine; the indicators at the reported times, ``(n, I, T)``."""
+    """Run ``n`` runs on the batch engine; the indicators' period means, ``(n, I, T)``.
+
+    Each value is the mean over the saved times within its period (:func:`period_means`).
+    """
     from ..simulate import simulate
     ds = simulate(work.model_path, params, engine="batch", n_runs=n, start=work.start, end=work.end,
                   dt=work.dt, saveper=work.saveper, variables=list(work.indicators), method=work.method)
-    ds = ds.sel(time=list(work.times), method="nearest")
-    out = np.stack([ds[i].transpose("run", "time").to_numpy() for i in work.indicators], axis=1)
+    raw = np.stack([ds[i].transpose("run", "time").to_numpy() for i in work.indicators], axis=1)
+    out = period_means(raw, np.asarray(ds["time"], float), work.times, work.every)
     for r in ds.attrs.get("failed_runs", ()) or ():
         out[int(r)] = np.nan
     return out
@@ -303,7 +440,7 @@ def run_chunk(work: ChunkWork) -> dict:
     Returns
     -------
     dict
-        ``values``: ndarray ``(S, n, I, T)`` (NaN where a run failed); ``failures``: list of
+        ``values``: ndarray ``(S, n, I, T)`` of period means (NaN where a run failed); ``failures``: list of
         ``(sample id, scenario, error)``.
     """
     n_all = len(work.ids)
@@ -414,8 +551,11 @@ class EnsembleResult:
     dataset : xarray.Dataset
         ``quantiles`` (indicator, measure = value|difference, scenario, quantile, time);
         ``p_better`` (indicator, scenario, time): share of futures in which the scenario beats
-        the baseline; ``end_value`` (scenario, sample, indicator): each run's value at the end
-        of the horizon. Attributes: seed, samples, sampler, executor, model hash, failed runs.
+        the baseline; ``end_value`` (scenario, sample, indicator): each run's value in the last
+        year. Every value is an annual mean (the mean over the saved times within the year
+        ``[time, time + every)``: a flow's yearly total, a stock's annual average). Coordinates
+        ``title_en``, ``title_id`` on ``scenario``. Attributes: seed, samples, sampler, executor,
+        model hash, failed runs, ``every`` and ``time_aggregation``.
     tables : dict of pandas.DataFrame
         ``summary``, ``probability``, ``regret``, ``targets``, ``ranking``, ``failures``.
     samples : Samples
@@ -488,7 +628,7 @@ def stream_runs(plan: EnsemblePlan, executor: Executor | None = None, *, chunk_s
 
 def collect_runs(plan: EnsemblePlan, executor: Executor | None = None, *, chunk_size: int | None = None,
                  progress: bool = False) -> tuple[np.ndarray, list]:
-    """Every run's indicators at the reported times, ``(S, N, I, T)``, and the failures.
+    """Every run's indicators as period means (annual means), ``(S, N, I, T)``, and the failures.
 
     For designs that need every trajectory (sensitivity analysis); large ensembles should
     use :func:`run_ensemble`, which reduces as it goes.
@@ -517,7 +657,7 @@ def run_ensemble(plan: EnsemblePlan, *, executor: Executor | None = None, chunk_
     chunk_size : int, optional
         Samples per chunk (each chunk runs all scenarios on its samples).
     targets : sequence of Target or str
-        Stated targets at the end of the horizon, e.g. ``"Congestion level<=0.4"``.
+        Stated targets on the last year's annual mean, e.g. ``"Congestion level<=0.4"``.
     sketch_size : int
         Points kept per quantile cell; ensembles up to this many samples are reduced exactly.
     progress : bool
@@ -572,12 +712,17 @@ def run_ensemble(plan: EnsemblePlan, *, executor: Executor | None = None, chunk_
         coords={"indicator": list(plan.indicators), "measure": ["value", "difference"], "scenario": names,
                 "quantile": list(QUANTILES), "time": list(plan.times), "sample": ids,
                 "kind": ("scenario", [s.kind for s in plan.scenarios]),
+                "title_en": ("scenario", [s.title("en") for s in plan.scenarios]),
+                "title_id": ("scenario", [s.title("id") for s in plan.scenarios]),
                 "units": ("indicator", list(plan.units)), "better": ("indicator", list(plan.better))})
     ds["p_better"].loc[{"scenario": names[0]}] = np.nan
     ds.attrs.update(seed=int(plan.samples.seed) if plan.samples.seed is not None else -1, samples=n,
                     samples_used=counted, sampler=plan.samples.method, executor=executor.describe(),
                     model_sha256=plan.model_sha256, comparison=plan.name, failed_runs=len(failures),
-                    elapsed_seconds=elapsed, reduction="exact" if n <= sketch_size else f"sketch({sketch_size})")
+                    elapsed_seconds=elapsed, reduction="exact" if n <= sketch_size else f"sketch({sketch_size})",
+                    every=float(plan.every), saveper=float(plan.saveper),
+                    time_aggregation=f"mean over the saved times t with time <= t < time + {plan.every:g} Year "
+                                     "(a flow's yearly total, a stock's annual average)")
     tables = _tables(ds, plan, targets, failures)
     return EnsembleResult(dataset=ds, tables=tables, samples=plan.samples, failures=failures, plan=plan)
 
@@ -585,7 +730,8 @@ def run_ensemble(plan: EnsemblePlan, *, executor: Executor | None = None, chunk_
 def regret(end: np.ndarray, better: Sequence[str]) -> np.ndarray:
     """Regret of each scenario in each future: how much worse than the best scenario there.
 
-    ``end`` has shape ``(S, N, I)``; the result too, >= 0, in the indicator's units.
+    ``end`` has shape ``(S, N, I)`` (the last year's annual means); the result too, >= 0, in the
+    indicator's units.
     """
     sign = np.array([1.0 if b == "higher" else -1.0 for b in better])
     perf = end * sign[None, None, :]
@@ -593,6 +739,10 @@ def regret(end: np.ndarray, better: Sequence[str]) -> np.ndarray:
 
 
 def _tables(ds: xr.Dataset, plan: EnsemblePlan, targets: Sequence[Target], failures) -> dict:
+    """The tables of an ensemble, on the last year's annual means (column ``year``: its start).
+
+    Every table keys scenarios by ``scenario`` (the slug) and carries ``title_en``, ``title_id``.
+    """
     names = list(ds.scenario.values)
     kinds = list(ds.kind.values)
     end_t = ds.time.values[-1]
@@ -648,5 +798,11 @@ def _tables(ds: xr.Dataset, plan: EnsemblePlan, targets: Sequence[Target], failu
     fail_t = pd.DataFrame([f.__dict__ for f in failures], columns=["sample", "scenario", "error"])
     if len(fail_t):
         fail_t = fail_t.merge(plan.samples.table().reset_index(), on="sample", how="left")
-    return {"summary": summary, "probability": probability, "regret": regret_t, "targets": target_t,
-            "ranking": ranking, "failures": fail_t}
+    tables = {"summary": summary, "probability": probability, "regret": regret_t, "targets": target_t,
+              "ranking": ranking}
+    titles = {lang: scenario_titles(plan, lang) for lang in ("en", "id")}
+    for df in tables.values():
+        for k, lang in enumerate(("en", "id")):
+            df.insert(1 + k, f"title_{lang}", [titles[lang].get(x, x) for x in df["scenario"]])
+    tables["failures"] = fail_t
+    return tables

@@ -6,9 +6,14 @@ turns it into futures; the futures run through the same chunked executors; SALib
 the outputs per scenario, indicator and reported year. Because the transform is monotone per
 column, indices in the unit hypercube are the indices of the uncertain inputs themselves.
 
+The output of a year is the same annual mean every ensemble reports (the mean over the saved
+times within the year: a flow's yearly total, a stock's annual average; see
+:func:`cityfutures.uncertainty.ensemble.period_means`), so a flood pulse counts in the year it
+strikes, whichever saved time it falls on.
+
 For the baseline the output is the indicator's value; for an intervention it is the *gap*
 to the baseline in the same future (the paired difference), so a researcher sees which
-uncertainty decides whether a programme helps in year 3 and which in year 10. All yearly
+uncertainty decides whether a programme helps in its third year and which in its last. All yearly
 draws of one stochastic shock form one factor (a SALib group), named by the shock kind.
 
 >>> res = sensitivity(comparison, method="sobol", samples=512, seed=1)   # doctest: +SKIP
@@ -39,8 +44,9 @@ class SensitivityResult:
     Attributes
     ----------
     table : pandas.DataFrame
-        One row per (scenario, indicator, year, factor): ``measure`` (``value`` for the
-        baseline, ``difference`` for interventions) and, for Sobol, ``S1``, ``S1_conf``,
+        One row per (scenario, indicator, year, factor): ``title_en``, ``title_id`` (the
+        scenario's titles), ``measure`` (``value`` for the baseline, ``difference`` for
+        interventions; both annual means of the year starting at ``year``) and, for Sobol, ``S1``, ``S1_conf``,
         ``ST``, ``ST_conf``; for Morris ``mu``, ``mu_star``, ``mu_star_conf``, ``sigma``.
         NaN where the output does not vary (e.g. at the start of the horizon).
     method : str
@@ -108,6 +114,9 @@ def sensitivity(source=None, spec=None, *, method: str = "sobol", samples: int =
                 conf_level: float = 0.95, num_resamples: int = 100, progress: bool = False) -> SensitivityResult:
     """Global sensitivity of every indicator (baseline) and every gap (interventions), per year.
 
+    The output of each year is the annual mean of the indicator (or of the gap), as in
+    :func:`~cityfutures.uncertainty.ensemble.run_ensemble`.
+
     Parameters
     ----------
     source : Comparison or Plan, optional
@@ -152,6 +161,8 @@ def sensitivity(source=None, spec=None, *, method: str = "sobol", samples: int =
                 df.insert(0, "year", year)
                 df.insert(0, "indicator", ind)
                 df.insert(0, "measure", measure)
+                df.insert(0, "title_id", scen.title("id"))
+                df.insert(0, "title_en", scen.title("en"))
                 df.insert(0, "scenario", scen.name)
                 frames.append(df)
     table = pd.concat(frames, ignore_index=True)
