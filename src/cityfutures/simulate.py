@@ -21,7 +21,7 @@ import xarray as xr
 
 from .errors import InputError, RunError, UnsupportedFeatureError
 
-__all__ = ["simulate", "simulate_table", "ENGINES"]
+__all__ = ["simulate", "simulate_table", "data_files_near", "ENGINES"]
 
 ENGINES = ("batch", "pysd")
 _CELL = re.compile(r"^(.*)\[([^\[\]]*)\]$")
@@ -29,7 +29,8 @@ _CELL = re.compile(r"^(.*)\[([^\[\]]*)\]$")
 
 def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = None,
              start: float | None = None, end: float | None = None, dt: float | None = None,
-             saveper: float | None = None, variables=None, method: str = "euler") -> xr.Dataset:
+             saveper: float | None = None, variables=None, method: str = "euler",
+             data_files=None) -> xr.Dataset:
     """Run a model for N parameter sets.
 
     Parameters
@@ -50,6 +51,9 @@ def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = 
         Names to keep (default: every variable).
     method : {"euler", "rk4"}
         Integration method (PySD supports Euler only).
+    data_files : list of str or Path, optional
+        Tabular files (``.tab``/``.csv``) holding the model's DATA variables; by default
+        the ones next to the model (:func:`data_files_near`).
 
     Returns
     -------
@@ -76,16 +80,16 @@ def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = 
                             bm.graph.subscripts.ranges, "batch")
     if method != "euler":
         raise InputError("PySD integrates with Euler only", field="method", allowed="euler")
-    return _simulate_pysd(model, path, values, n, variables, **kw)
+    return _simulate_pysd(model, path, values, n, variables, data_files=data_files, **kw)
 
 
-def simulate_table(model, engine: str = "batch") -> pd.DataFrame:
+def simulate_table(model, engine: str = "batch", data_files=None) -> pd.DataFrame:
     """One run of a model as it stands: a table of every variable at the saved times.
 
     Columns are named as Vensim exports them (``Name`` or ``Name[a,b]``); the index is
-    the saved time, named ``Time``.
+    the saved time, named ``Time``. ``data_files`` as in :func:`simulate`.
     """
-    ds = simulate(model, engine=engine)
+    ds = simulate(model, engine=engine, data_files=data_files)
     columns = {}
     for name, da in ds.data_vars.items():
         da = da.isel(run=0)
@@ -210,12 +214,17 @@ def _dataset(times, table: dict, n: int, units: dict, dims: dict, ranges: dict,
 
 
 def _simulate_pysd(model, path: Path, values: dict, n: int, variables, *, start, end, dt,
-                   saveper) -> xr.Dataset:
+                   saveper, data_files=None) -> xr.Dataset:
     """PySD's loop, one run at a time (the reference engine)."""
-    from .model import load_model
-    loaded = load_model(model if hasattr(model, "pysd") else path)
-    pm = loaded.pysd()
-    units = {name: v.units for name, v in loaded.variables.items()}
+    if hasattr(model, "translation"):
+        translation = model.translation
+    else:  # not load_model: it initialises the model where its external files are missing
+        from .model import _sha256, _translate
+        translation = _translate(path, _sha256(path))
+    pm = _pysd_model(translation, path, data_files)
+    units = {}
+    for row in pm.doc.itertuples(index=False):
+        units[row[0]] = row.Units.strip() if isinstance(row.Units, str) else ""
     columns = None if variables is None else list(variables)
     table: dict = {}
     times = None
@@ -251,3 +260,59 @@ def _simulate_pysd(model, path: Path, values: dict, n: int, variables, *, start,
     ds = _dataset(times, table, n, units, {}, {}, "pysd")
     ds.attrs["failed_runs"] = sorted(set(ds.attrs["failed_runs"]) | {r for r, _ in errors})
     return ds
+
+
+DATA_SUFFIXES = (".tab", ".csv")
+"""Files PySD reads DATA variables from (Vensim's tabular exports)."""
+
+
+def data_files_near(path: Path, exclude=()) -> list:
+    """Tabular files next to a model that its DATA variables may be read from.
+
+    Vensim takes the data of a DATA variable (``name :=`` with no equation) from files the
+    user loads with the run; a model run from the command line looks for them next to the
+    model: every ``.tab`` and ``.csv`` file of its folder, except canonical outputs
+    (``output.*``) and the files in ``exclude`` (the table being written). PySD reads a
+    variable from the first file holding a column of its name.
+    """
+    skip = {Path(p).resolve() for p in exclude}
+    return sorted(str(p) for p in Path(path).parent.iterdir()
+                  if p.is_file() and p.suffix.lower() in DATA_SUFFIXES
+                  and p.stem.lower() != "output" and p.resolve() not in skip)
+
+
+def _pysd_model(translation: Path, path: Path, data_files=None):
+    """A PySD model from a cached translation, its external files read next to ``path``.
+
+    The translation lives in the cache, so GET XLS/GET DIRECT files (named relative to
+    the model file) are resolved against the model's own folder, and DATA variables are
+    read from ``data_files`` (default: :func:`data_files_near`).
+    """
+    import pysd
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            pm = pysd.load(str(translation), initialize=False)
+            _set_external_root(pm, path.parent)
+            if pm._data_elements:
+                files = data_files_near(path) if data_files is None else list(data_files)
+                if not files:
+                    names = ", ".join(e.real_name for e in pm._data_elements)
+                    raise InputError(f"the DATA variables {names} need a data file (.tab or "
+                                     f".csv) next to the model", path=str(path))
+                pm._get_data([str(Path(f).resolve()) for f in files], None)
+            pm.initialize()
+        except InputError:
+            raise
+        except Exception as exc:
+            raise RunError(f"PySD cannot initialise the model: {type(exc).__name__}: {exc}"
+                           .splitlines()[0][:500]) from exc
+    return pm
+
+
+def _set_external_root(pm, root: Path) -> None:
+    """Point the external objects of a PySD model (and of its macros) at ``root``."""
+    for ext in pm._external_elements:
+        ext.root = root
+    for macro in getattr(pm, "_macro_elements", []):
+        _set_external_root(macro, root)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 from ..errors import InputError
@@ -25,6 +26,9 @@ def register(subparsers) -> None:
     p.add_argument("--engine", choices=("batch", "pysd"), default="batch",
                    help="batch: the vectorised engine (default); pysd: PySD's reference loop")
     p.add_argument("--out", metavar="FILE.csv", help="write the table here (default: stdout)")
+    p.add_argument("--data", metavar="FILE", action="append",
+                   help="a .tab/.csv file holding DATA variables (repeatable; default: the "
+                        ".tab/.csv files next to the model, except output.* and --out)")
     p.set_defaults(func=handler)
 
 
@@ -34,7 +38,17 @@ def handler(args) -> int:
     if args.out and not args.out.lower().endswith(".csv"):
         raise InputError(f"output file must end in .csv, got '{args.out}'", field="--out",
                          path="<command line>")
-    table = simulate_table(args.model, engine=args.engine)
+    data = args.data
+    if data is None and args.out and Path(args.model).is_file():
+        from ..simulate import data_files_near
+        data = data_files_near(Path(args.model), exclude=[args.out])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        warnings.filterwarnings("ignore", module="pysd")
+        table = simulate_table(args.model, engine=args.engine, data_files=data)
+    for w in caught:  # the fallback to PySD names the element and the function: one line each
+        if issubclass(w.category, UserWarning):
+            print(f"warning: {' '.join(str(w.message).split())}", file=sys.stderr)
     if args.out:
         out = Path(args.out)
         out.parent.mkdir(parents=True, exist_ok=True)
