@@ -86,7 +86,7 @@ def _page_table(ds, table, labels: c.Labels):
         fig.text(x, y, c.wrap(h, 42), fontsize=15, fontweight="bold", va="top", ha=ha, color="#333333")
     y -= 0.07
     fig.add_artist(plt.Line2D([0.03, 0.97], [y + 0.008, y + 0.008], color="#333333", lw=1.2))
-    lines = sum(max(1, len(r)) for r in head["effects"]) + head["group"].nunique()
+    lines = sum(max(2, len(r)) for r in head["effects"]) + head["group"].nunique()   # a name may take 2 lines
     step = min(0.038, (y - 0.175) / max(lines, 1))
     fs = 15 if step >= 0.036 else 14 if step >= 0.032 else 13 if step >= 0.029 else 12
     for g, grp in head.groupby("group", sort=False):
@@ -94,7 +94,11 @@ def _page_table(ds, table, labels: c.Labels):
         fig.text(0.03, y, name, fontsize=fs + 1, fontweight="bold", va="top", color=c.FOCUS_COLORS.get(g, "#555555"))
         y -= step
         for r in grp.itertuples():
-            fig.text(0.04, y, c.shorten(labels.scenario(r.scenario), 38), fontsize=fs, va="top")
+            # the whole name, on two lines if it needs them (bilingual titles differ in length)
+            name, _fs = c.fit(fig, labels.scenario(r.scenario), (0.35 - 0.04) * fig.bbox.width, fs, max_lines=2)
+            name = name if name.count("\n") < 2 else c.shorten(labels.scenario(r.scenario), 38)
+            spacing = step * fig.bbox.height / (fs * fig.dpi / 72) / 1.2   # its lines on the table's rows
+            fig.text(0.04, y, name, fontsize=fs, va="top", linespacing=spacing if "\n" in name else 1.2)
             fig.text(0.36, y, c.shorten(labels.track(r.track, r.kind), 26), fontsize=fs, va="top")
             fig.text(0.585, y, c.fmt_num(r.cost, labels.lang), fontsize=fs, va="top", ha="right")
             for k, (ind, pct, impr) in enumerate(r.effects):
@@ -103,7 +107,7 @@ def _page_table(ds, table, labels: c.Labels):
                          color=c.BETTER_COLOR if impr > 0 else c.WORSE_COLOR)
             if not r.effects:
                 fig.text(0.61, y, labels.t("brief.no_effect"), fontsize=fs, va="top", color="#777777")
-            y -= step * max(1, len(r.effects))
+            y -= step * max(1, len(r.effects), name.count("\n") + 1)
     fig.text(0.03, 0.06, c.wrap(labels.t("brief.table_note"), 175), fontsize=12, va="bottom", color="#333333")
     if not c.shocks(ds):
         fig.text(0.03, 0.115, c.wrap(labels.t("brief.no_shock"), 150), fontsize=13, va="bottom", color="#333333",
