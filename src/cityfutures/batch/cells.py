@@ -82,8 +82,11 @@ class Subscripts:
         """
         out = []
         for sub in ref_subs:
-            if sub.endswith("!"):
-                return None
+            if sub.endswith("!"):  # bound only inside a reduction (SUM, PROD, VMIN, VMAX)
+                if sub not in binding:
+                    return None
+                out.append(binding[sub])
+                continue
             if sub not in self.ranges:
                 out.append(sub)
                 continue

@@ -7,6 +7,8 @@ so that floating-point results agree with a PySD run to the last bit where numpy
 """
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import numbers
 from dataclasses import dataclass, field
 
@@ -33,12 +35,16 @@ _FUNCTIONS = {
     "cosh": ("np.cosh({0})", False), "tanh": ("np.tanh({0})", False),
     "integer": ("_f.integer({0})", False), "modulo": ("_f.modulo({0}, {1})", False),
     "xidz": ("_f.xidz({0}, {1}, {2})", False), "zidz": ("_f.zidz({0}, {1})", False),
+    "quantum": ("_f.quantum({0}, {1})", False),
     "if_then_else": ("np.where({0}, {1}, {2})", False),
     "step": ("_f.step(t, {ts}, {0}, {1})", True),
     "ramp": ("_f.ramp(t, {0}, {1}, {2})", True),
     "pulse": ("_f.pulse(t, {0}, {1})", True),
     "pulse_train": ("_f.pulse_train(t, {0}, {1}, {2}, {3})", True),
 }
+
+# Vensim reduction over the ``!`` subscripts of its argument -> how cells are combined
+_REDUCTIONS = {"sum": " + ", "prod": " * ", "vmin": "np.minimum", "vmax": "np.maximum"}
 
 _VENSIM_NAMES = {"if_then_else": "IF THEN ELSE", "pulse_train": "PULSE TRAIN",
                  "active_initial": "ACTIVE INITIAL"}
@@ -209,6 +215,15 @@ class ExprCompiler:
             table = self.builder.lookup_table(name, subs, self.binding, self.element)
             return _merge([x], f"_f.lookup({x.run}, {table}x, {table}y)",
                           f"_f.lookup({x.init}, {table}x, {table}y)")
+        if name in _REDUCTIONS:
+            return self._reduction(name, ast.arguments[0])
+        if name == "elmcount":
+            (arg,) = ast.arguments
+            ref = getattr(arg, "reference", None)
+            size = self.builder.range_size(ref) if ref is not None else None
+            if size is None:
+                self.unsupported("ELMCOUNT", f"of '{ref}' (not a subscript range)")
+            return _number(size, self.builder)
         if name == "active_initial":
             expr, init = (self.compile(a) for a in ast.arguments)
             return Expr(expr.run, init.init, set(expr.run_deps), set(init.init_deps),
@@ -235,6 +250,38 @@ class ExprCompiler:
         out = _merge(args + extra, run, init)
         out.time |= uses_time
         return out
+
+    def _reduction(self, name: str, arg) -> Expr:
+        """SUM, PROD, VMIN, VMAX of ``arg`` over its ``!`` subscripts: one term per cell.
+
+        The argument is compiled once per combination of the marked ranges' subscripts
+        (``x[d!]`` binds ``d!`` to each subscript of ``d`` in turn) and the terms are
+        combined in subscript order, as PySD's xarray reduction visits them.
+        """
+        bangs = list(dict.fromkeys(_bang_subscripts(arg)))
+        if not bangs:  # over no dimension: the value itself (PySD returns float(x))
+            return self.compile(arg)
+        ranges = self.builder.subscripts.ranges
+        missing = [b for b in bangs if b[:-1] not in ranges]
+        if missing:
+            self.unsupported(name.upper(), f"over '{missing[0]}' (not a subscript range)")
+        terms = []
+        for combo in itertools.product(*(ranges[b[:-1]] for b in bangs)):
+            binding = dict(self.binding)
+            binding.update(zip(bangs, combo))
+            terms.append(ExprCompiler(self.builder, self.element, binding,
+                                      self.array_index).compile(arg))
+        how = _REDUCTIONS[name]
+        operands = [_operand(t, numeric=True) for t in terms]
+        if how.startswith("np."):
+            run, init = operands[-1]
+            for r, i in reversed(operands[:-1]):
+                run, init = f"{how}({r}, {run})", f"{how}({i}, {init})"
+            return _merge(terms, run, init)
+        if len(terms) == 1:
+            return terms[0] if not terms[0].logical else _merge(terms, *operands[0], compound=True)
+        return _merge(terms, how.join(r for r, _ in operands), how.join(i for _, i in operands),
+                      compound=True)
 
     def _InlineLookupsStructure(self, ast) -> Expr:
         x = self.compile(ast.argument)
@@ -282,3 +329,16 @@ class ExprCompiler:
 
     def _InitialStructure(self, ast) -> Expr:
         return self._stateful("initial", ast, initial=ast.initial)
+
+
+def _bang_subscripts(node):
+    """The ``dim!`` subscripts referenced anywhere in an AST, in order of appearance."""
+    if type(node).__name__ == "SubscriptsReferenceStructure":
+        yield from (s for s in node.subscripts if s.endswith("!"))
+        return
+    if isinstance(node, (list, tuple)):
+        for item in node:
+            yield from _bang_subscripts(item)
+    elif dataclasses.is_dataclass(node) and not isinstance(node, type):
+        for f in dataclasses.fields(node):
+            yield from _bang_subscripts(getattr(node, f.name))

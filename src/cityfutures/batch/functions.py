@@ -12,7 +12,7 @@ SMALL_VENSIM = 1e-6
 """What Vensim (and PySD) treat as zero in XIDZ, ZIDZ, MODULO and the time functions."""
 
 __all__ = ["SMALL_VENSIM", "step", "ramp", "pulse", "pulse_train", "xidz", "zidz", "integer",
-           "modulo", "lookup", "series"]
+           "modulo", "quantum", "lookup", "series"]
 
 
 def step(time, time_step, value, tstep):
@@ -69,6 +69,12 @@ def modulo(x, m):
     with np.errstate(all="ignore"):
         quantum = np.where(m < SMALL_VENSIM, x, m * np.trunc(np.divide(x, m)))
     return x - quantum
+
+
+def quantum(x, q):
+    """QUANTUM(x, q): ``x`` truncated to a multiple of ``q``, or ``x`` when ``q < 1e-6``."""
+    with np.errstate(all="ignore"):
+        return np.where(q < SMALL_VENSIM, x, q * np.trunc(np.divide(x, q)))
 
 
 def lookup(x, xs, ys):

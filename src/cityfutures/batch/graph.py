@@ -172,6 +172,12 @@ class GraphBuilder:
             raise UnsupportedFeatureError(element, "macro", name)
         raise UnsupportedFeatureError(element, "unknown reference", name)
 
+    def range_size(self, name: str) -> int | None:
+        """Number of subscripts of the range whose clean name is ``name`` (ELMCOUNT)."""
+        rng = _unclean(name, self.subscripts.ranges)
+        members = self.subscripts.ranges.get(rng)
+        return None if members is None or rng in members else len(members)
+
     def lookup_table(self, name: str, subs, binding: dict, element: str) -> str:
         """Table prefix (``_T<n>``) of the lookup cell ``name[subs]``."""
         cell = ()

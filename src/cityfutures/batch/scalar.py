@@ -102,6 +102,11 @@ def modulo(x, m):
     return x - quantum
 
 
+def quantum(x, q):
+    """Scalar QUANTUM (PySD's rule, as :func:`cityfutures.batch.functions.quantum`)."""
+    return x if q < SMALL_VENSIM else q * float(math.trunc(x / q))
+
+
 def lookup(x, xs, ys):
     """``np.interp(x, xs, ys)`` for one float, step for step as numpy computes it.
 
@@ -141,6 +146,7 @@ HELPERS = {
     "_s_arctan": math.atan, "_s_sinh": math.sinh, "_s_cosh": math.cosh, "_s_tanh": math.tanh,
     "_s_step": step, "_s_ramp": ramp, "_s_pulse": pulse, "_s_pulse_train": pulse_train,
     "_s_xidz": xidz, "_s_zidz": zidz, "_s_integer": integer, "_s_modulo": modulo,
+    "_s_quantum": quantum,
     "_s_lookup": lookup, "_s_series": series,
 }
 
@@ -149,7 +155,7 @@ _NP_CALLS = {"abs": "_s_abs", "exp": "_s_exp", "sqrt": "_s_sqrt", "log": "_s_log
              "arccos": "_s_arccos", "arctan": "_s_arctan", "sinh": "_s_sinh",
              "cosh": "_s_cosh", "tanh": "_s_tanh", "minimum": "_s_min", "maximum": "_s_max",
              "power": "_s_pow"}
-_F_CALLS = {"step", "ramp", "pulse", "pulse_train", "xidz", "zidz", "integer", "modulo",
+_F_CALLS = {"step", "ramp", "pulse", "pulse_train", "xidz", "zidz", "integer", "modulo", "quantum",
             "lookup", "series"}
 
 
