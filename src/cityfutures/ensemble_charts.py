@@ -74,7 +74,7 @@ def _titles(fig, title: str, subtitle: str | None, left: float, right: float, *,
             size: float = 24) -> None:
     """A title centred over the plot area ``[left, right]`` and a subtitle under it."""
     x = (left + right) / 2
-    width = 2 * min(x, 1 - x) - 0.02
+    width = 2 * min(x, 1 - x) - 0.04
     head = fig.text(x, top, title, ha="center", va="top", fontsize=size, fontweight="bold")
     _fit(fig, head, width)
     if subtitle:
@@ -157,8 +157,8 @@ def fan_charts(result, out_dir, *, lang: str = "en", model=None, scenarios: Sequ
                 if not part:
                     continue
                 with style():
-                    nrows = 1 if len(panels) <= 3 else 2
-                    ncols = min(3, len(part)) if nrows == 1 else 3
+                    nrows = 1 if len(part) <= 3 else 2
+                    ncols = len(part) if len(panels) <= 3 else 3      # same panel width on every page
                     fig, axes = plt.subplots(nrows, ncols, figsize=FIGSIZE, sharex=True, sharey=True, squeeze=False)
                     qm = q.sel(measure=measure)
                     for k, ax in enumerate(axes.ravel()):
@@ -176,14 +176,17 @@ def fan_charts(result, out_dir, *, lang: str = "en", model=None, scenarios: Sequ
                         _fan(ax, x, _hold_last(qm.sel(scenario=s).to_numpy()), color, None, lang)
                         if measure == "difference":
                             ax.axhline(0, color=BASELINE_COLOR, lw=1.2)
-                        ax.set_title(wrap(_scenario_title(ds, s, lang), 40), fontsize=15)
+                        ax.set_title(wrap(_scenario_title(ds, s, lang), 32), fontsize=15)
                         ax.tick_params(labelsize=13)
                         _numbers(ax.yaxis, lang)
+                    for j, ax in enumerate(axes[0]):
+                        if nrows > 1 and axes[-1, j].get_visible():
+                            ax.tick_params(labelbottom=False)   # the panel below carries the years
+                        else:
+                            ax.tick_params(labelbottom=True)
+                            ax.set_xlabel(t("year", lang), fontsize=15)
                     for ax in axes[-1]:
                         ax.set_xlabel(t("year", lang), fontsize=15)
-                    for ax in axes[0]:
-                        if nrows > 1:
-                            ax.tick_params(labelbottom=False)
                     ylab = (t("value_axis", lang, indicator=ilabel, unit=unit) if measure == "value"
                             else t("difference_axis", lang, unit=unit))
                     head_, _, unit_ = ylab.rpartition(" [")      # the unit on a line of its own
@@ -197,8 +200,8 @@ def fan_charts(result, out_dir, *, lang: str = "en", model=None, scenarios: Sequ
                     _titles(fig, title, t("fan_subtitle", lang, hint=hint), left, right, size=22)
                     ref = axes.ravel()[min(1, len(part) - 1)]
                     handles, labels = ref.get_legend_handles_labels()
-                    fig.legend(handles, labels, loc="upper center", ncol=len(labels), fontsize=13,
-                               bbox_to_anchor=((left + right) / 2, 0.89), frameon=False)
+                    fig.legend(handles, labels, loc="upper center", ncol=len(labels) if len(labels) <= 4 else 3,
+                               fontsize=13, bbox_to_anchor=((left + right) / 2, 0.895), frameon=False)
                     fig.subplots_adjust(left=left, right=right, top=0.77, bottom=0.12, hspace=0.45, wspace=0.08)
                     _footer(fig, ds.attrs, model, lang)
                     stem = f"fan_{measure}_{slug(ind)}" + (f"_{page + 1}" if pages > 1 else "") + f"_{lang}"
