@@ -283,6 +283,13 @@ class ExprCompiler:
         return _merge(terms, how.join(r for r, _ in operands), how.join(i for _, i in operands),
                       compound=True)
 
+    def _GetConstantsStructure(self, ast) -> Expr:
+        """GET XLS/GET DIRECT CONSTANTS: the cell's value, read at compile time."""
+        data = self.builder.external(self.builder.component, self.element, "constant")
+        if hasattr(data, "dims"):
+            data = data.sel({d: self.binding[d] for d in data.dims})
+        return _number(float(data), self.builder)
+
     def _InlineLookupsStructure(self, ast) -> Expr:
         x = self.compile(ast.argument)
         table = self.builder.add_table(ast.lookups, self.element)

@@ -9,6 +9,7 @@ PySD's.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,14 +110,15 @@ class GraphBuilder:
                 for cell in cells:
                     index = tuple(coords[d].index(c) for d, c in zip(dims, cell))
                     if lookup:
-                        self.cells[key][cell] = self.add_table(comp.ast, el.name)
+                        self.cells[key][cell] = self.add_table(
+                            comp.ast, el.name, comp, dict(zip(dims, cell)))
                         continue
                     node_id = f"v{len(self.labels)}"
                     self.cells[key][cell] = node_id
                     self.labels[cell_label(el.name, cell)] = node_id
                     plan.append((el, comp, node_id, dict(zip(dims, cell)), index, cell, shape))
         for el, comp, node_id, binding, index, cell, shape in plan:
-            self.component_shape = shape
+            self.component_shape, self.component = shape, comp
             expr = ExprCompiler(self, el.name, binding, index).compile(comp.ast)
             kind = "aux"
             if re.fullmatch(r"h\d+", expr.run) and self.nodes[expr.run].kind == "initial":
@@ -188,14 +190,53 @@ class GraphBuilder:
             raise UnsupportedFeatureError(element, "lookup cell", f"{name}{list(cell or [])}")
         return table
 
-    def add_table(self, lookups, element: str) -> str:
+    def external(self, component, element: str, kind: str):
+        """Values of a GET XLS/GET DIRECT component, read once by PySD's own loader.
+
+        ``kind`` is ``constant`` (GET CONSTANTS: a float or an array over the component's
+        subscripts) or ``lookup`` (GET LOOKUPS: dims ``lookup_dim`` and the subscripts).
+        Files are named relative to the model's folder, as PySD resolves them.
+        """
+        cache = self.__dict__.setdefault("_externals", {})
+        if id(component) not in cache:
+            from pysd.py_backend import external
+            ast = component.ast
+            coords = self.subscripts.manager.make_coord_dict(list(component.subscripts[0]))
+            name = _clean(element)
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    if kind == "constant":
+                        ext = external.ExtConstant(ast.file, ast.tab, ast.cell, coords, self.root,
+                                                   coords, name)
+                    else:
+                        ext = external.ExtLookup(ast.file, ast.tab, ast.x_row_or_col, ast.cell,
+                                                 coords, self.root, coords, name)
+                    ext.initialize()
+            except Exception as exc:
+                raise ModelError(f"cannot read the external data of '{element}': "
+                                 f"{type(exc).__name__}: {exc}".splitlines()[0][:500],
+                                 field=element) from exc
+            cache[id(component)] = ext.data
+        return cache[id(component)]
+
+    def add_table(self, lookups, element: str, component=None, binding=None) -> str:
         """Register a lookup table; returns its prefix ``_T<n>`` (``x`` and ``y`` arrays)."""
+        if type(lookups).__name__ == "GetLookupsStructure" and component is not None:
+            data = self.external(component, element, "lookup")
+            if binding:
+                data = data.sel({d: binding[d] for d in data.dims if d != "lookup_dim"})
+            xs = np.asarray(data["lookup_dim"].values, dtype=float)
+            return self._register_table(xs, np.asarray(data.values, dtype=float), element)
         if type(lookups).__name__ != "LookupsStructure":
             raise UnsupportedFeatureError(element, type(lookups).__name__.replace(
                 "Structure", "").upper() or "lookup definition")
         if lookups.type != "interpolate":
             raise UnsupportedFeatureError(element, f"lookup type '{lookups.type}'")
         xs, ys = np.asarray(lookups.x, dtype=float), np.asarray(lookups.y, dtype=float)
+        return self._register_table(xs, ys, element)
+
+    def _register_table(self, xs, ys, element: str) -> str:
         if len(np.unique(xs)) != len(xs):
             raise ModelError(f"lookup '{element}' repeats an x value", field=element)
         order = np.argsort(xs, kind="stable")
