@@ -87,7 +87,9 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, capsys, make)
 
 
 def test_a_failure_while_writing_leaves_nothing_behind(tmp_path, capsys, monkeypatch):
-    import cityfutures.compare as cmp
+    import importlib
+    cmp = importlib.import_module("cityfutures.compare")   # the module (cityfutures.compare is the function)
+
     def boom(*a, **k):
         raise RuntimeError("disk trouble")
     monkeypatch.setattr(cmp, "to_markdown", boom)
