@@ -118,3 +118,32 @@ def test_repeated_calls_reuse_the_compiled_model(teacup):
         assert ds["Teacup Temperature"].isel(run=0, time=-1) > temp
     assert bm._programs.keys() == programs.keys()
     assert all(bm._programs[k] is programs[k] for k in programs)
+
+
+def test_cli_prints_the_fallback_as_one_warning_line(tmp_path, capsys):
+    from cityfutures.cli import main
+    path = tmp_path / "m.mdl"
+    path.write_text("{UTF-8}\ny = GAME(Time * 3) ~ ~ |\n"
+                    "FINAL TIME = 2 ~ ~ |\nINITIAL TIME = 0 ~ ~ |\nSAVEPER = 0.5 ~ ~ |\n"
+                    "TIME STEP = 0.5 ~ ~ |\n")
+    out = tmp_path / "out.csv"
+    assert main(["simulate", str(path), "--out", str(out)]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["warning: batch engine does not support GAME (in 'y'); running with PySD instead"]
+    table = pd.read_csv(out, index_col=0)
+    assert table.index.name == "Time" and list(table.index) == [0.0, 0.5, 1.0, 1.5, 2.0]
+    np.testing.assert_allclose(table["y"], [0.0, 1.5, 3.0, 4.5, 6.0])
+
+
+def test_data_files_next_to_the_model_feed_data_variables(tmp_path):
+    from cityfutures.simulate import data_files_near, simulate_table
+    path = tmp_path / "m.mdl"
+    path.write_text("{UTF-8}\nd:INTERPOLATE: ~ ~ |\ny = 2 * d ~ ~ |\nFINAL TIME = 2 ~ ~ |\n"
+                    "INITIAL TIME = 0 ~ ~ |\nSAVEPER = 1 ~ ~ |\nTIME STEP = 1 ~ ~ |\n")
+    (tmp_path / "data.tab").write_text("Time\td\n0\t1\n2\t5\n")
+    (tmp_path / "output.tab").write_text("Time\td\n0\t100\n2\t100\n")  # a canonical output
+    assert data_files_near(path) == [str(tmp_path / "data.tab")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = simulate_table(path)
+    np.testing.assert_allclose(table["y"], [2.0, 6.0, 10.0])

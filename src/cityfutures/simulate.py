@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .errors import InputError, RunError, UnsupportedFeatureError
+from .errors import InputError, ModelError, RunError, UnsupportedFeatureError
 
 __all__ = ["simulate", "simulate_table", "data_files_near", "ENGINES"]
 
@@ -72,6 +72,10 @@ def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = 
             bm = _compiled(str(path), path.stat().st_mtime_ns)
         except UnsupportedFeatureError as exc:
             warnings.warn(f"{exc}; running with PySD instead", stacklevel=2)
+            engine = "pysd"
+        except ModelError as exc:  # e.g. a loop only ACTIVE INITIAL breaks: PySD decides
+            warnings.warn(f"batch engine cannot compile the model ({exc}); running with PySD "
+                          "instead", stacklevel=2)
             engine = "pysd"
         else:
             batch_params = {k: _batch_value(v) for k, v in values.items()}
@@ -220,7 +224,11 @@ def _simulate_pysd(model, path: Path, values: dict, n: int, variables, *, start,
         translation = model.translation
     else:  # not load_model: it initialises the model where its external files are missing
         from .model import _sha256, _translate
-        translation = _translate(path, _sha256(path))
+        sha = _sha256(path)
+        translation = _translate(path, sha)
+        if not Path(translation).is_file():  # the cache holds this text under another file name
+            import hashlib
+            translation = _translate(path, hashlib.sha256((sha + path.name).encode()).hexdigest())
     pm = _pysd_model(translation, path, data_files)
     units = {}
     for row in pm.doc.itertuples(index=False):
