@@ -106,3 +106,12 @@ def test_lever_without_a_range_is_refused(mini):
     mini.write_text(mdl)
     with pytest.raises(ModelError, match=r"needs a Vensim range \[min,max\]"):
         load_model(mini)
+
+
+def test_same_text_under_two_file_names_gets_two_translations(mini, tmp_path, monkeypatch):
+    monkeypatch.setenv("CITYFUTURES_CACHE_DIR", str(tmp_path / "cache"))
+    twin = mini.with_name("twin.mdl")
+    twin.write_text(mini.read_text())
+    a, b = load_model(mini), load_model(twin)
+    assert a.sha256 == b.sha256 and a.translation != b.translation
+    assert a.translation.is_file() and b.translation.is_file()

@@ -263,7 +263,8 @@ def resolve_model_path(ref: str | os.PathLike, relative_to: Path | None = None) 
 def _translate(mdl: Path, sha: str) -> Path:
     """PySD translation of ``mdl``, cached under ``cache_dir()/translations/<sha>``."""
     import pysd
-    target = cache_dir() / "translations" / f"{sha[:24]}-pysd{pysd.__version__}"
+    # keyed by content and file name: PySD names the translation (and its modules) after the file
+    target = cache_dir() / "translations" / f"{sha[:24]}-{mdl.stem}-pysd{pysd.__version__}"
     py = target / (mdl.stem + ".py")
     if py.is_file():
         return py

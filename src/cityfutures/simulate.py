@@ -224,11 +224,7 @@ def _simulate_pysd(model, path: Path, values: dict, n: int, variables, *, start,
         translation = model.translation
     else:  # not load_model: it initialises the model where its external files are missing
         from .model import _sha256, _translate
-        sha = _sha256(path)
-        translation = _translate(path, sha)
-        if not Path(translation).is_file():  # the cache holds this text under another file name
-            import hashlib
-            translation = _translate(path, hashlib.sha256((sha + path.name).encode()).hexdigest())
+        translation = _translate(path, _sha256(path))
     pm = _pysd_model(translation, path, data_files)
     units = {}
     for row in pm.doc.itertuples(index=False):
