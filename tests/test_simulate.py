@@ -147,3 +147,25 @@ def test_data_files_next_to_the_model_feed_data_variables(tmp_path):
         warnings.simplefilter("ignore")
         table = simulate_table(path)
     np.testing.assert_allclose(table["y"], [2.0, 6.0, 10.0])
+
+
+@pytest.mark.parametrize("kwargs, field, problem", [
+    (dict(params={"Bus capacity": "x"}), "params.Bus capacity", "must be a number"),
+    (dict(params={"Growth rate": [0.01, float("nan")]}), "params.Growth rate", "must be finite"),
+    (dict(params=[1, 2]), "params", "must map constant names"),
+    (dict(params={"Bus capacty": 5}), "params", "did you mean 'Bus capacity'"),
+    (dict(variables=["Nope"]), "variables", "not a variable of the model"),
+    (dict(variables="Population"), "variables", "list of variable names"),
+    (dict(n_runs=0), "n_runs", "whole number of runs"),
+    (dict(dt=-1.0), "dt", "must be positive"),
+    (dict(start="2019"), "start", "finite number"),
+    (dict(start=2030.0), "start", "would start at 2030 and end at 2028"),
+    (dict(engine="fast"), "engine", "unknown engine"),
+])
+def test_bad_arguments_are_input_errors_naming_the_field(kwargs, field, problem):
+    from cityfutures.errors import InputError
+    from cityfutures.model import load_model
+    mini = load_model(Path(__file__).parent / "data" / "mini" / "mini.mdl")
+    with pytest.raises(InputError) as info:
+        simulate(mini, **kwargs)
+    assert info.value.field == field and problem in str(info.value), str(info.value)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -66,7 +67,11 @@ def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = 
         raise InputError(f"unknown engine '{engine}'", field="engine", allowed=", ".join(ENGINES))
     path = _model_path(model)
     values, n = _normalise_params(params, n_runs)
-    kw = dict(start=start, end=end, dt=dt, saveper=saveper)
+    kw = _time_settings(start=start, end=end, dt=dt, saveper=saveper)
+    if variables is not None:
+        if isinstance(variables, str) or not all(isinstance(v, str) for v in variables):
+            raise InputError("must be a list of variable names", field="variables",
+                             allowed="e.g. ['Population', 'Congestion level']")
     if engine == "batch":
         try:
             bm = _compiled(str(path), path.stat().st_mtime_ns)
@@ -78,6 +83,13 @@ def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = 
                           "instead", stacklevel=2)
             engine = "pysd"
         else:
+            if start is not None or end is not None:
+                t0, t1, _, _ = bm.control()
+                first, last = (t0 if start is None else start), (t1 if end is None else end)
+                if not first < last:
+                    raise InputError(f"the run would start at {first:g} and end at {last:g}",
+                                     field="start" if start is not None else "end",
+                                     allowed=f"a start before the end (the model runs {t0:g} to {t1:g})")
             batch_params = {k: _batch_value(v) for k, v in values.items()}
             times, table = bm.run(batch_params, n_runs=n, variables=variables, method=method, **kw)
             return _dataset(times, table, n, bm.units, bm.element_dims,
@@ -132,26 +144,63 @@ def _compiled(path: str, mtime: int):
     return compile_model(path)
 
 
+def _time_settings(**kw) -> dict:
+    """The time arguments of :func:`simulate`, checked: finite numbers, positive steps, start < end."""
+    for key, value in kw.items():
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                or not np.isfinite(value):
+            raise InputError(f"must be a finite number, got {value!r}", field=key)
+        if key in ("dt", "saveper") and not value > 0:
+            raise InputError(f"must be positive, got {value!r}", field=key, allowed="a number > 0 [time units]")
+    if kw["start"] is not None and kw["end"] is not None and not kw["start"] < kw["end"]:
+        raise InputError(f"start {kw['start']!r} must be before end {kw['end']!r}", field="start")
+    return kw
+
+
+def _as_floats(name: str, value) -> np.ndarray:
+    """``value`` as a float array, or an InputError naming the parameter."""
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(f"must be a number or an array of numbers, got {value!r}"[:200],
+                         field=f"params.{name}") from None
+    if not np.all(np.isfinite(arr)):
+        raise InputError("must be finite (no NaN or infinity)", field=f"params.{name}")
+    return arr
+
+
 def _normalise_params(params, n_runs):
     """Params as name -> scalar | (N,) array | DataArray(time[, run]); and N."""
+    if n_runs is not None and (isinstance(n_runs, bool) or not isinstance(n_runs, (int, np.integer))
+                               or n_runs < 1):
+        raise InputError(f"must be a whole number of runs >= 1, got {n_runs!r}", field="n_runs")
     if params is None:
         return {}, int(n_runs or 1)
     if isinstance(params, pd.DataFrame):
-        params = {c: params[c].to_numpy(dtype=float) for c in params.columns}
+        params = {c: _as_floats(str(c), params[c].to_numpy()) for c in params.columns}
+    if not isinstance(params, Mapping):
+        raise InputError(f"must map constant names to values, got a {type(params).__name__}", field="params",
+                         allowed="a dict {name: value} or a DataFrame with one row per run")
     values, lengths = {}, set()
     for name, value in params.items():
+        if not isinstance(name, str):
+            raise InputError(f"names must be text, got {name!r}", field="params")
         if isinstance(value, pd.Series):
-            value = xr.DataArray(value.to_numpy(dtype=float), {"time": value.index.to_numpy(float)},
+            value = xr.DataArray(_as_floats(name, value.to_numpy()), {"time": _as_floats(name, value.index)},
                                  ["time"])
         if isinstance(value, xr.DataArray):
             if "time" not in value.dims or set(value.dims) - {"time", "run"}:
                 raise InputError(f"a series must have dim 'time' (and optionally 'run'), "
                                  f"got {value.dims}", field=f"params.{name}")
             value = value.transpose(*[d for d in ("run", "time") if d in value.dims])
+            _as_floats(name, value.values)
+            _as_floats(name, value["time"].values)
             if "run" in value.dims:
                 lengths.add(value.sizes["run"])
         else:
-            arr = np.asarray(value, dtype=float)
+            arr = _as_floats(name, value)
             if arr.ndim > 1:
                 raise InputError(f"expected a scalar or an array of length N, got shape {arr.shape}",
                                  field=f"params.{name}")

@@ -80,15 +80,18 @@ class BatchModel:
                                           for key, el in self.graph.elements.items()}
         return self._memo["_element_dims"]
 
-    def element_cells(self, name: str) -> list:
-        """Cell labels of element ``name`` (case and spacing as Vensim ignores them)."""
+    def element_cells(self, name: str, field: str = "params") -> list:
+        """Cell labels of element ``name`` (case and spacing as Vensim ignores them).
+
+        ``field`` names the argument ``name`` came from, for the error message.
+        """
         from .graph import _clean
         key = _clean(name.replace("_", " "))
         if key not in self.graph.cells or self.graph.is_lookup(key):
             if name in self.graph.labels:
                 return [name]
             names = [e.name for e in self.graph.elements.values()]
-            raise InputError(f"'{name}' is not a variable of the model", field="params",
+            raise InputError(f"'{name}' is not a variable of the model", field=field,
                              path=str(self.path), allowed=did_you_mean(name, names) or None)
         el = self.graph.elements[key]
         from .cells import cell_label
@@ -189,7 +192,7 @@ class BatchModel:
             else:
                 out = []
                 for name in variables:
-                    out += self.element_cells(name)
+                    out += self.element_cells(name, field="variables")
             if len(self._memo) > 256:
                 self._memo.clear()
             self._memo[key] = out
