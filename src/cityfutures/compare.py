@@ -335,8 +335,10 @@ def format_terminal(result: ComparisonResult, width: int = 100) -> str:
     head = (f"  {'indicator':<{name_w}}  {'better':<6}  {'baseline ' + format(t1, 'g'):>14}  "
             f"{'value ' + format(t1, 'g'):>14}  {'change':>9}  verdict")
     for r in ranking.itertuples():
-        fa = _txt(r.focus_area, "no focus area")
-        rank = "failed" if r.failed else (f"rank {r.rank_overall} overall, {r.rank_in_focus_area} in {fa}; "
+        fa = _txt(r.focus_area, "")
+        group = f"in {fa}" if fa else ("among bundles" if r.kind == "bundle" else "among programmes without a "
+                                        "focus area")
+        rank = "failed" if r.failed else (f"rank {r.rank_overall} overall, {r.rank_in_focus_area} {group}; "
                                           f"score {r.score:+.2f} of {n_ind}")
         out.append(f"{r.title_en} [{r.scenario}, {r.kind}] {rank}")
         out.append(head)
