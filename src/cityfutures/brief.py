@@ -1,9 +1,10 @@
-"""The brief of a comparison: a three-page PDF in one language, from saved results only.
+"""The brief of a comparison: a three- or four-page PDF in one language, from saved results only.
 
 Page 1 is the headline table: per focus area, the programmes that improve its
-indicators most, with their track, cost and main effects. Pages 2 and 3 hold the key
-charts, one per page so that their text stays legible: the scorecard and the
-cost-effectiveness chart. Pages are 16:9 (the projector's shape; printed on A4
+indicators most, with their track, cost and main effects (and, when the baseline holds
+a shock, a line saying that every run meets it). The next pages hold the key charts, one
+per page so that their text stays legible: the scorecard (programmes and bundles on two
+pages when they are many) and the cost-effectiveness chart. Pages are 16:9 (the projector's shape; printed on A4
 landscape, the smallest text is about 8 pt and body text 10 pt or more), drawn as
 vector graphics with matplotlib's ``PdfPages`` (no other dependency).
 
@@ -28,7 +29,6 @@ __all__ = ["write_brief", "headline_table"]
 
 PAGE = c.FIGSIZE   # 16 x 9 inches
 TOP_PER_FOCUS_AREA = 2
-PAGES = 3
 
 
 def headline_table(ds: xr.Dataset, table: pd.DataFrame, top: int = TOP_PER_FOCUS_AREA) -> pd.DataFrame:
@@ -79,9 +79,14 @@ def _page_table(ds, table, labels: c.Labels):
     fig.text(0.03, 0.885, labels.t("brief.subtitle", start=c.fmt_year(float(ds["time"].values[0])),
                                    end=c.end_year(ds)), fontsize=17, va="top", color="#333333")
     head = headline_table(ds, table)
+    y = 0.825
+    common = _common_shocks(ds, labels)
+    if common:   # the baseline holds a shock: every run of the comparison meets it, and the reader must know
+        fig.text(0.03, 0.845, labels.t("brief.every_run_meets", shocks=common), fontsize=16, fontweight="bold",
+                 va="top", color=c.WORSE_COLOR)
+        y -= 0.04
     cols = [(0.03, "left", labels.t("brief.col.programme")), (0.36, "left", labels.t("brief.col.track")),
             (0.585, "right", labels.t("brief.col.cost")), (0.61, "left", labels.t("brief.col.effects"))]
-    y = 0.825
     for x, ha, h in cols:
         fig.text(x, y, c.wrap(h, 42), fontsize=15, fontweight="bold", va="top", ha=ha, color="#333333")
     y -= 0.07
@@ -102,7 +107,10 @@ def _page_table(ds, table, labels: c.Labels):
             fig.text(0.36, y, c.shorten(labels.track(r.track, r.kind), 26), fontsize=fs, va="top")
             fig.text(0.585, y, c.fmt_num(r.cost, labels.lang), fontsize=fs, va="top", ha="right")
             for k, (ind, pct, impr) in enumerate(r.effects):
-                txt = f"{c.shorten(labels.variable(ind), 36)}  {'+' if pct > 0 else ''}{c.fmt_num(pct, labels.lang, 2)} %"
+                num = f"  {'+' if pct > 0 else ''}{c.fmt_pct(pct, labels.lang)} %"
+                # the indicator's whole name when the column takes it (measured), else cut to the column
+                room = (0.985 - 0.61) * fig.bbox.width - c.text_width(fig, num, fs)
+                txt = c.shorten_px(fig, labels.variable(ind), room, fs) + num
                 fig.text(0.61, y - k * step, txt, fontsize=fs, va="top",
                          color=c.BETTER_COLOR if impr > 0 else c.WORSE_COLOR)
             if not r.effects:
@@ -113,21 +121,46 @@ def _page_table(ds, table, labels: c.Labels):
         fig.text(0.03, 0.115, c.wrap(labels.t("brief.no_shock"), 150), fontsize=13, va="bottom", color="#333333",
                  fontstyle="italic")
     fig.text(0.03, 0.015, c.footer_text(ds, labels), fontsize=11, color="#555555", va="bottom")
-    fig.text(0.97, 0.015, labels.t("brief.page", page=1, pages=PAGES), fontsize=11, color="#555555",
+    fig.text(0.97, 0.015, labels.t("brief.page", page=1, pages=pages(ds, table)), fontsize=11, color="#555555",
              va="bottom", ha="right")
     return fig
 
 
+def _common_shocks(ds, labels: c.Labels) -> str:
+    """The shocks of the baseline (which every run of the comparison meets), as one phrase; "" if none."""
+    base = c.baseline_name(ds)
+    items = []
+    for ev in c.shocks(ds):
+        if ev.get("scenario") != base:
+            continue
+        mag = ev.get("magnitude")
+        item = labels.t("brief.shock_item", shock=labels.shock(ev["kind"]), year=str(int(float(ev["year"]) + 1e-9)),
+                        magnitude=c.fmt_num(float(mag), labels.lang, 2) if mag is not None else "?")
+        if item not in items:
+            items.append(item)
+    return "; ".join(items)
+
+
+def pages(ds, table) -> int:
+    """The brief's number of pages: the table, the scorecard (one or two pages) and the cost chart."""
+    return 2 + len(scorecard.parts(ds, table))
+
+
 def _page_charts(ds, table, labels: c.Labels) -> list:
-    """Pages 2 and 3: the scorecard and the cost-effectiveness chart, each a full page (vector)."""
-    pages = []
+    """The scorecard (programmes and bundles apart when they are many) and the cost-effectiveness chart,
+    each a full page (vector)."""
+    out = []
+    draws = [lambda p=p, sc=sc: scorecard.draw_scorecard(ds, table, labels, p, sc)
+             for p, sc in scorecard.parts(ds, table)]
+    draws.append(lambda: cost.draw_cost(ds, table, labels))
+    total = pages(ds, table)
     with c.style():
-        for k, draw in enumerate((scorecard.draw_scorecard, cost.draw_cost)):
-            fig = draw(ds, table, labels)
-            fig.text(0.99, 0.01, labels.t("brief.page", page=k + 2, pages=PAGES), fontsize=11, color="#555555",
+        for k, draw in enumerate(draws):
+            fig = draw()
+            fig.text(0.99, 0.01, labels.t("brief.page", page=k + 2, pages=total), fontsize=11, color="#555555",
                      va="bottom", ha="right")
-            pages.append(fig)
-    return pages
+            out.append(fig)
+    return out
 
 
 def write_brief(results_ds: xr.Dataset, table: pd.DataFrame, path, lang: str = "en", *, model=None) -> Path:

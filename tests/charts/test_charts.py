@@ -278,6 +278,8 @@ def _drawn_texts(fig):
         for axis in (ax.xaxis, ax.yaxis):
             for tick in axis.majorTicks + axis.minorTicks:
                 ticks |= {id(tick.label1), id(tick.label2)}
+            if not (ax.axison and axis.get_visible()):
+                continue   # an axes drawn without axes (the system maps): its ticks are not drawn
             for tick in axis._update_ticks():   # the ticks matplotlib draws (inside the view limits)
                 out += [lab for lab in (tick.label1, tick.label2) if lab.get_visible()]
     out += [a for a in fig.findobj(Text) if id(a) not in ticks and a.get_visible()]
@@ -380,3 +382,96 @@ def test_a_shock_without_programme_has_no_programme_legend(results, table):
         plt.close(fig)
     assert t("legend.programme", "en") not in legend_text
     assert t("shock.lost_programme", "en") not in legend_text
+
+
+# ----------------------------------------------------------------------------- structure maps and overlaps
+MODELS = Path(__file__).resolve().parents[2] / "models"
+
+
+@pytest.fixture(scope="module")
+def jakarta(tmp_path_factory):
+    """The Jakarta model, its translation cached under a temporary folder (the repository stays clean)."""
+    if not (MODELS / "jakarta.mdl").is_file():
+        pytest.skip("models/jakarta.mdl is not in the repository")
+    from cityfutures.model import load_model
+    cache = tmp_path_factory.mktemp("cfcache")
+    old = os.environ.get("CITYFUTURES_CACHE_DIR")
+    os.environ["CITYFUTURES_CACHE_DIR"] = str(cache)
+    try:
+        yield load_model(MODELS / "jakarta.mdl")
+    finally:
+        if old is None:
+            os.environ.pop("CITYFUTURES_CACHE_DIR", None)
+        else:
+            os.environ["CITYFUTURES_CACHE_DIR"] = old
+
+
+def _structure_figures(ds, model, lang):
+    labels = Labels(ds, lang, model=model)
+    st = structure.build(labels.model)
+    sectors = structure._sectors(labels.model, st)
+    if len(sectors) > 1:
+        yield "structure-overview", lambda: structure.draw_overview(labels.model, st, labels, ds)
+    for s in sectors or [None]:
+        yield f"structure-{s}", lambda s=s: structure.draw_sector(labels.model, st, s, labels, ds)
+
+
+@pytest.mark.parametrize("lang", ["en", "id"])
+@pytest.mark.parametrize("which", ["mini", "jakarta"])
+def test_structure_maps_keep_their_text_on_the_figure_and_apart(which, lang, results, request):
+    """The system maps (the dense water sector of the Jakarta model too): every word on the figure, none on another."""
+    import matplotlib.pyplot as plt
+    model = request.getfixturevalue("jakarta") if which == "jakarta" else None
+    problems = []
+    with c.style():
+        for name, make in _structure_figures(results, model, lang):
+            fig = make()
+            problems += [f"{name}: {p}" for p in text_outside(fig) + text_overlaps(fig)]
+            plt.close(fig)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_skeleton_draws_each_material_chain_one_way(jakarta):
+    """A flow that reads both its stocks (commissioning) is one arrow, upstream to downstream."""
+    sk = structure.skeleton(structure.build(jakarta))
+    assert ("Bulk water capacity under construction", "Bulk water capacity added") in sk.inflows
+    assert ("Bulk water capacity added", "Bulk water capacity under construction") not in sk.inflows
+    assert not any((b, a) in sk.inflows for a, b in sk.inflows)
+
+
+def text_overlaps(fig, tol_px: float = 3.0) -> list[str]:
+    """Pairs of drawn texts of ``fig`` whose boxes (from the renderer) overlap by more than ``tol_px``
+    in both directions. Texts of one legend are laid out by matplotlib and a text's own bbox patch
+    is not text, so only the text extents count."""
+    from matplotlib.text import Text
+    renderer = fig.canvas.get_renderer()
+    boxes = []
+    for text in _drawn_texts(fig):
+        bb = Text.get_window_extent(text, renderer)   # an annotation's text, without its leader line
+        if bb.width > 0 and bb.height > 0:
+            boxes.append((text.get_text().replace("\n", " "), bb))
+    bad = []
+    for i in range(len(boxes)):
+        for j in range(i + 1, len(boxes)):
+            (ta, a), (tb, b) = boxes[i], boxes[j]
+            dx = min(a.x1, b.x1) - max(a.x0, b.x0)
+            dy = min(a.y1, b.y1) - max(a.y0, b.y0)
+            if dx > tol_px and dy > tol_px:
+                bad.append(f"{ta[:40]!r} overlaps {tb[:40]!r} by {dx:.0f} x {dy:.0f} px")
+    return bad
+
+
+@pytest.mark.parametrize("lang", ["en", "id"])
+@pytest.mark.parametrize("case", ["synthetic", "25-scenarios"])
+def test_no_two_texts_overlap(case, lang, results, table):
+    """No two words of a chart sit on each other: titles, labels, ticks, legends, notes, value labels."""
+    import matplotlib.pyplot as plt
+    from synthetic_results import build_table
+    ds, tb = (results, table) if case == "synthetic" else (lambda b: (b, build_table(b)))(_big(results))
+    problems = []
+    with c.style():
+        for name, make in list(_figures(ds, tb, lang)) + list(_structure_figures(ds, None, lang)):
+            fig = make()
+            problems += [f"{name}: {p}" for p in text_overlaps(fig)]
+            plt.close(fig)
+    assert not problems, "\n".join(problems)

@@ -320,6 +320,43 @@ def fmt_num(x: float, lang: str, digits: int = 3) -> str:
     return s
 
 
+def _localise(s: str, lang: str) -> str:
+    if s.startswith("-") and not s.strip("-0.,"):
+        s = s[1:]   # no "-0"
+    s = s.replace("-", "\u2212")
+    if lang == "id":
+        s = s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return s
+
+
+def decimals_for(span: float, digits: int = 3) -> int:
+    """Decimals that give the largest value of a chart (``span``) ``digits`` significant digits."""
+    if not span or not math.isfinite(span):
+        return 0
+    return max(0, digits - 1 - int(math.floor(math.log10(abs(span)))))
+
+
+def fmt_fixed(x: float, decimals: int, lang: str) -> str:
+    """``x`` with a fixed number of decimals, thousands separated, in the language's marks."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return _localise(f"{x:,.{max(0, decimals)}f}", lang)
+
+
+def fmt_pct(p: float, lang: str) -> str:
+    """A percentage without noise: whole numbers from 10 %, one decimal from 0.1 %, "< 0.1" below."""
+    if p is None or not math.isfinite(p):
+        return "–"
+    ap = abs(p)
+    if ap >= 9.95:
+        return fmt_fixed(p, 0, lang)
+    if ap >= 0.095:
+        return fmt_fixed(p, 1, lang)
+    if ap == 0:
+        return "0"
+    return "< " + fmt_fixed(0.1, 1, lang)
+
+
 def set_number_format(axis, lang: str) -> None:
     """Tick labels of ``axis`` with the language's decimal and thousands marks."""
     from matplotlib.ticker import FuncFormatter

@@ -46,16 +46,22 @@ def draw_indicator(ds: xr.Dataset, table: pd.DataFrame, indicator: str, labels: 
     pad = 0.28 * span
     any_neg, any_pos = bool((rows["delta_end"] < 0).any()), bool((rows["delta_end"] >= 0).any())
     ax.set_xlim(lo - (pad if any_neg else 0.02 * span), hi + (pad if any_pos else 0.02 * span))
+    # numbers with three significant digits for the largest change, the same decimals on every bar
+    dec = c.decimals_for(span)
     for yi, (d, p) in enumerate(zip(rows["delta_end"], rows["delta_end_pct"])):
         d, p = float(d), float(p)
-        if abs(d) < 1e-3 * span and (not np.isfinite(p) or abs(p) < 0.01):
+        if d == 0:
+            txt = "0"
+        elif abs(d) < 0.5 * 10 ** -dec:
             # no visible bar: no number of ten decimals either
-            txt, d = ("≈ 0" if d != 0 else "0"), 0.0
+            txt, d = "≈ 0", 0.0
         else:
-            txt = c.fmt_num(d, labels.lang) + (f" ({c.fmt_num(p, labels.lang, 2)} %)" if np.isfinite(p) else "")
+            txt = (("+" if d > 0 else "") + c.fmt_fixed(d, dec, labels.lang)
+                   + (f" ({c.fmt_pct(p, labels.lang)} %)" if np.isfinite(p) else ""))
         ax.text(d + (0.02 * span if d >= 0 else -0.02 * span), yi, txt, va="center",
-                ha="left" if d >= 0 else "right", fontsize=max(fs - 2, 10), color="#222222")
+                ha="left" if d >= 0 else "right", fontsize=max(fs - 1, 12), color="#222222")
     ax.set_ylim(-0.7, n - 0.3)
+    values = list(ax.texts)
     text, size = c.fit(fig, labels.t("change.title", indicator=labels.variable(indicator), year=c.end_year(ds)),
                        0.97 * fig.bbox.width, 26, weight="bold", max_lines=2, min_size=20)
     title = fig.suptitle(text, x=0.01, ha="left", va="top", y=0.975, fontsize=size)
@@ -82,8 +88,26 @@ def draw_indicator(ds: xr.Dataset, table: pd.DataFrame, indicator: str, labels: 
         l_bb = leg.get_window_extent()
     top = min(d_bb.y0, l_bb.y0) / H - 0.025
     ax.set_position([0.33, 0.16, 0.62, top - 0.16])
+    _fit_values(fig, ax, values)
     c.add_footer(fig, ds, labels, labels.t("change.note"))
     return fig
+
+
+def _fit_values(fig, ax, values) -> None:
+    """Widen the x range until every value label lies inside the axes (never on the names or the margin)."""
+    for _ in range(4):
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        box = ax.get_window_extent(renderer)
+        over_left = max([box.x0 - v.get_window_extent(renderer).x0 for v in values] + [0.0])
+        over_right = max([v.get_window_extent(renderer).x1 - box.x1 for v in values] + [0.0])
+        if over_left <= 1 and over_right <= 1:
+            return
+        lo, hi = ax.get_xlim()
+        per_px = (hi - lo) / box.width
+        # widening the range shrinks every bar: ask for a little more than the overflow
+        ax.set_xlim(lo - 1.3 * over_left * per_px - (0.01 * (hi - lo) if over_left > 1 else 0),
+                    hi + 1.3 * over_right * per_px + (0.01 * (hi - lo) if over_right > 1 else 0))
 
 
 def draw(ds: xr.Dataset, table: pd.DataFrame, out_dir: Path, labels: c.Labels, formats) -> list[Path]:

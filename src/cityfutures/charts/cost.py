@@ -57,8 +57,8 @@ def _spread_labels(ax, xs, ys, texts, fontsize, *, color="#222222", weight="bold
     markers = [matplotlib_bbox(px - r_mark, py - r_mark, px + r_mark, py + r_mark) for px, py in pts]
     placed, anns = [], []
     rings = [(18, 0), (-18, 0), (0, 18), (0, -18), (16, 14), (-16, 14), (16, -14), (-16, -14)]
-    for dist in (30, 44, 60, 78):
-        rings += [(dist * np.cos(a), dist * np.sin(a)) for a in np.linspace(0, 2 * np.pi, 16, endpoint=False)]
+    for dist in (30, 44, 60, 78, 100, 125, 155, 190):
+        rings += [(dist * np.cos(a), dist * np.sin(a)) for a in np.linspace(0, 2 * np.pi, 24, endpoint=False)]
     order = np.argsort(-np.asarray(ys))
     for i in order:
         chosen = None
@@ -75,15 +75,35 @@ def _spread_labels(ax, xs, ys, texts, fontsize, *, color="#222222", weight="bold
                 chosen = (ann, bb)
                 break
             ann.remove()
-        if chosen is None:  # no free place: beside the point
-            ann = ax.annotate(texts[i], (xs[i], ys[i]), xytext=(18, 0), textcoords="offset points",
+        if chosen is None:  # no free place: the place inside the axes that overlaps the other labels least
+            best = None
+            for dx, dy in rings:
+                ann = ax.annotate(texts[i], (xs[i], ys[i]), xytext=(dx, dy), textcoords="offset points",
+                                  ha="center", va="center", fontsize=fontsize, color=color, fontweight=weight,
+                                  zorder=5)
+                ann.update_positions(renderer)
+                bb = Text.get_window_extent(ann, renderer).expanded(1.15, 1.1)
+                ann.remove()
+                if not (ax_bb.contains(bb.x0, bb.y0) and ax_bb.contains(bb.x1, bb.y1)):
+                    continue
+                cost_ = sum(_area(bb, p) for p in placed) + 0.2 * sum(_area(bb, m) for m in markers)
+                if best is None or cost_ < best[0]:
+                    best = (cost_, dx, dy)
+            dx, dy = (best[1], best[2]) if best else (18, 0)
+            ann = ax.annotate(texts[i], (xs[i], ys[i]), xytext=(dx, dy), textcoords="offset points",
                               ha="center", va="center", fontsize=fontsize, color=color, fontweight=weight,
-                              zorder=5)
+                              zorder=5, arrowprops=None if abs(dx) <= 18 and abs(dy) <= 18 else
+                              dict(arrowstyle="-", color="#666666", lw=0.9, shrinkA=0, shrinkB=7))
             ann.update_positions(renderer)
             chosen = (ann, Text.get_window_extent(ann, renderer))
         placed.append(chosen[1])
         anns.append(chosen[0])
     return anns
+
+
+def _area(a, b) -> float:
+    """Area of the overlap of two boxes (pixels squared)."""
+    return max(0.0, min(a.x1, b.x1) - max(a.x0, b.x0)) * max(0.0, min(a.y1, b.y1) - max(a.y0, b.y0))
 
 
 def matplotlib_bbox(x0, y0, x1, y1):

@@ -31,21 +31,64 @@ def order_scenarios(table: pd.DataFrame, ds: xr.Dataset) -> list[str]:
     return out
 
 
-def draw_scorecard(ds: xr.Dataset, table: pd.DataFrame, labels: c.Labels):
+MAX_ROWS = 18   # more rows than this: programmes and bundles on two pages, so that names stay 13 pt or more
+
+
+def parts(ds: xr.Dataset, table: pd.DataFrame) -> list[tuple[str | None, list[str]]]:
+    """The scorecard's pages: ``[(None, all)]``, or programmes and bundles apart when the rows are many."""
+    scen = order_scenarios(table, ds)
+    kinds = c.scenario_table(ds).set_index("scenario")["kind"]
+    progs = [s for s in scen if kinds.get(s) != "bundle"]
+    bundles = [s for s in scen if kinds.get(s) == "bundle"]
+    if len(scen) <= MAX_ROWS or not progs or not bundles:
+        return [(None, scen)]
+    return [("programmes", progs), ("bundles", bundles)]
+
+
+def _row_labels(fig, names: list[str], fs: float, row_px: float, max_left: float) -> tuple[list[str], float, float]:
+    """Row names in full: one line if the label column can take them, else two lines, else smaller type.
+
+    Returns the labels, their font size and the label column's width (figure fraction)."""
+    W = fig.bbox.width
+    extra = 18 + 0.02 * W   # the focus-area strip and its padding, and the figure's margin
+    for size in np.arange(fs, 11.5, -1.0):
+        widest = max(c.text_width(fig, n, size) for n in names)
+        if widest + extra <= max_left * W:
+            return names, float(size), max(0.2, (widest + extra) / W)
+        if row_px >= 2 * 1.15 * size * c.DPI / 72:   # two lines fit the row
+            wrapped = [c.fit(fig, n, max_left * W - extra, size, max_lines=2)[0] for n in names]
+            if all(w.count("\n") <= 1 for w in wrapped):
+                widest = max(c.text_width(fig, w, size) for w in wrapped)
+                if widest + extra <= max_left * W:
+                    return wrapped, float(size), max(0.2, (widest + extra) / W)
+    size = 12.0
+    return [c.shorten_px(fig, n, max_left * W - extra, size) for n in names], size, max_left
+
+
+def draw_scorecard(ds: xr.Dataset, table: pd.DataFrame, labels: c.Labels, part: str | None = None,
+                   scenarios: list[str] | None = None):
+    """The scorecard of ``scenarios`` (default: every programme and bundle); ``part`` names the page
+    (``"programmes"`` or ``"bundles"``) when :func:`parts` splits it. The colour scale is the same on all pages."""
     inds = c.indicators(ds, table)
     fa_of = {i: c.indicator_meta(table, i, ds)["focus_area"] for i in inds}
     inds = [i for fa in c.ordered_focus_areas(fa_of.values()) for i in inds if fa_of[i] == fa]
-    scen = order_scenarios(table, ds)
-    piv = (table[table["kind"] != "baseline"].pivot_table(index="scenario", columns="indicator",
-                                                          values="improvement_end_pct", aggfunc="first")
-           .reindex(index=scen, columns=inds))
-    vals = piv.to_numpy(dtype=float)
-    finite = np.abs(vals[np.isfinite(vals)])
+    every = order_scenarios(table, ds)
+    scen = [s for s in every if s in scenarios] if scenarios is not None else every
+    piv_all = (table[table["kind"] != "baseline"].pivot_table(index="scenario", columns="indicator",
+                                                              values="improvement_end_pct", aggfunc="first")
+               .reindex(index=every, columns=inds))
+    vals_all = piv_all.to_numpy(dtype=float)
+    finite = np.abs(vals_all[np.isfinite(vals_all)])
     vmax = _nice(max(float(np.percentile(finite, 95)) if finite.size else 1.0, 1.0))
+    vals = piv_all.reindex(index=scen).to_numpy(dtype=float)
     nr, nc = vals.shape
     fig = c.figure()
     left, right = 0.255, 0.905
     bottom = _legend(fig, ds, scen, labels) + 0.025
+    # the row names first (the label column takes the width they need), with the room rotated headers leave
+    row_px = (0.865 - 0.23 - bottom) * c.FIGSIZE[1] * c.DPI / max(nr, 1)
+    fs_row = float(np.clip(np.floor(row_px * 0.86 / (c.DPI / 72)), 12, 16))
+    row_names, fs_row, left = _row_labels(fig, [labels.scenario(s) for s in scen], fs_row, row_px, 0.42)
     col_px = (right - left) * c.FIGSIZE[0] * c.DPI / max(nc, 1)
     # column headers: horizontal and wrapped to the column's width when the words fit, else rotated
     fs_col, heads, flat = 15, [], False
@@ -79,9 +122,6 @@ def draw_scorecard(ds: xr.Dataset, table: pd.DataFrame, labels: c.Labels):
     ax.grid(False)
     for s in ax.spines.values():
         s.set_visible(False)
-    row_px = (top - bottom) * c.FIGSIZE[1] * c.DPI / max(nr, 1)
-    # text of a row: at most 80 % of the row's height (1 pt = DPI/72 px), 15 pt at most
-    fs_row = float(np.clip(np.floor(row_px * 0.86 / (c.DPI / 72)), 9, 15))
     fs_cell = min(fs_row, float(np.floor(col_px / 5 / (0.6 * c.DPI / 72))), 15)
     clipped = False
     for r in range(nr):
@@ -101,8 +141,7 @@ def draw_scorecard(ds: xr.Dataset, table: pd.DataFrame, labels: c.Labels):
     ax.tick_params(axis="x", length=0, pad=8)
     ax.set_yticks(np.arange(nr))
     sc = c.scenario_table(ds).set_index("scenario")
-    row_chars = int((left - 0.04) * c.FIGSIZE[0] * 72 / (0.6 * fs_row))
-    ax.set_yticklabels([c.shorten(labels.scenario(s), row_chars) for s in scen], fontsize=fs_row)
+    ax.set_yticklabels(row_names, fontsize=fs_row, linespacing=1.0)
     ax.tick_params(axis="y", length=0, pad=18)   # room for the focus-area strip
     # separators between focus-area groups of rows and of columns
     prev = None
@@ -125,7 +164,8 @@ def draw_scorecard(ds: xr.Dataset, table: pd.DataFrame, labels: c.Labels):
     cb.set_label(labels.t("scorecard.colorbar"), fontsize=14)
     c.set_number_format(cb.ax.yaxis, labels.lang)
     cb.ax.tick_params(labelsize=13)
-    fig.suptitle(labels.t("scorecard.title", year=c.end_year(ds)), x=0.01, ha="left", y=0.975)
+    key = {None: "scorecard.title", "programmes": "scorecard.title_programmes", "bundles": "scorecard.title_bundles"}
+    fig.suptitle(labels.t(key[part], year=c.end_year(ds)), x=0.01, ha="left", y=0.975)
     fig.text(0.01, 0.905, labels.t("scorecard.subtitle"), fontsize=16, ha="left", va="top", color="#333333")
     note = labels.t("scorecard.note")
     if clipped:
@@ -161,6 +201,10 @@ def _legend(fig, ds, scen, labels: c.Labels) -> float:
 
 
 def draw(ds: xr.Dataset, table: pd.DataFrame, out_dir: Path, labels: c.Labels, formats) -> list[Path]:
-    with c.style():
-        fig = draw_scorecard(ds, table, labels)
-        return c.save(fig, out_dir, "scorecard", formats)
+    paths: list[Path] = []
+    for part, scen in parts(ds, table):
+        with c.style():
+            fig = draw_scorecard(ds, table, labels, part, scen)
+            paths += c.save(fig, out_dir, "scorecard" if part in (None, "programmes") else f"scorecard-{part}",
+                            formats)
+    return paths

@@ -115,6 +115,17 @@ def _cumulative(t: np.ndarray, y: np.ndarray, x0: float) -> np.ndarray:
     return out
 
 
+def recovery_text(tri: Triangle, labels: c.Labels, end_year: str) -> str:
+    """What a panel says of a curve's recovery: no loss, a loss too small to need one, its time, or none."""
+    if tri.peak <= 0:
+        return labels.t("no_loss")
+    if not np.isfinite(tri.recovery_time):
+        return labels.t("not_recovered", year=end_year)
+    if tri.recovery_time <= 1e-9:
+        return labels.t("small_loss")
+    return labels.t("recovery_time", years=c.fmt_num(tri.recovery_time, labels.lang, 2))
+
+
 def cumulative_unit(unit: str, labels: c.Labels) -> str:
     """The unit of a rate's running total: ``people per year`` -> ``people``."""
     suffix = labels.t("unit.per_year_suffix")
@@ -172,9 +183,7 @@ def draw_event(ds: xr.Dataset, table: pd.DataFrame, event: dict, indicator: str,
                 ax.fill_between(t[after], ys[after], tri_s.level, where=tri_s.loss[after] > 0,
                                 color=c.BETTER_COLOR, alpha=0.35, lw=0, zorder=2, interpolate=True)
                 ax.plot(t[win], ys[win], color=c.BETTER_COLOR, lw=3.2, zorder=5)
-            texts = [labels.t("recovery_time", years=c.fmt_num(tri.recovery_time, lang, 2))
-                     if np.isfinite(tri.recovery_time) else labels.t("not_recovered", year=c.end_year(ds))
-                     for _n, tri, _col in lines]
+            texts = [recovery_text(tri, labels, c.end_year(ds)) for _n, tri, _col in lines]
         mark_shocks(ax, [{"kind": event["kind"], "year": year}], labels)
         ax.set_xlabel(labels.t("axis.year"))
         ax.set_xlim(x0, float(t[-1]))
@@ -192,8 +201,15 @@ def draw_event(ds: xr.Dataset, table: pd.DataFrame, event: dict, indicator: str,
     title = fig.suptitle(labels.t("shock.title", indicator=labels.variable(indicator),
                                   shock=labels.shock(event["kind"]), year=str(int(year))),
                          x=0.01, ha="left", y=0.975)
-    text, size = c.fit(fig, title.get_text(), 0.97 * fig.bbox.width, title.get_fontsize(), weight="bold",
-                       max_lines=2, min_size=20)
+    # one line if a slightly smaller type allows it (a title broken before its year reads badly), else two
+    text, size = title.get_text(), None
+    for fs_try in np.arange(title.get_fontsize(), 21.5, -1.0):
+        if c.text_width(fig, text, fs_try, "bold") <= 0.95 * fig.bbox.width:
+            size = float(fs_try)
+            break
+    if size is None:
+        text, size = c.fit(fig, text, 0.95 * fig.bbox.width, title.get_fontsize(), weight="bold",
+                           max_lines=2, min_size=20)
     title.set_text(text)
     title.set_fontsize(size)
     from matplotlib.lines import Line2D

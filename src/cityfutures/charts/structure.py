@@ -153,13 +153,27 @@ def skeleton(st: Structure) -> Structure:
                 continue
             if st.kind.get(node) != "constant":
                 stack.extend(succ[node])
-    # a material chain: a stock drained by a flow that fills another stock (e.g. built -> in use)
+    # a material chain: a flow of two stocks that reads one of them drains it into the other
+    # (e.g. commissioning: under construction -> in use); a flow of one stock that reads
+    # another is information, not material
+    flows_of = defaultdict(set)
+    for f, stock in st.inflows:
+        flows_of[f].add(stock)
     inflows = set()
     for f, dst in st.inflows:
         for a, b in st.links:
-            if b == f and st.kind.get(a) == "stock" and a != dst:
+            if b == f and st.kind.get(a) == "stock" and a != dst and a in flows_of[f]:
                 inflows.add((a, dst))
+    # a flow that reads both of its stocks gives both directions: the upstream stock is the one
+    # that other flows fill too (construction starts -> under construction -> completed)
+    n_flows = defaultdict(int)
+    for _f, stock in st.inflows:
+        n_flows[stock] += 1
+    for a, b in sorted(inflows):
+        if (b, a) in inflows and (a, b) in inflows:
+            inflows.discard((a, b) if (n_flows[b], b) > (n_flows[a], a) else (b, a))
     links -= inflows
+    links -= {(b, a) for a, b in inflows}
     # transitive reduction: drop a -> c when a -> b -> c already says it (fewer, more readable arrows)
     out = defaultdict(set)
     for a, b in links | inflows:
@@ -198,6 +212,117 @@ def _layers(nodes: list[str], st: Structure) -> dict[str, int]:
     return layer
 
 
+def _chain_rows(stocks: list[str], st: Structure) -> list[list[str]]:
+    """The sector's stocks in rows of two: each material chain (a -> b) a row, then the single stocks in
+    pairs, in the order of the information that links them."""
+    inside = set(stocks)
+    chains = sorted((a, b) for a, b in st.inflows if a in inside and b in inside)
+    rows, used = [], set()
+    for a, b in chains:
+        if a in used or b in used:
+            continue
+        rows.append([a, b])
+        used |= {a, b}
+    singles = [n for n in stocks if n not in used]
+    layer = _layers(singles, Structure(kind=st.kind, sector=st.sector,
+                                       links={(x, y) for x, y in st.links if st.kind.get(y) == "stock"}))
+    # stocks read no one in _layers (they start chains); order them by a walk along the links instead
+    succ = defaultdict(set)
+    for x, y in st.links:
+        if x in singles and y in singles:
+            succ[x].add(y)
+    order, seen = [], set()
+
+    def visit(n):
+        if n in seen:
+            return
+        seen.add(n)
+        order.append(n)
+        for m in sorted(succ[n]):
+            visit(m)
+
+    for n in sorted(singles, key=lambda n: (layer.get(n, 0), -len(succ[n]), n)):
+        if not any(n in succ[m] for m in singles if m not in seen and m != n):
+            visit(n)
+    for n in singles:
+        visit(n)
+    rows += [order[i:i + 2] for i in range(0, len(order), 2)]
+    return rows
+
+
+def _chain_layout(st: Structure, inside: list[str], incoming: list[str], outgoing: list[str]) -> dict:
+    """Positions (axes fraction) for a skeleton: stocks in rows by chain, levers and shocks left of what
+    they act on, indicators right of what they read, other sectors at the edges, each column in the
+    order of its neighbours' heights so that arrows cross as little as possible."""
+    stocks = [n for n in inside if st.kind[n] == "stock"]
+    rows = _chain_rows(sorted(stocks), st)
+    left = sorted(n for n in inside if st.kind[n] in ("lever", "shock"))
+    right = sorted(n for n in inside if st.kind[n] not in ("stock", "lever", "shock"))
+    cols = ([incoming] if incoming else []) + [left, None, None, right] + ([outgoing] if outgoing else [])
+    cols = [col for col in cols if col is None or col]
+    ncols = len(cols)
+    pos = {}
+    first_stock = cols.index(None)
+    # the two stock columns wider than the others, so that a flow between them is a visible arrow
+    weights = [1.45 if k in (first_stock, first_stock + 1) else 1.0 for k in range(ncols)]
+    edges = np.concatenate([[0.0], np.cumsum(weights)]) / sum(weights)
+    xs = {k: float(edges[k] + edges[k + 1]) / 2 for k in range(ncols)}
+    nrows = max(len(rows), 1)
+    for r, row in enumerate(rows):
+        for k, n in enumerate(row):
+            pos[n] = (xs[first_stock + k], 1 - (r + 0.5) / nrows)
+    links = st.links | st.inflows
+    nbr = defaultdict(set)
+    for a, b in links:
+        nbr[a].add(b)
+        nbr[b].add(a)
+    # each side column, from the stocks outwards: order by the mean height of its placed neighbours
+    order = [k for k in range(first_stock - 1, -1, -1)] + [k for k in range(first_stock + 2, ncols)]
+    for k in order:
+        col = cols[k]
+        def want(n):
+            ys = [pos[m][1] for m in nbr[n] if m in pos]
+            return -float(np.mean(ys)) if ys else 0.0
+        col = sorted(col, key=lambda n: (want(n), n))
+        for r, n in enumerate(col):
+            pos[n] = (xs[k], 1 - (r + 0.5) / max(len(col), 1))
+    return pos, ncols, max([len(rows)] + [len(col) for col in cols if col])
+
+
+MAX_EXTERNAL = 7   # more elements of other sectors in a column: one box per sector instead
+
+
+def _collapse_external(st: Structure, incoming: list[str], outgoing: list[str]):
+    """A column of more than :data:`MAX_EXTERNAL` elements of other sectors becomes one box per sector
+    (``\x00in:<sector>`` / ``\x00out:<sector>``), its links redrawn to that box."""
+    alias: dict[str, str] = {}
+    groups: dict[str, tuple] = {}
+
+    def collapse(col, tag):
+        if len(col) <= MAX_EXTERNAL:
+            return col
+        out = []
+        for n in col:
+            key = f"\x00{tag}:{st.sector.get(n)}"
+            alias[n] = key
+            if key not in groups:
+                groups[key] = (st.sector.get(n), 0)
+                out.append(key)
+            groups[key] = (groups[key][0], groups[key][1] + 1)
+        return sorted(out, key=lambda k: str(groups[k][0]))
+
+    incoming, outgoing = collapse(incoming, "in"), collapse(outgoing, "out")
+    if not alias:
+        return st, incoming, outgoing, groups
+    kind = dict(st.kind)
+    sector = dict(st.sector)
+    for key, (sec, _n) in groups.items():
+        kind[key], sector[key] = "external", sec
+    links = {(alias.get(a, a), alias.get(b, b)) for a, b in st.links}
+    inflows = {(alias.get(a, a), alias.get(b, b)) for a, b in st.inflows}
+    return Structure(kind=kind, sector=sector, links=links, inflows=inflows), incoming, outgoing, groups
+
+
 def draw_sector(model, st: Structure, sector: str, labels: c.Labels, ds):
     """One figure: the sector's elements in columns, inputs from other sectors left, outputs right."""
     from matplotlib.patches import FancyArrowPatch, Patch
@@ -210,46 +335,68 @@ def draw_sector(model, st: Structure, sector: str, labels: c.Labels, ds):
     incoming = sorted({a for a, b in all_links if b in inside and st.sector.get(a) != sector and _shown(st, a)})
     outgoing = sorted({b for a, b in all_links if a in inside and st.sector.get(b) != sector and _shown(st, b)}
                       - set(incoming))
-    if reduced:   # columns by role: levers and shocks, stocks (at most 7 a column), indicators
-        stocks = sorted(n for n in inside if st.kind[n] == "stock")
-        columns = [sorted(n for n in inside if st.kind[n] in ("lever", "shock"))]
-        columns += [stocks[i:i + 7] for i in range(0, len(stocks), 7)]
-        columns += [sorted(n for n in inside if st.kind[n] == "indicator")]
-        columns = [col for col in columns if col]
+    st, incoming, outgoing, groups = _collapse_external(st, incoming, outgoing)
+    fig = c.figure()
+    ax = fig.add_axes([0.02, 0.165, 0.96, 0.67])
+    ax.set_axis_off()
+    if reduced:   # stocks in rows by chain, levers left of them, indicators right
+        layout, ncols, longest = _chain_layout(st, inside, incoming, outgoing)
     else:
         layer = _layers(inside, st)
         columns = [[] for _ in range(max(layer.values(), default=0) + 1)]
         for n in inside:
             columns[layer[n]].append(n)
-    order = {"stock": 0, "flow": 1, "lever": 2, "shock": 3, "auxiliary": 4, "indicator": 5}
-    for col in columns:
-        col.sort(key=lambda n: (order.get(st.kind[n], 9), n))
-    cols = ([incoming] if incoming else []) + columns + ([outgoing] if outgoing else [])
-    fig = c.figure()
-    ax = fig.add_axes([0.01, 0.17, 0.98, 0.65])
-    ax.set_axis_off()
-    ncols = len(cols)
-    longest = max((len(col) for col in cols), default=1)
-    fs = 15 if longest <= 6 and ncols <= 4 else 13 if longest <= 9 and ncols <= 6 else 11 if longest <= 13 else 9
-    width = 22 if ncols <= 4 else 20 if ncols <= 6 else 16
+        order = {"stock": 0, "flow": 1, "lever": 2, "shock": 3, "auxiliary": 4, "indicator": 5}
+        for col in columns:
+            col.sort(key=lambda n: (order.get(st.kind[n], 9), n))
+        cols = ([incoming] if incoming else []) + columns + ([outgoing] if outgoing else [])
+        ncols = len(cols)
+        longest = max((len(col) for col in cols), default=1)
+        layout = {n: ((ci + 0.5) / ncols, 1 - (ri + 0.5) / max(len(col), 1))
+                  for ci, col in enumerate(cols) for ri, n in enumerate(col)}
+    fs = 15 if longest <= 7 and ncols <= 6 else 13 if longest <= 9 and ncols <= 6 else 11 if longest <= 13 else 9
     pos, texts = {}, {}
-    for ci, col in enumerate(cols):
-        x = (ci + 0.5) / ncols
-        for ri, n in enumerate(col):
-            y = 1 - (ri + 0.5) / max(len(col), 1)
-            external = st.sector.get(n) != sector
-            kind = st.kind[n]
-            face, edge, box = KIND_STYLE.get(kind, KIND_STYLE["auxiliary"])
-            label = c.wrap(labels.element(n), width)
-            if external:
-                other = st.sector.get(n)
-                label += "\n(" + (labels.sector(other) if other else labels.t("structure.no_sector")) + ")"
-                face, edge, box = "#FFFFFF", "#777777", "round4,pad=0.35"
-            txt = ax.text(x, y, label, ha="center", va="center", fontsize=fs, zorder=3,
-                          fontweight="bold" if kind == "stock" and not external else "normal",
-                          bbox=dict(boxstyle=box, fc=face, ec=edge, lw=2.5 if kind == "stock" else 1.6,
-                                    ls="--" if external else "-"))
-            pos[n], texts[n] = (x, y), txt
+    # each box as wide as its column allows (measured): the distance to the nearest column, less the padding
+    xs = sorted({round(x, 6) for x, _y in layout.values()})
+    ax_px = ax.get_position().width * fig.bbox.width
+    room = {x: (min([abs(x - o) for o in xs if o != x] or [1.0]) * ax_px - 0.9 * fs * fig.dpi / 72 - 24)
+            for x in xs}
+    # and no taller than its row: a column of many boxes takes fewer lines a box, in smaller type if need be
+    per_col = defaultdict(int)
+    for x, _y in layout.values():
+        per_col[round(x, 6)] += 1
+    ax_h = ax.get_position().height * fig.bbox.height
+
+    def fit_box(text, px, col_n, weight="normal", extra_lines=0):
+        for size in np.arange(fs, fs - 3.5, -1.0):
+            lines = int((ax_h / max(col_n, 1) - 16) // (1.22 * size * fig.dpi / 72)) - extra_lines
+            out, got = c.fit(fig, text, px, size, weight=weight, max_lines=max(1, min(4, lines)))
+            if out.count("\n") + 1 <= max(1, lines) and c.text_width(fig, out, got, weight) <= px:
+                return out, float(got)
+        return out, float(got)
+
+    for n, (x, y) in layout.items():
+        external = st.sector.get(n) != sector
+        kind = st.kind[n]
+        face, edge, box = KIND_STYLE.get(kind, KIND_STYLE["auxiliary"])
+        weight = "bold" if kind == "stock" and not external else "normal"
+        px, col_n = room[round(x, 6)], per_col[round(x, 6)]
+        if n in groups:   # the elements of another sector, as one box
+            other, count = groups[n]
+            label, size = fit_box(labels.t("structure.external_group", sector=labels.sector(other) if other else
+                                           labels.t("structure.no_sector"), n=count), px, col_n)
+        elif external:   # the element and, under it, its sector
+            other = st.sector.get(n)
+            label, size = fit_box(labels.element(n) + " (" + (labels.sector(other) if other else
+                                                             labels.t("structure.no_sector")) + ")", px, col_n)
+        else:
+            label, size = fit_box(labels.element(n), px, col_n, weight)
+        if external:
+            face, edge, box = "#FFFFFF", "#777777", "round4,pad=0.35"
+        txt = ax.text(x, y, label, ha="center", va="center", fontsize=size, zorder=3, fontweight=weight,
+                      bbox=dict(boxstyle=box, fc=face, ec=edge, lw=2.5 if kind == "stock" else 1.6,
+                                ls="--" if external else "-"))
+        pos[n], texts[n] = (x, y), txt
     fig.canvas.draw()
     for (a, b), is_flow in [((a, b), False) for a, b in st.links] + [((a, b), True) for a, b in st.inflows]:
         if a not in pos or b not in pos:
@@ -259,7 +406,11 @@ def draw_sector(model, st: Structure, sector: str, labels: c.Labels, ds):
         if st.sector.get(a) != sector and st.sector.get(b) != sector:
             continue   # two elements of other sectors: not this map's business
         cross = st.sector.get(a) != st.sector.get(b)
-        rad = 0.0 if abs(pos[a][1] - pos[b][1]) < 1e-6 and abs(pos[a][0] - pos[b][0]) < 1.5 / ncols else 0.15
+        same_col = abs(pos[a][0] - pos[b][0]) < 1e-6
+        if reduced:   # straight arrows between columns; an arc only within a column (it would cross boxes)
+            rad = 0.35 if same_col else 0.0
+        else:
+            rad = 0.0 if abs(pos[a][1] - pos[b][1]) < 1e-6 and abs(pos[a][0] - pos[b][0]) < 1.5 / ncols else 0.15
         arrow = FancyArrowPatch(pos[a], pos[b], patchA=texts[a].get_bbox_patch(), patchB=texts[b].get_bbox_patch(),
                                 arrowstyle="simple,head_width=9,head_length=10,tail_width=3.5" if is_flow
                                 else "-|>,head_width=0.35,head_length=0.7",
@@ -268,15 +419,17 @@ def draw_sector(model, st: Structure, sector: str, labels: c.Labels, ds):
                                 lw=0 if is_flow else (2.0 if cross else 1.3) * (0.7 if reduced else 1.0),
                                 alpha=0.6 if reduced and not is_flow else 1.0,
                                 connectionstyle=f"arc3,rad={rad}", zorder=2, shrinkA=2, shrinkB=2)
+        if reduced and cross and not is_flow:
+            arrow.set_alpha(0.45)   # many links from other sectors: behind the sector's own
         ax.add_patch(arrow)
     fig.suptitle(labels.t("structure.title", sector=labels.sector(sector)) if sector else
                  labels.t("structure.title_unsectored"), x=0.01, ha="left", y=0.975)
     fig.text(0.01, 0.905, labels.t("structure.subtitle"), fontsize=15, ha="left", va="top", color="#333333")
     if incoming:
-        ax.text(0.5 / ncols, 1.03, labels.t("structure.from_other"), transform=ax.transAxes, ha="center",
+        ax.text(pos[incoming[0]][0], 1.03, labels.t("structure.from_other"), transform=ax.transAxes, ha="center",
                 fontsize=14, color="#555555", fontstyle="italic")
     if outgoing:
-        ax.text(1 - 0.5 / ncols, 1.03, labels.t("structure.to_other"), transform=ax.transAxes, ha="center",
+        ax.text(pos[outgoing[0]][0], 1.03, labels.t("structure.to_other"), transform=ax.transAxes, ha="center",
                 fontsize=14, color="#555555", fontstyle="italic")
     from matplotlib.lines import Line2D
     present = {st.kind[n] for n in inside}
@@ -297,7 +450,7 @@ def draw_overview(model, st: Structure, labels: c.Labels, ds):
     from matplotlib.patches import FancyArrowPatch
     sectors = _sectors(model, st)
     fig = c.figure()
-    ax = fig.add_axes([0.05, 0.08, 0.62, 0.8])
+    ax = fig.add_axes([0.02, 0.08, 0.56, 0.8])
     ax.set_axis_off()
     ax.set_xlim(-1.45, 1.45)
     ax.set_ylim(-1.25, 1.25)
@@ -309,7 +462,7 @@ def draw_overview(model, st: Structure, labels: c.Labels, ds):
         inside = [v for v in st.kind if st.sector.get(v) == s]
         stocks = sum(st.kind[v] == "stock" for v in inside)
         txt = ax.text(x, y, c.wrap(labels.sector(s), 18) + "\n" + labels.t("structure.overview.counts",
-                      stocks=stocks, elements=len(inside)), ha="center", va="center", fontsize=15, zorder=3,
+                      stocks=stocks, elements=len(inside)), ha="center", va="center", fontsize=14, zorder=3,
                       bbox=dict(boxstyle="round,pad=0.6", fc="#E8F4FB", ec="#0072B2", lw=2.5))
         pos[s], texts[s] = (x, y), txt
     counts: dict = defaultdict(int)
@@ -319,6 +472,7 @@ def draw_overview(model, st: Structure, labels: c.Labels, ds):
             counts[(sa, sb)] += 1
     fig.canvas.draw()
     top = max(counts.values(), default=1)
+    badges: list[tuple[float, float]] = []
     for (sa, sb), k in counts.items():
         if sa not in pos or sb not in pos:
             continue
@@ -327,12 +481,33 @@ def draw_overview(model, st: Structure, labels: c.Labels, ds):
                                 color="#D55E00", lw=1.5 + 4.5 * k / top, connectionstyle="arc3,rad=0.18",
                                 zorder=2, shrinkA=4, shrinkB=4)
         ax.add_patch(arrow)
+        # the count on the visible part of the curve (between the boxes), a little past its middle:
+        # chords through the centre would stack their counts at their midpoints
         (x0, y0), (x1, y1) = pos[sa], pos[sb]
         dx, dy = x1 - x0, y1 - y0
-        # arc3's control point is the chord's midpoint moved by rad x chord, perpendicular;
-        # the curve's midpoint lies halfway towards it
+        # arc3's control point: the chord's midpoint moved by rad x chord, perpendicular
         cx, cy = (x0 + x1) / 2 + 0.18 * dy, (y0 + y1) / 2 - 0.18 * dx
-        mx, my = 0.5 * cx + 0.25 * (x0 + x1), 0.5 * cy + 0.25 * (y0 + y1)
+        tt = np.linspace(0, 1, 201)[:, None]
+        curve = (1 - tt) ** 2 * np.array([x0, y0]) + 2 * (1 - tt) * tt * np.array([cx, cy]) + tt ** 2 * np.array([x1, y1])
+        shown = np.ones(len(curve), bool)
+        for s_ in (sa, sb):   # the part between the two boxes
+            bb = texts[s_].get_bbox_patch().get_window_extent().transformed(ax.transData.inverted())
+            shown &= ~((curve[:, 0] >= bb.x0) & (curve[:, 0] <= bb.x1) & (curve[:, 1] >= bb.y0) & (curve[:, 1] <= bb.y1))
+        vis = curve[shown] if shown.any() else curve
+        # a little past the middle, off every box and away from the counts already placed
+        boxes = [texts[s_].get_bbox_patch().get_window_extent().transformed(ax.transData.inverted()).expanded(1.15, 1.3)
+                 for s_ in sectors]
+        mid = 0.58 * (len(vis) - 1)
+        mx, my = vis[int(mid)]
+        for i in sorted(range(len(vis)), key=lambda i: abs(i - mid)):
+            px, py = vis[i]
+            if any(b.contains(px, py) for b in boxes):
+                continue
+            if any(abs(px - qx) < 0.13 and abs(py - qy) < 0.11 for qx, qy in badges):
+                continue
+            mx, my = px, py
+            break
+        badges.append((mx, my))
         ax.text(mx, my, str(k), fontsize=13, ha="center", va="center", color="#D55E00", zorder=4,
                 bbox=dict(boxstyle="circle,pad=0.2", fc="white", ec="#D55E00", lw=1))
     fig.suptitle(labels.t("structure.overview.title"), x=0.01, ha="left", y=0.975)
@@ -342,22 +517,30 @@ def draw_overview(model, st: Structure, labels: c.Labels, ds):
         stocks = [v for v in st.kind if st.sector.get(v) == s and st.kind[v] == "stock"]
         if stocks:
             lines.append((labels.sector(s), [labels.element(v) for v in stocks]))
-    fig.text(0.69, 0.86, labels.t("structure.overview.stocks"), fontsize=17, fontweight="bold", va="top")
-    total = sum(1 + len(v) for _s, v in lines)
-    ncol = 1 if total <= 22 else 2
-    fs = 14 if total <= 18 else 12 if total <= 44 else 10
-    step = fs / 14 * 0.037
-    per_col = int(np.ceil(total / ncol))
-    xcol, yy, used = 0.69, 0.80, 0
-    for sec, names in lines:
-        if ncol > 1 and used and used + 1 + len(names) > per_col + 2 and xcol < 0.8:
-            xcol, yy, used = 0.845, 0.80, 0
-        fig.text(xcol, yy, c.shorten(sec, 24), fontsize=fs, fontweight="bold", va="top", color="#0072B2")
-        yy -= step
+    fig.text(0.6, 0.86, labels.t("structure.overview.stocks"), fontsize=17, fontweight="bold", va="top")
+    sizes = [1 + len(v) for _s, v in lines]
+    ncol = 1 if sum(sizes) <= 22 else 2
+    # two columns of about equal length: the largest sectors first to the shorter column, each kept whole
+    col_of, used = {}, [0] * ncol
+    for k in sorted(range(len(lines)), key=lambda k: -sizes[k]):
+        j = int(np.argmin(used))
+        col_of[k] = j
+        used[j] += sizes[k]
+    # every line between the panel's title and the note line (0.80 down to 0.085)
+    step = min(0.037, 0.715 / max(max(used), 1))
+    fs = float(np.clip(np.floor(step / 0.037 * 14), 9, 14))
+    col_w = (0.99 - 0.6) / ncol
+    yy = [0.80] * ncol
+    for k, (sec, names) in enumerate(lines):
+        j = col_of[k]
+        xcol = 0.6 + j * col_w
+        fig.text(xcol, yy[j], c.shorten_px(fig, sec, col_w * fig.bbox.width - 8, fs, "bold"), fontsize=fs,
+                 fontweight="bold", va="top", color="#0072B2")
+        yy[j] -= step
         for nm in names:
-            fig.text(xcol + 0.008, yy, "▪ " + c.shorten(nm, 24 if ncol > 1 else 44), fontsize=fs, va="top")
-            yy -= step
-        used += 1 + len(names)
+            fig.text(xcol + 0.008, yy[j], c.shorten_px(fig, "▪ " + nm, (col_w - 0.008) * fig.bbox.width - 8, fs),
+                     fontsize=fs, va="top")
+            yy[j] -= step
     c.add_footer(fig, ds, labels, labels.t("structure.overview.note"))
     return fig
 

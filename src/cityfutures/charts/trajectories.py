@@ -12,7 +12,8 @@ from . import _common as c
 
 MAX_HIGHLIGHT = 4   # coloured programmes per panel; the rest are drawn thin and grey
 MAX_BUNDLES = 2     # of which at most this many bundles, so that single programmes stay visible
-PANELS = 3          # panels per figure, side by side, each with its own legend
+PANELS = 3          # panels per figure, side by side, one legend for the figure under them
+EXTRA = ("#882255", "#44AA99", "#999933", "#332288")   # Tol's muted colours, when Okabe-Ito's seven run out
 
 
 def _highlighted(table: pd.DataFrame, indicator: str, candidates: list[str], limit: int,
@@ -49,6 +50,17 @@ def _colours(per_panel: list[list[str]]) -> dict[str, str]:
     return out
 
 
+def _figure_colours(union: list[str], kinds: dict) -> dict[str, str]:
+    """A colour per highlighted programme, never shared within the figure by two lines of the same
+    style (programmes solid, bundles dashed), so that one legend names them all."""
+    out: dict[str, str] = {}
+    pools = {"bundle": list(c.SERIES) + list(EXTRA), "other": list(c.SERIES) + list(EXTRA)}
+    for k, s in enumerate(union):
+        pool = pools["bundle" if kinds.get(s) == "bundle" else "other"]
+        out[s] = pool.pop(0) if pool else c.SERIES[k % len(c.SERIES)]
+    return out
+
+
 def mark_shocks(ax, events: list[dict], labels: c.Labels, *, text: bool = True) -> None:
     """A shaded band at each shock year, labelled with the shock's name."""
     seen = set()
@@ -66,8 +78,7 @@ def mark_shocks(ax, events: list[dict], labels: c.Labels, *, text: bool = True) 
 def draw_focus_area(ds: xr.Dataset, table: pd.DataFrame, focus_area, indicators: list[str],
                     labels: c.Labels):
     """One figure: a panel per indicator of ``focus_area`` (side by side); the baseline in black and,
-    in each panel, the programmes that move that indicator most in colour, with the panel's own legend."""
-    from matplotlib.lines import Line2D
+    in each panel, the programmes that move that indicator most in colour; one legend names them all."""
     from matplotlib.ticker import MaxNLocator
     base = c.baseline_name(ds)
     sc = c.scenario_table(ds).set_index("scenario")
@@ -76,11 +87,11 @@ def draw_focus_area(ds: xr.Dataset, table: pd.DataFrame, focus_area, indicators:
     n = len(indicators)
     limit = MAX_HIGHLIGHT + 2 if n == 1 else MAX_HIGHLIGHT
     shown = [_highlighted(table, ind, others, limit, kinds) for ind in indicators]
-    colour = _colours(shown)
+    union = list(dict.fromkeys(s for p in shown for s in p))
+    colour = _figure_colours(union, kinds) if n > 1 else _colours(shown)
     fig = c.figure()
     axes = fig.subplots(1, n, squeeze=False)[0]
     t = ds["time"].values
-    union = list(dict.fromkeys(s for p in shown for s in p))
     events = [e for e in c.shocks(ds) if e["scenario"] in union + [base]]
     width = 40 if n == 1 else 34 if n == 2 else 29
     for i, ind in enumerate(indicators):
@@ -105,22 +116,50 @@ def draw_focus_area(ds: xr.Dataset, table: pd.DataFrame, focus_area, indicators:
         ax.margins(x=0)
         ax.set_xlabel(labels.t("axis.year"))
         ax.xaxis.set_major_locator(MaxNLocator(nbins=6 if n < 3 else 4, integer=True))
-        handles = [Line2D([], [], color=c.BASELINE_COLOR, lw=3.5, label=labels.t("baseline"))]
-        handles += [Line2D([], [], color=colour[s], lw=2.8, ls="--" if kinds.get(s) == "bundle" else "-",
-                           label=c.shorten(labels.scenario(s), width)) for s in shown[i]]
-        if grey:
-            handles.append(Line2D([], [], color=c.OTHER_COLOR, lw=1.2, label=labels.t("legend.other_programmes")))
         if n == 1:
+            handles = _handles(labels, [labels.t("baseline")] + [c.wrap(labels.scenario(s), width) for s in shown[i]],
+                               [colour[s] for s in shown[i]], [kinds.get(s) for s in shown[i]], bool(grey))
             ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.03, 0.5), frameon=False,
                       title=labels.t("legend.scenarios"), alignment="left")
-        else:   # under its panel: each panel names its own programmes
-            ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(-0.02, -0.2), frameon=False,
-                      fontsize=14 if n < 3 else 13, borderaxespad=0, handlelength=2.0)
+    rect_bottom = 0.07
+    if n > 1:   # one legend for the figure, under the panels, every name in full
+        any_grey = any(s not in p for p in shown for s in others)
+        rect_bottom = _shared_legend(fig, labels, union, colour, kinds, any_grey)
     fig.suptitle(labels.t("trajectories.title", focus_area=labels.focus_area(focus_area)), x=0.01, ha="left")
-    fig.set_layout_engine("constrained", w_pad=0.1, h_pad=0.06, wspace=0.08, rect=(0.0, 0.07, 1.0, 0.93))
+    fig.set_layout_engine("constrained", w_pad=0.1, h_pad=0.06, wspace=0.08,
+                          rect=(0.0, rect_bottom, 1.0, 1.0 - rect_bottom))
     note = labels.t("trajectories.note") if events else labels.t("trajectories.note_no_shock")
     c.add_footer(fig, ds, labels, note)
     return fig
+
+
+def _handles(labels: c.Labels, names: list[str], colours: list[str], kinds: list, grey: bool) -> list:
+    from matplotlib.lines import Line2D
+    handles = [Line2D([], [], color=c.BASELINE_COLOR, lw=3.5, label=names[0])]
+    handles += [Line2D([], [], color=col, lw=2.8, ls="--" if k == "bundle" else "-", label=nm)
+                for nm, col, k in zip(names[1:], colours, kinds)]
+    if grey:
+        handles.append(Line2D([], [], color=c.OTHER_COLOR, lw=1.2, label=labels.t("legend.other_programmes")))
+    return handles
+
+
+def _shared_legend(fig, labels: c.Labels, union: list[str], colour: dict, kinds: dict, grey: bool) -> float:
+    """The figure's legend above the note line: as many columns as fit the width, names wrapped to their
+    column if need be (never cut). Returns its top (figure fraction), where the panels' room begins."""
+    W = fig.bbox.width
+    names = [labels.scenario(s) for s in union]
+    fs = 15
+    for ncols in (3, 2):
+        col_px = 0.98 * W / ncols - (2.0 + 0.8 + 2.0) * fs * fig.dpi / 72   # handle, its padding, column gap
+        wrapped = [c.fit(fig, nm, col_px, fs, max_lines=2)[0] for nm in names]
+        if all(c.text_width(fig, w, fs) <= col_px for w in wrapped):
+            break
+    handles = _handles(labels, [labels.t("baseline")] + wrapped, [colour[s] for s in union],
+                       [kinds.get(s) for s in union], grey)
+    leg = fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.01, 0.075), ncols=ncols, frameon=False,
+                     fontsize=fs, borderaxespad=0, handlelength=2.0, columnspacing=2.0)
+    fig.canvas.draw()
+    return leg.get_window_extent().y1 / fig.bbox.height + 0.01
 
 
 def draw(ds: xr.Dataset, table: pd.DataFrame, out_dir: Path, labels: c.Labels, formats) -> list[Path]:
