@@ -135,7 +135,7 @@ def _common_shocks(ds, labels: c.Labels) -> str:
             continue
         mag = ev.get("magnitude")
         item = labels.t("brief.shock_item", shock=labels.shock(ev["kind"]), year=str(int(float(ev["year"]) + 1e-9)),
-                        magnitude=c.fmt_num(float(mag), labels.lang, 2) if mag is not None else "?")
+                        magnitude=c.fmt_fixed(float(mag), 1, labels.lang) if mag is not None else "?")
         if item not in items:
             items.append(item)
     return "; ".join(items)

@@ -32,7 +32,19 @@ def draw_indicator(ds: xr.Dataset, table: pd.DataFrame, indicator: str, labels: 
     ax.set_yticks(y)
     # names as long as the left margin allows (measured: the same in both languages)
     room = 0.33 * fig.bbox.width - 0.01 * fig.bbox.width - 12
-    ax.set_yticklabels([c.shorten_px(fig, labels.scenario(s), room, fs) for s in rows["scenario"]], fontsize=fs)
+    names = [labels.scenario(s) for s in rows["scenario"]]
+    # every name in full: smaller type (down to 12 pt), else two lines when the rows are tall enough
+    name_fs = fs
+    while name_fs > 12 and max(c.text_width(fig, nm, name_fs) for nm in names) > room:
+        name_fs -= 1
+    if max(c.text_width(fig, nm, name_fs) for nm in names) > room and n <= 14:
+        name_fs = fs
+        shown = [c.fit(fig, nm, room, fs, max_lines=2, min_size=12) for nm in names]
+        name_fs = min(size for _t, size in shown)
+        shown = [c.fit(fig, nm, room, name_fs, max_lines=2)[0] for nm in names]
+    else:
+        shown = [c.shorten_px(fig, nm, room, name_fs) for nm in names]
+    ax.set_yticklabels(shown, fontsize=name_fs, linespacing=1.0)
     ax.grid(axis="y", visible=False)
     ax.axvline(0, color="#000000", lw=1.2)
     unit = labels.unit(indicator)

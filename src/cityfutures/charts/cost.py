@@ -216,14 +216,27 @@ def _key_table(fig, key: pd.DataFrame, labels: c.Labels, x0: float) -> None:
     step = min(0.048, (top - bottom) / max(per_col, 1))
     fs = 15 if step >= 0.045 else 14 if step >= 0.04 else 13 if step >= 0.033 else 12
     width = (0.995 - x0) / ncol
-    chars = int(width * c.FIGSIZE[0] * 72 / (0.58 * fs)) - 11
+    # smaller type (down to 12 pt) before any name is cut: the key is where names are read in full
+    name_px = (width - 0.043 - 0.006) * fig.bbox.width - c.text_width(fig, "+100 %", fs) - 12
+    names = [labels.scenario(s) for s in key["scenario"]]
+    fs0 = fs
+    while fs > 12 and max(c.text_width(fig, nm, fs) for nm in names) > name_px:
+        fs -= 1
+    two_lines = (max(c.text_width(fig, nm, fs) for nm in names) > name_px
+                 and step * fig.bbox.height >= 2.2 * 13 * fig.dpi / 72)
+    if two_lines:   # tall rows: the names on two lines instead of cut
+        fs = min(fs0, max(13, min(c.fit(fig, nm, name_px, fs0, max_lines=2, min_size=13)[1] for nm in names)))
     fig.text(x0, top + 0.012, labels.t("cost.key_title"), fontsize=15, fontweight="bold", va="bottom")
     for k, r in enumerate(key.itertuples()):
         col, row = divmod(k, per_col)
         xx, yy = x0 + col * width, top - (row + 0.5) * step
         fig.text(xx + 0.018, yy, str(r.number), fontsize=fs, fontweight="bold", ha="right", va="center")
         fig.lines.append(_marker(fig, xx + 0.03, yy, r))
-        fig.text(xx + 0.043, yy, c.shorten(labels.scenario(r.scenario), max(12, chars)), fontsize=fs, va="center")
+        name = labels.scenario(r.scenario)
+        name = (c.fit(fig, name, name_px, fs, max_lines=2)[0] if two_lines else c.shorten_px(fig, name, name_px, fs))
+        if name.count("\n") > 1 or c.text_width(fig, name, fs) > name_px:
+            name = c.shorten_px(fig, labels.scenario(r.scenario), name_px, fs)
+        fig.text(xx + 0.043, yy, name, fontsize=fs, va="center", linespacing=1.0)
         v = float(r.improvement)
         v = 0.0 if not np.isfinite(v) or abs(v) < 0.05 else round(v, 1) if abs(v) < 10 else round(v)
         fig.text(xx + width - 0.006, yy, ("+" if v > 0 else "") + c.fmt_num(v, labels.lang, 2) + " %",

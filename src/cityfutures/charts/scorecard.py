@@ -50,7 +50,8 @@ def _row_labels(fig, names: list[str], fs: float, row_px: float, max_left: float
 
     Returns the labels, their font size and the label column's width (figure fraction)."""
     W = fig.bbox.width
-    extra = 18 + 0.02 * W   # the focus-area strip and its padding, and the figure's margin
+    # the tick padding (18 pt), the focus-area strip beside it and the figure's margin
+    extra = 18 * c.DPI / 72 + 30 + 0.012 * W
     for size in np.arange(fs, 11.5, -1.0):
         widest = max(c.text_width(fig, n, size) for n in names)
         if widest + extra <= max_left * W:
@@ -157,7 +158,8 @@ def draw_scorecard(ds: xr.Dataset, table: pd.DataFrame, labels: c.Labels, part: 
     from matplotlib.patches import Patch, Rectangle
     for r, s in enumerate(scen):
         fa = "bundle" if sc.loc[s, "kind"] == "bundle" else sc.loc[s, "focus_area"]
-        ax.add_patch(Rectangle((-0.5 - 0.12, r - 0.5), 0.1, 1, color=c.FOCUS_COLORS.get(fa, "#777777"),
+        # 14 px wide, 4 px from the table, whatever the columns' width (inside the 18 pt tick padding)
+        ax.add_patch(Rectangle((-0.5 - 18 / col_px, r - 0.5), 14 / col_px, 1, color=c.FOCUS_COLORS.get(fa, "#777777"),
                                clip_on=False))
     cax = fig.add_axes([0.925, bottom, 0.015, top - bottom])
     cb = fig.colorbar(im, cax=cax, extend="both" if clipped else "neither")

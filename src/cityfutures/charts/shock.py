@@ -191,7 +191,8 @@ def draw_event(ds: xr.Dataset, table: pd.DataFrame, event: dict, indicator: str,
         for k, (txt, (_n, _tri, col)) in enumerate(zip(texts, lines)):
             # at the bottom right for a running total (its curves rise to the right), else top right
             ax.text(0.98, 0.04 + 0.09 * (len(lines) - 1 - k) if pulse else 0.97 - 0.09 * k, txt,
-                    transform=ax.transAxes, ha="right", va="bottom" if pulse else "top", fontsize=14, color=col,
+                    transform=ax.transAxes, ha="right", va="bottom" if pulse else "top",
+                    fontsize=_fit_size(fig, ax, texts), color=col,
                     fontweight="bold",
                     zorder=10, bbox=dict(fc="white", ec="none", alpha=0.85, pad=1))
         ax.xaxis.set_major_locator(MaxNLocator(nbins=5 if len(progs) < 3 else 4, integer=True))
@@ -244,6 +245,15 @@ def draw_event(ds: xr.Dataset, table: pd.DataFrame, event: dict, indicator: str,
             else labels.t("shock.note", better=labels.t(f"better.{better}").lower()))
     c.add_footer(fig, ds, labels, note)
     return fig
+
+
+def _fit_size(fig, ax, texts: list[str]) -> float:
+    """The panel notes' type: 14 pt, smaller (down to 11 pt) if the longest would not fit the panel."""
+    room = 0.95 * ax.get_position().width * fig.bbox.width
+    size = 14.0
+    while size > 11 and max(c.text_width(fig, tx, size, "bold") for tx in texts) > room:
+        size -= 1
+    return size
 
 
 def stem(event: dict, indicator: str) -> str:

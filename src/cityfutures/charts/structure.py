@@ -178,11 +178,13 @@ def skeleton(st: Structure) -> Structure:
     out = defaultdict(set)
     for a, b in links | inflows:
         out[a].add(b)
+    # one link at a time, so that of two links that explain each other (a cycle) one stays
     redundant = set()
-    for a, b in links:
-        for m in out[a]:
-            if m != b and b in out[m] and m != a:
+    for a, b in sorted(links):
+        for m in sorted(out[a]):
+            if m != b and m != a and b in out[m]:
                 redundant.add((a, b))
+                out[a].discard(b)
                 break
     links -= redundant
     return Structure(kind={n: st.kind[n] for n in key}, sector={n: st.sector.get(n) for n in key},
