@@ -22,6 +22,8 @@ import re
 import time
 from typing import Any
 
+import numpy as np
+
 from ..errors import CityfuturesError, InputError
 from ..i18n import LANGUAGES
 from .state import Dashboard, View
@@ -55,7 +57,45 @@ table.cf-scorecard th:nth-child(2), table.cf-scorecard td:nth-child(2) { text-al
 .cf-focus h3 { margin: 0.4em 0 0.1em 0; font-size: 1.05em; }
 .cf-focus p { margin: 0.1em 0; }
 .cf-message { font-size: 0.88em; }
+.cf-card-title { font-size: 1.0em; font-weight: 600; margin: 0.25em 0; }
+.cf-chart-title { font-size: 0.93em; font-weight: 600; line-height: 1.2; min-height: 2.4em; margin: 0 0 0 0.6em;
+                  display: flex; align-items: flex-end; }
 """
+
+
+# Numbers on axes and sliders as the page writes them (fmt_number): "12,500" and "0.25" in English,
+# "12.500" and "0,25" in Indonesian. Runs in the browser as a Bokeh CustomJSTickFormatter (tick, index,
+# ticks + the args thousands, decimal, digits): with digits < 0 (axes) as many decimals as the tick
+# spacing needs, so neighbouring ticks never read the same; with digits >= 0 (a slider's value) that many.
+TICK_JS = r"""
+let shown = digits;
+if (shown < 0) {
+  const span = ticks.length > 1 ? Math.abs(ticks[1] - ticks[0]) : Math.abs(tick);
+  shown = 0;
+  if (span > 0 && isFinite(span)) {
+    shown = Math.max(0, -Math.floor(Math.log10(span) + 1e-9));
+    while (shown < 8 && Math.abs(span * 10 ** shown - Math.round(span * 10 ** shown)) > 1e-6 * span * 10 ** shown) {
+      shown += 1;
+    }
+  }
+}
+const text = Math.abs(tick).toFixed(shown);
+const parts = text.split(".");
+const whole = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, thousands);
+const sign = tick < 0 && Number(text) !== 0 ? "-" : "";
+return sign + whole + (parts.length > 1 ? decimal + parts[1] : "");
+"""
+TICK_SEPARATORS = {"en": {"thousands": ",", "decimal": "."}, "id": {"thousands": ".", "decimal": ","}}
+
+
+def step_digits(step: float) -> int:
+    """Decimals that show every value of a slider with this step: 0.05 -> 2, 0.25 -> 2, 5 -> 0."""
+    if not step > 0 or not math.isfinite(step):
+        return 0
+    digits = max(0, -math.floor(math.log10(step) + 1e-9))
+    while digits < 8 and abs(step * 10 ** digits - round(step * 10 ** digits)) > 1e-6 * step * 10 ** digits:
+        digits += 1
+    return digits
 
 
 def require_panel() -> None:
@@ -65,6 +105,40 @@ def require_panel() -> None:
         import panel  # noqa: F401
     except ImportError:
         raise InputError(EXTRA_MESSAGE) from None
+
+
+_TEXT_PANE = None
+
+
+def text_pane(**kw):
+    """A ``pn.pane.HTML`` whose later changes send only the new text.
+
+    Panel's HTML pane re-sends all its properties when its text changes, stylesheets included;
+    a new stylesheet list makes Bokeh re-index the whole document (about 20 ms on the server for
+    this page) and makes the browser restyle the pane. The page changes a dozen texts per slider
+    move, so it sends just the text.
+    """
+    global _TEXT_PANE
+    if _TEXT_PANE is None:
+        import panel as pn
+
+        class TextPane(pn.pane.HTML):
+            def _update(self, ref, model):
+                model.update(**self._process_param_change({"object": self.object}))
+
+        _TEXT_PANE = TextPane
+    return _TEXT_PANE("", **kw)
+
+
+def answer_at_once(widget):
+    """``widget`` with Panel's 50 ms wait before it handles a change from the browser taken away.
+
+    Panel waits ``_debounce`` ms to gather a burst of browser changes into one; a slider sends its
+    value and its released value together and the page reacts to the released one only, so the
+    wait only delays the answer. Returns ``widget``.
+    """
+    widget._debounce = 0
+    return widget
 
 
 def slug(name: str) -> str:
@@ -113,7 +187,7 @@ class DashboardPage:
 
     def __init__(self, core: Dashboard, lang: str = "en"):
         import panel as pn
-        from bokeh.models import ColumnDataSource, FactorRange, NumeralTickFormatter
+        from bokeh.models import ColumnDataSource, CustomJSTickFormatter, FactorRange
         from bokeh.plotting import figure
 
         self.pn = pn
@@ -128,9 +202,13 @@ class DashboardPage:
         self.lang_widget = pn.widgets.RadioButtonGroup(
             options={t("language.en", "en"): "en", t("language.id", "id"): "id"}, value=lang,
             css_classes=["cf-lang"], button_type="primary", button_style="outline")
-        self.lang_widget.param.watch(self._on_lang, "value")
-        self.lang_label = pn.pane.HTML("", **html_kw)
+        answer_at_once(self.lang_widget).param.watch(self._on_lang, "value")
+        self.lang_label = text_pane(**html_kw)
 
+        # numbers in the page's language (axes and slider values): formatters shared by every axis and
+        # slider; a language switch changes their separators (args), so nothing is re-linked
+        self.tick_formatter = CustomJSTickFormatter(code=TICK_JS, args={**TICK_SEPARATORS[lang], "digits": -1})
+        self.number_formatters = {-1: self.tick_formatter}     # digits -> formatter
         self.sliders: dict[str, Any] = {}
         self.lever_cards: dict[str, Any] = {}
         for fa in m.focus_areas:
@@ -138,13 +216,19 @@ class DashboardPage:
             for c in core.controls_levers:
                 if c.focus_area != fa:
                     continue
+                digits = step_digits(c.step)
+                if digits not in self.number_formatters:
+                    self.number_formatters[digits] = CustomJSTickFormatter(
+                        code=TICK_JS, args={**TICK_SEPARATORS[lang], "digits": digits})
                 w = pn.widgets.FloatSlider(name="", start=c.minimum, end=c.maximum, step=c.step, value=c.start,
+                                           format=self.number_formatters[digits],
                                            css_classes=[f"cf-lever-{slug(c.name)}"], sizing_mode="stretch_width")
-                w.param.watch(lambda ev, name=c.name: self._on_lever(name, ev), "value_throttled")
+                answer_at_once(w).param.watch(lambda ev, name=c.name: self._on_lever(name, ev), "value_throttled")
                 self.sliders[c.name] = w
                 items.append(w)
             if items:
-                self.lever_cards[fa] = pn.Card(*items, title="", collapsed=False, sizing_mode="stretch_width",
+                self.lever_cards[fa] = pn.Card(*items, header=self._card_head(), collapsed=False,
+                                               sizing_mode="stretch_width",
                                                css_classes=[f"cf-levers-{fa}"])
         self.switches: dict[tuple[str, str], Any] = {}
         self.switch_cards: dict[str, Any] = {}
@@ -152,11 +236,12 @@ class DashboardPage:
             items = []
             for c in core.switches(kind):
                 w = pn.widgets.Checkbox(name="", value=False, css_classes=[f"cf-{kind}-{c.name}"])
-                w.param.watch(lambda ev, kind=kind, name=c.name: self._on_switch(kind, name, ev), "value")
+                answer_at_once(w).param.watch(lambda ev, kind=kind, name=c.name: self._on_switch(kind, name, ev),
+                                              "value")
                 self.switches[(kind, c.name)] = w
                 items.append(w)
             if items:
-                self.switch_cards[kind] = pn.Card(*items, title="", collapsed=kind != "programme",
+                self.switch_cards[kind] = pn.Card(*items, header=self._card_head(), collapsed=kind != "programme",
                                                   sizing_mode="stretch_width")
         self.reset_button = pn.widgets.Button(name="", button_type="default", css_classes=["cf-reset"])
         self.reset_button.on_click(self._on_reset)
@@ -171,65 +256,69 @@ class DashboardPage:
                                                 sizing_mode="stretch_width")
         self.export_button = pn.widgets.Button(name="", button_type="default", css_classes=["cf-export-button"])
         self.export_button.on_click(self._on_export)
-        self.save_message = pn.pane.HTML("", **html_kw)
-        self.saved_list = pn.pane.HTML("", **html_kw)
+        self.save_message = text_pane(**html_kw)
+        self.saved_list = text_pane(**html_kw)
         self.facilitator_card = pn.Card(
             pn.Row(pn.Column(self.save_name, self.save_title_en, self.save_title_id, self.save_button, width=380),
                    pn.Column(self.export_name, self.export_button, self.save_message, self.saved_list, width=420)),
-            title="", collapsed=False, width=860)
+            header=self._card_head(), collapsed=False, width=860)
 
         # ---------------------------------------------------------------- views
-        self.header = pn.pane.HTML("", **html_kw)
-        self.status = pn.pane.HTML("", **html_kw)
-        self.legend = pn.pane.HTML("", **html_kw)
+        self.header = text_pane(**html_kw)
+        self.status = text_pane(**html_kw)
+        self.legend = text_pane(**html_kw)
         self.sources: dict[str, Any] = {}
         self.figures: dict[str, Any] = {}
+        self.chart_titles: dict[str, Any] = {}
         self.values: dict[str, Any] = {}
         self.focus_heads: dict[str, Any] = {}
         focus_rows = []
         v = self.view
         for fa in m.focus_areas:
             names = [n for n in core.indicators if m.indicators[n].focus_area == fa]
-            head = pn.pane.HTML("", **html_kw)
+            head = text_pane(**html_kw)
             self.focus_heads[fa] = head
             cells = []
             for name in names:
                 base_src = ColumnDataSource({"time": v.time, "value": v.baseline[name]})
                 src = ColumnDataSource({"time": v.time, "value": v.values[name]})
-                fig = figure(height=165, width=300, toolbar_location=None, tools="", title="",
-                             sizing_mode="fixed")
+                fig = figure(height=150, width=300, toolbar_location=None, tools="", sizing_mode="fixed",
+                             min_border_top=6)
                 fig.line("time", "value", source=base_src, color=_GREY, line_dash="dashed", line_width=2)
                 fig.line("time", "value", source=src, color=_BLUE, line_width=2.5)
-                fig.title.text_font_size = "10pt"
                 fig.xaxis.axis_label_text_font_size = "8pt"
                 fig.yaxis.major_label_text_font_size = "8pt"
                 fig.xaxis.major_label_text_font_size = "8pt"
                 fig.min_border_left = 45
-                fig.yaxis.formatter = NumeralTickFormatter(format="0.[000]a")
+                fig.yaxis.formatter = self.tick_formatter
+                fig.yaxis.ticker.desired_num_ticks = 4          # legible at 150 px
                 self.sources[name] = src
                 self.figures[name] = fig
-                value = pn.pane.HTML("", **html_kw)
+                title = text_pane(**html_kw)     # HTML, so a long title wraps instead of being cut
+                self.chart_titles[name] = title
+                value = text_pane(**html_kw)
                 self.values[name] = value
-                cells.append(pn.Column(pn.pane.Bokeh(fig), value, width=310))
+                cells.append(pn.Column(title, pn.pane.Bokeh(fig), value, width=310))
             focus_rows.append(pn.Column(head, pn.FlexBox(*cells) if cells else pn.Spacer(height=0),
                                         sizing_mode="stretch_width", css_classes=[f"cf-focus-{fa}"]))
         self.focus_column = pn.Column(*focus_rows, sizing_mode="stretch_width")
-        self.focus_title = pn.pane.HTML("", **html_kw)
-        self.scorecard_title = pn.pane.HTML("", **html_kw)
-        self.scorecard = pn.pane.HTML("", **html_kw)
-        self.cost_title = pn.pane.HTML("", **html_kw)
-        self.cost_html = pn.pane.HTML("", **html_kw)
+        self.focus_title = text_pane(**html_kw)
+        self.scorecard_title = text_pane(**html_kw)
+        self.scorecard = text_pane(**html_kw)
+        self.cost_title = text_pane(**html_kw)
+        self.cost_html = text_pane(**html_kw)
         self.cost_source = ColumnDataSource({"title": [], "total": []})
         cost_fig = figure(y_range=FactorRange(factors=[]), height=80, width=560, toolbar_location=None,
                           tools="", sizing_mode="fixed")
         cost_fig.hbar(y="title", right="total", height=0.6, source=self.cost_source, color=_BLUE)
         cost_fig.x_range.start = 0
+        cost_fig.xaxis.formatter = self.tick_formatter
         cost_fig.xaxis.major_label_text_font_size = "8pt"
         cost_fig.yaxis.major_label_text_font_size = "8pt"
         self.cost_fig = cost_fig
         self.cost_fig_pane = pn.pane.Bokeh(cost_fig, visible=False)
 
-        self.levers_title = pn.pane.HTML("", **html_kw)
+        self.levers_title = text_pane(**html_kw)
         sidebar = pn.Column(self.lang_label, self.lang_widget, self.status_sidebar_spacer(), self.reset_button,
                             *self.switch_cards.values(), self.levers_title, *self.lever_cards.values(),
                             width=370, styles={"overflow-y": "auto", "max-height": "100vh"},
@@ -238,7 +327,6 @@ class DashboardPage:
                          self.scorecard_title, self.scorecard, self.cost_title, self.cost_html, self.cost_fig_pane,
                          self.facilitator_card, sizing_mode="stretch_width", styles={"padding": "0 0.5em 2em 1em"})
         self.layout = pn.Row(sidebar, main, sizing_mode="stretch_width")
-        self._n = 0
         self._ready = False
         self._relabel()
         self._apply(self.view, answered=None)
@@ -254,6 +342,14 @@ class DashboardPage:
         self.status.object = self._status_html(self.state.lang, None)
 
     @staticmethod
+    def _card_head():
+        return text_pane(stylesheets=[CSS], margin=(0, 0))
+
+    @staticmethod
+    def _set_card_title(card, text: str) -> None:
+        card.header.object = f"<div class='cf-card-title'>{html.escape(text)}</div>"
+
+    @staticmethod
     def status_sidebar_spacer():
         import panel as pn
         return pn.Spacer(height=4)
@@ -261,6 +357,10 @@ class DashboardPage:
     # ---------------------------------------------------------------- labels (language)
     def _relabel(self) -> None:
         lang = self.state.lang
+        for digits, formatter in self.number_formatters.items():    # first: the sliders' titles below
+            args = {**TICK_SEPARATORS[lang], "digits": digits}       # are drawn with these separators
+            if formatter.args != args:
+                formatter.args = args
         m = self.core.model
         self.lang_label.object = f"<b>{html.escape(t('language', lang))}</b>"
         for name, w in self.sliders.items():
@@ -270,7 +370,7 @@ class DashboardPage:
                                     f"<p class='cf-muted' style='margin:0.2em 0'>"
                                     f"{html.escape(t('controls.levers.note', lang))}</p>")
         for fa, card in self.lever_cards.items():
-            card.title = m.focus_areas[fa](lang)
+            self._set_card_title(card, m.focus_areas[fa](lang))
         titles = {(c.kind, c.name): c for c in self.core.controls_switches}
         for (kind, name), w in self.switches.items():
             c = titles[(kind, name)]
@@ -282,7 +382,7 @@ class DashboardPage:
             w.name = c.title(lang) + extra
         keys = {"programme": "controls.programmes", "bundle": "controls.bundles", "shock": "controls.shocks"}
         for kind, card in self.switch_cards.items():
-            card.title = t(keys[kind], lang)
+            self._set_card_title(card, t(keys[kind], lang))
         self.reset_button.name = t("controls.reset", lang)
         self.save_name.name = t("save.name", lang)
         self.save_title_en.name = t("save.title_en", lang)
@@ -290,7 +390,7 @@ class DashboardPage:
         self.save_button.name = t("save.button", lang)
         self.export_name.name = t("export.name", lang)
         self.export_button.name = t("export.button", lang)
-        self.facilitator_card.title = t("save.heading", lang)
+        self._set_card_title(self.facilitator_card, t("save.heading", lang))
         h = self.core.baseline.horizon
         city = self.core.model.name.capitalize()
         self.header.object = (f"<div class='cf-head'><h1>{html.escape(t('page.title', lang, city=city))}</h1>"
@@ -308,7 +408,8 @@ class DashboardPage:
             head.object = f"<div class='cf-focus'><h3>{html.escape(m.focus_areas[fa](lang))}</h3>{note}</div>"
         for name, fig in self.figures.items():
             ind = m.indicators[name]
-            fig.title.text = ind.label(lang)
+            self.chart_titles[name].object = (f"<div class='cf-chart-title' id='title-{slug(name)}'>"
+                                              f"{html.escape(ind.label(lang))}</div>")
             fig.xaxis.axis_label = t("axis.year", lang)
         self.scorecard_title.object = f"<h2>{html.escape(t('views.scorecard', lang, year=h.end))}</h2>"
         self.cost_title.object = f"<h2>{html.escape(t('views.cost', lang))}</h2>"
@@ -322,7 +423,7 @@ class DashboardPage:
         ind = self.core.model.indicators[name]
         s = slug(name)
         verdict = t(f"verdict.{r.verdict}", lang)
-        return (f"<div class='cf-indicator' id='ind-{s}' data-n='{self._n}'>"
+        return (f"<div class='cf-indicator' id='ind-{s}'>"
                 f"<span class='cf-value' id='value-{s}' data-value='{r.value_end!r}'>"
                 f"{fmt_number(r.value_end, lang)}</span> "
                 f"<span class='cf-unit'>{html.escape(ind.unit_label(lang))}</span><br>"
@@ -348,7 +449,7 @@ class DashboardPage:
                 f"<td>{fmt_number(r.baseline_end, lang)}</td><td>{fmt_number(r.value_end, lang)}</td>"
                 f"<td class='cf-{r.verdict}'>{fmt_pct(r.delta_pct, lang)}</td>"
                 f"<td class='cf-{r.verdict}'>{html.escape(t('verdict.' + r.verdict, lang))}</td></tr>")
-        return (f"<table class='cf-scorecard' id='cf-scorecard' data-n='{self._n}'><thead><tr>{head}</tr></thead>"
+        return (f"<table class='cf-scorecard' id='cf-scorecard'><thead><tr>{head}</tr></thead>"
                 f"<tbody>{''.join(rows)}</tbody></table>")
 
     def _money(self, key: str, value: float, lang: str) -> str:
@@ -369,7 +470,7 @@ class DashboardPage:
                     f"<tr><td><b>{html.escape(t('cost.total', lang))}</b></td>"
                     f"<td><b id='cf-cost-total' data-value='{c.total_cost_idr_bn!r}'>"
                     f"{self._money('cost.idr_bn', c.total_cost_idr_bn, lang)}</b></td></tr></table>")
-        return body + f"<p class='cf-muted' data-n='{self._n}'>{html.escape(t('cost.note', lang))}</p>"
+        return body + f"<p class='cf-muted'>{html.escape(t('cost.note', lang))}</p>"
 
     def _status_html(self, lang: str, answered: float | None, error: str | None = None) -> str:
         ready = f"data-ready='{str(self._ready).lower()}'"
@@ -392,18 +493,24 @@ class DashboardPage:
         self.saved_list.object = f"<p class='cf-muted' id='cf-saved-list'>{html.escape(text)}</p>"
 
     def _apply(self, view: View, answered: float | None) -> None:
+        """Send what changed: a line whose values did not move and a text that reads the same are
+        not sent again (Panel skips equal texts; the lines are compared here)."""
         lang = view.state.lang
-        self._n += 1
         for name, src in self.sources.items():
-            src.data = {"time": view.time, "value": view.values[name]}
+            new = view.values[name]
+            old = src.data.get("value")
+            if old is None or len(old) != len(new) or not np.array_equal(old, new):
+                src.data["value"] = new          # only this column is sent (the times never change)
             self.values[name].object = self._indicator_html(name, view)
         self.scorecard.object = self._scorecard_html(view)
         self.cost_html.object = self._cost_html(view)
         items = view.cost.items
-        titles = [f"{i.title(lang)}" for i in items]
-        self.cost_fig.y_range.factors = titles
-        self.cost_source.data = {"title": titles, "total": [i.total_cost_idr_bn for i in items]}
-        self.cost_fig.height = 50 + 28 * max(1, len(items))
+        titles = [i.title(lang) for i in items]
+        totals = [i.total_cost_idr_bn for i in items]
+        if titles != list(self.cost_fig.y_range.factors) or totals != list(self.cost_source.data["total"]):
+            self.cost_fig.y_range.factors = titles
+            self.cost_source.data = {"title": titles, "total": totals}
+            self.cost_fig.height = 50 + 28 * max(1, len(items))
         self.cost_fig_pane.visible = bool(items)
         self.status.object = self._status_html(lang, answered)
 
