@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from cityfutures.cli import main
+from cityfutures.dashboard.app import TICK_JS, TICK_SEPARATORS
 from cityfutures.scenario import load_comparison, load_scenario
 
 CHROMIUM = os.environ.get("CITYFUTURES_CHROMIUM", "/usr/bin/chromium")
@@ -124,6 +125,36 @@ def _shot(page, tmp_path: Path, name: str) -> None:
         shutil.copy(tmp_path / name, Path(keep) / name)
 
 
+TICK_CASES = [  # (ticks, digits, en, id): the page's number format on axes and sliders
+    ([30000, 35000, 40000, 45000], -1, ["30,000", "35,000", "40,000", "45,000"],
+     ["30.000", "35.000", "40.000", "45.000"]),
+    ([0.5925, 0.593, 0.5935], -1, ["0.5925", "0.5930", "0.5935"], ["0,5925", "0,5930", "0,5935"]),
+    ([0, 0.25, 0.5], -1, ["0.00", "0.25", "0.50"], ["0,00", "0,25", "0,50"]),
+    ([-1000, 0, 1000], -1, ["-1,000", "0", "1,000"], ["-1.000", "0", "1.000"]),
+    ([12.5], 1, ["12.5"], ["12,5"]),
+    ([0.6], 2, ["0.60"], ["0,60"]),
+]
+
+
+def test_numbers_on_axes_and_sliders_in_each_language():
+    """TICK_JS (the Bokeh formatter of axes and slider values) run in the browser's JavaScript engine."""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page()
+            for ticks, digits, en, id_ in TICK_CASES:
+                for lang, want in (("en", en), ("id", id_)):
+                    sep = TICK_SEPARATORS[lang]
+                    got = page.evaluate(
+                        "([code, ticks, th, dec, dg]) => { const f = new Function("
+                        "'tick', 'index', 'ticks', 'thousands', 'decimal', 'digits', code);"
+                        " return ticks.map((t, i) => f(t, i, ticks, th, dec, dg)); }",
+                        [TICK_JS, ticks, sep["thousands"], sep["decimal"], digits])
+                    assert got == want, (lang, ticks, digits)
+        finally:
+            browser.close()
+
+
 def test_page_answers_a_slider_and_saves_a_valid_scenario(server, tmp_path):
     url, lib, log = server
     external: list[str] = []
@@ -182,6 +213,15 @@ def test_page_answers_a_slider_and_saves_a_valid_scenario(server, tmp_path):
             expect(page.locator("#cf-scorecard")).to_contain_text("Indikator", timeout=20_000)
             expect(page.locator("h2", has_text="Kartu skor")).to_be_visible()
             expect(page.locator(VALUE)).to_have_text(re.compile(r"^0,\d{3}$"))   # Indonesian decimal comma
+            expect(page.locator(".cf-lever-electronic-road-pricing-charge")).to_contain_text(",")
+            # every chart title is whole (wrapped, not cut) in the longer language
+            titles = page.evaluate("""() => { const out = [];
+              const walk = (root) => { for (const el of root.querySelectorAll('*')) {
+                if (el.classList && el.classList.contains('cf-chart-title'))
+                  out.push([el.textContent, el.scrollWidth <= el.clientWidth + 1]);
+                if (el.shadowRoot) walk(el.shadowRoot); } };
+              walk(document); return out; }""")
+            assert len(titles) == 9 and [t for t, whole in titles if not whole] == [], titles
             _shot(page, tmp_path, "dashboard-id.png")
 
             # save: a bad name is refused, a good one validates and runs

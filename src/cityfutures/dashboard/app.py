@@ -308,7 +308,7 @@ class DashboardPage:
         self.cost_title = text_pane(**html_kw)
         self.cost_html = text_pane(**html_kw)
         self.cost_source = ColumnDataSource({"title": [], "total": []})
-        cost_fig = figure(y_range=FactorRange(factors=[]), height=80, width=560, toolbar_location=None,
+        cost_fig = figure(y_range=FactorRange(factors=[]), height=80, width=720, toolbar_location=None,
                           tools="", sizing_mode="fixed")
         cost_fig.hbar(y="title", right="total", height=0.6, source=self.cost_source, color=_BLUE)
         cost_fig.x_range.start = 0
@@ -321,7 +321,8 @@ class DashboardPage:
         self.levers_title = text_pane(**html_kw)
         sidebar = pn.Column(self.lang_label, self.lang_widget, self.status_sidebar_spacer(), self.reset_button,
                             *self.switch_cards.values(), self.levers_title, *self.lever_cards.values(),
-                            width=370, styles={"overflow-y": "auto", "max-height": "100vh"},
+                            width=370, styles={"overflow-y": "auto", "max-height": "100vh", "position": "sticky",
+                                               "top": "0", "align-self": "flex-start"},   # stays in view
                             css_classes=["cf-sidebar"])
         main = pn.Column(self.header, self.status, self.focus_title, self.legend, self.focus_column,
                          self.scorecard_title, self.scorecard, self.cost_title, self.cost_html, self.cost_fig_pane,
@@ -507,8 +508,8 @@ class DashboardPage:
         items = view.cost.items
         titles = [i.title(lang) for i in items]
         totals = [i.total_cost_idr_bn for i in items]
-        if titles != list(self.cost_fig.y_range.factors) or totals != list(self.cost_source.data["total"]):
-            self.cost_fig.y_range.factors = titles
+        if titles[::-1] != list(self.cost_fig.y_range.factors) or totals != list(self.cost_source.data["total"]):
+            self.cost_fig.y_range.factors = titles[::-1]    # the first switched on at the top
             self.cost_source.data = {"title": titles, "total": totals}
             self.cost_fig.height = 50 + 28 * max(1, len(items))
         self.cost_fig_pane.visible = bool(items)
