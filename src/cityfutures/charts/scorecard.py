@@ -111,8 +111,23 @@ def draw_scorecard(ds: xr.Dataset, table: pd.DataFrame, labels: c.Labels, part: 
         if flat:
             break
     if not flat:   # rotated: the width of a column no longer limits the type, so keep it large
-        fs_col = 14
-        heads = [c.wrap(nm, 20) for nm in names]
+        # at 45 degrees neighbouring headers lie col_px x sin 45 apart: no more lines than fit there;
+        # the type (14 down to 12 pt) whose headers stand lowest, so that the rows keep their room
+        best = None
+        for fs_try in (14, 13, 12):
+            most = max(1, int(col_px * 0.707 / (1.25 * fs_try * c.DPI / 72)))
+            cand = []
+            for nm in names:
+                width = 20
+                while c.wrap(nm, width).count("\n") + 1 > most and width < len(nm):
+                    width += 2
+                cand.append(c.wrap(nm, width))
+            em = fs_try * c.DPI / 72
+            tall = max((max(len(ln) for ln in h.split("\n")) * 0.55 * em + (h.count("\n") + 1) * 1.25 * em) * 0.707
+                       for h in cand)
+            if best is None or tall < 0.93 * best[0]:
+                best = (tall, fs_try, cand)
+        _tall, fs_col, heads = best
     lines = max(h.count("\n") + 1 for h in heads) if heads else 1
     head_h = (lines * 1.25 * fs_col / 72 * c.DPI + 14) / (c.FIGSIZE[1] * c.DPI) if flat else 0.23
     top = 0.865 - head_h
@@ -140,6 +155,20 @@ def draw_scorecard(ds: xr.Dataset, table: pd.DataFrame, labels: c.Labels, part: 
                        va="bottom", rotation_mode="anchor", linespacing=1.15)
     ax.xaxis.tick_top()
     ax.tick_params(axis="x", length=0, pad=8)
+    if not flat:   # the rotated headers' measured height sets the table's top
+        fig.canvas.draw()
+        tall = max(lab.get_window_extent().height for lab in ax.get_xticklabels())
+        top = 0.865 - (tall + 14) / fig.bbox.height
+        ax.set_position([left, bottom, right - left, top - bottom])
+        # the rows got lower than planned: their type follows
+        row_px = (top - bottom) * fig.bbox.height / max(nr, 1)
+        fits = float(max(11, np.floor(row_px * 0.86 / (c.DPI / 72))))
+        if fits < fs_row:   # smaller names need a narrower label column
+            row_names, fs_row, left = _row_labels(fig, [labels.scenario(s) for s in scen], fits, row_px, 0.42)
+            ax.set_position([left, bottom, right - left, top - bottom])
+            col_px = (right - left) * c.FIGSIZE[0] * c.DPI / max(nc, 1)
+            for tx in ax.texts:
+                tx.set_fontsize(min(tx.get_fontsize(), fs_row))
     ax.set_yticks(np.arange(nr))
     sc = c.scenario_table(ds).set_index("scenario")
     ax.set_yticklabels(row_names, fontsize=fs_row, linespacing=1.0)
