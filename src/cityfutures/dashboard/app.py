@@ -98,6 +98,17 @@ def step_digits(step: float) -> int:
     return digits
 
 
+def y_bounds(*lines) -> tuple[float, float]:
+    """The y range that shows ``lines`` with 5 % of their spread free above and below."""
+    values = np.concatenate([np.asarray(x, dtype=float).ravel() for x in lines])
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return 0.0, 1.0
+    lo, hi = float(values.min()), float(values.max())
+    pad = 0.05 * (hi - lo) if hi > lo else (0.05 * abs(hi) or 0.5)
+    return lo - pad, hi + pad
+
+
 def require_panel() -> None:
     """Raise a one-line :class:`InputError` naming the extra when Panel or Bokeh is missing."""
     try:
@@ -187,7 +198,7 @@ class DashboardPage:
 
     def __init__(self, core: Dashboard, lang: str = "en"):
         import panel as pn
-        from bokeh.models import ColumnDataSource, CustomJSTickFormatter, FactorRange
+        from bokeh.models import ColumnDataSource, CustomJSTickFormatter, FactorRange, Range1d
         from bokeh.plotting import figure
 
         self.pn = pn
@@ -282,14 +293,16 @@ class DashboardPage:
             for name in names:
                 base_src = ColumnDataSource({"time": v.time, "value": v.baseline[name]})
                 src = ColumnDataSource({"time": v.time, "value": v.values[name]})
+                # y range set here, not found by the browser: a browser-side range (and a frame that
+                # moves with the tick labels' width) is sent back to the server after every change
                 fig = figure(height=150, width=300, toolbar_location=None, tools="", sizing_mode="fixed",
-                             min_border_top=6)
+                             min_border_top=6, y_range=Range1d(*y_bounds(v.values[name], v.baseline[name])))
                 fig.line("time", "value", source=base_src, color=_GREY, line_dash="dashed", line_width=2)
                 fig.line("time", "value", source=src, color=_BLUE, line_width=2.5)
                 fig.xaxis.axis_label_text_font_size = "8pt"
                 fig.yaxis.major_label_text_font_size = "8pt"
                 fig.xaxis.major_label_text_font_size = "8pt"
-                fig.min_border_left = 45
+                fig.min_border_left = 58          # room for "45,000" / "0,5945": the frame never moves
                 fig.yaxis.formatter = self.tick_formatter
                 fig.yaxis.ticker.desired_num_ticks = 4          # legible at 150 px
                 self.sources[name] = src
@@ -335,10 +348,9 @@ class DashboardPage:
             pn.state.onload(self._warm_up)
 
     def _warm_up(self) -> None:
-        """Redraw once as soon as the page has loaded: Bokeh's first change of a served page costs
-        about a second (server and browser), which would otherwise land on the room's first move."""
-        with self.pn.io.hold():
-            self._apply(self.view, answered=None)
+        """Mark the page ready once it has loaded (``#cf-status[data-ready=true]``). The first change
+        used to cost about a second because every text change re-sent the panes' stylesheets; with
+        text-only updates (:func:`text_pane`) the first move costs what the others do."""
         self._ready = True
         self.status.object = self._status_html(self.state.lang, None)
 
@@ -502,6 +514,10 @@ class DashboardPage:
             old = src.data.get("value")
             if old is None or len(old) != len(new) or not np.array_equal(old, new):
                 src.data["value"] = new          # only this column is sent (the times never change)
+                lo, hi = y_bounds(new, view.baseline[name])
+                y = self.figures[name].y_range
+                if (y.start, y.end) != (lo, hi):
+                    y.update(start=lo, end=hi)
             self.values[name].object = self._indicator_html(name, view)
         self.scorecard.object = self._scorecard_html(view)
         self.cost_html.object = self._cost_html(view)
