@@ -1,9 +1,10 @@
 """The workshop page: Panel widgets and Bokeh figures over :mod:`cityfutures.dashboard.state`.
 
 Every control change makes a new :class:`~cityfutures.dashboard.state.DashboardState`, which
-the core validates and runs (batch engine); the page then redraws in one batched message:
-Bokeh lines through their ``ColumnDataSource`` (no images are re-rendered), the values, the
-scorecard and the cost. A rejected value (the same :class:`~cityfutures.errors.ScenarioError`
+the core validates and runs (batch engine); the page then redraws in one batched message that
+carries only what changed: the ``value`` column of the lines that moved and their y ranges (no
+images are re-rendered, nothing comes back from the browser), and the texts of the values, the
+scorecard and the cost (text only: :func:`text_pane`). A rejected value (the same :class:`~cityfutures.errors.ScenarioError`
 a file would get) is shown in the status line and the control goes back to its last good value.
 
 Elements the browser test reads have stable ids: ``#cf-status``, ``#cf-latency`` (attribute
