@@ -37,6 +37,7 @@ INDICATORS = {
     "Community preparedness": "Dmnl",
     "Social cohesion index": "Dmnl",
     "Effective implementation capacity": "Dmnl",   # the governance indicator
+    "Wastewater treatment coverage": "Dmnl",       # what the sewerage programme moves
 }
 FOCUS_AREAS = {"governance", "preparedness", "water-waste", "connectivity-mobility", "social-cohesion"}
 CONTROL = {"INITIAL TIME", "FINAL TIME", "TIME STEP", "SAVEPER"}
