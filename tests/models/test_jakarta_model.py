@@ -38,6 +38,8 @@ INDICATORS = {
     "Social cohesion index": "Dmnl",
     "Effective implementation capacity": "Dmnl",   # the governance indicator
     "Wastewater treatment coverage": "Dmnl",       # what the sewerage programme moves
+    "Flood deaths": "person/Year",                  # what early warning moves
+    "Flood damage": "trillion_IDR/Year",
 }
 FOCUS_AREAS = {"governance", "preparedness", "water-waste", "connectivity-mobility", "social-cohesion"}
 CONTROL = {"INITIAL TIME", "FINAL TIME", "TIME STEP", "SAVEPER"}
