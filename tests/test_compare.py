@@ -140,3 +140,52 @@ def test_results_without_a_baseline_are_rejected(tmp_path):
         compare(results=ds)
     with pytest.raises(InputError, match="nothing to compare"):
         compare()
+
+
+def test_terminal_table_in_english(result):
+    text = format_terminal(result, lang="en")
+    assert text == format_terminal(result)                          # English is the default
+    assert text.startswith("Mini workshop: 4 programmes against the baseline, 2018-2028 (engine batch)")
+    assert "  indicator  " in text and "better" in text and "baseline 2028" in text and "verdict" in text
+    assert "[drains, intervention] rank 2 overall, 1 in water-waste; score +1.00 of 3" in text
+    assert "People affected by floods  lower" in text and "-34.7 %" in text
+    assert text.splitlines()[-1].startswith("Score: sum over indicators")
+
+
+def test_terminal_table_in_indonesian(result):
+    from test_plan import MINI
+    text = format_terminal(result, lang="id", model=MINI)
+    assert text.startswith("Lokakarya mini: 4 program dibandingkan dengan garis dasar, 2018-2028")
+    for words in ("indikator", "lebih baik", "garis dasar 2028", "nilai 2028", "perubahan", "penilaian",
+                  "lebih rendah", "lebih tinggi", "peringkat 1 dari semua program", "di antara paket program",
+                  "[drains-buses, paket]", "Tambah drainase [drains, intervensi]", "Skor: jumlah"):
+        assert words in text, words
+    ds = result.results
+    flood_id = ds["People affected by floods"].attrs["long_name_id"]
+    assert flood_id in text and "People affected by floods" not in text
+    assert "\u221234,7 %" in text                                   # decimal comma, a real minus sign
+    assert "+1,00 dari 3" in text
+    # no English verdicts, directions or rank words left in the Indonesian table
+    for english in (" better", " worse", "no change", " lower", " higher", "overall", "among", "rank "):
+        assert english not in text, english
+
+
+def test_terminal_table_in_indonesian_labels_focus_areas(result):
+    """Focus areas by their Indonesian label: from the Dataset's attribute, else the model sidecar."""
+    import json
+    from test_plan import MINI
+    from cityfutures import load_model
+    label = load_model(MINI).focus_areas["water-waste"]("id")
+    assert f"di area fokus {label}" in format_terminal(result, lang="id", model=MINI)
+    ds = result.results.copy()
+    ds.attrs["focus_area_labels"] = json.dumps({fa: {"en": fa, "id": f"Area {fa}"} for fa in
+                                                ("water-waste", "connectivity-mobility", "governance")})
+    again = compare(results=ds)
+    assert "di area fokus Area water-waste" in format_terminal(again, lang="id")   # no model needed
+
+
+def test_indonesian_thousands_use_dots():
+    from cityfutures.compare import _num_lang
+    assert _num_lang(46661.2, "id") == "46.661" and _num_lang(0.5923, "id") == "0,5923"
+    assert _num_lang(12.04, "id", pct=True) == "+12,0 %" and _num_lang(float("nan"), "id") == "-"
+    assert _num_lang(46661.2, "en") == "4.666e+04"                   # English as before

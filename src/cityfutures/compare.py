@@ -321,37 +321,82 @@ def write_comparison(result: ComparisonResult, folder: str | os.PathLike) -> tup
     return csv, md
 
 
-def format_terminal(result: ComparisonResult, width: int = 100) -> str:
+def _num_lang(x: float, lang: str, pct: bool = False) -> str:
+    """:func:`_num` in ``lang``: English as :func:`_num`; otherwise the charts' number marks
+    (Indonesian: decimal comma, thousands dots)."""
+    if lang == "en":
+        return _num(x, pct=pct)
+    if x is None or pd.isna(x) or not math.isfinite(x):
+        return "-"
+    from .charts._common import fmt_num
+    return _signed(x, 1, lang) + " %" if pct else fmt_num(x, lang, digits=4)
+
+
+def _signed(x: float, decimals: int, lang: str) -> str:
+    if lang == "en":
+        return f"{x:+.{decimals}f}"
+    from .charts._common import fmt_fixed
+    s = fmt_fixed(x, decimals, lang)
+    return s if s.startswith("\u2212") else "+" + s
+
+
+def format_terminal(result: ComparisonResult, lang: str = "en", width: int = 100, *, model=None) -> str:
     """A readable plain-text table: per programme, each indicator with its better direction,
-    the baseline and the programme's value at the end of the horizon, and the change."""
+    the baseline and the programme's value at the end of the horizon, and the change.
+
+    Parameters
+    ----------
+    result : ComparisonResult
+    lang : {"en", "id"}
+        Language of every word (``locale/strings.yaml``, the Dataset's bilingual names, the
+        model's focus-area labels) and of the numbers (Indonesian: ``1.234,5``).
+    model : Model or path, optional
+        Only read in Indonesian, for focus-area labels the Dataset lacks (attr ``focus_area_labels``);
+        else loaded from the Dataset's ``model_path`` or ``model_name``. English shows the focus-area ids.
+    """
+    from .charts._common import Labels
+    from .i18n import t
+    labels = Labels(result.results, lang, model=model)
     ds, table, ranking = result.results, result.table, result.ranking
     t1 = float(ds.time.values[-1])
-    title = ds.attrs.get("comparison_title_en") or ds.attrs.get("comparison_name") or "Comparison"
+    title = (ds.attrs.get(f"comparison_title_{lang}") or ds.attrs.get("comparison_name")
+             or t("terminal.comparison", lang))
     n_ind = table.indicator.nunique()
-    name_w = max([len("indicator")] + [len(i) for i in table.indicator.unique()])
-    name_w = min(name_w, 44)
-    out = [f"{title}: {len(ranking)} programmes against the baseline, "
-           f"{float(ds.time.values[0]):g}-{t1:g} (engine {ds.attrs.get('engine', '?')})", ""]
-    head = (f"  {'indicator':<{name_w}}  {'better':<6}  {'baseline ' + format(t1, 'g'):>14}  "
-            f"{'value ' + format(t1, 'g'):>14}  {'change':>9}  verdict")
+    names = {i: labels.variable(i) for i in table.indicator.unique()}
+    better = {b: t(f"terminal.better.{b}", lang) for b in table.better.unique()}
+    cols = {k: t(f"terminal.col.{k}", lang, **({"year": format(t1, "g")} if k in ("baseline", "value") else {}))
+            for k in ("indicator", "better", "baseline", "value", "change", "verdict")}
+    name_w = min(max([len(cols["indicator"])] + [len(n) for n in names.values()]), 44)
+    better_w = max([len(cols["better"])] + [len(b) for b in better.values()])
+    num_w = max(14, len(cols["baseline"]), len(cols["value"]))
+    change_w = max(9, len(cols["change"]))
+    verdicts = {v: t(f"terminal.verdict.{v}", lang) for v in ("better", "worse", "no_change")}
+    out = [t("terminal.header", lang, title=title, n=len(ranking), start=format(float(ds.time.values[0]), "g"),
+             end=format(t1, "g"), engine=ds.attrs.get("engine", "?")), ""]
+    head = (f"  {cols['indicator']:<{name_w}}  {cols['better']:<{better_w}}  {cols['baseline']:>{num_w}}  "
+            f"{cols['value']:>{num_w}}  {cols['change']:>{change_w}}  {cols['verdict']}")
     for r in ranking.itertuples():
         fa = _txt(r.focus_area, "")
-        group = f"in {fa}" if fa else ("among bundles" if r.kind == "bundle" else "among programmes without a "
-                                        "focus area")
-        rank = "failed" if r.failed else (f"rank {r.rank_overall} overall, {r.rank_in_focus_area} {group}; "
-                                          f"score {r.score:+.2f} of {n_ind}")
-        out.append(f"{r.title_en} [{r.scenario}, {r.kind}] {rank}")
+        if fa:   # English keeps the focus-area ids it always showed (and so needs no model)
+            group = t("terminal.group.focus_area", lang, focus_area=fa if lang == "en" else labels.focus_area(fa))
+        else:
+            group = t("terminal.group.bundles" if r.kind == "bundle" else "terminal.group.no_focus_area", lang)
+        rank = t("terminal.failed", lang) if r.failed else t(
+            "terminal.rank", lang, overall=r.rank_overall, in_group=r.rank_in_focus_area, group=group,
+            score=_signed(r.score, 2, lang), n=n_ind)
+        title_r = _txt(getattr(r, f"title_{lang}"), r.scenario)
+        out.append(f"{title_r} [{r.scenario}, {t(f'terminal.kind.{r.kind}', lang)}] {rank}")
         out.append(head)
         for x in table[table.scenario == r.scenario].itertuples():
-            name = x.indicator if len(x.indicator) <= name_w else x.indicator[: name_w - 1] + "~"
-            out.append(f"  {name:<{name_w}}  {x.better:<6}  {_num(x.baseline_end):>14}  {_num(x.value_end):>14}  "
-                       f"{_num(x.delta_end_pct, pct=True):>9}  {_verdict(x.improvement_end_pct)}")
+            name = names[x.indicator]
+            name = name if len(name) <= name_w else name[: name_w - 1] + "~"
+            out.append(f"  {name:<{name_w}}  {better[x.better]:<{better_w}}  "
+                       f"{_num_lang(x.baseline_end, lang):>{num_w}}  {_num_lang(x.value_end, lang):>{num_w}}  "
+                       f"{_num_lang(x.delta_end_pct, lang, pct=True):>{change_w}}  "
+                       f"{verdicts[_verdict(x.improvement_end_pct).replace(' ', '_')]}")
         out.append("")
     failed = json_attr(ds, "failed_runs", []) or []
     for f in failed:
-        out.append(f"FAILED run {f['scenario']}: {f['error']}")
-    out.append("Score: sum over indicators of the improvement at the end of the horizon divided by the best "
-               "programme's improvement on that indicator (see comparison.md).")
+        out.append(t("terminal.failed_run", lang, scenario=f["scenario"], error=f["error"]))
+    out.append(t("terminal.score_note", lang))
     return "\n".join(out)
-
-

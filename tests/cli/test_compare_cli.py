@@ -34,6 +34,14 @@ def test_compare_prints_the_table_and_writes_files(tmp_path, capsys):
     assert "runs:" in captured.err          # a progress bar: five runs
 
 
+def test_compare_prints_the_table_in_the_chosen_language(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["compare", str(write_workshop(tmp_path)), "--out", str(out), "--lang", "id"]) == 0
+    text = capsys.readouterr().out
+    assert "Lokakarya mini: 4 program dibandingkan dengan garis dasar, 2018-2028" in text
+    assert "peringkat 1 dari semua program" in text and "lebih rendah" in text and "penilaian" in text
+    assert "rank 1 overall" not in text and " better" not in text
+
 def test_quiet_lists_only_files(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["compare", str(write_workshop(tmp_path)), "--out", str(out), "--quiet"]) == 0

@@ -22,7 +22,8 @@ Exit codes: 0 ok, 2 bad input (one line on stderr, nothing written), 1 internal 
 def add_report_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--charts", action="store_true", help="also draw the charts and the PDF brief")
     p.add_argument("--lang", choices=("en", "id"), default="en",
-                   help="language of charts and brief: en (English) or id (Bahasa Indonesia); default en")
+                   help="language of the terminal table, charts and brief: en (English) or id (Bahasa "
+                   "Indonesia); default en")
 
 
 def register(subparsers) -> None:
@@ -84,7 +85,7 @@ def execute(comparison, args) -> int:
         notes = write_report(result, tmp, args.lang, args.charts, model=plan.model)
         written = sorted(p.relative_to(tmp) for p in tmp.rglob("*") if p.is_file())
     if not args.quiet:
-        print(format_terminal(result))
+        print(format_terminal(result, lang=args.lang, model=plan.model))
         print()
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
