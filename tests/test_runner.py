@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import xarray as xr
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_plan import MINI, write_workshop  # noqa: E402

@@ -15,7 +15,6 @@ Examples
 """
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import numpy as np

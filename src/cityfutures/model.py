@@ -8,7 +8,6 @@ or the platform's cache folder), never next to the model file.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import os
 import shutil
@@ -452,8 +451,3 @@ def _load_model_cached(path_s: str, mtime: int) -> Model:
                   variables=variables, **times, **extra)
     _MODEL_CACHE[key] = model
     return model
-
-
-def model_summary(model: Model) -> str:
-    """A JSON string with the model's provenance (name, hashes), for result attributes."""
-    return json.dumps({"name": model.name, "sha256": model.sha256, "meta_sha256": model.meta_sha256})

@@ -9,7 +9,7 @@ import pytest
 from cityfutures.batch import compile_model
 from cityfutures.errors import ModelError, UnsupportedFeatureError
 
-from _refcases import REFERENCE, copy_case, load_cases
+from _refcases import copy_case, load_cases
 
 CASES = load_cases()
 PARITY = ["delays", "delay_fixed", "smooth", "trend", "forecast", "lookups", "active_initial",

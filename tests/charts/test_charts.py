@@ -359,7 +359,6 @@ def test_shock_file_names_have_a_whole_year(results, table):
 def test_a_pulse_flow_is_drawn_as_its_running_total(results, table):
     """People affected by floods (a rate, a 0.25-year spike) reads as a step: its total is written on the chart."""
     import numpy as np
-    import matplotlib.pyplot as plt
     tri = shock.triangle(results["time"].values, results["People affected by floods"].sel(scenario="baseline").values,
                          2021.0, "lower")
     assert shock.is_pulse(results, "People affected by floods", tri) == (tri.recovery_time <= 1.0)

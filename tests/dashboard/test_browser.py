@@ -221,7 +221,6 @@ def test_page_answers_a_slider_and_saves_a_valid_scenario(server, tmp_path):
                   out.push([el.textContent, el.scrollWidth <= el.clientWidth + 1]);
                 if (el.shadowRoot) walk(el.shadowRoot); } };
               walk(document); return out; }""")
-            from cityfutures.scenario import load_comparison
             shown = len(load_comparison(lib / "workshop-2018.yaml").indicators)   # one chart per indicator
             assert len(titles) == shown and [t for t, whole in titles if not whole] == [], titles
             _shot(page, tmp_path, "dashboard-id.png")

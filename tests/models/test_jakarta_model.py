@@ -1,12 +1,10 @@
 """Structure, units, conservation, sidecar and baseline plausibility of models/jakarta.mdl."""
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 
 import numpy as np
-import pandas as pd
 import pytest
 import yaml
 

@@ -172,20 +172,22 @@ SCENARIO_CASES = [
 ]
 
 
+def _assert_one_line(err: ScenarioError, path, field, fragment, line) -> None:
+    """``path:line: field: problem (allowed: ...)`` on one line, naming what the case expects."""
+    message = str(err)
+    assert "\n" not in message
+    assert fragment in message, message
+    assert (err.field, err.line, err.path) == (field, line, str(path)), message
+    assert message.startswith(f"{path}:{line}: ")
+
+
 @pytest.mark.parametrize("case_id, text, field, fragment, line", SCENARIO_CASES,
                          ids=[c[0] for c in SCENARIO_CASES])
 def test_malformed_scenario(write, case_id, text, field, fragment, line):
     path = write("s.yaml", text)
     with pytest.raises(ScenarioError) as info:
         load_scenario(path)
-    err = info.value
-    message = str(err)
-    assert "\n" not in message
-    assert fragment in message, message
-    assert err.field == field, message
-    assert err.line == line, message
-    assert err.path == str(path), message
-    assert message.startswith(f"{path}:{line}: ")
+    _assert_one_line(info.value, path, field, fragment, line)
 
 
 def test_field_problem_allowed_format(write):
@@ -338,13 +340,7 @@ def test_malformed_comparison(write, case_id, text, field, fragment, line):
     path = write("c.yaml", text)
     with pytest.raises(ScenarioError) as info:
         load_comparison(path)
-    err = info.value
-    message = str(err)
-    assert "\n" not in message
-    assert fragment in message, message
-    assert err.field == field, message
-    assert err.line == line, message
-    assert err.path == str(path), message
+    _assert_one_line(info.value, path, field, fragment, line)
 
 
 def test_comparison_reports_error_inside_scenario(write):

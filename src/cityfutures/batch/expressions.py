@@ -13,7 +13,6 @@ import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
-from pysd.translators.structures import abstract_expressions as ae
 
 from ..errors import UnsupportedFeatureError
 

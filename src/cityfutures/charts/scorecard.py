@@ -184,7 +184,7 @@ def draw_scorecard(ds: xr.Dataset, table: pd.DataFrame, labels: c.Labels, part: 
         if fa_of[inds[k]] != fa_of[inds[k - 1]]:
             ax.axvline(k - 0.5, color="#333333", lw=2)
     # focus area of each row, as a coloured strip on the left
-    from matplotlib.patches import Patch, Rectangle
+    from matplotlib.patches import Rectangle
     for r, s in enumerate(scen):
         fa = "bundle" if sc.loc[s, "kind"] == "bundle" else sc.loc[s, "focus_area"]
         # 14 px wide, 4 px from the table, whatever the columns' width (inside the 18 pt tick padding)

@@ -1,10 +1,8 @@
 """Indicator trajectories: the baseline against programmes, small multiples by focus area."""
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import xarray as xr
 

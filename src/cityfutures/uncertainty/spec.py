@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Mapping, Union
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import ScenarioError, did_you_mean
 from ..yamlio import YamlDocument, field_path, pydantic_error
