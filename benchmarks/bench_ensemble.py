@@ -52,8 +52,8 @@ def _peak_mb() -> float:
 
 def one(executor: str, samples: int, seed: int, chunk_size: int | None) -> dict:
     import cityfutures as cf
-    from cityfutures.uncertainty.ensemble import plan_ensemble, run_ensemble
-    from cityfutures.uncertainty.executors import make_executor
+    from cityfutures.analysis.ensemble import plan_ensemble, run_ensemble
+    from cityfutures.engine.executors import make_executor
     comparison = cf.load_comparison(COMPARISON)
     plan = plan_ensemble(comparison, samples=samples, seed=seed)      # the baseline's own uncertain: block
     t0 = time.perf_counter()

@@ -14,18 +14,18 @@ __version__ = "0.1.0"
 
 from .errors import (CityfuturesError, InputError, ModelError, RunError, ScenarioError,  # noqa: F401
                      UnsupportedFeatureError)
-from .model import Model, load_model  # noqa: F401
+from .model.load import Model, load_model  # noqa: F401
 # Functions that share their module's name are bound here, after their module is imported, so that
 # importing the module elsewhere cannot leave the package attribute pointing at the module.
-from .simulate import simulate  # noqa: E402,F401
-from .compare import compare  # noqa: E402,F401
+from .engine.simulate import simulate  # noqa: E402,F401
+from .analysis.compare import compare  # noqa: E402,F401
 
 _LAZY = {
-    "load_scenario": ("scenario", "load_scenario"),
-    "load_comparison": ("scenario", "load_comparison"),
-    "run": ("runner", "run"),
-    "load_results": ("results", "load_results"),
-    "save_results": ("results", "save_results"),
+    "load_scenario": ("scenario.load", "load_scenario"),
+    "load_comparison": ("scenario.load", "load_comparison"),
+    "run": ("engine.runner", "run"),
+    "load_results": ("results.dataset", "load_results"),
+    "save_results": ("results.dataset", "save_results"),
 }
 
 

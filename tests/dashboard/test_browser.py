@@ -23,7 +23,7 @@ import pytest
 
 from cityfutures.cli import main
 from cityfutures.dashboard.app import TICK_JS, TICK_SEPARATORS
-from cityfutures.scenario import load_comparison, load_scenario
+from cityfutures.scenario.load import load_comparison, load_scenario
 
 CHROMIUM = os.environ.get("CITYFUTURES_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -12,8 +12,8 @@ import yaml
 from cityfutures.cli import main
 from cityfutures.dashboard.state import SESSIONS, Dashboard, DashboardState
 from cityfutures.errors import ScenarioError
-from cityfutures.runner import run
-from cityfutures.scenario import load_comparison, load_scenario
+from cityfutures.engine.runner import run
+from cityfutures.scenario.load import load_comparison, load_scenario
 
 ERP = "Electronic road pricing charge"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cityfutures.scenario import Comparison, Scenario, load_comparison, load_file, load_scenario
+from cityfutures.scenario.load import Comparison, Scenario, load_comparison, load_file, load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"

@@ -51,14 +51,14 @@ def load_table(results_path: Path, ds):
             raise InputError(f"cannot read the comparison table ({type(exc).__name__}: {exc})",
                              path=str(csv)) from None
     # the module, not cityfutures.compare (the package exports a function of that name)
-    from ..compare import comparison_table
+    from ..analysis.compare import comparison_table
     return comparison_table(ds)
 
 
 def run(args) -> int:
-    from ..brief import write_brief
-    from ..charts import draw_all
-    from ..results import load_results
+    from ..report.brief import write_brief
+    from ..report.charts import draw_all
+    from ..results.dataset import load_results
     ds = load_results(args.results)
     table = load_table(args.results, ds)
     folder = args.results if args.results.is_dir() else args.results.parent

@@ -40,8 +40,8 @@ def register(subparsers) -> None:
 
 def load_comparison_arg(path: str):
     """The comparison in ``path``; a scenario file is refused with a hint."""
-    from ..runner import load_any
-    from ..scenario import Comparison
+    from ..engine.runner import load_any
+    from ..scenario.load import Comparison
     obj = load_any(path)
     if not isinstance(obj, Comparison):
         raise InputError("is a scenario file; compare needs a comparison file (one with 'baseline:' and "
@@ -51,19 +51,19 @@ def load_comparison_arg(path: str):
 
 def write_report(result, tmp, lang: str, charts: bool, model=None) -> list[str]:
     """Results, comparison files and (with ``charts``) charts and brief, into the staging folder."""
-    from ..results import save_results
+    from ..results.dataset import save_results
     save_results(result.results, tmp / "results.nc")
     result.write(tmp)
     notes = []
     if charts:
         try:
-            from ..charts import draw_all
+            from ..report.charts import draw_all
         except ImportError as exc:
             notes.append(f"charts skipped: {exc}")
         else:
             draw_all(result.results, result.table, tmp, lang=lang, model=model)
         try:
-            from ..brief import write_brief
+            from ..report.brief import write_brief
         except ImportError as exc:
             notes.append(f"brief skipped: {exc}")
         else:
@@ -73,9 +73,9 @@ def write_report(result, tmp, lang: str, charts: bool, model=None) -> list[str]:
 
 def execute(comparison, args) -> int:
     """Plan, run, compare, write, print: shared by ``compare`` and ``demo``."""
-    from ..compare import compare, format_terminal
-    from ..plan import build_plan
-    from ..runner import run_plan
+    from ..analysis.compare import compare, format_terminal
+    from ..plan.plan import build_plan
+    from ..engine.runner import run_plan
     out = check_out(args.out)
     plan = build_plan(comparison)                       # every input check happens here, before writing
     with report_failed_runs():

@@ -23,7 +23,7 @@ scenarios/workshop-2018-flood.yaml (the flood programmes when a 2007-like flood 
 
 def workshop_path(name: str = WORKSHOP) -> Path:
     """A bundled comparison of a source checkout (default: the workshop)."""
-    from ..model import bundled_models_dir
+    from ..model.load import bundled_models_dir
     models = bundled_models_dir()
     candidates = [Path.cwd() / "scenarios" / name]
     if models is not None:

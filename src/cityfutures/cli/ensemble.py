@@ -96,8 +96,8 @@ def register(subparsers) -> None:
 def load_inputs(args):
     """(comparison, spec, seed, scenarios) from the arguments; every input check, nothing written."""
     from ..yamlio import read_yaml
-    from ..uncertainty.ensemble import uncertain_of
-    from ..uncertainty.spec import parse_uncertain
+    from ..analysis.ensemble import uncertain_of
+    from ..scenario.uncertain import parse_uncertain
     from .compare import load_comparison_arg
     from .run import check_out
     check_out(args.out)
@@ -140,9 +140,9 @@ def check_scenarios(plan, scenarios) -> None:
 
 
 def main(args) -> int:
-    from ..ensemble_charts import draw_ensemble, t, terminal_table
-    from ..uncertainty.ensemble import parse_target, plan_ensemble, run_ensemble
-    from ..uncertainty.executors import make_executor
+    from ..report.charts.ensemble import draw_ensemble, t, terminal_table
+    from ..analysis.ensemble import parse_target, plan_ensemble, run_ensemble
+    from ..engine.executors import make_executor
     from .run import print_written, staging
     comparison, spec, seed, scenarios = load_inputs(args)
     plan = plan_ensemble(comparison, spec, samples=args.samples, seed=seed, sampler=args.sampler)
@@ -188,7 +188,7 @@ def plan_model(comparison):
 
 def _discover(result, plan, targets):
     import pandas as pd
-    from ..uncertainty.discovery import discover
+    from ..analysis.discovery import discover
     rows = []
     cases = [(t.indicator, t) for t in targets] or [(i, None) for i in plan.indicators]
     for s in [r.name for r in plan.scenarios[1:]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..model import load_model
+from ..model.load import load_model
 from .levers import HEADINGS, add_model_options, write_rows
 
 EXAMPLES = """examples:

@@ -7,7 +7,7 @@ import math
 import sys
 from typing import Sequence
 
-from ..model import load_model
+from ..model.load import load_model
 
 EXAMPLES = """examples:
   cityfutures levers

@@ -33,7 +33,7 @@ Exit codes: 0 ok, 2 bad input (one line on stderr, nothing written), 1 internal 
 # ----------------------------------------------------------------------------- shared
 def add_common(p: argparse.ArgumentParser) -> None:
     """``--out``, ``--engine``, ``--quiet``."""
-    from ..runner import DEFAULT_ENGINE, ENGINES
+    from ..engine.runner import DEFAULT_ENGINE, ENGINES
     p.add_argument("--out", metavar="DIR", default=DEFAULT_OUT,
                    help=f"folder for the output files (default: ./{DEFAULT_OUT}; created if needed)")
     p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
@@ -87,7 +87,7 @@ def staging(out: Path):
 @contextmanager
 def report_failed_runs():
     """Print each failed run as one ``warning:`` line on stderr instead of a Python warning."""
-    from ..runner import RunFailedWarning
+    from ..engine.runner import RunFailedWarning
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RunFailedWarning)
         yield
@@ -116,7 +116,7 @@ def register(subparsers) -> None:
 
 def _summary(ds) -> str:
     import json
-    from ..compare import _num
+    from ..analysis.compare import _num
     indicators = json.loads(ds.attrs.get("indicators", "[]"))
     t1 = float(ds.time.values[-1])
     w = max([len("indicator")] + [len(i) for i in indicators])
@@ -131,9 +131,9 @@ def _summary(ds) -> str:
 
 
 def main(args) -> int:
-    from ..plan import build_plan
-    from ..results import save_results
-    from ..runner import load_any, run_plan
+    from ..plan.plan import build_plan
+    from ..results.dataset import save_results
+    from ..engine.runner import load_any, run_plan
     out = check_out(args.out)
     plan = build_plan(load_any(args.scenario))           # every input check happens here, before writing
     with report_failed_runs():

@@ -37,10 +37,10 @@ def register(subparsers) -> None:
 
 
 def main(args) -> int:
-    from ..ensemble_charts import draw_sensitivity, t, terminal_table
-    from ..uncertainty.ensemble import plan_ensemble
-    from ..uncertainty.executors import make_executor
-    from ..uncertainty.sensitivity import sensitivity
+    from ..report.charts.ensemble import draw_sensitivity, t, terminal_table
+    from ..analysis.ensemble import plan_ensemble
+    from ..engine.executors import make_executor
+    from ..analysis.sensitivity import sensitivity
     from .run import print_written, staging
     comparison, spec, seed, scenarios = load_inputs(args)
     check_scenarios(plan_ensemble(comparison, spec, samples=1, seed=seed), scenarios)

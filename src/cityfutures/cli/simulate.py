@@ -34,13 +34,13 @@ def register(subparsers) -> None:
 
 def handler(args) -> int:
     """Run the model and write the table; returns the exit code."""
-    from ..simulate import simulate_table
+    from ..engine.simulate import simulate_table
     if args.out and not args.out.lower().endswith(".csv"):
         raise InputError(f"output file must end in .csv, got '{args.out}'", field="--out",
                          path="<command line>")
     data = args.data
     if data is None and args.out and Path(args.model).is_file():
-        from ..simulate import data_files_near
+        from ..engine.simulate import data_files_near
         data = data_files_near(Path(args.model), exclude=[args.out])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)

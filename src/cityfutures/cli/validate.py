@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..scenario import Comparison, load_file
+from ..scenario.load import Comparison, load_file
 
 EXAMPLES = """examples:
   cityfutures validate scenarios/*.yaml

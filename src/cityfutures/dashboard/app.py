@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import CityfuturesError, InputError
-from ..i18n import LANGUAGES
+from ..report.i18n import LANGUAGES
 from .state import Dashboard, View
 from .strings import t
 

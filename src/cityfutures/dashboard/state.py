@@ -43,15 +43,15 @@ from typing import Any, Mapping
 import numpy as np
 import yaml
 
-from .. import metrics
+from ..analysis import metrics
 from ..errors import InputError, RunError, ScenarioError
-from ..i18n import LANGUAGES
-from ..model import Label, Model, resolve_model_path
-from ..plan import _compose, build_plan  # _compose: the bundle rule, so the page composes as a comparison does
-from ..results import atomic_write
-from ..scenario import Comparison, FrozenDict, Scenario, is_comparison, load_comparison, load_scenario
-from ..scenario_schema import SLUG, SLUG_RULE, listing
-from ..simulate import simulate
+from ..report.i18n import LANGUAGES
+from ..model.load import Label, Model, resolve_model_path
+from ..plan.plan import _compose, build_plan  # _compose: the bundle rule, so the page composes as a comparison does
+from ..results.dataset import atomic_write
+from ..scenario.load import Comparison, FrozenDict, Scenario, is_comparison, load_comparison, load_scenario
+from ..scenario.schema import SLUG, SLUG_RULE, listing
+from ..engine.simulate import simulate
 from ..yamlio import read_yaml
 from .strings import t
 
