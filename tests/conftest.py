@@ -35,7 +35,7 @@ def linear_spec(linear_model):
 
 @pytest.fixture(scope="session")
 def linear_runs():
-    from cityfutures.analysis.ensemble import RunSpec
+    from cityfutures.plan import RunSpec
     ramp = xr.DataArray([0.0, 2.0], dims="time", coords={"time": [3.0, 5.0]})
     return [RunSpec("base", "baseline", {}), RunSpec("lever", "intervention", {"Lever": ramp}),
             RunSpec("small", "intervention", {"Lever": 0.5})]

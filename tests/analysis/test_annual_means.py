@@ -7,10 +7,12 @@ import pytest
 import xarray as xr
 
 from cityfutures.errors import ScenarioError
-from cityfutures.analysis.ensemble import (RunSpec, check_pulses, collect_runs, period_means, plan_ensemble,
-                                              report_times, run_ensemble)
+from cityfutures.api import run_ensemble
 from cityfutures.engine.executors import make_executor
-from cityfutures.plan.sampling import pulse_series
+from cityfutures.engine.runner import collect
+from cityfutures.plan import RunSpec, plan_ensemble
+from cityfutures.plan.periods import check_pulses, period_means, report_times
+from cityfutures.scenario.series import pulse_series
 from cityfutures.scenario.uncertain import parse_uncertain
 
 RATE = 4e6          # person/Year per unit of shock (pulse.mdl)
@@ -40,7 +42,7 @@ def test_report_times_are_year_starts():
 def test_each_sampled_pulse_covers_whole_saved_intervals_in_its_own_year(saveper):
     onsets = np.arange(2018.0, 2028.0)
     mags = np.linspace(0.4, 1.0, 10)[None, :]
-    pulse = pulse_series(mags, onsets, 0.25)
+    pulse = pulse_series(onsets, mags, 0.25)
     t = 2018 + saveper * np.arange(int(round(10 / saveper)) + 1)
     at_saved = np.interp(t, pulse["time"].to_numpy(), pulse.isel(run=0).to_numpy())
     # area of each pulse (magnitude x 0.25 Year) = the year's mean of the input, in its own year
@@ -68,8 +70,10 @@ def pulse_plan(pulse_model):
 
 
 def test_the_ensemble_reports_each_years_total_of_a_pulsed_flow(pulse_plan):
-    values, failures = collect_runs(pulse_plan, chunk_size=16)
+    data, failures = collect(pulse_plan, chunk_size=16)
     assert not failures
+    values = np.stack([data[i].transpose("scenario", "sample", "time").to_numpy() for i in pulse_plan.indicators],
+                      axis=2)                                           # (S, N, I, T)
     expected = pulse_plan.samples.shocks["flood"] * 0.25 * RATE       # (N, years): people affected that year
     assert (expected > 0).any() and (expected == 0).any()
     np.testing.assert_allclose(values[0, :, 0, :], expected, rtol=1e-9)

@@ -9,7 +9,10 @@ import pytest
 
 from tests.helpers import MINI, write_workshop  # noqa: E402
 
-from cityfutures.analysis.compare import COLUMNS, RANKING_RULE, compare, format_terminal, rank  # noqa: E402
+from cityfutures.analysis.compare import COLUMNS, RANKING_RULE, rank  # noqa: E402
+from cityfutures.api import compare  # noqa: E402
+from cityfutures.report.tables import format_terminal, to_markdown  # noqa: E402
+from cityfutures.report.write import write_comparison  # noqa: E402
 from cityfutures.errors import InputError  # noqa: E402
 from cityfutures.results.dataset import save_results  # noqa: E402
 
@@ -109,14 +112,14 @@ def test_rank_on_a_synthetic_table():
 
 
 def test_outputs_say_which_direction_is_better(result, tmp_path):
-    md = result.to_markdown()
+    md = to_markdown(result)
     assert "| People affected by floods | person/Year | lower is better |" in md
     assert "| Population | person | higher is better |" in md
     assert RANKING_RULE in md
     text = format_terminal(result)
     assert "Bundle drains-buses (2 programmes) [drains-buses, bundle] rank 1 overall" in text
-    assert "People affected by floods  lower" in text and "-34.7 %" in text
-    csv, mdp = result.write(tmp_path)
+    assert "People affected by floods  lower" in text and "\u221234.7 %" in text     # a real minus sign
+    csv, mdp = write_comparison(result, tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["comparison.csv", "comparison.md"]
     back = pd.read_csv(csv)
     assert list(back.columns) == COLUMNS and len(back) == len(result.table)
@@ -147,7 +150,7 @@ def test_terminal_table_in_english(result):
     assert text.startswith("Mini workshop: 4 programmes against the baseline, 2018-2028 (engine batch)")
     assert "  indicator  " in text and "better" in text and "baseline 2028" in text and "verdict" in text
     assert "[drains, intervention] rank 2 overall, 1 in water-waste; score +1.00 of 3" in text
-    assert "People affected by floods  lower" in text and "-34.7 %" in text
+    assert "People affected by floods  lower" in text and "\u221234.7 %" in text
     assert text.splitlines()[-1].startswith("Score: sum over indicators")
 
 
@@ -175,14 +178,14 @@ def test_terminal_table_in_indonesian_labels_focus_areas(result):
     label = load_model(MINI).focus_areas["water-waste"]("id")
     assert f"di area fokus {label}" in format_terminal(result, lang="id", model=MINI)
     ds = result.results.copy()
-    ds.attrs["focus_area_labels"] = json.dumps({fa: {"en": fa, "id": f"Area {fa}"} for fa in
-                                                ("water-waste", "connectivity-mobility", "governance")})
+    ds.attrs["focus_areas"] = json.dumps({fa: {"en": fa, "id": f"Area {fa}", "color": ""} for fa in
+                                          ("water-waste", "connectivity-mobility", "governance")})
     again = compare(results=ds)
     assert "di area fokus Area water-waste" in format_terminal(again, lang="id")   # no model needed
 
 
-def test_indonesian_thousands_use_dots():
-    from cityfutures.analysis.compare import _num_lang
-    assert _num_lang(46661.2, "id") == "46.661" and _num_lang(0.5923, "id") == "0,5923"
-    assert _num_lang(12.04, "id", pct=True) == "+12,0 %" and _num_lang(float("nan"), "id") == "-"
-    assert _num_lang(46661.2, "en") == "4.666e+04"                   # English as before
+def test_numbers_follow_one_rule_per_language():
+    from cityfutures.report.tables import _num
+    assert _num(46661.2, "id") == "46.661" and _num(0.5923, "id") == "0,5923"
+    assert _num(12.04, "id", pct=True) == "+12,0 %" and _num(float("nan"), "id") == "-"
+    assert _num(46661.2, "en") == "46,661" and _num(-12.04, "en", pct=True) == "\u221212.0 %"

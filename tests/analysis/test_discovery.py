@@ -5,7 +5,9 @@ import pytest
 
 from cityfutures.errors import InputError
 from cityfutures.analysis.discovery import discover
-from cityfutures.analysis.ensemble import RunSpec, parse_target, plan_ensemble, run_ensemble
+from cityfutures.analysis.robust import parse_target
+from cityfutures.api import run_ensemble
+from cityfutures.plan import RunSpec, plan_ensemble
 from cityfutures.scenario.uncertain import parse_uncertain
 
 

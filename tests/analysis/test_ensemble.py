@@ -9,9 +9,11 @@ import xarray as xr
 from tests.helpers import UNCERTAINTY
 
 from cityfutures.errors import ScenarioError
-from cityfutures.analysis import ensemble as ens
-from cityfutures.analysis.ensemble import (QuantileSketch, RunSpec, plan_ensemble, regret, run_ensemble,
-                                              parse_target)
+from cityfutures.analysis.robust import parse_target, regret
+from cityfutures.api import run_ensemble
+from cityfutures.engine import runner
+from cityfutures.plan import RunSpec, plan_ensemble
+from cityfutures.results.ensemble import QuantileSketch
 from cityfutures.engine.executors import make_executor
 
 
@@ -26,8 +28,7 @@ def reference(plan):
 
 
 def test_baseline_and_interventions_get_the_same_draws(plan):
-    work = ens._chunk_work(plan, list(range(10, 20)), tuple(range(10, 20)))
-    per_scenario = [ens.chunk_params(work, s)[0] for s in plan.scenarios]
+    per_scenario = [plan.run_params(r, range(10, 20))[0] for r in range(len(plan.runs))]
     for name in ("A", "B", "C"):
         for p in per_scenario[1:]:
             np.testing.assert_array_equal(p[name], per_scenario[0][name])
@@ -93,16 +94,17 @@ def test_failed_runs_are_reported_with_their_sample_and_do_not_sink_the_ensemble
 
 
 def test_a_raising_run_is_isolated(plan, monkeypatch):
-    real = ens._simulate
+    real = runner._simulate
+    a5 = plan.samples.constants["A"].iloc[5]
 
     def flaky(work, params, n):
         if n > 1 and 5 in work.ids:
             raise FloatingPointError("boom")
-        if n == 1 and work.ids[int(np.flatnonzero(np.isin(work.constants["A"], params["A"]))[0])] == 5:
+        if n == 1 and np.asarray(params["A"])[0] == a5:
             raise FloatingPointError("boom")
         return real(work, params, n)
 
-    monkeypatch.setattr(ens, "_simulate", flaky)
+    monkeypatch.setattr(runner, "_simulate", flaky)
     res = run_ensemble(plan, chunk_size=40)
     f = res.tables["failures"]
     assert set(f["sample"]) == {5} and set(f["scenario"]) == {"base", "lever", "small"}

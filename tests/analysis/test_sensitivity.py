@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from cityfutures.errors import InputError
-from cityfutures.analysis.ensemble import RunSpec
+from cityfutures.plan import RunSpec
 from cityfutures.analysis.sensitivity import sensitivity
 from cityfutures.scenario.uncertain import parse_uncertain
 

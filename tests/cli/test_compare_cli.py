@@ -95,7 +95,7 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, capsys, make)
 
 def test_a_failure_while_writing_leaves_nothing_behind(tmp_path, capsys, monkeypatch):
     import importlib
-    cmp = importlib.import_module("cityfutures.analysis.compare")   # the module (cityfutures.analysis.compare is the function)
+    cmp = importlib.import_module("cityfutures.report.write")
 
     def boom(*a, **k):
         raise RuntimeError("disk trouble")

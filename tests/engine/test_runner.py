@@ -10,8 +10,9 @@ import pytest
 from tests.helpers import MINI, write_workshop  # noqa: E402
 
 from cityfutures.errors import InputError, RunError, ScenarioError  # noqa: E402
-from cityfutures.engine.runner import RunFailedWarning, run  # noqa: E402
-from cityfutures.scenario.load import load_comparison  # noqa: E402
+from cityfutures.api import run  # noqa: E402
+from cityfutures.errors import RunFailedWarning  # noqa: E402
+from cityfutures.scenario import load_comparison  # noqa: E402
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -102,7 +103,7 @@ def test_bad_inputs(tmp_path):
 @pytest.mark.parametrize("what", [42, [], [1, 2], None])
 def test_what_cannot_be_run_is_an_input_error(what):
     from cityfutures.errors import InputError
-    from cityfutures.engine.runner import run
+    from cityfutures.api import run
     with pytest.raises(InputError, match="cannot run a"):
         run(what)
 
@@ -113,4 +114,6 @@ def test_package_functions_stay_functions_after_their_modules_are_imported():
     import cityfutures
     importlib.import_module("cityfutures.engine.simulate")
     importlib.import_module("cityfutures.analysis.compare")
+    with pytest.warns(DeprecationWarning, match="moved to cityfutures.engine.simulate"):
+        importlib.import_module("cityfutures.simulate")          # the old module path, an alias
     assert callable(cityfutures.simulate) and callable(cityfutures.compare)

@@ -7,8 +7,8 @@ import pytest
 import xarray as xr
 
 from cityfutures.errors import ScenarioError
-from cityfutures.plan.plan import STEP_EPS, build_plan, lever_series, shock_series
-from cityfutures.scenario.load import Cost, Horizon, Intervention, load_comparison, load_scenario
+from cityfutures.plan import build_plan
+from cityfutures.scenario import Cost, Horizon, Intervention, load_comparison, load_scenario
 
 from tests.helpers import MINI, write_workshop  # noqa: F401  (write_workshop: used by other modules before)
 H = Horizon(start=2018.0, end=2028.0, dt=0.0625, saveper=0.25)
@@ -28,59 +28,6 @@ def iv(mode, value, start, ramp=0.0, lever="Drainage investment", capex=0.0):
 
 def at(series: xr.DataArray, t: float) -> float:
     return float(np.interp(t, series.time.values, series.values))
-
-
-# ----------------------------------------------------------------------------- time series
-def test_a_ramp_is_the_two_documented_points():
-    s = lever_series(5.0, [iv("add", 10.0, 2020.0, 2.0)], H)
-    assert s.time.values.tolist() == [2020.0, 2022.0]
-    assert s.values.tolist() == [5.0, 15.0]
-    assert lever_series(5.0, [iv("scale", 3.0, 2020.0, 4.0)], H).values.tolist() == [5.0, 15.0]
-    assert lever_series(5.0, [iv("set", 8.0, 2020.0, 4.0)], H).values.tolist() == [5.0, 8.0]
-
-
-def test_a_step_holds_from_its_start():
-    s = lever_series(5.0, [iv("add", 10.0, 2020.0)], H)
-    np.testing.assert_allclose(s.time.values, [2020.0 - STEP_EPS, 2020.0], rtol=0, atol=1e-12)
-    assert s.values.tolist() == [5.0, 15.0]
-
-
-def test_no_interventions_is_the_base_scalar():
-    assert lever_series(5.0, [], H) == 5.0
-
-
-def test_composition_rule_set_then_add_then_scale_whatever_the_file_order():
-    ivs = [iv("scale", 2.0, 2022.0), iv("add", 5.0, 2021.0), iv("set", 20.0, 2020.0)]
-    for order in (ivs, ivs[::-1]):
-        s = lever_series(5.0, order, H)
-        assert at(s, 2019.0) == pytest.approx(5.0, abs=1e-12)
-        assert at(s, 2020.5) == pytest.approx(20.0, abs=1e-12)          # set
-        assert at(s, 2021.5) == pytest.approx(25.0, abs=1e-12)          # set + add
-        assert at(s, 2022.5) == pytest.approx(50.0, abs=1e-12)          # (set + add) x scale
-
-
-def test_sets_apply_in_file_order_each_ramping_from_the_current_value():
-    first, second = iv("set", 20.0, 2020.0), iv("set", 30.0, 2022.0)
-    s = lever_series(5.0, [first, second], H)
-    assert (at(s, 2021.0), at(s, 2023.0)) == pytest.approx((20.0, 30.0), abs=1e-12)
-    s = lever_series(5.0, [second, first], H)   # the later entry wins once both are active
-    assert (at(s, 2021.0), at(s, 2023.0)) == pytest.approx((20.0, 20.0), abs=1e-12)
-
-
-def test_overlapping_ramps_are_sampled_at_every_time_step():
-    s = lever_series(10.0, [iv("add", 10.0, 2020.0, 2.0), iv("scale", 2.0, 2020.0, 2.0)], H)
-    # (10 + 10 w)(1 + w) at w = 0.5: 15 * 1.5
-    assert at(s, 2021.0) == pytest.approx(22.5, abs=1e-12)
-    assert np.all(np.diff(s.time.values) <= H.dt + 1e-9)
-
-
-def test_shock_is_a_pulse_added_to_the_input():
-    s = shock_series(1.0, [(2021.0, 2.0, 0.25)])
-    assert at(s, 2021.0 - 1e-3) == 1.0
-    assert at(s, 2021.0) == 3.0 and at(s, 2021.1875) == 3.0     # the last step inside the pulse
-    assert at(s, 2021.25) == 1.0
-    two = shock_series(0.0, [(2021.0, 2.0, 0.25), (2021.125, 1.0, 0.25)])
-    assert at(two, 2021.2) == pytest.approx(3.0)                 # overlapping pulses add
 
 
 # ----------------------------------------------------------------------------- plans

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from cityfutures.errors import ScenarioError
-from cityfutures.plan.sampling import factors, pulse_series, sample, shock_onsets, unit_design
+from cityfutures.plan.sampling import factors, sample, shock_onsets, unit_design
+from cityfutures.scenario.series import pulse_series
 
 
 @pytest.mark.parametrize("method", ["lhs", "sobol", "random"])
@@ -51,7 +52,7 @@ def test_take_keeps_sample_ids_and_rows(linear_spec):
 
 
 def test_pulse_series_is_a_run_by_time_step_pulse():
-    p = pulse_series(np.array([[0.0, 2.0], [1.0, 0.0]]), np.array([2018.0, 2019.0]), 0.25)
+    p = pulse_series(np.array([2018.0, 2019.0]), np.array([[0.0, 2.0], [1.0, 0.0]]), 0.25)
     assert p.dims == ("run", "time")
     assert float(p.isel(run=0).interp(time=2019.1)) == 2.0
     assert float(p.isel(run=0).interp(time=2018.1)) == 0.0

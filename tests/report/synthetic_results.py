@@ -40,6 +40,13 @@ SCENARIOS = [
      "Saluran dan bus bersama", 170.0, 35.0, 8, 300, 0.02, 1.0),
 ]
 SHOCK = {"kind": "flood", "year": 2021.0, "magnitude": 2.0}
+FOCUS_AREAS = {   # the mini model's sidecar, in its order
+    "governance": ("Governance and city management", "Tata kelola dan manajemen kota"),
+    "preparedness": ("A culture of preparedness", "Budaya siaga bencana"),
+    "water-waste": ("Clean water, wastewater and waste", "Air bersih, air limbah dan sampah"),
+    "connectivity-mobility": ("Connectivity and mobility", "Konektivitas dan mobilitas"),
+    "social-cohesion": ("Social cohesion", "Kohesi sosial"),
+}
 
 
 def build_results() -> xr.Dataset:
@@ -76,7 +83,9 @@ def build_results() -> xr.Dataset:
         scenario_sha256=json.dumps({n: f"{i:064x}" for i, n in enumerate(names)}), seed=42, engine="batch",
         cityfutures_version="0.1.0", pysd_version="3.14.3", created="2024-05-01T10:00:00+00:00",
         comparison_name="mini-workshop",
-        shocks=json.dumps([{"scenario": n, **SHOCK} for n in names]))
+        shocks=json.dumps([{"scenario": n, **SHOCK} for n in names]),
+        focus_areas=json.dumps({fa: {"en": en, "id": id_, "color": ""} for fa, (en, id_) in FOCUS_AREAS.items()}),
+        shock_labels=json.dumps({"flood": {"en": "Flood", "id": "Banjir"}}))
     return ds
 
 

@@ -14,14 +14,19 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from .ensemble import EnsembleResult, Target
+from .robust import EnsembleResult, Target
 
-__all__ = ["discover", "Discovery", "failures_of"]
+with warnings.catch_warnings():   # the EMA Workbench warns about its own optional parts on import
+    warnings.simplefilter("ignore")
+    from ema_workbench.analysis import prim
+
+__all__ = ["discover", "discover_all", "Discovery", "failures_of", "DISCOVERY_COLUMNS"]
 
 
 @dataclass
@@ -123,7 +128,6 @@ def discover(result: EnsembleResult, scenario: str, *, indicator: str | None = N
                          "futures: nothing to discover", field="scenario")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from ema_workbench.analysis import prim
         p = prim.Prim(x, y, threshold=threshold, peel_alpha=peel_alpha, mass_min=mass_min)
         box = p.find_box()
     traj = box.peeling_trajectory.copy()
@@ -141,3 +145,30 @@ def discover(result: EnsembleResult, scenario: str, *, indicator: str | None = N
                      coverage=float(traj.loc[i, "coverage"]), density=float(traj.loc[i, "density"]),
                      mass=float(traj.loc[i, "mass"]), trajectory=traj, failure_rate=float(y.mean()),
                      n_failed=n_fail)
+
+
+DISCOVERY_COLUMNS = ["scenario", "indicator", "fails_when", "failure_rate", "coverage", "density", "condition",
+                     "low", "high", "range_low", "range_high"]
+
+
+def discover_all(result: EnsembleResult, targets: Sequence[Target] = ()) -> pd.DataFrame:
+    """PRIM boxes for every programme of an ensemble: per target (or, without targets, per indicator).
+
+    A programme that never or always fails a case has nothing to discover and is left out.
+    Columns :data:`DISCOVERY_COLUMNS`, one row per restricted condition of a box.
+    """
+    ds = result.dataset
+    cases = [(t.indicator, t) for t in targets] or [(str(i), None) for i in ds.indicator.values]
+    rows = []
+    for s in [str(x) for x in ds.scenario.values[1:]]:
+        for ind, tgt in cases:
+            try:
+                d = discover(result, s, indicator=ind, target=tgt)
+            except InputError:
+                continue      # never or always fails: nothing to discover
+            for _, lim in d.limits.iterrows():
+                rows.append({"scenario": s, "indicator": ind, "fails_when": d.rule, "failure_rate": d.failure_rate,
+                             "coverage": d.coverage, "density": d.density, "condition": lim.condition,
+                             "low": lim.low, "high": lim.high, "range_low": lim.range_low,
+                             "range_high": lim.range_high})
+    return pd.DataFrame(rows, columns=DISCOVERY_COLUMNS)

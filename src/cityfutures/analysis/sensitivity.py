@@ -1,14 +1,14 @@
 """Global sensitivity: which uncertainty drives an indicator, or a programme's gap, year by year.
 
 SALib draws the design (Sobol/Saltelli or Morris trajectories) in the unit hypercube; the
-same quantile transform as every ensemble (:func:`cityfutures.uncertainty.sampling.transform`)
+same quantile transform as every ensemble (:func:`cityfutures.plan.sampling.transform`)
 turns it into futures; the futures run through the same chunked executors; SALib analyses
 the outputs per scenario, indicator and reported year. Because the transform is monotone per
 column, indices in the unit hypercube are the indices of the uncertain inputs themselves.
 
 The output of a year is the same annual mean every ensemble reports (the mean over the saved
 times within the year: a flow's yearly total, a stock's annual average; see
-:func:`cityfutures.uncertainty.ensemble.period_means`), so a flood pulse counts in the year it
+:func:`cityfutures.plan.periods.period_means`), so a flood pulse counts in the year it
 strikes, whichever saved time it falls on.
 
 For the baseline the output is the indicator's value; for an intervention it is the *gap*
@@ -26,10 +26,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from SALib.analyze import morris as morris_analyze
+from SALib.analyze import sobol as sobol_analyze
+from SALib.sample import morris as morris_sample
+from SALib.sample import sobol as sobol_sample
 
-from ..errors import InputError, RunError
-from .ensemble import EnsemblePlan, collect_runs, plan_ensemble, uncertain_of
 from ..engine.executors import Executor
+from ..engine.runner import collect
+from ..errors import InputError, RunError
+from ..plan import Plan, plan_ensemble, uncertain_of
 from ..plan.sampling import factors
 
 __all__ = ["sensitivity", "SensitivityResult", "METHODS", "salib_problem", "analyse"]
@@ -50,13 +55,13 @@ class SensitivityResult:
         ``ST``, ``ST_conf``; for Morris ``mu``, ``mu_star``, ``mu_star_conf``, ``sigma``.
         NaN where the output does not vary (e.g. at the start of the horizon).
     method : str
-    plan : EnsemblePlan
+    plan : Plan
     failures : list
     """
 
     table: pd.DataFrame
     method: str
-    plan: EnsemblePlan
+    plan: Plan
     failures: list
 
     @property
@@ -74,11 +79,9 @@ def salib_problem(spec, start: float, end: float) -> dict:
 
 def _design(problem: dict, method: str, n: int, seed: int, num_levels: int) -> np.ndarray:
     if method == "sobol":
-        from SALib.sample import sobol as sobol_sample
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*(balance|power of 2).*")
             return sobol_sample.sample(problem, n, calc_second_order=False, scramble=True, seed=seed)
-    from SALib.sample import morris as morris_sample
     return morris_sample.sample(problem, n, num_levels=num_levels, seed=seed)
 
 
@@ -98,11 +101,9 @@ def analyse(problem: dict, method: str, X: np.ndarray, Y: np.ndarray, *, seed: i
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
         if method == "sobol":
-            from SALib.analyze import sobol as sobol_analyze
             r = sobol_analyze.analyze(problem, Y, calc_second_order=False, conf_level=conf_level,
                                       num_resamples=num_resamples, seed=seed)
         else:
-            from SALib.analyze import morris as morris_analyze
             r = morris_analyze.analyze(problem, X, Y, conf_level=conf_level, num_levels=num_levels,
                                        num_resamples=num_resamples, seed=seed)
     return pd.DataFrame({"factor": groups, **{c: np.asarray(r[c], float) for c in cols}})
@@ -115,12 +116,12 @@ def sensitivity(source=None, spec=None, *, method: str = "sobol", samples: int =
     """Global sensitivity of every indicator (baseline) and every gap (interventions), per year.
 
     The output of each year is the annual mean of the indicator (or of the gap), as in
-    :func:`~cityfutures.uncertainty.ensemble.run_ensemble`.
+    :func:`cityfutures.ensemble`.
 
     Parameters
     ----------
     source : Comparison or Plan, optional
-        Or ``runs`` and ``model`` (as :func:`~cityfutures.uncertainty.ensemble.plan_ensemble`).
+        Or ``runs`` and ``model`` (as :func:`~cityfutures.plan.plan_ensemble`).
     spec : UncertainSpec, optional
         Defaults to the baseline's ``uncertain:`` block.
     method : {"sobol", "morris"}
@@ -141,11 +142,13 @@ def sensitivity(source=None, spec=None, *, method: str = "sobol", samples: int =
         spec = uncertain_of(source)
     base = plan_ensemble(source, spec, samples=1, seed=seed, runs=runs, model=model, horizon=horizon,
                          indicators=indicators, every=every)
-    problem = salib_problem(base.spec, base.start, base.end)
+    problem = salib_problem(base.spec, base.horizon.start, base.horizon.end)
     X = _design(problem, method, int(samples), int(seed), num_levels)
     plan = plan_ensemble(source, base.spec, seed=seed, runs=runs, model=model, horizon=horizon,
                          indicators=indicators, every=every, design=X, design_method=f"salib-{method}")
-    values, failures = collect_runs(plan, executor, chunk_size=chunk_size, progress=progress)
+    data, failures = collect(plan, executor=executor, chunk_size=chunk_size, progress=progress)
+    values = np.stack([data[i].transpose("scenario", "sample", "time").to_numpy() for i in plan.indicators],
+                      axis=2)                                       # (S, N, I, T)
     if failures:
         f = failures[0]
         raise RunError(f"{len(failures)} run(s) of the sensitivity design failed (first: sample {f.sample}, "

@@ -20,11 +20,13 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ..errors import InputError, ModelError, RunError, UnsupportedFeatureError
+from ..errors import EngineFallbackWarning, InputError, ModelError, UnsupportedFeatureError
+from ..model import resolve_model_path
+from . import check_engine
+from .batch import compile_model
+from .pysd_engine import data_files_near, simulate_pysd
 
-__all__ = ["simulate", "simulate_table", "data_files_near", "ENGINES"]
-
-ENGINES = ("batch", "pysd")
+__all__ = ["simulate", "simulate_table", "data_files_near"]
 _CELL = re.compile(r"^(.*)\[([^\[\]]*)\]$")
 
 
@@ -61,10 +63,10 @@ def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = 
     xarray.Dataset
         Dims ``run`` and ``time`` (plus subscript dims); one variable per Vensim name with
         attrs ``units``; ``attrs["failed_runs"]`` lists runs with non-finite results or
-        errors, ``attrs["engine"]`` the engine that ran.
+        errors, ``attrs["errors"]`` maps a run that raised to its message, ``attrs["engine"]``
+        names the engine that ran.
     """
-    if engine not in ENGINES:
-        raise InputError(f"unknown engine '{engine}'", field="engine", allowed=", ".join(ENGINES))
+    check_engine(engine)
     path = _model_path(model)
     values, n = _normalise_params(params, n_runs)
     kw = _time_settings(start=start, end=end, dt=dt, saveper=saveper)
@@ -76,11 +78,11 @@ def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = 
         try:
             bm = _compiled(str(path), path.stat().st_mtime_ns)
         except UnsupportedFeatureError as exc:
-            warnings.warn(f"{exc}; running with PySD instead", stacklevel=2)
+            warnings.warn(f"{exc}; running with PySD instead", EngineFallbackWarning, stacklevel=2)
             engine = "pysd"
         except ModelError as exc:  # e.g. a loop only ACTIVE INITIAL breaks: PySD decides
             warnings.warn(f"batch engine cannot compile the model ({exc}); running with PySD "
-                          "instead", stacklevel=2)
+                          "instead", EngineFallbackWarning, stacklevel=2)
             engine = "pysd"
         else:
             if start is not None or end is not None:
@@ -96,7 +98,11 @@ def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = 
                             bm.graph.subscripts.ranges, "batch")
     if method != "euler":
         raise InputError("PySD integrates with Euler only", field="method", allowed="euler")
-    return _simulate_pysd(model, path, values, n, variables, data_files=data_files, **kw)
+    times, table, units, errors = simulate_pysd(model, path, values, n, variables, data_files=data_files, **kw)
+    ds = _dataset(times, table, n, units, {}, {}, "pysd")
+    ds.attrs["failed_runs"] = sorted(set(ds.attrs["failed_runs"]) | set(errors))
+    ds.attrs["errors"] = {int(r): m for r, m in errors.items()}
+    return ds
 
 
 def simulate_table(model, engine: str = "batch", data_files=None) -> pd.DataFrame:
@@ -128,7 +134,6 @@ def _model_path(model) -> Path:
         return Path(model.path)
     path = Path(model)
     if not path.is_file():
-        from ..model.load import resolve_model_path
         return resolve_model_path(model)
     return path.resolve()
 
@@ -140,7 +145,6 @@ def _compiled(path: str, mtime: int):
     Its programs (one per set of overrides and outputs) are cached on it, so a dashboard
     calling :func:`simulate` on every slider move compiles nothing after the first call.
     """
-    from .batch import compile_model
     return compile_model(path)
 
 
@@ -262,110 +266,6 @@ def _dataset(times, table: dict, n: int, units: dict, dims: dict, ranges: dict,
             failed |= set(np.nonzero(~finite.all(axis=1))[0].tolist())
     ds = xr.Dataset(data, coords={"run": np.arange(n), "time": np.asarray(times, dtype=float)})
     ds.attrs["failed_runs"] = sorted(int(r) for r in failed)
+    ds.attrs["errors"] = {}
     ds.attrs["engine"] = engine
     return ds
-
-
-def _simulate_pysd(model, path: Path, values: dict, n: int, variables, *, start, end, dt,
-                   saveper, data_files=None) -> xr.Dataset:
-    """PySD's loop, one run at a time (the reference engine)."""
-    if hasattr(model, "translation"):
-        translation = model.translation
-    else:  # not load_model: it initialises the model where its external files are missing
-        from ..model.load import _sha256, _translate
-        translation = _translate(path, _sha256(path))
-    pm = _pysd_model(translation, path, data_files)
-    units = {}
-    for row in pm.doc.itertuples(index=False):
-        units[row[0]] = row.Units.strip() if isinstance(row.Units, str) else ""
-    columns = None if variables is None else list(variables)
-    table: dict = {}
-    times = None
-    errors = []
-    for r in range(n):
-        run_params = {}
-        for name, value in values.items():
-            if isinstance(value, xr.DataArray):
-                row = value.isel(run=r) if "run" in value.dims else value
-                run_params[name] = pd.Series(row.values, index=row["time"].values)
-            elif isinstance(value, np.ndarray):
-                run_params[name] = float(value[r])
-            else:
-                run_params[name] = value
-        kwargs = dict(params=run_params, return_columns=columns, final_time=end, time_step=dt,
-                      saveper=saveper, progress=False)
-        if start is not None:
-            kwargs["initial_condition"] = (start, {})
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                df = pm.run(**kwargs)
-        except Exception as exc:  # one failed run is recorded, not fatal
-            errors.append((r, f"{type(exc).__name__}: {exc}"))
-            continue
-        if times is None:
-            times = df.index.to_numpy(dtype=float)
-            table = {c: np.full((len(times), n), np.nan) for c in df.columns}
-        for c in df.columns:
-            table[c][:, r] = pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float)
-    if times is None:
-        raise RunError(f"every PySD run failed; first error: {errors[0][1]}")
-    ds = _dataset(times, table, n, units, {}, {}, "pysd")
-    ds.attrs["failed_runs"] = sorted(set(ds.attrs["failed_runs"]) | {r for r, _ in errors})
-    return ds
-
-
-DATA_SUFFIXES = (".tab", ".csv")
-"""Files PySD reads DATA variables from (Vensim's tabular exports)."""
-
-
-def data_files_near(path: Path, exclude=()) -> list:
-    """Tabular files next to a model that its DATA variables may be read from.
-
-    Vensim takes the data of a DATA variable (``name :=`` with no equation) from files the
-    user loads with the run; a model run from the command line looks for them next to the
-    model: every ``.tab`` and ``.csv`` file of its folder, except canonical outputs
-    (``output.*``) and the files in ``exclude`` (the table being written). PySD reads a
-    variable from the first file holding a column of its name.
-    """
-    skip = {Path(p).resolve() for p in exclude}
-    return sorted(str(p) for p in Path(path).parent.iterdir()
-                  if p.is_file() and p.suffix.lower() in DATA_SUFFIXES
-                  and p.stem.lower() != "output" and p.resolve() not in skip)
-
-
-def _pysd_model(translation: Path, path: Path, data_files=None):
-    """A PySD model from a cached translation, its external files read next to ``path``.
-
-    The translation lives in the cache, so GET XLS/GET DIRECT files (named relative to
-    the model file) are resolved against the model's own folder, and DATA variables are
-    read from ``data_files`` (default: :func:`data_files_near`).
-    """
-    import pysd
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            pm = pysd.load(str(translation), initialize=False)
-            _set_external_root(pm, path.parent)
-            if pm._data_elements:
-                files = data_files_near(path) if data_files is None else list(data_files)
-                if not files:
-                    names = ", ".join(e.real_name for e in pm._data_elements)
-                    raise InputError(f"the DATA variables {names} need a data file (.tab or "
-                                     f".csv) next to the model", path=str(path))
-                pm._get_data([str(Path(f).resolve()) for f in files], None)
-            pm.initialize()
-        except InputError:
-            raise
-        except Exception as exc:
-            raise RunError(f"PySD cannot initialise the model: {type(exc).__name__}: {exc}"
-                           .splitlines()[0][:500]) from exc
-    return pm
-
-
-def _set_external_root(pm, root: Path) -> None:
-    """Point the external objects of a PySD model (and of its macros) at ``root``."""
-    for ext in pm._external_elements:
-        ext.root = root
-    for macro in getattr(pm, "_macro_elements", []):
-        _set_external_root(macro, root)

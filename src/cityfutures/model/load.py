@@ -1,4 +1,4 @@
-"""A model: a Vensim ``.mdl`` file, PySD's translation of it, and its metadata sidecar.
+"""Loading a model: find the file, translate it with PySD (cached), read its variables and its sidecar.
 
 ``load_model`` is the edge where a model file is read and checked; the frozen
 :class:`Model` it returns is trusted by everything downstream. PySD's translation is
@@ -7,211 +7,27 @@ or the platform's cache folder), never next to the model file.
 """
 from __future__ import annotations
 
-import hashlib
+import dataclasses
+import importlib.metadata
+import json
 import math
 import os
 import shutil
 import tempfile
 import warnings
-from dataclasses import dataclass, field
-from functools import cached_property
+from functools import lru_cache
 from pathlib import Path
-from typing import Literal, Mapping
+from typing import Mapping
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from ..errors import ModelError
+from ..files import atomic_write, sha256_file
+from ..names import CONTROL
+from .model import Indicator, Lever, Model, Shock, Variable
+from .sidecar import Sidecar, read_sidecar, sidecar_path
 
-from ..errors import ModelError, did_you_mean
-from ..yamlio import YamlDocument, pydantic_error, read_yaml
+__all__ = ["load_model", "resolve_model_path", "cache_dir", "bundled_models_dir", "translate", "pysd_version"]
 
-__all__ = ["Model", "Variable", "Lever", "Indicator", "Shock", "Label", "load_model",
-           "resolve_model_path", "cache_dir", "FOCUS_AREAS"]
-
-FOCUS_AREAS = ("governance", "preparedness", "water-waste", "connectivity-mobility", "social-cohesion")
 _HERE = Path(__file__).resolve()
-
-
-# ----------------------------------------------------------------------------- sidecar schema
-class Label(BaseModel):
-    """A text in English and Bahasa Indonesia."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    en: str
-    id: str
-
-    def __call__(self, lang: str) -> str:
-        if lang not in ("en", "id"):
-            raise ValueError(f"language must be 'en' or 'id', got {lang!r}")
-        return getattr(self, lang)
-
-
-class _LeverMeta(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    focus_area: str
-    label: Label
-
-
-class _IndicatorMeta(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    focus_area: str
-    better: Literal["lower", "higher"]
-    label: Label
-    unit_label: Label
-
-
-class _ShockMeta(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    input: str
-    duration: float
-    magnitude_range: tuple[float, float]
-    label: Label
-
-    @field_validator("duration")
-    @classmethod
-    def _positive(cls, v: float) -> float:
-        if not v > 0:
-            raise ValueError("must be a positive number of years")
-        return v
-
-
-class _Sidecar(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    model: str
-    focus_areas: dict[str, Label]
-    sectors: dict[str, Label] = {}
-    levers: dict[str, _LeverMeta] = {}
-    indicators: dict[str, _IndicatorMeta] = {}
-    shocks: dict[str, _ShockMeta] = {}
-    variables: dict[str, Label] = {}
-
-
-# ----------------------------------------------------------------------------- public records
-@dataclass(frozen=True)
-class Variable:
-    """One model element as PySD documents it.
-
-    ``kind`` is PySD's type: ``Constant``, ``Stateful``, ``Auxiliary``, ``Lookup``, ``Data``.
-    ``minimum``/``maximum`` come from the Vensim range ``[min,max]`` (``nan`` when open).
-    """
-
-    name: str
-    py_name: str
-    units: str
-    kind: str
-    subtype: str
-    minimum: float
-    maximum: float
-    doc: str
-    value: float | None = None   # baseline value of a scalar constant
-
-
-@dataclass(frozen=True)
-class Lever:
-    """A programme lever: a constant with unit, baseline and documented range."""
-
-    name: str
-    units: str
-    baseline: float
-    minimum: float
-    maximum: float
-    focus_area: str
-    label: Label
-    doc: str
-
-
-@dataclass(frozen=True)
-class Indicator:
-    """A public indicator, the direction in which it improves, and its labels."""
-
-    name: str
-    units: str
-    focus_area: str
-    better: str
-    label: Label
-    unit_label: Label
-
-
-@dataclass(frozen=True)
-class Shock:
-    """A kind of shock: the model input it pulses, for how long, and its magnitude range."""
-
-    kind: str
-    input: str
-    duration: float
-    magnitude_range: tuple[float, float]
-    label: Label
-
-
-@dataclass(frozen=True)
-class Model:
-    """A loaded, checked model. Build it with :func:`load_model`.
-
-    Attributes
-    ----------
-    name : str
-        File stem, e.g. ``"jakarta"``.
-    path : Path
-        The ``.mdl`` file.
-    sha256 : str
-        Hash of the file's bytes: the provenance key of every result.
-    initial_time, final_time, time_step, saveper : float
-        The model's own time settings [time units].
-    time_units : str
-    variables : mapping of Vensim name -> Variable
-    levers, indicators : mapping of name -> Lever / Indicator (from the sidecar)
-    shocks : mapping of kind -> Shock
-    focus_areas, sectors, labels : mapping of id/name -> Label
-    """
-
-    name: str
-    path: Path
-    sha256: str
-    translation: Path
-    initial_time: float
-    final_time: float
-    time_step: float
-    saveper: float
-    time_units: str
-    variables: Mapping[str, Variable]
-    levers: Mapping[str, Lever] = field(default_factory=dict)
-    indicators: Mapping[str, Indicator] = field(default_factory=dict)
-    shocks: Mapping[str, Shock] = field(default_factory=dict)
-    focus_areas: Mapping[str, Label] = field(default_factory=dict)
-    sectors: Mapping[str, Label] = field(default_factory=dict)
-    labels: Mapping[str, Label] = field(default_factory=dict)
-    meta_path: Path | None = None
-    meta_sha256: str | None = None
-
-    def pysd(self):
-        """A freshly loaded PySD model from the cached translation (cheap: no re-translation)."""
-        import pysd
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return pysd.load(str(self.translation))
-
-    @cached_property
-    def constants(self) -> Mapping[str, Variable]:
-        """Scalar constants (not the control variables), by Vensim name."""
-        control = {"INITIAL TIME", "FINAL TIME", "TIME STEP", "SAVEPER"}
-        return {n: v for n, v in self.variables.items()
-                if v.kind == "Constant" and n not in control and v.value is not None}
-
-    def label(self, name: str, lang: str = "en") -> str:
-        """Bilingual label of a variable, lever or indicator; raises KeyError when missing."""
-        if name in self.indicators:
-            return self.indicators[name].label(lang)
-        if name in self.levers:
-            return self.levers[name].label(lang)
-        return self.labels[name](lang)
-
-    def lookup_name(self, name: str) -> str:
-        """The exact Vensim name for ``name`` (case and spacing as Vensim ignores them)."""
-        if name in self.variables:
-            return name
-        key = " ".join(name.lower().replace("_", " ").split())
-        for real in self.variables:
-            if " ".join(real.lower().split()) == key:
-                return real
-        raise KeyError(name)
 
 
 # ----------------------------------------------------------------------------- loading
@@ -259,14 +75,20 @@ def resolve_model_path(ref: str | os.PathLike, relative_to: Path | None = None) 
                      allowed="a path to a .mdl file or a bundled model: " + ", ".join(available or ["(none)"]))
 
 
-def _translate(mdl: Path, sha: str) -> Path:
+@lru_cache(maxsize=None)
+def pysd_version() -> str:
+    """The installed PySD's version (read from its metadata, without importing it)."""
+    return importlib.metadata.version("pysd")
+
+
+def translate(mdl: Path, sha: str) -> Path:
     """PySD translation of ``mdl``, cached under ``cache_dir()/translations/<sha>``."""
-    import pysd
     # keyed by content and file name: PySD names the translation (and its modules) after the file
-    target = cache_dir() / "translations" / f"{sha[:24]}-{mdl.stem}-pysd{pysd.__version__}"
+    target = cache_dir() / "translations" / f"{sha[:24]}-{mdl.stem}-pysd{pysd_version()}"
     py = target / (mdl.stem + ".py")
     if py.is_file():
         return py
+    import pysd   # only on a miss: a cached translation is read without PySD's modules
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
     try:
@@ -319,66 +141,20 @@ def _variables(pysd_model) -> dict[str, Variable]:
     return out
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _load_sidecar(meta_path: Path, variables: Mapping[str, Variable]):
-    doc: YamlDocument = read_yaml(meta_path, error=ModelError, what="model metadata")
-    try:
-        side = _Sidecar.model_validate(doc.data)
-    except ValidationError as exc:
-        raise pydantic_error(exc, doc, error=ModelError) from None
-
-    def fail(loc: tuple, problem: str, allowed: str | None = None):
-        from ..yamlio import field_path
-        raise ModelError(problem, path=str(meta_path), field=field_path(loc), line=doc.line_of(loc),
-                         allowed=allowed)
-
-    for fa in side.focus_areas:
-        if fa not in FOCUS_AREAS:
-            fail(("focus_areas", fa), f"unknown focus area '{fa}'", ", ".join(FOCUS_AREAS))
-    levers: dict[str, Lever] = {}
-    for name, lm in side.levers.items():
-        var = variables.get(name)
-        if var is None:
-            fail(("levers", name), f"lever '{name}' is not a variable of the model. "
-                 + did_you_mean(name, variables))
-        if var.kind != "Constant" or var.value is None:
-            fail(("levers", name), f"lever '{name}' must be a scalar constant of the model (it is {var.kind})")
-        if math.isnan(var.minimum) or math.isnan(var.maximum):
-            fail(("levers", name), f"lever '{name}' needs a Vensim range [min,max] in the model")
-        if lm.focus_area not in side.focus_areas:
-            fail(("levers", name, "focus_area"), f"unknown focus area '{lm.focus_area}'",
-                 ", ".join(side.focus_areas))
-        levers[name] = Lever(name=name, units=var.units, baseline=var.value, minimum=var.minimum,
-                             maximum=var.maximum, focus_area=lm.focus_area, label=lm.label, doc=var.doc)
-    indicators: dict[str, Indicator] = {}
-    for name, im in side.indicators.items():
-        var = variables.get(name)
-        if var is None:
-            fail(("indicators", name), f"indicator '{name}' is not a variable of the model. "
-                 + did_you_mean(name, variables))
-        if im.focus_area not in side.focus_areas:
-            fail(("indicators", name, "focus_area"), f"unknown focus area '{im.focus_area}'",
-                 ", ".join(side.focus_areas))
-        indicators[name] = Indicator(name=name, units=var.units, focus_area=im.focus_area, better=im.better,
-                                     label=im.label, unit_label=im.unit_label)
-    shocks: dict[str, Shock] = {}
-    for kind, sm in side.shocks.items():
-        var = variables.get(sm.input)
-        if var is None or var.kind != "Constant":
-            fail(("shocks", kind, "input"), f"shock input '{sm.input}' must be a constant of the model. "
-                 + did_you_mean(sm.input, variables))
-        lo, hi = sm.magnitude_range
-        if not lo <= hi:
-            fail(("shocks", kind, "magnitude_range"), f"minimum {lo} is above maximum {hi}")
-        shocks[kind] = Shock(kind=kind, input=sm.input, duration=sm.duration,
-                             magnitude_range=(lo, hi), label=sm.label)
-    for name in side.variables:
-        if name not in variables:
-            fail(("variables", name), f"'{name}' is not a variable of the model. " + did_you_mean(name, variables))
-    return side, levers, indicators, shocks
+def _records(side: Sidecar, variables: Mapping[str, Variable]) -> dict:
+    """The sidecar's levers, indicators and shocks as records (``side`` is checked against ``variables``)."""
+    levers = {name: Lever(name=name, units=variables[name].units, baseline=variables[name].value,
+                          minimum=variables[name].minimum, maximum=variables[name].maximum,
+                          focus_area=lm.focus_area, label=lm.label, doc=variables[name].doc)
+              for name, lm in side.levers.items()}
+    indicators = {name: Indicator(name=name, units=variables[name].units, focus_area=im.focus_area,
+                                  better=im.better, label=im.label, unit_label=im.unit_label)
+                  for name, im in side.indicators.items()}
+    shocks = {kind: Shock(kind=kind, input=sm.input, duration=sm.duration,
+                          magnitude_range=tuple(sm.magnitude_range), label=sm.label)
+              for kind, sm in side.shocks.items()}
+    return dict(levers=levers, indicators=indicators, shocks=shocks, focus_areas=dict(side.focus_areas),
+                sectors=dict(side.sectors), labels=dict(side.variables), meta=side)
 
 
 def load_model(ref: str | os.PathLike | Model, *, relative_to: Path | None = None) -> Model:
@@ -422,9 +198,34 @@ def _load_model_cached(path_s: str, mtime: int) -> Model:
     if key in _MODEL_CACHE:
         return _MODEL_CACHE[key]
     path = Path(path_s)
-    sha = _sha256(path)
-    py = _translate(path, sha)
-    import pysd
+    sha = sha256_file(path)
+    py = translate(path, sha)
+    info = _translation_info(py, path)
+    variables = {v["name"]: Variable(**v) for v in info["variables"]}
+    meta_path = sidecar_path(path)
+    extra: dict = {}
+    if meta_path.is_file():
+        extra = dict(_records(read_sidecar(meta_path, variables), variables), meta_path=meta_path,
+                     meta_sha256=sha256_file(meta_path))
+    model = Model(name=path.stem, path=path, sha256=sha, translation=py, time_units=info["time_units"],
+                  variables=variables, **info["times"], **extra)
+    _MODEL_CACHE[key] = model
+    return model
+
+
+def _translation_info(py: Path, path: Path) -> dict:
+    """Variables and time settings of a translation, read once with PySD and kept beside it in the cache.
+
+    A model whose translation is cached loads without importing PySD (``cityfutures validate``
+    stays quick); the record is keyed by the translation folder (content hash, file name, PySD version).
+    """
+    record = py.with_name(py.stem + ".variables.json")
+    if record.is_file():
+        try:
+            return json.loads(record.read_text(encoding="utf-8"))
+        except (OSError, ValueError):   # a damaged record is made again
+            pass
+    import pysd   # only when a translation is read for the first time
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -433,21 +234,14 @@ def _load_model_cached(path_s: str, mtime: int) -> Model:
             raise ModelError(f"PySD cannot load the translated model: {type(exc).__name__}: {exc}"
                              .splitlines()[0][:500], path=str(path)) from exc
     variables = _variables(pm)
-    comps = pm.components
-    time_units = variables.get("INITIAL TIME").units if "INITIAL TIME" in variables else ""
     try:
-        times = dict(initial_time=float(comps.initial_time()), final_time=float(comps.final_time()),
-                     time_step=float(comps.time_step()), saveper=float(comps.saveper()))
+        times = {key: float(getattr(pm.components, key)()) for key in CONTROL}
     except Exception as exc:
         raise ModelError(f"the model's time settings cannot be evaluated: {exc}", path=str(path)) from exc
-    meta_path = path.with_name(path.stem + ".meta.yaml")
-    extra: dict = {}
-    if meta_path.is_file():
-        side, levers, indicators, shocks = _load_sidecar(meta_path, variables)
-        extra = dict(levers=levers, indicators=indicators, shocks=shocks, focus_areas=dict(side.focus_areas),
-                     sectors=dict(side.sectors), labels=dict(side.variables), meta_path=meta_path,
-                     meta_sha256=_sha256(meta_path))
-    model = Model(name=path.stem, path=path, sha256=sha, translation=py, time_units=time_units,
-                  variables=variables, **times, **extra)
-    _MODEL_CACHE[key] = model
-    return model
+    info = {"variables": [dataclasses.asdict(v) for v in variables.values()], "times": times,
+            "time_units": variables["INITIAL TIME"].units if "INITIAL TIME" in variables else ""}
+    try:
+        atomic_write(record, lambda tmp: tmp.write_text(json.dumps(info), encoding="utf-8"))
+    except OSError:   # a read-only cache: the record is only a shortcut
+        pass
+    return info

@@ -18,20 +18,10 @@ not applied twice. A member's ``set`` overrides the baseline's; two members of a
 ``set`` one constant to different values (by ``set:`` or by a ``set`` intervention) are an
 error. All runs share the baseline's horizon and seed, so their differences are paired.
 
-How one lever's interventions compose
--------------------------------------
-Each intervention has a weight ``w(t)``: 0 before its ``start``, rising linearly to 1 over
-``ramp_years`` (a step when 0: 1 from the first time at or after ``start``). With the
-lever's base ``b`` (the scenario's ``set`` value, else the model's constant), the lever is::
-
-    S(t) = b, then for each `set` v_k in file order:  S(t) <- S(t) + w_k(t) * (v_k - S(t))
-    value(t) = (S(t) + sum of a_k * w_k(t) over `add`s) * product of (1 + (f_k - 1) * w_k(t)) over `scale`s
-
-i.e. sets first (each ramps from whatever the lever was), then adds, then scales. A single
-intervention gives exactly the two points of docs/architecture.md: ``{s: b, s+r: new}``,
-and a step ``{s - 1e-6: b, s: new}``. A shock of magnitude ``m`` in year ``y`` adds a pulse
-of height ``m`` and width ``duration`` (from the model's sidecar) to its input:
-``{y - 1e-6: 0, y: m, y + d - 1e-6: m, y + d: 0}`` on top of the input's value.
+Interventions and shocks become time series by the rules of :mod:`cityfutures.scenario.series`
+(one composition rule, one pulse rule). With sampled futures (:func:`plan_ensemble`), each run of
+the plan meets every future: the uncertain constants' values and the stochastic shocks' pulses are
+added to the run's own params (:meth:`Plan.run_params`).
 
 Costs
 -----
@@ -45,16 +35,21 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import xarray as xr
 
 from ..errors import ScenarioError
+from ..model import load_model
+from ..names import did_you_mean
+from ..scenario import Horizon, UncertainSpec
+from ..scenario.series import add_series, first_outside, lever_series, pulse_series, stack_series
+from .periods import check_pulses, report_times, saved_times
+from .sampling import Samples, sample, transform
 
-__all__ = ["RunSpec", "Plan", "build_plan", "lever_series", "shock_series", "STEP_EPS", "KINDS"]
+__all__ = ["RunSpec", "Futures", "Plan", "build_plan", "plan_ensemble", "combine", "uncertain_of", "KINDS"]
 
-STEP_EPS = 1e-6          # Year: a step at s is the two points {s - STEP_EPS: old, s: new}
 KINDS = ("baseline", "intervention", "bundle")
 
 
@@ -86,7 +81,7 @@ class RunSpec:
 
     name: str
     kind: str
-    params: Mapping[str, Any]
+    params: Mapping[str, Any] = field(default_factory=dict)
     title_en: str = ""
     title_id: str = ""
     focus_area: str | None = None
@@ -100,10 +95,49 @@ class RunSpec:
     interventions: tuple = ()
     set: Mapping[str, float] = field(default_factory=dict)
 
+    def title(self, lang: str) -> str:
+        """The title in ``lang`` ("en" or "id"), else the English one, else the name."""
+        return (self.title_en if lang == "en" else self.title_id) or self.title_en or self.name
+
+
+@dataclass(frozen=True)
+class Futures:
+    """The sampled futures of a plan: the ``uncertain:`` block, its samples and where each shock goes.
+
+    Attributes
+    ----------
+    spec : UncertainSpec
+    samples : Samples
+        One row per future; every run of the plan meets every row (paired differences).
+    shock_inputs : mapping of kind -> (input, duration)
+        The model input each stochastic shock pulses [its units] and the pulse's width [Year].
+    """
+
+    spec: UncertainSpec
+    samples: Samples
+    shock_inputs: Mapping[str, tuple[str, float]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def params(self, positions: Sequence[int]) -> dict[str, Any]:
+        """The futures' params at row ``positions``: uncertain constants ``(n,)`` and shock pulses ``(n, time)``."""
+        sub = self.samples.take(list(positions))
+        out: dict[str, Any] = {c: sub.constants[c].to_numpy() for c in sub.constants.columns}
+        for kind, mags in sub.shocks.items():
+            inp, duration = self.shock_inputs[kind]
+            pulses = pulse_series(sub.onsets[kind], mags, duration)
+            out[inp] = add_series(out[inp], pulses) if inp in out else pulses
+        return out
+
 
 @dataclass(frozen=True)
 class Plan:
-    """Runs that share one model, horizon and seed.
+    """What to run, as plain data: runs (scenarios) x futures, on one model, horizon and seed.
+
+    A deterministic plan has one future (``futures`` is None: every run as its scenario says);
+    an ensemble's plan runs every scenario in every sampled future. Nothing is simulated here:
+    :func:`cityfutures.engine.runner.execute` runs a plan on an executor.
 
     Attributes
     ----------
@@ -112,9 +146,16 @@ class Plan:
         ``start``, ``end``, ``dt``, ``saveper`` [Year].
     seed : int or None
     runs : tuple of RunSpec
+        The baseline first in a comparison.
     comparison : Comparison or None
     indicators : tuple of str
         The indicators to compare (the comparison's, else all of the model's).
+    futures : Futures or None
+    every : float or None
+        Report period means over ``[t, t + every)`` [Year] (ensembles), or every saved time (None).
+    method : {"euler", "rk4"}
+    name : str
+        The comparison's (or first scenario's) name.
     """
 
     model: Any
@@ -123,126 +164,85 @@ class Plan:
     runs: tuple[RunSpec, ...]
     comparison: Any = None
     indicators: tuple[str, ...] = ()
+    futures: Futures | None = None
+    every: float | None = None
+    method: str = "euler"
+    name: str = ""
 
     @property
     def names(self) -> list[str]:
         return [r.name for r in self.runs]
 
-    def params_list(self) -> list[dict[str, Any]]:
-        """Per-run params for PySD: scalars, or ``pandas.Series`` indexed by time."""
-        out = []
-        for r in self.runs:
-            p = {}
-            for k, v in r.params.items():
-                p[k] = v.to_series() if isinstance(v, xr.DataArray) else float(v)
-            out.append(p)
-        return out
+    @property
+    def scenarios(self) -> tuple[RunSpec, ...]:
+        """The runs (the name ensembles use for them)."""
+        return self.runs
 
-    def batch_params(self) -> dict[str, Any]:
-        """All runs' params in one mapping for :func:`cityfutures.simulate` (dim ``run``).
+    @property
+    def samples(self) -> Samples | None:
+        return None if self.futures is None else self.futures.samples
 
-        A constant that no run varies over time becomes a 1-D array (one value per run);
-        one that any run varies becomes a DataArray ``(run, time)`` on the union of all
-        runs' points (exact, since every series is piecewise linear between its points).
-        Runs that leave a constant alone get the model's value.
+    @property
+    def spec(self) -> UncertainSpec | None:
+        return None if self.futures is None else self.futures.spec
+
+    @property
+    def n_futures(self) -> int:
+        return 1 if self.futures is None else len(self.futures)
+
+    @property
+    def n_runs(self) -> int:
+        return len(self.runs) * self.n_futures
+
+    @property
+    def times(self) -> tuple[float, ...]:
+        """The reported times [Year]: period starts (``every``) or every saved time."""
+        h = self.horizon
+        if self.every is None:
+            return tuple(float(x) for x in saved_times(h.start, h.end, h.saveper))
+        return report_times(h.start, h.end, h.saveper, self.every)
+
+    @property
+    def better(self) -> tuple[str, ...]:
+        return tuple(self.model.indicators[i].better if i in self.model.indicators else "higher"
+                     for i in self.indicators)
+
+    @property
+    def units(self) -> tuple[str, ...]:
+        return tuple(self.model.variables[i].units for i in self.indicators)
+
+    def run_params(self, run: int, positions: Sequence[int] | None = None) -> tuple[dict[str, Any], int]:
+        """Params of run ``run`` in the futures at ``positions`` (default: all), and how many runs that is."""
+        params = dict(self.runs[run].params)
+        if self.futures is None:
+            return params, 1
+        pos = range(len(self.futures)) if positions is None else positions
+        extra = self.futures.params(pos)
+        for name, value in extra.items():
+            params[name] = add_series(params[name], value) if name in params else value
+        return params, len(pos)
+
+    def batch_params(self, runs: Sequence[int] | None = None, positions: Sequence[int] | None = None
+                     ) -> dict[str, Any]:
+        """Params of many runs at once for :func:`cityfutures.simulate` (dim ``run``).
+
+        Runs ``runs`` (default: all) each in the futures at ``positions``, run-major (run ``r``,
+        future ``j`` is row ``r * n + j``). A name no run sets takes the model's value in the others;
+        series share the union of their points (exact: every series is piecewise linear).
         """
-        names = sorted({k for r in self.runs for k in r.params})
-        out: dict[str, Any] = {}
+        runs = range(len(self.runs)) if runs is None else runs
+        parts = [self.run_params(r, positions) for r in runs]
+        names = sorted({k for params, _n in parts for k in params})
+        out = {}
         for name in names:
             default = _constant_value(self.model, name)
-            values = [r.params.get(name, default) for r in self.runs]
-            series = [v for v in values if isinstance(v, xr.DataArray)]
-            if not series:
-                out[name] = np.array([float(v) for v in values])
-                continue
-            grid = np.unique(np.concatenate([s["time"].values for s in series]))
-            rows = []
-            for v in values:
-                if isinstance(v, xr.DataArray):
-                    rows.append(np.interp(grid, v["time"].values, v.values))
-                else:
-                    rows.append(np.full(grid.size, float(v)))
-            out[name] = xr.DataArray(np.vstack(rows), dims=("run", "time"), coords={"time": grid})
+            out[name] = stack_series([params.get(name, default) for params, _n in parts], [n for _p, n in parts])
         return out
 
-
-# ----------------------------------------------------------------------------- time series
-def _weight(t: np.ndarray, start: float, ramp: float) -> np.ndarray:
-    if ramp <= 0:
-        return (t >= start).astype(float)
-    return np.clip((t - start) / ramp, 0.0, 1.0)
-
-
-def _points(start: float, ramp: float) -> list[float]:
-    return [start, start + ramp] if ramp > 0 else [start - STEP_EPS, start]
-
-
-def _start_of(iv, horizon) -> float:
-    return float(horizon.start if getattr(iv, "start", None) is None else iv.start)
-
-
-def lever_series(base: float, interventions: Sequence[Any], horizon: Any) -> float | xr.DataArray:
-    """The value of one lever over time under its interventions (see the module docstring).
-
-    Parameters
-    ----------
-    base : float
-        The lever's value without interventions [lever units].
-    interventions : sequence of Intervention
-        Only those on this lever, in file order.
-    horizon : Horizon
-        For ``start`` (an intervention without a start begins there) and ``dt``.
-
-    Returns
-    -------
-    float or DataArray
-        ``base`` when there is nothing to apply, else a series with dim ``time``.
-    """
-    if not interventions:
-        return float(base)
-    pts: list[float] = []
-    for iv in interventions:
-        pts += _points(_start_of(iv, horizon), float(iv.ramp_years or 0.0))
-    nonlinear = len(interventions) > 1 and any(iv.mode in ("set", "scale") for iv in interventions)
-    if nonlinear:  # products of ramps are not straight lines: sample at every time step they overlap
-        lo, hi = min(pts), max(pts)
-        dt = float(horizon.dt)
-        n = int(np.floor((hi - lo) / dt + 1e-9))
-        pts += list(lo + dt * np.arange(n + 1))
-    t = np.unique(np.round(np.asarray(pts, dtype=float), 9))
-    level = np.full(t.size, float(base))
-    for iv in interventions:
-        if iv.mode == "set":
-            w = _weight(t, _start_of(iv, horizon), float(iv.ramp_years or 0.0))
-            level = level + w * (float(iv.value) - level)
-    for iv in interventions:
-        if iv.mode == "add":
-            level = level + float(iv.value) * _weight(t, _start_of(iv, horizon), float(iv.ramp_years or 0.0))
-    for iv in interventions:
-        if iv.mode == "scale":
-            w = _weight(t, _start_of(iv, horizon), float(iv.ramp_years or 0.0))
-            level = level * (1.0 + (float(iv.value) - 1.0) * w)
-    for iv in interventions:
-        if iv.mode not in ("set", "add", "scale"):
-            raise ScenarioError(f"unknown intervention mode {iv.mode!r}", field="interventions.mode",
-                                allowed="set, add, scale")
-    return xr.DataArray(level, dims="time", coords={"time": t})
-
-
-def shock_series(base: float | xr.DataArray, pulses: Iterable[tuple[float, float, float]]) -> xr.DataArray:
-    """``base`` plus rectangular pulses ``(year, magnitude, duration)``, as a series over time."""
-    pulses = list(pulses)
-    pts = [p for (y, _, d) in pulses for p in (y - STEP_EPS, y, y + d - STEP_EPS, y + d)]
-    if isinstance(base, xr.DataArray):
-        pts += list(base["time"].values)
-    t = np.unique(np.round(np.asarray(pts, dtype=float), 9))
-    if isinstance(base, xr.DataArray):
-        level = np.interp(t, base["time"].values, base.values)
-    else:
-        level = np.full(t.size, float(base))
-    for (y, m, d) in pulses:
-        level = level + float(m) * ((t >= y) & (t < y + d - STEP_EPS / 2))
-    return xr.DataArray(level, dims="time", coords={"time": t})
+    def params_list(self) -> list[dict[str, Any]]:
+        """Per-run params for PySD (deterministic plans): numbers, or ``pandas.Series`` indexed by time."""
+        return [{k: v.to_series() if isinstance(v, xr.DataArray) else float(v) for k, v in r.params.items()}
+                for r in self.runs]
 
 
 # ----------------------------------------------------------------------------- composition
@@ -278,8 +278,13 @@ def _title(sc, lang: str) -> str:
     return getattr(title, lang, None) or sc.name
 
 
-def _compose(baseline, members: Sequence[Any], run_name: str, where: str | None):
-    """(set mapping, interventions, shocks) of the baseline plus ``members``."""
+def combine(baseline, members: Sequence[Any], run_name: str, where: str | None = None):
+    """``(set mapping, interventions, shocks)`` of the baseline plus ``members`` (the bundle rule).
+
+    Multiset unions: what the baseline or an earlier member holds already is not applied twice; a
+    member's ``set`` overrides the baseline's; two members setting one constant (or lever) to two
+    values are a :class:`~cityfutures.errors.ScenarioError`.
+    """
     sets = dict(baseline.set or {})
     member_sets: dict[str, tuple[float, str]] = {}
     for m in members:
@@ -329,7 +334,8 @@ def _params(model, horizon, run_name: str, sets: Mapping[str, float], interventi
         pulses.setdefault(meta.input, []).append((float(sh.year), float(sh.magnitude), float(meta.duration)))
     for inp, ps in pulses.items():
         base = params.get(inp, float(sets[inp]) if inp in sets else _constant_value(model, inp))
-        params[inp] = shock_series(base, ps)
+        y, m, d = (np.array(x) for x in zip(*ps))
+        params[inp] = pulse_series(y, m, d, base=base)
     return params
 
 
@@ -341,11 +347,8 @@ def _check_range(model, run_name, lever, series, where) -> None:
     lo, hi = var.minimum, var.maximum
     values = series.values if isinstance(series, xr.DataArray) else np.array([series])
     times = series["time"].values if isinstance(series, xr.DataArray) else np.array([np.nan])
-    too_low = values < lo - 1e-9 * max(1.0, abs(lo)) if not np.isnan(lo) else np.zeros(values.shape, bool)
-    too_high = values > hi + 1e-9 * max(1.0, abs(hi)) if not np.isnan(hi) else np.zeros(values.shape, bool)
-    bad = np.nonzero(too_low | too_high)[0]
-    if len(bad):
-        i = bad[0]
+    i = first_outside(values, lo, hi, rtol=1e-9)
+    if i is not None:
         raise ScenarioError(
             f"run '{run_name}': lever '{lever}' reaches {values[i]:g} in {times[i]:g}, outside its range "
             f"[{lo:g}, {hi:g}] once its interventions are combined", path=where, field="interventions",
@@ -359,7 +362,7 @@ def _costs(interventions: Sequence[Any], horizon) -> tuple[float, float, float]:
         if cost is None:
             continue
         c, o = float(cost.capex_idr_bn or 0.0), float(cost.opex_idr_bn_per_year or 0.0)
-        years = max(0.0, float(horizon.end) - max(_start_of(iv, horizon), float(horizon.start)))
+        years = max(0.0, float(horizon.end) - max(float(horizon.start if iv.start is None else iv.start), float(horizon.start)))
         capex += c
         opex += o
         total += c + o * years
@@ -380,7 +383,7 @@ def _run(model, horizon, baseline, members, *, name, kind, sha, title_en, title_
         sets, ivs, shocks = dict(members[0].set or {}), list(members[0].interventions), list(members[0].shocks)
         extra = ivs
     else:
-        sets, ivs, shocks = _compose(baseline, members, name, where)
+        sets, ivs, shocks = combine(baseline, members, name, where)
         base_left = Counter(baseline.interventions) if kind != "baseline" else Counter()
         extra = []
         for iv in ivs:
@@ -465,7 +468,7 @@ def build_plan(what: Any) -> Plan:
                       track=sc.track, where=str(sc.path) if getattr(sc, "path", None) else None)
                  for sc in scenarios)
     return Plan(model=model, horizon=first.horizon, seed=first.seed, runs=runs, comparison=None,
-                indicators=tuple(model.indicators))
+                indicators=tuple(model.indicators), name=first.name)
 
 
 def _plan_comparison(comp) -> Plan:
@@ -507,4 +510,94 @@ def _plan_comparison(comp) -> Plan:
                          track=tracks.pop() if len(tracks) == 1 else None, where=where))
     indicators = tuple(comp.indicators) if comp.indicators else tuple(model.indicators)
     return Plan(model=model, horizon=base.horizon, seed=base.seed, runs=tuple(runs), comparison=comp,
-                indicators=indicators)
+                indicators=indicators, name=comp.name)
+
+
+# ----------------------------------------------------------------------------- sampled futures
+def uncertain_of(comparison) -> UncertainSpec | None:
+    """The baseline's ``uncertain:`` block of a comparison (or of a scenario)."""
+    base = getattr(comparison, "baseline", comparison)
+    return getattr(base, "uncertain", None)
+
+
+def plan_ensemble(source=None, spec: UncertainSpec | None = None, *, samples: int = 0, seed: int,
+                  runs: Sequence[RunSpec] | None = None, model=None, horizon=None,
+                  indicators: Sequence[str] | None = None, sampler: str | None = None,
+                  every: float = 1.0, method: str = "euler", name: str | None = None,
+                  design: np.ndarray | None = None, design_method: str | None = None) -> Plan:
+    """A plan whose runs each meet the same sampled futures.
+
+    Parameters
+    ----------
+    source : Comparison or Plan, optional
+        A loaded comparison (or a deterministic plan). Or give ``runs``, ``model`` (and ``horizon``).
+    spec : UncertainSpec, optional
+        Defaults to the comparison baseline's ``uncertain:`` block.
+    samples : int
+        Number of sampled futures N; the plan makes N x (number of runs) runs.
+    seed : int
+        Seed of the design (explicit: the same seed gives the same result on any executor).
+    indicators : sequence of str, optional
+        Default: the comparison's indicators (or the model's).
+    sampler : {"lhs", "sobol", "random"}, optional
+        Overrides the block's ``sampler``.
+    every : float
+        Length of a reported period [Year] (a multiple of the horizon's ``saveper``); each run
+        reports, per period, the mean over its saved times within it (:mod:`.periods`).
+    design : ndarray (n, d), optional
+        A ready design in the unit hypercube (e.g. SALib's), used instead of drawing one;
+        ``samples`` is then ignored. ``design_method`` names it.
+
+    Raises
+    ------
+    ScenarioError
+        No uncertainty to sample, a lever that is also uncertain, unknown indicators, a stochastic
+        shock whose pulse would not be counted once in its own year (:func:`.periods.check_pulses`).
+    """
+    if source is not None:
+        base = source if isinstance(source, Plan) else build_plan(source)
+        model_, horizon_, runs_ = base.model, base.horizon, list(base.runs)
+        runs_.sort(key=lambda r: r.kind != "baseline")          # stable: the baseline first, the rest in order
+        inds, nm, comparison = base.indicators, base.name, base.comparison
+        spec = spec if spec is not None else uncertain_of(getattr(base, "comparison", None) or source)
+    else:
+        if runs is None or model is None:
+            raise TypeError("give a Comparison, or runs= and model=")
+        model_ = load_model(model)
+        runs_, horizon_, inds, nm, comparison = list(runs), horizon, tuple(model_.indicators), "ensemble", None
+    if spec is None or not spec:
+        raise ScenarioError("the baseline has no 'uncertain:' block, so there are no futures to sample",
+                            field="uncertain", allowed="an uncertain: block with constants or shocks "
+                            "(see docs), or --uncertain FILE")
+    if not runs_:
+        raise ScenarioError("no scenarios to run", field="runs")
+    if horizon_ is None:
+        horizon_ = Horizon(model_.initial_time, model_.final_time, model_.time_step, model_.saveper)
+    inds = tuple(indicators) if indicators else tuple(inds)
+    if not inds:
+        raise ScenarioError("no indicators to report", field="indicators")
+    resolved = []
+    for ind in inds:
+        try:
+            resolved.append(model_.lookup_name(ind))
+        except KeyError:
+            raise ScenarioError(f"unknown indicator '{ind}'. " + did_you_mean(ind, model_.variables),
+                                field="indicators") from None
+    for r in runs_:
+        clash = sorted(set(r.params) & set(spec.names))
+        if clash:
+            raise ScenarioError(f"'{clash[0]}' is uncertain and is also set by scenario '{r.name}'; a lever is a "
+                                "decision, not an uncertainty", field=f"uncertain.constants.{clash[0]}",
+                                allowed="uncertain constants that no scenario sets")
+    shock_inputs = {s.kind: (model_.shocks[s.kind].input, float(model_.shocks[s.kind].duration)) for s in spec.shocks}
+    start, end = float(horizon_.start), float(horizon_.end)
+    report_times(start, end, horizon_.saveper, every)          # checks every against saveper
+    if design is not None:
+        smp = transform(spec, design, start=start, end=end, seed=seed, method=design_method or "design")
+    else:
+        smp = sample(spec, int(samples), seed=seed, start=start, end=end, method=sampler)
+    for kind, (_inp, duration) in shock_inputs.items():
+        check_pulses(kind, smp.onsets[kind], duration, start=start, end=end, saveper=horizon_.saveper, every=every)
+    return Plan(model=model_, horizon=horizon_, seed=seed, runs=tuple(runs_), comparison=comparison,
+                indicators=tuple(resolved), futures=Futures(spec, smp, shock_inputs), every=float(every),
+                method=method, name=name or nm or runs_[0].name)

@@ -19,14 +19,12 @@ from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from scipy.stats import qmc
 
 from ..errors import ScenarioError
 from ..scenario.uncertain import UncertainSpec
 
-__all__ = ["Factor", "Samples", "factors", "shock_onsets", "unit_design", "transform", "sample",
-           "pulse_series", "PULSE_EPS"]
-
-PULSE_EPS = 1e-6  # Year: the width of a step edge, as in the time-series contract
+__all__ = ["Factor", "Samples", "factors", "shock_onsets", "unit_design", "transform", "sample"]
 
 
 @dataclass(frozen=True)
@@ -83,7 +81,6 @@ def unit_design(d: int, n: int, *, method: str = "lhs", seed: int) -> np.ndarray
     if d == 0:
         return np.empty((n, 0))
     rng = np.random.default_rng(int(seed))
-    from scipy.stats import qmc
     if method == "lhs":
         return qmc.LatinHypercube(d, rng=rng).random(n)
     if method == "sobol":
@@ -201,25 +198,3 @@ def sample(spec: UncertainSpec, n: int, *, seed: int, start: float, end: float,
     d = len(factors(spec, start, end))
     unit = unit_design(d, n, method=method, seed=seed)
     return transform(spec, unit, start=start, end=end, seed=seed, method=method)
-
-
-def pulse_series(magnitudes: np.ndarray, onsets: np.ndarray, duration: float):
-    """Per-run pulse series of a shock input: ``DataArray`` with dims ``(run, time)``.
-
-    Each run's value is 0, rising to the year's magnitude at each onset for ``duration``
-    years, on a time grid shared by all runs (linear interpolation between points, flat
-    outside them, as the time-series contract says).
-    """
-    import xarray as xr
-    magnitudes = np.atleast_2d(np.asarray(magnitudes, dtype=float))
-    n, k = magnitudes.shape
-    if k == 0:
-        return xr.DataArray(np.zeros((n, 1)), dims=("run", "time"), coords={"time": [0.0]})
-    onsets = np.asarray(onsets, dtype=float)
-    gap = np.diff(onsets).min() if k > 1 else np.inf
-    width = min(duration, gap - 2 * PULSE_EPS)
-    times = np.stack([onsets - PULSE_EPS, onsets, onsets + width - PULSE_EPS, onsets + width], axis=1).ravel()
-    values = np.zeros((n, 4 * k))
-    values[:, 1::4] = magnitudes
-    values[:, 2::4] = magnitudes
-    return xr.DataArray(values, dims=("run", "time"), coords={"time": times})

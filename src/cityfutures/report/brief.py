@@ -22,6 +22,9 @@ import pandas as pd
 import xarray as xr
 
 from .charts import _common as c
+from ..files import atomic_write
+from . import numbers
+from .labels import Labels, focus_order, resolve_model
 from .charts import cost, scorecard
 
 __all__ = ["write_brief", "headline_table"]
@@ -30,7 +33,7 @@ PAGE = c.FIGSIZE   # 16 x 9 inches
 TOP_PER_FOCUS_AREA = 2
 
 
-def headline_table(ds: xr.Dataset, table: pd.DataFrame, top: int = TOP_PER_FOCUS_AREA) -> pd.DataFrame:
+def headline_table(ds: xr.Dataset, table: pd.DataFrame, top: int = TOP_PER_FOCUS_AREA, model=None) -> pd.DataFrame:
     """The best programmes of each focus area: rank, cost, and their two largest effects.
 
     Programmes are ranked by the comparison's score (``compare.rank``: the sum over all
@@ -53,7 +56,7 @@ def headline_table(ds: xr.Dataset, table: pd.DataFrame, top: int = TOP_PER_FOCUS
     else:
         eff["improvement_rank_key"] = eff["improvement"]
     eff["group"] = np.where(eff["kind"] == "bundle", "bundle", eff["focus_area"].fillna(""))
-    order = c.ordered_focus_areas([g for g in eff["group"] if g != "bundle"]) + ["bundle"]
+    order = focus_order(ds, [g for g in eff["group"] if g != "bundle"], model) + ["bundle"]
     rows = []
     for g in order:
         grp = eff[eff["group"] == g].sort_values("improvement_rank_key", ascending=False).head(top)
@@ -68,16 +71,16 @@ def headline_table(ds: xr.Dataset, table: pd.DataFrame, top: int = TOP_PER_FOCUS
     return pd.DataFrame(rows, columns=["group", "scenario", "track", "kind", "cost", "improvement", "effects"])
 
 
-def _page_table(ds, table, labels: c.Labels):
+def _page_table(ds, table, labels: Labels):
     """Page 1: the headline table in projector type (14 pt and up), each effect on one line."""
     import matplotlib.pyplot as plt
     fig = plt.figure(figsize=PAGE)
     a = ds.attrs
     title = a.get(f"comparison_title_{labels.lang}") or a.get("comparison_name") or labels.t("brief.title")
     fig.text(0.03, 0.955, c.wrap(title, 70), fontsize=26, fontweight="bold", va="top")
-    fig.text(0.03, 0.885, labels.t("brief.subtitle", start=c.fmt_year(float(ds["time"].values[0])),
+    fig.text(0.03, 0.885, labels.t("brief.subtitle", start=numbers.year(float(ds["time"].values[0])),
                                    end=c.end_year(ds)), fontsize=17, va="top", color="#333333")
-    head = headline_table(ds, table)
+    head = headline_table(ds, table, model=labels._model)
     y = 0.825
     common = _common_shocks(ds, labels)
     if common:   # the baseline holds a shock: every run of the comparison meets it, and the reader must know
@@ -95,7 +98,7 @@ def _page_table(ds, table, labels: c.Labels):
     fs = 15 if step >= 0.036 else 14 if step >= 0.032 else 13 if step >= 0.029 else 12
     for g, grp in head.groupby("group", sort=False):
         name = labels.t("legend.bundle") if g == "bundle" else labels.focus_area(g or None)
-        fig.text(0.03, y, name, fontsize=fs + 1, fontweight="bold", va="top", color=c.FOCUS_COLORS.get(g, "#555555"))
+        fig.text(0.03, y, name, fontsize=fs + 1, fontweight="bold", va="top", color=labels.focus_color(g) if g != "bundle" else "#555555")
         y -= step
         for r in grp.itertuples():
             # the whole name, on two lines if it needs them (bilingual titles differ in length)
@@ -104,9 +107,9 @@ def _page_table(ds, table, labels: c.Labels):
             spacing = step * fig.bbox.height / (fs * fig.dpi / 72) / 1.2   # its lines on the table's rows
             fig.text(0.04, y, name, fontsize=fs, va="top", linespacing=spacing if "\n" in name else 1.2)
             fig.text(0.36, y, c.shorten(labels.track(r.track, r.kind), 26), fontsize=fs, va="top")
-            fig.text(0.585, y, c.fmt_num(r.cost, labels.lang), fontsize=fs, va="top", ha="right")
+            fig.text(0.585, y, numbers.number(r.cost, labels.lang), fontsize=fs, va="top", ha="right")
             for k, (ind, pct, impr) in enumerate(r.effects):
-                num = f"  {'+' if pct > 0 else ''}{c.fmt_pct(pct, labels.lang)} %"
+                num = f"  {'+' if pct > 0 else ''}{numbers.percent(pct, labels.lang)} %"
                 # the indicator's whole name when the column takes it (measured), else cut to the column
                 room = (0.985 - 0.61) * fig.bbox.width - c.text_width(fig, num, fs)
                 txt = c.shorten_px(fig, labels.variable(ind), room, fs) + num
@@ -125,7 +128,7 @@ def _page_table(ds, table, labels: c.Labels):
     return fig
 
 
-def _common_shocks(ds, labels: c.Labels) -> str:
+def _common_shocks(ds, labels: Labels) -> str:
     """The shocks of the baseline (which every run of the comparison meets), as one phrase; "" if none."""
     base = c.baseline_name(ds)
     items = []
@@ -134,7 +137,7 @@ def _common_shocks(ds, labels: c.Labels) -> str:
             continue
         mag = ev.get("magnitude")
         item = labels.t("brief.shock_item", shock=labels.shock(ev["kind"]), year=str(int(float(ev["year"]) + 1e-9)),
-                        magnitude=c.fmt_fixed(float(mag), 1, labels.lang) if mag is not None else "?")
+                        magnitude=numbers.fixed(float(mag), 1, labels.lang) if mag is not None else "?")
         if item not in items:
             items.append(item)
     return "; ".join(items)
@@ -145,7 +148,7 @@ def pages(ds, table) -> int:
     return 2 + len(scorecard.parts(ds, table))
 
 
-def _page_charts(ds, table, labels: c.Labels) -> list:
+def _page_charts(ds, table, labels: Labels) -> list:
     """The scorecard (programmes and bundles apart when they are many) and the cost-effectiveness chart,
     each a full page (vector)."""
     out = []
@@ -183,7 +186,7 @@ def write_brief(results_ds: xr.Dataset, table: pd.DataFrame, path, lang: str = "
     """
     from matplotlib.backends.backend_pdf import PdfPages
     import matplotlib.pyplot as plt
-    labels = c.Labels(results_ds, lang, model=model)
+    labels = Labels(results_ds, lang, model=resolve_model(results_ds, model))
     path = Path(path)
 
     def write(tmp):
@@ -197,4 +200,4 @@ def write_brief(results_ds: xr.Dataset, table: pd.DataFrame, path, lang: str = "
                 pdf.savefig(fig)
                 plt.close(fig)
 
-    return c.atomic_write(path, write)
+    return atomic_write(path, write)

@@ -14,13 +14,15 @@ Coordinates on ``scenario``: ``title_en``, ``title_id``, ``focus_area``, ``track
 opex for the years each intervention operates within the horizon, undiscounted).
 
 Global attributes (all NetCDF-safe: text or numbers; maps and lists are JSON text):
-``format`` (``"cityfutures-results"``), ``format_version``, ``model_name``, ``model_sha256``,
-``model_meta_sha256``, ``scenario_sha256`` (JSON name -> hash), ``comparison_name``,
+``format`` (``"cityfutures-results"``), ``format_version``, ``model_name``, ``model_path``,
+``model_sha256``, ``model_meta_sha256``, ``focus_areas`` (JSON id -> {en, id, color} in the
+sidecar's order; color ``""`` when the sidecar gives none), ``shock_labels`` (JSON kind -> {en, id}),
+``scenario_sha256`` (JSON name -> hash), ``comparison_name``,
 ``comparison_sha256``, ``comparison_title_en``/``_id``, ``indicators`` (JSON list, the
 comparison's indicators in order), ``shocks`` (JSON list of {scenario, kind, year,
 magnitude}), ``seed`` (int, or ``"none"`` for a deterministic run), ``engine``,
 ``horizon_start``, ``horizon_end``, ``horizon_dt``, ``horizon_saveper``, ``failed_runs``
-(JSON list of {scenario, error}), ``cityfutures_version``, ``pysd_version``, ``created``
+(JSON list of {scenario, sample, error}), ``cityfutures_version``, ``pysd_version``, ``created``
 (UTC, ISO 8601).
 
 Files
@@ -39,7 +41,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -48,14 +49,17 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from .._version import __version__
 from ..errors import InputError
+from ..files import atomic_write
+from ..model.load import pysd_version
+from ..names import CONTROL_NAMES, TIME_NAMES
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "build_results", "save_results", "load_results",
-           "results_csv_frame", "json_attr", "atomic_write", "CONTROL_VARIABLES"]
+           "results_csv_frame", "json_attr", "netcdf_ready", "model_attrs"]
 
 FORMAT = "cityfutures-results"
 FORMAT_VERSION = 1
-CONTROL_VARIABLES = frozenset({"INITIAL TIME", "FINAL TIME", "TIME STEP", "SAVEPER", "TIME", "Time"})
 _SCENARIO_COORDS = ("title_en", "title_id", "focus_area", "track", "kind", "cost_capex_idr_bn",
                     "cost_opex_idr_bn_per_year", "cost_total_idr_bn")
 _REQUIRED_ATTRS = ("model_name", "model_sha256", "scenario_sha256", "seed", "engine",
@@ -89,7 +93,8 @@ def build_results(model, runs: Sequence[Any], simulated: xr.Dataset, *, engine: 
         ``capex_idr_bn``, ``opex_idr_bn_per_year``, ``total_cost_idr_bn``, ``sha256`` and
         ``shocks`` (tuple of ``(kind, year, magnitude)``).
     simulated : xarray.Dataset
-        Dims ``run`` and ``time``; one data variable per Vensim name.
+        Dims ``run`` (or the runner's ``scenario`` and a ``sample`` of one) and ``time``; one data
+        variable per Vensim name.
     engine : str
         The engine that produced ``simulated``.
     seed : int, optional
@@ -100,7 +105,7 @@ def build_results(model, runs: Sequence[Any], simulated: xr.Dataset, *, engine: 
         Recorded as ``comparison_name``/``comparison_sha256``/titles.
     indicators : sequence of str, optional
         The indicators of interest, in order (default: all of the model's indicators).
-    failed_runs : iterable of {"scenario": ..., "error": ...}
+    failed_runs : iterable of {"scenario": ..., "sample": ..., "error": ...}
         Runs that failed; their values are NaN.
 
     Returns
@@ -108,16 +113,16 @@ def build_results(model, runs: Sequence[Any], simulated: xr.Dataset, *, engine: 
     xarray.Dataset
         Dims ``scenario``, ``time``; see the module docstring for variables and attributes.
     """
-    import pysd
-
-    from .. import __version__
-
+    if "sample" in simulated.dims:     # the runner's (scenario, sample, time): one future
+        simulated = simulated.isel(sample=0, drop=True)
+    if "scenario" in simulated.dims:
+        simulated = simulated.drop_vars("scenario", errors="ignore").rename({"scenario": "run"})
     if simulated.sizes.get("run", 0) != len(runs):
         raise ValueError(f"simulated has {simulated.sizes.get('run', 0)} runs but {len(runs)} run specs")
     names = [r.name for r in runs]
     if len(set(names)) != len(names):
         raise ValueError(f"scenario names must be unique, got {names}")
-    data = simulated.drop_vars([v for v in simulated.data_vars if v in CONTROL_VARIABLES])
+    data = simulated.drop_vars([v for v in simulated.data_vars if v in CONTROL_NAMES | TIME_NAMES])
     if "run" in data.coords:
         data = data.drop_vars("run")
     data = data.rename({"run": "scenario"}).assign_coords(scenario=np.array(names, dtype=object))
@@ -154,9 +159,7 @@ def build_results(model, runs: Sequence[Any], simulated: xr.Dataset, *, engine: 
     attrs: dict[str, Any] = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "model_name": model.name,
-        "model_sha256": model.sha256,
-        "model_meta_sha256": _text(model.meta_sha256),
+        **model_attrs(model),
         "scenario_sha256": json.dumps({r.name: _text(r.sha256) for r in runs}),
         "comparison_name": _text(getattr(comparison, "name", None)),
         "comparison_sha256": _text(getattr(comparison, "sha256", None)),
@@ -168,7 +171,7 @@ def build_results(model, runs: Sequence[Any], simulated: xr.Dataset, *, engine: 
         "engine": engine,
         "failed_runs": json.dumps(list(failed_runs)),
         "cityfutures_version": __version__,
-        "pysd_version": pysd.__version__,
+        "pysd_version": pysd_version(),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     if horizon is not None:
@@ -176,6 +179,20 @@ def build_results(model, runs: Sequence[Any], simulated: xr.Dataset, *, engine: 
                      horizon_dt=float(horizon.dt), horizon_saveper=float(horizon.saveper))
     data.attrs = attrs
     return data
+
+
+def model_attrs(model) -> dict[str, Any]:
+    """The model's part of a results file's provenance: name, path, hashes, and what charts need of its
+    sidecar (focus areas in order with labels and colours, shock labels), as NetCDF-safe attributes."""
+    return {
+        "model_name": model.name,
+        "model_path": str(model.path),
+        "model_sha256": model.sha256,
+        "model_meta_sha256": _text(model.meta_sha256),
+        "focus_areas": json.dumps({k: {"en": fa.en, "id": fa.id, "color": fa.color or ""}
+                                   for k, fa in model.focus_areas.items()}),
+        "shock_labels": json.dumps({k: {"en": s.label.en, "id": s.label.id} for k, s in model.shocks.items()}),
+    }
 
 
 def json_attr(ds: xr.Dataset, name: str, default: Any = None) -> Any:
@@ -189,29 +206,6 @@ def json_attr(ds: xr.Dataset, name: str, default: Any = None) -> Any:
 
 
 # ----------------------------------------------------------------------------- files
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def atomic_write(path: Path, write) -> None:
-    """Call ``write(tmp_path)`` on a temporary file next to ``path``, then rename it into place."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
 def results_csv_frame(ds: xr.Dataset) -> pd.DataFrame:
     """The long CSV table of a results Dataset: ``scenario, variable, units, time, value``."""
     frames = []
@@ -235,7 +229,8 @@ def results_csv_frame(ds: xr.Dataset) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _netcdf_ready(ds: xr.Dataset) -> xr.Dataset:
+def netcdf_ready(ds: xr.Dataset) -> xr.Dataset:
+    """``ds`` with every attribute and coordinate in a form NetCDF stores (JSON text for maps and lists)."""
     out = ds.copy()
     for name, value in list(out.attrs.items()):
         if value is None:
@@ -278,7 +273,7 @@ def save_results(ds: xr.Dataset, path: str | os.PathLike) -> tuple[Path, Path]:
     nc, csv = _paths(path)
     if not nc.parent.is_dir():
         raise InputError("folder does not exist", path=str(nc.parent))
-    ready = _netcdf_ready(ds)
+    ready = netcdf_ready(ds)
     frame = results_csv_frame(ds)
     atomic_write(nc, lambda tmp: ready.to_netcdf(tmp, engine="netcdf4"))
     atomic_write(csv, lambda tmp: frame.to_csv(tmp, index=False))

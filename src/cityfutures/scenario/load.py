@@ -24,155 +24,30 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Any, Mapping
 
+import numpy as np
 from pydantic import ValidationError
 
-from ..errors import ModelError, ScenarioError, did_you_mean
-from ..model.load import FOCUS_AREAS, Label, Model, load_model, resolve_model_path
-from .schema import (SLUG, SLUG_RULE, TRACKS, Located, RawComparison, check_label, doc_fail, listing,
-                              merge_chain, norm_name, outside, range_text, read_chain, schema_error, whole)
+from ..errors import InputError, ModelError, ScenarioError
+from ..files import sha256_file
+from ..model import Label, Model, load_model, resolve_model_path
+from ..names import CONTROL_NAMES, did_you_mean, norm_name
+from .schema import (SLUG, SLUG_RULE, TRACKS, Located, RawComparison, check_label, doc_fail, listing, merge_chain, outside, range_text, read_chain, schema_error, whole)
+from .series import compose, first_outside
+from .uncertain import parse_uncertain
+from .types import Comparison, Cost, FrozenDict, Horizon, Intervention, Scenario, ShockEvent
 from ..yamlio import YamlDocument, field_path, read_yaml
 
-__all__ = ["Horizon", "Cost", "Intervention", "ShockEvent", "Scenario", "Comparison", "FrozenDict",
-           "load_scenario", "load_comparison", "load_file", "is_comparison"]
+__all__ = ["load_scenario", "load_comparison", "load_file", "is_comparison", "load_any"]
 
 _MODES = ("set", "add", "scale")
 _MAX_STEPS = 200_000
 _MAX_SEED = 2**32 - 1     # numpy's legacy generators and most samplers take 32-bit seeds
-
-
-# ----------------------------------------------------------------------------- records
-class FrozenDict(dict):
-    """A read-only dict: hashable-free, picklable, and safe to share between runs."""
-
-    def _readonly(self, *args, **kwargs):
-        raise TypeError("this mapping is read-only")
-
-    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _readonly  # type: ignore
-    __ior__ = _readonly  # type: ignore
-
-    def __reduce__(self):
-        return (type(self), (dict(self),))
-
-
-@dataclass(frozen=True)
-class Horizon:
-    """The simulated period and steps [Year]."""
-
-    start: float
-    end: float
-    dt: float
-    saveper: float
-
-
-@dataclass(frozen=True)
-class Cost:
-    """Cost of a programme [IDR billion; IDR billion per year]."""
-
-    capex_idr_bn: float = 0.0
-    opex_idr_bn_per_year: float = 0.0
-
-
-@dataclass(frozen=True)
-class Intervention:
-    """A programme acting on one lever.
-
-    ``mode`` says how ``value`` applies to the lever's baseline ``b``: ``set`` -> value,
-    ``add`` -> b + value, ``scale`` -> b * value; reached linearly over ``ramp_years``
-    from ``start`` (0 = a step). ``lever`` is the model's exact Vensim name.
-    """
-
-    lever: str
-    mode: Literal["set", "add", "scale"]
-    value: float
-    start: float
-    ramp_years: float
-    cost: Cost
-    source: str | None = None
-
-    def target(self, baseline: float) -> float:
-        """The lever's value once the ramp is complete, from its baseline value."""
-        if self.mode == "set":
-            return self.value
-        if self.mode == "add":
-            return baseline + self.value
-        return baseline * self.value
-
-
-@dataclass(frozen=True)
-class ShockEvent:
-    """A shock of ``kind`` (a shock kind of the model) in ``year`` with ``magnitude``."""
-
-    kind: str
-    year: float
-    magnitude: float
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """A validated scenario: everything a run needs, with names normalised to the model's."""
-
-    name: str
-    title: Label
-    path: Path | None
-    sha256: str
-    model: Model = field(repr=False)
-    horizon: Horizon
-    focus_area: str | None
-    track: Literal["quick-win", "normal"] | None
-    set: Mapping[str, float]
-    interventions: tuple[Intervention, ...]
-    shocks: tuple[ShockEvent, ...]
-    seed: int | None
-    description: str
-    source: str | None
-    owner: str | None = None
-    uncertain: Any = None   # an uncertainty.spec.UncertainSpec, or None: what ensembles sample
-
-    @property
-    def cost(self) -> Cost:
-        """Total cost of the scenario's interventions."""
-        return Cost(capex_idr_bn=sum(i.cost.capex_idr_bn for i in self.interventions),
-                    opex_idr_bn_per_year=sum(i.cost.opex_idr_bn_per_year for i in self.interventions))
-
-    def baseline_of(self, lever: str) -> float:
-        """The value of ``lever`` before any intervention: this scenario's ``set`` or the model's."""
-        if lever in self.set:
-            return self.set[lever]
-        return self.model.constants[lever].value
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """A validated comparison: baseline, intervention scenarios, bundles, indicators."""
-
-    name: str
-    title: Label
-    path: Path | None
-    sha256: str
-    baseline: Scenario
-    interventions: tuple[Scenario, ...]
-    bundles: Mapping[str, tuple[str, ...]]
-    indicators: tuple[str, ...]
-    description: str = ""
-    bundle_titles: Mapping[str, Label] = field(default_factory=dict)
-
-    @property
-    def model(self) -> Model:
-        return self.baseline.model
-
-    def scenario(self, name: str) -> Scenario:
-        """The baseline or intervention scenario called ``name``."""
-        for s in (self.baseline, *self.interventions):
-            if s.name == name:
-                return s
-        raise KeyError(name)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -213,7 +88,7 @@ def _resolve_model(data: dict, loc: Located, base_dir: Path, model: Model | str 
         loc.fail(("model",), exc.problem, exc.allowed)
     if model is not None:
         given = load_model(model)
-        if path != given.path.resolve() and hashlib.sha256(path.read_bytes()).hexdigest() != given.sha256:
+        if path != given.path.resolve() and sha256_file(path) != given.sha256:
             loc.fail(("model",), f"this scenario runs model '{ref}' ({path}) but is loaded against "
                      f"model '{given.name}' ({given.path})", f"'{given.name}' or leave the key out")
         return given
@@ -259,7 +134,7 @@ def _constant(loc: Located, m: Model, where: tuple, name: str):
         hint = did_you_mean(name, m.constants)
         loc.fail(where, f"'{name}' is not a constant of the model" + (f"; {hint}" if hint else ""),
                  "a constant of the model (see 'cityfutures levers' for the levers)")
-    if real in ("INITIAL TIME", "FINAL TIME", "TIME STEP", "SAVEPER"):
+    if real in CONTROL_NAMES:
         loc.fail(where, f"'{real}' is a time setting", "horizon: {start, end, dt, saveper}")
     shock = next((k for k, sh in m.shocks.items() if sh.input == real), None)
     if shock is not None:
@@ -349,30 +224,14 @@ def _interventions(data: dict, loc: Located, m: Model, hz: Horizon,
 
 def _check_composed(loc: Located, lever, ivs: list[Intervention], idx: list[int],
                     set_values: Mapping[str, float], hz: Horizon) -> None:
-    """Several interventions on one lever compose as in :mod:`cityfutures.plan` (sets, then adds,
-    then scales, each weighted by its ramp); the lever must stay in range at every time step."""
-    import numpy as np
+    """Several interventions on one lever compose by the rule of :mod:`cityfutures.scenario.series`;
+    the lever must stay in range at every time step."""
     t = hz.start + hz.dt * np.arange(int(round((hz.end - hz.start) / hz.dt)) + 1)
-
-    def weight(iv: Intervention):
-        if iv.ramp_years <= 0:
-            return (t >= iv.start - 1e-9).astype(float)
-        return np.clip((t - iv.start) / iv.ramp_years, 0.0, 1.0)
-
-    level = np.full(t.size, set_values.get(lever.name, lever.baseline))
-    for iv in ivs:
-        if iv.mode == "set":
-            level = level + weight(iv) * (iv.value - level)
-    for iv in ivs:
-        if iv.mode == "add":
-            level = level + iv.value * weight(iv)
-    for iv in ivs:
-        if iv.mode == "scale":
-            level = level * (1.0 + (iv.value - 1.0) * weight(iv))
+    level = compose(set_values.get(lever.name, lever.baseline), ivs, t, hz.start)
     lo, hi = lever.minimum, lever.maximum
-    bad = np.flatnonzero((level < lo if not math.isnan(lo) else False) | (level > hi if not math.isnan(hi) else False))
-    if bad.size:
-        k, when = bad[0], t[bad[0]]
+    k = first_outside(level, lo, hi)
+    if k is not None:
+        when = t[k]
         last = max((j for j, iv in zip(idx, ivs) if iv.start <= when + 1e-9), default=idx[-1])
         which = ", ".join(f"interventions[{j}]" for j in idx)
         loc.fail(("interventions", last, "lever"), f"together, {which} take '{lever.name}' to {level[k]:g} "
@@ -446,12 +305,12 @@ def load_scenario(source: str | os.PathLike | Mapping, *, model: Model | str | o
     if "title" not in data:
         loc.fail(("title",), "missing required key", "a title in English and Indonesian: {en: ..., id: ...}")
     title = Label(en=data["title"]["en"], id=data["title"]["id"])
-    focus_areas = tuple(m.focus_areas) or FOCUS_AREAS
+    focus_areas = tuple(m.focus_areas)
     focus = data.get("focus_area")
     if focus is not None and focus not in focus_areas:
         hint = did_you_mean(focus, focus_areas)
         loc.fail(("focus_area",), f"unknown focus area '{focus}'" + (f"; {hint}" if hint else ""),
-                 ", ".join(focus_areas))
+                 ", ".join(focus_areas) or f"(none: {m.name} declares no focus areas)")
     track = data.get("track")
     if track is not None and track not in TRACKS:
         loc.fail(("track",), f"unknown track '{track}'", ", ".join(TRACKS))
@@ -471,7 +330,6 @@ def load_scenario(source: str | os.PathLike | Mapping, *, model: Model | str | o
                  f"a whole number from 0 to {_MAX_SEED}")
     uncertain = None
     if data.get("uncertain") is not None:
-        from .uncertain import parse_uncertain
         udoc, uloc = loc.where.get(("uncertain",), (loc.root, ("uncertain",)))
         uncertain = parse_uncertain(data["uncertain"], m, path=str(udoc.path), doc=udoc, prefix=uloc)
     content = {
@@ -647,3 +505,25 @@ def load_file(source: str | os.PathLike | Mapping) -> Scenario | Comparison:
         data = read_yaml(source, error=ScenarioError, what="scenario or comparison file").data
     return load_comparison(source) if is_comparison(data) else load_scenario(source)
 
+
+
+def load_any(what: Any):
+    """A Scenario, a Comparison or a list of Scenarios from a path or mapping (either kind of file),
+    or ``what`` itself when it is one already.
+
+    Raises
+    ------
+    InputError
+        ``what`` is none of these.
+    """
+    if isinstance(what, (str, os.PathLike)):
+        return load_file(Path(what))
+    if isinstance(what, Mapping):
+        return load_file(what)
+    if isinstance(what, (Scenario, Comparison)):
+        return what
+    if isinstance(what, (list, tuple)) and what and all(isinstance(w, Scenario) for w in what):
+        return list(what)
+    raise InputError(f"cannot run a {type(what).__name__}", path="<api>", field="what",
+                     allowed="a scenario or comparison file path, a mapping of one, a Scenario, a Comparison, "
+                     "a list of Scenarios, or a Plan")

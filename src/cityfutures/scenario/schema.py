@@ -22,7 +22,8 @@ from typing import Annotated, Any, Mapping
 
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Strict, StrictInt, StrictStr, ValidationError
 
-from ..errors import ScenarioError, did_you_mean
+from ..errors import ScenarioError
+from ..names import did_you_mean, norm_name
 from ..yamlio import YamlDocument, field_path, read_yaml
 
 __all__ = ["RawScenario", "RawComparison", "schema_error", "SCENARIO_KEYS", "COMPARISON_KEYS",
@@ -203,10 +204,6 @@ def schema_error(exc: ValidationError, doc: YamlDocument, *, comparison: bool = 
 
 
 # ----------------------------------------------------------------------------- small helpers
-def norm_name(name: str) -> str:
-    return " ".join(str(name).lower().replace("_", " ").split())
-
-
 def whole(x: float) -> bool:
     return abs(x - round(x)) <= 1e-9 * max(1.0, abs(x))
 

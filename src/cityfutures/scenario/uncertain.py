@@ -31,10 +31,12 @@ from typing import Annotated, Any, Literal, Mapping, Union
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..errors import ScenarioError, did_you_mean
-from ..yamlio import YamlDocument, field_path, pydantic_error
+from ..errors import ScenarioError
+from ..names import did_you_mean
+from ..yamlio import YamlDocument, field_path, pydantic_error, read_yaml
 
-__all__ = ["Distribution", "StochasticShock", "UncertainSpec", "parse_uncertain", "SAMPLERS", "DISTRIBUTIONS"]
+__all__ = ["Distribution", "StochasticShock", "UncertainSpec", "parse_uncertain", "load_uncertain_file", "SAMPLERS",
+           "DISTRIBUTIONS"]
 
 SAMPLERS = ("lhs", "sobol", "random")
 DISTRIBUTIONS = ("uniform", "triangular", "normal", "lognormal", "choice")
@@ -417,3 +419,24 @@ def _distribution(d, var, loc: tuple, fail, bounds: tuple[float, float] | None =
 
 def _fmt(x: float) -> str:
     return "?" if math.isinf(x) else f"{x:g}"
+
+
+def load_uncertain_file(path, model) -> UncertainSpec:
+    """An ``uncertain:`` block kept in a file of its own (``cityfutures ensemble --uncertain FILE``).
+
+    The file holds ``uncertain:`` and optionally ``description`` and ``source``; the block is checked
+    against ``model`` as in a scenario file.
+
+    Raises
+    ------
+    ScenarioError
+        ``path:line: field: problem (allowed: ...)``.
+    """
+    doc = read_yaml(path, error=ScenarioError, what="uncertainty file")
+    if "uncertain" not in doc.data:
+        raise ScenarioError("has no 'uncertain:' block", path=str(path), field="uncertain", line=1)
+    unknown = sorted(set(doc.data) - {"uncertain", "description", "source"})
+    if unknown:
+        raise ScenarioError(f"unknown key '{unknown[0]}'", path=str(path), field=unknown[0],
+                            line=doc.line_of((unknown[0],)), allowed="uncertain, description, source")
+    return parse_uncertain(doc.data["uncertain"], model, doc=doc)

@@ -5,7 +5,8 @@ import pytest
 
 from cityfutures.report.charts import ensemble as ec
 from cityfutures.report import i18n
-from cityfutures.analysis.ensemble import plan_ensemble, run_ensemble
+from cityfutures.api import run_ensemble
+from cityfutures.plan import plan_ensemble
 
 
 def test_every_string_has_both_languages():

@@ -28,8 +28,9 @@ from typing import Sequence
 import pandas as pd
 import xarray as xr
 
+from ...model import structure as model_structure
+from ..labels import Labels, resolve_model
 from . import _common, change, cost, scorecard, shock, structure, trajectories
-from ._common import Labels
 
 __all__ = ["draw_all", "CHARTS", "Labels"]
 
@@ -55,7 +56,7 @@ def draw_all(results_ds: xr.Dataset, table: pd.DataFrame, out_dir, lang: str = "
     charts : sequence of names from :data:`CHARTS`
     model : Model or path, optional
         The model, for the structure maps and for labels older results lack; by default
-        loaded from the results' ``model_path``/``model_name`` attributes.
+        loaded (once, here) from the results' ``model_path``/``model_name`` attributes when needed.
     notes : list of str, optional
         Receives a line for each chart of ``charts`` that the results cannot give, e.g. the
         shock response when no scenario holds a shock (the CLI prints them as ``note:``).
@@ -65,7 +66,7 @@ def draw_all(results_ds: xr.Dataset, table: pd.DataFrame, out_dir, lang: str = "
     list of Path
         The files written, in drawing order.
     """
-    labels = Labels(results_ds, lang, model=model)
+    labels = Labels(results_ds, lang, model=resolve_model(results_ds, model, needed="structure" in charts))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     unknown = [c for c in charts if c not in CHARTS]
@@ -99,5 +100,5 @@ def draw_all(results_ds: xr.Dataset, table: pd.DataFrame, out_dir, lang: str = "
                          if not _common.shocks(results_ds) else
                          "no shock-response charts: no indicator loses more than 2 % after the shock")
     if "structure" in charts:   # last: the only chart that needs the model file
-        paths += structure.draw(results_ds, out, labels, formats)
+        paths += structure.draw(results_ds, out, labels, formats, model_structure.build(labels.model))
     return paths

@@ -1,29 +1,29 @@
-"""What every chart shares: the projector style, labels drawn from the results, the footer, saving.
+"""What every chart shares: the projector style, text fitting, helpers over the results, the footer, saving.
 
-Charts read everything they write from the results Dataset (names, units, scenario
-titles in both languages) and from ``locale/strings.yaml`` (titles, axes, notes). Only
-labels the Dataset does not carry (focus areas, sectors, shock kinds, and unit labels of
-older results) come from the model's sidecar, loaded on demand without running it.
+Charts read everything they write from the results Dataset (names, units, scenario titles in both
+languages, focus areas and shock kinds) through :class:`~cityfutures.report.labels.Labels`, and
+from ``locale/strings.yaml`` (titles, axes, notes); numbers follow :mod:`cityfutures.report.numbers`.
 """
 from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 import textwrap
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import matplotlib
-
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import xarray as xr
+from matplotlib.ticker import FuncFormatter
 
-from ..i18n import check_lang, t
+from ...files import atomic_write
+from .. import numbers
+from ..labels import Labels
 
 # Okabe & Ito (2008): distinguishable with every common colour-vision deficiency.
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442", "#000000")
@@ -32,8 +32,6 @@ BASELINE_COLOR = "#000000"
 OTHER_COLOR = "#BBBBBB"
 BETTER_COLOR = "#0072B2"   # blue
 WORSE_COLOR = "#D55E00"    # vermillion
-FOCUS_COLORS = {"governance": "#CC79A7", "preparedness": "#D55E00", "water-waste": "#0072B2",
-                "connectivity-mobility": "#E69F00", "social-cohesion": "#009E73"}
 
 # 16 x 9 inches at 120 dpi = 1920 x 1080 pixels. Sizes in points (1 pt = 1.67 px at 120 dpi).
 FIGSIZE = (16.0, 9.0)
@@ -56,7 +54,6 @@ RC = {
 @contextmanager
 def style():
     """The projector style as a matplotlib rc context."""
-    import matplotlib.pyplot as plt
     with plt.rc_context(RC):
         yield
 
@@ -119,106 +116,6 @@ def shorten(text: str, width: int) -> str:
 
 
 # ----------------------------------------------------------------------------- labels
-class Labels:
-    """Bilingual names for one results Dataset in one language.
-
-    Parameters
-    ----------
-    ds : xarray.Dataset
-        The results Dataset (see docs/architecture.md, results.py).
-    lang : {"en", "id"}
-    model : Model or path, optional
-        Only needed for labels the Dataset lacks; otherwise loaded from
-        ``ds.attrs["model_path"]`` or ``ds.attrs["model_name"]`` when first needed.
-    """
-
-    def __init__(self, ds: xr.Dataset, lang: str, model=None):
-        self.ds = ds
-        self.lang = check_lang(lang)
-        self._model = model
-
-    # the model is loaded lazily: most charts never need it
-    @property
-    def model(self):
-        if self._model is None or isinstance(self._model, (str, os.PathLike)):
-            from ...model.load import load_model
-            ref = self._model or self.ds.attrs.get("model_path") or self.ds.attrs.get("model_name")
-            if not ref:
-                raise KeyError("the results name no model (attrs model_name/model_path) to read labels from")
-            self._model = load_model(ref)
-        return self._model
-
-    def t(self, key: str, **fmt) -> str:
-        return t(key, self.lang, **fmt)
-
-    def _json_attr(self, name: str) -> dict:
-        raw = self.ds.attrs.get(name)
-        if raw is None:
-            return {}
-        return json.loads(raw) if isinstance(raw, str) else dict(raw)
-
-    def variable(self, name: str) -> str:
-        """Long name of a data variable (indicator) in this language."""
-        attrs = self.ds[name].attrs if name in self.ds else {}
-        text = attrs.get(f"long_name_{self.lang}")
-        if text:
-            return str(text)
-        return self.model.label(name, self.lang)
-
-    def unit(self, name: str) -> str:
-        """Readable unit of a data variable in this language (``unit_label_<lang>``, else the sidecar)."""
-        attrs = self.ds[name].attrs if name in self.ds else {}
-        text = attrs.get(f"unit_label_{self.lang}")
-        if text:
-            return str(text)
-        ind = self.model.indicators.get(name)
-        if ind is not None:
-            return ind.unit_label(self.lang)
-        units = attrs.get("units")
-        if units and units.lower() in ("dmnl", "1", ""):
-            return self.t("unit.dimensionless")
-        if units:  # a Vensim unit: the same in both languages except the time unit
-            return str(units).replace("Year", self.t("unit.year_short"))
-        raise KeyError(f"no unit label for '{name}' in {self.lang}")
-
-    def scenario(self, name: str) -> str:
-        """Title of a scenario (baseline, intervention or bundle)."""
-        coord = f"title_{self.lang}"
-        if coord in self.ds.coords:
-            text = str(self.ds[coord].sel(scenario=name).item())
-            if text and text != "nan":
-                return text
-        raise KeyError(f"scenario '{name}' has no title in '{self.lang}' (coordinate {coord})")
-
-    def focus_area(self, fa) -> str:
-        if fa is None or (isinstance(fa, float) and math.isnan(fa)) or fa == "":
-            return self.t("focus_area.none")
-        labels = self._json_attr("focus_area_labels")
-        if fa in labels:
-            return labels[fa][self.lang]
-        return self.model.focus_areas[fa](self.lang)
-
-    def shock(self, kind: str) -> str:
-        labels = self._json_attr("shock_labels")
-        if kind in labels:
-            return labels[kind][self.lang]
-        return self.model.shocks[kind].label(self.lang)
-
-    def sector(self, name: str) -> str:
-        return self.model.sectors[name](self.lang)
-
-    def element(self, name: str) -> str:
-        """Label of any model element (structure map)."""
-        return self.model.label(name, self.lang)
-
-    def track(self, track, kind: str = "intervention") -> str:
-        if kind == "bundle":
-            return self.t("track.bundle")
-        if track in ("quick-win", "normal"):
-            return self.t(f"track.{track}")
-        return self.t("track.none")
-
-
 # ----------------------------------------------------------------------------- results helpers
 def scenario_table(ds: xr.Dataset) -> pd.DataFrame:
     """One row per scenario: name, kind, focus_area, track, costs (from the scenario coordinates)."""
@@ -294,73 +191,12 @@ def indicator_meta(table: pd.DataFrame, indicator: str, ds: xr.Dataset | None = 
 
 
 def end_year(ds: xr.Dataset) -> str:
-    return fmt_year(float(ds["time"].values[-1]))
-
-
-def fmt_year(y: float) -> str:
-    return str(int(round(y))) if abs(y - round(y)) < 1e-6 else f"{y:.2f}"
-
-
-def fmt_num(x: float, lang: str, digits: int = 3) -> str:
-    """A number for display, with the language's decimal mark (Indonesian uses a comma)."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    ax = abs(x)
-    if ax >= 100 or ax == 0:
-        s = f"{x:,.0f}"
-    else:
-        s = f"{x:,.{max(0, digits - 1 - int(math.floor(math.log10(ax))))}f}"
-        if "." in s:
-            s = s.rstrip("0").rstrip(".")
-    if s.startswith("-") and not s.strip("-0.,"):
-        s = s[1:]   # no "-0"
-    s = s.replace("-", "\u2212")   # a real minus sign
-    if lang == "id":
-        s = s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return s
-
-
-def _localise(s: str, lang: str) -> str:
-    if s.startswith("-") and not s.strip("-0.,"):
-        s = s[1:]   # no "-0"
-    s = s.replace("-", "\u2212")
-    if lang == "id":
-        s = s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return s
-
-
-def decimals_for(span: float, digits: int = 3) -> int:
-    """Decimals that give the largest value of a chart (``span``) ``digits`` significant digits."""
-    if not span or not math.isfinite(span):
-        return 0
-    return max(0, digits - 1 - int(math.floor(math.log10(abs(span)))))
-
-
-def fmt_fixed(x: float, decimals: int, lang: str) -> str:
-    """``x`` with a fixed number of decimals, thousands separated, in the language's marks."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    return _localise(f"{x:,.{max(0, decimals)}f}", lang)
-
-
-def fmt_pct(p: float, lang: str) -> str:
-    """A percentage without noise: whole numbers from 10 %, one decimal from 0.1 %, "< 0.1" below."""
-    if p is None or not math.isfinite(p):
-        return "–"
-    ap = abs(p)
-    if ap >= 9.95:
-        return fmt_fixed(p, 0, lang)
-    if ap >= 0.095:
-        return fmt_fixed(p, 1, lang)
-    if ap == 0:
-        return "0"
-    return "< " + fmt_fixed(0.1, 1, lang)
+    return numbers.year(float(ds["time"].values[-1]))
 
 
 def set_number_format(axis, lang: str) -> None:
     """Tick labels of ``axis`` with the language's decimal and thousands marks."""
-    from matplotlib.ticker import FuncFormatter
-    axis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt_num(v, lang, digits=4)))
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: numbers.number(v, lang, digits=4)))
 
 
 # ----------------------------------------------------------------------------- footer and saving
@@ -382,24 +218,8 @@ def add_footer(fig, ds: xr.Dataset, labels: Labels, note: str | None = None) -> 
         fig.text(0.01, 0.038, note, fontsize=13, color="#333333", ha="left", va="bottom")
 
 
-def atomic_write(path: Path, write) -> Path:
-    """Call ``write(tmp_path)`` and rename the temporary file onto ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
-
-
 def save(fig, out_dir: Path, stem: str, formats: Sequence[str] = ("png", "svg"), dpi: int = DPI) -> list[Path]:
     """Save ``fig`` as ``out_dir/stem.<fmt>`` for each format (atomically) and close it."""
-    import matplotlib.pyplot as plt
     paths = []
     try:
         for fmt in formats:
@@ -430,13 +250,6 @@ def slug(text: str) -> str:
 
 
 def figure(**kw):
-    import matplotlib.pyplot as plt
     return plt.figure(figsize=FIGSIZE, dpi=DPI, **kw)
 
 
-def ordered_focus_areas(values: Iterable) -> list:
-    """Focus areas in the order of the strategy (model.FOCUS_AREAS), unknown ones last."""
-    from ...model.load import FOCUS_AREAS
-    vals = list(dict.fromkeys(v for v in values))
-    known = [f for f in FOCUS_AREAS if f in vals]
-    return known + [v for v in vals if v not in known]

@@ -8,9 +8,11 @@ import pandas as pd
 import xarray as xr
 
 from . import _common as c
+from .. import numbers
+from ..labels import Labels
 
 
-def draw_indicator(ds: xr.Dataset, table: pd.DataFrame, indicator: str, labels: c.Labels):
+def draw_indicator(ds: xr.Dataset, table: pd.DataFrame, indicator: str, labels: Labels):
     """Horizontal bars of ``delta_end`` per programme, best at the top, coloured better/worse."""
     rows = table[(table["indicator"] == indicator) & (table["kind"] != "baseline")].copy()
     better = c.indicator_meta(table, indicator, ds)["better"] or "higher"
@@ -59,7 +61,7 @@ def draw_indicator(ds: xr.Dataset, table: pd.DataFrame, indicator: str, labels: 
     any_neg, any_pos = bool((rows["delta_end"] < 0).any()), bool((rows["delta_end"] >= 0).any())
     ax.set_xlim(lo - (pad if any_neg else 0.02 * span), hi + (pad if any_pos else 0.02 * span))
     # numbers with three significant digits for the largest change, the same decimals on every bar
-    dec = c.decimals_for(span)
+    dec = numbers.decimals_for(span)
     for yi, (d, p) in enumerate(zip(rows["delta_end"], rows["delta_end_pct"])):
         d, p = float(d), float(p)
         if d == 0:
@@ -68,8 +70,8 @@ def draw_indicator(ds: xr.Dataset, table: pd.DataFrame, indicator: str, labels: 
             # no visible bar: no number of ten decimals either
             txt, d = "≈ 0", 0.0
         else:
-            txt = (("+" if d > 0 else "") + c.fmt_fixed(d, dec, labels.lang)
-                   + (f" ({c.fmt_pct(p, labels.lang)} %)" if np.isfinite(p) else ""))
+            txt = (("+" if d > 0 else "") + numbers.fixed(d, dec, labels.lang)
+                   + (f" ({numbers.percent(p, labels.lang)} %)" if np.isfinite(p) else ""))
         ax.text(d + (0.02 * span if d >= 0 else -0.02 * span), yi, txt, va="center",
                 ha="left" if d >= 0 else "right", fontsize=max(fs - 1, 12), color="#222222")
     ax.set_ylim(-0.7, n - 0.3)
@@ -122,7 +124,7 @@ def _fit_values(fig, ax, values) -> None:
                     hi + 1.3 * over_right * per_px + (0.01 * (hi - lo) if over_right > 1 else 0))
 
 
-def draw(ds: xr.Dataset, table: pd.DataFrame, out_dir: Path, labels: c.Labels, formats) -> list[Path]:
+def draw(ds: xr.Dataset, table: pd.DataFrame, out_dir: Path, labels: Labels, formats) -> list[Path]:
     paths: list[Path] = []
     for ind in c.indicators(ds, table):
         with c.style():

@@ -8,6 +8,8 @@ import pandas as pd
 import xarray as xr
 
 from . import _common as c
+from .. import numbers
+from ..labels import NO_FOCUS_COLOR, Labels
 
 MARKERS = {"quick-win": "o", "normal": "s", "bundle": "D", None: "^"}
 
@@ -115,11 +117,11 @@ def _marker_key(r) -> str | None:
     return "bundle" if r["kind"] == "bundle" else r["track"] if r["track"] in MARKERS else None
 
 
-def _colour(r) -> str:
-    return "#777777" if r["kind"] == "bundle" else c.FOCUS_COLORS.get(r["focus_area"], "#777777")
+def _colour(r, labels: Labels) -> str:
+    return NO_FOCUS_COLOR if r["kind"] == "bundle" else labels.focus_color(r["focus_area"])
 
 
-def draw_cost(ds: xr.Dataset, table: pd.DataFrame, labels: c.Labels):
+def draw_cost(ds: xr.Dataset, table: pd.DataFrame, labels: Labels):
     """Cost against improvement; each point numbered, the numbers explained in a key beside the chart.
 
     Names beside 25 points overlap however they are nudged; numbers are short enough to
@@ -141,7 +143,7 @@ def draw_cost(ds: xr.Dataset, table: pd.DataFrame, labels: c.Labels):
         ax.set_xscale("log")
     y = eff["improvement"].to_numpy(dtype=float)
     for i, r in eff.iterrows():
-        ax.scatter(x[i], y[i], s=260, marker=MARKERS[_marker_key(r)], color=_colour(r), edgecolor="black",
+        ax.scatter(x[i], y[i], s=260, marker=MARKERS[_marker_key(r)], color=_colour(r, labels), edgecolor="black",
                    lw=1.2, zorder=3)
     ax.axhline(0, color="#000000", lw=1.2)
     ax.set_xlabel(labels.t("cost.xlabel", years=_horizon(ds)))
@@ -151,7 +153,7 @@ def draw_cost(ds: xr.Dataset, table: pd.DataFrame, labels: c.Labels):
         c.set_number_format(ax.xaxis, labels.lang)
     else:
         from matplotlib.ticker import FuncFormatter
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: c.fmt_num(v, labels.lang)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: numbers.number(v, labels.lang)))
     ymin, ymax = float(np.nanmin(np.append(y, 0))), float(np.nanmax(np.append(y, 0)))
     pad = 0.14 * ((ymax - ymin) or 1)
     ax.set_ylim(ymin - pad, ymax + pad)
@@ -173,7 +175,7 @@ def draw_cost(ds: xr.Dataset, table: pd.DataFrame, labels: c.Labels):
     return fig
 
 
-def _legends(fig, eff: pd.DataFrame, labels: c.Labels, width: float) -> None:
+def _legends(fig, eff: pd.DataFrame, labels: Labels, width: float) -> None:
     """Marker shapes (track) in a row under the title; colours (focus area) under the x axis."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -187,8 +189,8 @@ def _legends(fig, eff: pd.DataFrame, labels: c.Labels, width: float) -> None:
     if eff["track"].isna().any() and (eff.loc[eff["track"].isna(), "kind"] != "bundle").any():
         h.append(Line2D([], [], ls="", marker=MARKERS[None], ms=14, mfc="white", mec="black",
                         label=labels.t("track.none")))
-    fas = c.ordered_focus_areas([f for f in eff.loc[eff["kind"] != "bundle", "focus_area"] if f])
-    hf = [Patch(color=c.FOCUS_COLORS.get(fa, "#777777"), label=labels.focus_area(fa)) for fa in fas]
+    fas = labels.focus_order([f for f in eff.loc[eff["kind"] != "bundle", "focus_area"] if f])
+    hf = [Patch(color=labels.focus_color(fa), label=labels.focus_area(fa)) for fa in fas]
     kw = dict(frameon=False, fontsize=14, handlelength=1.3, handletextpad=0.5, columnspacing=1.3,
               borderaxespad=0, loc="upper left", alignment="left")
     fig.legend(handles=[Line2D([], [], ls="", label=labels.t("legend.track") + ":")] + h,
@@ -207,7 +209,7 @@ def _legends(fig, eff: pd.DataFrame, labels: c.Labels, width: float) -> None:
 
 
 
-def _key_table(fig, key: pd.DataFrame, labels: c.Labels, x0: float) -> None:
+def _key_table(fig, key: pd.DataFrame, labels: Labels, x0: float) -> None:
     """The key: number, marker, programme name and its improvement, ranked; two columns if long."""
     n = len(key)
     top, bottom = 0.855, 0.085
@@ -231,7 +233,7 @@ def _key_table(fig, key: pd.DataFrame, labels: c.Labels, x0: float) -> None:
         col, row = divmod(k, per_col)
         xx, yy = x0 + col * width, top - (row + 0.5) * step
         fig.text(xx + 0.018, yy, str(r.number), fontsize=fs, fontweight="bold", ha="right", va="center")
-        fig.lines.append(_marker(fig, xx + 0.03, yy, r))
+        fig.lines.append(_marker(fig, xx + 0.03, yy, r, labels))
         name = labels.scenario(r.scenario)
         name = (c.fit(fig, name, name_px, fs, max_lines=2)[0] if two_lines else c.shorten_px(fig, name, name_px, fs))
         if name.count("\n") > 1 or c.text_width(fig, name, fs) > name_px:
@@ -239,24 +241,24 @@ def _key_table(fig, key: pd.DataFrame, labels: c.Labels, x0: float) -> None:
         fig.text(xx + 0.043, yy, name, fontsize=fs, va="center", linespacing=1.0)
         v = float(r.improvement)
         v = 0.0 if not np.isfinite(v) or abs(v) < 0.05 else round(v, 1) if abs(v) < 10 else round(v)
-        fig.text(xx + width - 0.006, yy, ("+" if v > 0 else "") + c.fmt_num(v, labels.lang, 2) + " %",
+        fig.text(xx + width - 0.006, yy, ("+" if v > 0 else "") + numbers.number(v, labels.lang, 2) + " %",
                  fontsize=fs, ha="right", va="center",
                  color=c.BETTER_COLOR if v > 0 else c.WORSE_COLOR if v < 0 else "#555555")
 
 
-def _marker(fig, x, y, r):
+def _marker(fig, x, y, r, labels: Labels):
     from matplotlib.lines import Line2D
     rr = {"kind": r.kind, "track": r.track, "focus_area": r.focus_area}
-    return Line2D([x], [y], ls="", marker=MARKERS[_marker_key(rr)], ms=11, mfc=_colour(rr), mec="black",
+    return Line2D([x], [y], ls="", marker=MARKERS[_marker_key(rr)], ms=11, mfc=_colour(rr, labels), mec="black",
                   mew=1, transform=fig.transFigure, figure=fig)
 
 
 def _horizon(ds: xr.Dataset) -> str:
     t = ds["time"].values
-    return c.fmt_num(float(t[-1] - t[0]), "en")
+    return numbers.number(float(t[-1] - t[0]), "en")
 
 
-def draw(ds: xr.Dataset, table: pd.DataFrame, out_dir: Path, labels: c.Labels, formats) -> list[Path]:
+def draw(ds: xr.Dataset, table: pd.DataFrame, out_dir: Path, labels: Labels, formats) -> list[Path]:
     with c.style():
         fig = draw_cost(ds, table, labels)
         return c.save(fig, out_dir, "cost-effectiveness", formats)

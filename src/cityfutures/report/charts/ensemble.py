@@ -19,19 +19,22 @@ means), and a footer with the model hash and the seed. UI strings are in ``local
 from __future__ import annotations
 
 import math
+import re
 from functools import partial
 from pathlib import Path
 from typing import Sequence
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import xarray as xr
 
-from .. import i18n
-from ._common import (BASELINE_COLOR, BETTER_COLOR, FIGSIZE, SERIES, fmt_year, save, set_number_format,
+from .. import i18n, numbers
+from ._common import (BASELINE_COLOR, BETTER_COLOR, FIGSIZE, SERIES, save, set_number_format,
                              shorten, slug, style, wrap)
 
 __all__ = ["t", "fan_charts", "p_better_chart", "ranking_charts", "tornado_charts", "draw_ensemble",
-           "draw_sensitivity"]
+           "draw_sensitivity", "ENSEMBLE_CHARTS"]
 
 PANELS = 6   # fan-chart panels per page (2 x 3)
 
@@ -88,7 +91,7 @@ def _numbers(axis, lang: str) -> None:
 
 
 def _year_label(year) -> str:
-    return fmt_year(float(year))
+    return numbers.year(float(year))
 
 
 def _fan(ax, x, q, color, label_prefix: str | None, lang: str) -> None:
@@ -103,7 +106,6 @@ def _fan(ax, x, q, color, label_prefix: str | None, lang: str) -> None:
 
 def _short_label(text: str, width: int = 34) -> str:
     """A one-line label: without its parenthesis, at most ``width`` characters."""
-    import re
     return shorten(re.sub(r"\s*\([^)]*\)", "", text).strip() or text, width)
 
 
@@ -133,7 +135,6 @@ def fan_charts(result, out_dir, *, lang: str = "en", model=None, scenarios: Sequ
     Pages of six panels, one panel per programme (by its title). Each year's annual mean holds
     across that year (steps). Returns the files written.
     """
-    import matplotlib.pyplot as plt
     ds = result.dataset
     names = [str(s) for s in ds.scenario.values]
     base = names[0]
@@ -211,7 +212,6 @@ def fan_charts(result, out_dir, *, lang: str = "en", model=None, scenarios: Sequ
 
 def p_better_chart(result, out_dir, *, lang: str = "en", model=None, formats=("png",)) -> list[Path]:
     """Heat map: share of futures in which each programme beats the baseline, per indicator (last year)."""
-    import matplotlib.pyplot as plt
     ds = result.dataset
     names = [str(s) for s in ds.scenario.values][1:]
     inds = [str(i) for i in ds.indicator.values]
@@ -248,7 +248,6 @@ def p_better_chart(result, out_dir, *, lang: str = "en", model=None, formats=("p
 def ranking_charts(result, out_dir, *, lang: str = "en", model=None, indicators=None,
                    formats=("png",)) -> list[Path]:
     """Per indicator: largest regret of every scenario (shortest bar = most robust), last year's annual means."""
-    import matplotlib.pyplot as plt
     ds = result.dataset
     reg = result.tables["regret"]
     prob = result.tables["probability"].set_index(["scenario", "indicator"])["p_better"]
@@ -298,20 +297,18 @@ def tornado_charts(sens, out_dir, *, lang: str = "en", model=None, years: Sequen
 
     The indices are those of each year's annual mean (of the indicator, or of the gap).
     """
-    import matplotlib.pyplot as plt
-    from ...analysis.ensemble import scenario_titles
     tab = sens.table
     col = sens.main_index
     conf = f"{col}_conf"
     plan = sens.plan
-    titles = scenario_titles(plan, lang)
+    titles = {s.name: s.title(lang) for s in plan.runs}
     all_years = sorted(tab.year.unique())
     if years is None:
-        early = [y for y in all_years if y >= plan.start + 3 - 1e-9]
+        early = [y for y in all_years if y >= plan.horizon.start + 3 - 1e-9]
         years = [early[0] if early else all_years[-1], all_years[-1]]
         years = sorted(set(years))
     attrs = dict(attrs or {})
-    attrs.setdefault("model_sha256", plan.model_sha256)
+    attrs.setdefault("model_sha256", plan.model.sha256)
     attrs.setdefault("comparison", plan.name)
     attrs.setdefault("seed", plan.samples.seed)
     attrs.setdefault("samples", len(plan.samples))
@@ -360,7 +357,6 @@ class _Units:
     """A stand-in for a dataset's ``units`` coordinate, from a plan."""
 
     def __init__(self, plan):
-        import xarray as xr
         self.coords = {"units": None}
         self.units = xr.DataArray(list(plan.units), dims="indicator", coords={"indicator": list(plan.indicators)})
 
@@ -371,36 +367,32 @@ def _factor_label(model, name: str, lang: str) -> str:
     return _label(model, name, lang)
 
 
-def draw_ensemble(result, out_dir, *, lang: str = "en", model=None, scenarios=None, formats=("png",)) -> list[Path]:
-    """Every ensemble chart: fans, P(better) and rankings."""
+ENSEMBLE_CHARTS = ("fan", "p_better", "ranking")
+
+
+def draw_ensemble(result, out_dir, *, lang: str = "en", model=None, scenarios=None, indicators=None,
+                  charts: Sequence[str] = ENSEMBLE_CHARTS, formats=("png",)) -> list[Path]:
+    """The ensemble charts of :data:`ENSEMBLE_CHARTS` (fans, P(better), rankings) into ``out_dir``.
+
+    ``model`` defaults to the ensemble plan's; ``scenarios`` and ``indicators`` narrow the fans
+    (and ``indicators`` the rankings).
+    """
     out_dir = Path(out_dir)
-    paths = fan_charts(result, out_dir, lang=lang, model=model, scenarios=scenarios, formats=formats)
-    if len(result.dataset.scenario) > 1:
+    model = model if model is not None else getattr(getattr(result, "plan", None), "model", None)
+    paths: list[Path] = []
+    if "fan" in charts:
+        paths += fan_charts(result, out_dir, lang=lang, model=model, scenarios=scenarios, indicators=indicators,
+                            formats=formats)
+    if "p_better" in charts and len(result.dataset.scenario) > 1:
         paths += p_better_chart(result, out_dir, lang=lang, model=model, formats=formats)
-    paths += ranking_charts(result, out_dir, lang=lang, model=model, formats=formats)
+    if "ranking" in charts:
+        paths += ranking_charts(result, out_dir, lang=lang, model=model, indicators=indicators, formats=formats)
     return paths
 
 
-def draw_sensitivity(sens, out_dir, *, lang: str = "en", model=None, scenarios=None, formats=("png",),
-                     attrs: dict | None = None) -> list[Path]:
-    """Tornado charts of a sensitivity analysis."""
-    return tornado_charts(sens, Path(out_dir), lang=lang, model=model, scenarios=scenarios, formats=formats,
-                          attrs=attrs)
-
-
-def terminal_table(df: pd.DataFrame, title: str, max_rows: int = 40, lang: str | None = None) -> str:
-    """A table for the terminal, with a title line.
-
-    With ``lang``, scenarios show by their title in that language (column ``title_<lang>``)
-    instead of their slug, and the other language's title is left out.
-    """
-    if df is None or not len(df):
-        return ""
-    if lang is not None and f"title_{lang}" in df.columns:
-        df = df.drop(columns=[c for c in ("scenario", "title_en", "title_id") if c != f"title_{lang}"])
-        df = df.rename(columns={f"title_{lang}": t("col_scenario", lang)})
-    with pd.option_context("display.width", 160, "display.max_columns", 20, "display.float_format",
-                           lambda x: f"{x:.4g}"):
-        body = df.head(max_rows).to_string(index=False)
-    more = f"\n... {len(df) - max_rows} more rows in the CSV" if len(df) > max_rows else ""
-    return f"{title}\n{body}{more}"
+def draw_sensitivity(sens, out_dir, *, lang: str = "en", model=None, scenarios=None, indicators=None,
+                     formats=("png",), attrs: dict | None = None) -> list[Path]:
+    """Tornado charts of a sensitivity analysis (``model`` defaults to its plan's)."""
+    model = model if model is not None else sens.plan.model
+    return tornado_charts(sens, Path(out_dir), lang=lang, model=model, scenarios=scenarios, indicators=indicators,
+                          formats=formats, attrs=attrs)

@@ -8,6 +8,8 @@ import pandas as pd
 import xarray as xr
 
 from . import _common as c
+from .. import numbers
+from ..labels import Labels, focus_order
 
 
 def _cmap():
@@ -22,7 +24,7 @@ def order_scenarios(table: pd.DataFrame, ds: xr.Dataset) -> list[str]:
     rows = table[table["kind"] != "baseline"]
     mean = rows.groupby("scenario")["improvement_end_pct"].mean()
     names = [s for s in sc.index if s in mean.index]
-    fas = c.ordered_focus_areas([sc.loc[s, "focus_area"] for s in names if sc.loc[s, "kind"] != "bundle"])
+    fas = focus_order(ds, [sc.loc[s, "focus_area"] for s in names if sc.loc[s, "kind"] != "bundle"])
     out = []
     for fa in fas:
         grp = [s for s in names if sc.loc[s, "focus_area"] == fa and sc.loc[s, "kind"] != "bundle"]
@@ -66,13 +68,13 @@ def _row_labels(fig, names: list[str], fs: float, row_px: float, max_left: float
     return [c.shorten_px(fig, n, max_left * W - extra, size) for n in names], size, max_left
 
 
-def draw_scorecard(ds: xr.Dataset, table: pd.DataFrame, labels: c.Labels, part: str | None = None,
+def draw_scorecard(ds: xr.Dataset, table: pd.DataFrame, labels: Labels, part: str | None = None,
                    scenarios: list[str] | None = None):
     """The scorecard of ``scenarios`` (default: every programme and bundle); ``part`` names the page
     (``"programmes"`` or ``"bundles"``) when :func:`parts` splits it. The colour scale is the same on all pages."""
     inds = c.indicators(ds, table)
     fa_of = {i: c.indicator_meta(table, i, ds)["focus_area"] for i in inds}
-    inds = [i for fa in c.ordered_focus_areas(fa_of.values()) for i in inds if fa_of[i] == fa]
+    inds = [i for fa in labels.focus_order(fa_of.values()) for i in inds if fa_of[i] == fa]
     every = order_scenarios(table, ds)
     scen = [s for s in every if s in scenarios] if scenarios is not None else every
     piv_all = (table[table["kind"] != "baseline"].pivot_table(index="scenario", columns="indicator",
@@ -143,7 +145,7 @@ def draw_scorecard(ds: xr.Dataset, table: pd.DataFrame, labels: c.Labels, part: 
     for r in range(nr):
         for k in range(nc):
             v = vals[r, k]
-            txt = "–" if not np.isfinite(v) else c.fmt_num(round(v, 1) if abs(v) < 10 else round(v), labels.lang, 2)
+            txt = "–" if not np.isfinite(v) else numbers.number(round(v, 1) if abs(v) < 10 else round(v), labels.lang, 2)
             dark = np.isfinite(v) and abs(v) > 0.55 * vmax
             out = np.isfinite(v) and abs(v) > vmax * 1.0001
             clipped |= bool(out)
@@ -188,7 +190,7 @@ def draw_scorecard(ds: xr.Dataset, table: pd.DataFrame, labels: c.Labels, part: 
     for r, s in enumerate(scen):
         fa = "bundle" if sc.loc[s, "kind"] == "bundle" else sc.loc[s, "focus_area"]
         # 14 px wide, 4 px from the table, whatever the columns' width (inside the 18 pt tick padding)
-        ax.add_patch(Rectangle((-0.5 - 18 / col_px, r - 0.5), 14 / col_px, 1, color=c.FOCUS_COLORS.get(fa, "#777777"),
+        ax.add_patch(Rectangle((-0.5 - 18 / col_px, r - 0.5), 14 / col_px, 1, color=labels.focus_color(fa),
                                clip_on=False))
     cax = fig.add_axes([0.925, bottom, 0.015, top - bottom])
     cb = fig.colorbar(im, cax=cax, extend="both" if clipped else "neither")
@@ -200,7 +202,7 @@ def draw_scorecard(ds: xr.Dataset, table: pd.DataFrame, labels: c.Labels, part: 
     fig.text(0.01, 0.905, labels.t("scorecard.subtitle"), fontsize=16, ha="left", va="top", color="#333333")
     note = labels.t("scorecard.note")
     if clipped:
-        note += ". " + labels.t("scorecard.note_clipped", vmax=c.fmt_num(round(vmax), labels.lang))
+        note += ". " + labels.t("scorecard.note_clipped", vmax=numbers.number(round(vmax), labels.lang))
     c.add_footer(fig, ds, labels, note)
     return fig
 
@@ -211,12 +213,12 @@ def _nice(v: float) -> float:
     return float(next(m * k for m in (1, 2, 2.5, 5, 10) if m * k >= v - 1e-9))
 
 
-def _legend(fig, ds, scen, labels: c.Labels) -> float:
+def _legend(fig, ds, scen, labels: Labels) -> float:
     """The focus-area colours of the rows, under the table (two rows if one is too wide); returns its top."""
     from matplotlib.patches import Patch
     sc = c.scenario_table(ds).set_index("scenario")
-    fas = c.ordered_focus_areas([sc.loc[s, "focus_area"] for s in scen if sc.loc[s, "kind"] != "bundle"])
-    handles = [Patch(color=c.FOCUS_COLORS.get(fa, "#777777"), label=labels.focus_area(fa)) for fa in fas]
+    fas = labels.focus_order([sc.loc[s, "focus_area"] for s in scen if sc.loc[s, "kind"] != "bundle"])
+    handles = [Patch(color=labels.focus_color(fa), label=labels.focus_area(fa)) for fa in fas]
     if (sc.loc[scen, "kind"] == "bundle").any():
         handles.append(Patch(color="#777777", label=labels.t("legend.bundle")))
     kw = dict(loc="lower left", bbox_to_anchor=(0.005, 0.07), frameon=False, fontsize=13, handlelength=1.2,
@@ -231,7 +233,7 @@ def _legend(fig, ds, scen, labels: c.Labels) -> float:
     return leg.get_window_extent().y1 / fig.bbox.height
 
 
-def draw(ds: xr.Dataset, table: pd.DataFrame, out_dir: Path, labels: c.Labels, formats) -> list[Path]:
+def draw(ds: xr.Dataset, table: pd.DataFrame, out_dir: Path, labels: Labels, formats) -> list[Path]:
     paths: list[Path] = []
     for part, scen in parts(ds, table):
         with c.style():

@@ -17,6 +17,8 @@ import xarray as xr
 
 from ...analysis import metrics
 from . import _common as c
+from .. import numbers
+from ..labels import Labels
 from .trajectories import mark_shocks
 
 MAX_INDICATORS = 3   # figures per shock: the indicators the shock hits hardest
@@ -115,7 +117,7 @@ def _cumulative(t: np.ndarray, y: np.ndarray, x0: float) -> np.ndarray:
     return out
 
 
-def recovery_text(tri: Triangle, labels: c.Labels, end_year: str) -> str:
+def recovery_text(tri: Triangle, labels: Labels, end_year: str) -> str:
     """What a panel says of a curve's recovery: no loss, a loss too small to need one, its time, or none."""
     if tri.peak <= 0:
         return labels.t("no_loss")
@@ -123,10 +125,10 @@ def recovery_text(tri: Triangle, labels: c.Labels, end_year: str) -> str:
         return labels.t("not_recovered", year=end_year)
     if tri.recovery_time <= 1e-9:
         return labels.t("small_loss")
-    return labels.t("recovery_time", years=c.fmt_num(tri.recovery_time, labels.lang, 2))
+    return labels.t("recovery_time", years=numbers.number(tri.recovery_time, labels.lang, 2))
 
 
-def cumulative_unit(unit: str, labels: c.Labels) -> str:
+def cumulative_unit(unit: str, labels: Labels) -> str:
     """The unit of a rate's running total: ``people per year`` -> ``people``."""
     suffix = labels.t("unit.per_year_suffix")
     if unit.endswith(suffix) and len(unit) > len(suffix):
@@ -135,7 +137,7 @@ def cumulative_unit(unit: str, labels: c.Labels) -> str:
 
 
 def draw_event(ds: xr.Dataset, table: pd.DataFrame, event: dict, indicator: str, scenarios: list[str],
-               labels: c.Labels):
+               labels: Labels):
     """Panels side by side: the reference (baseline) against each programme, losses shaded.
 
     A flow whose response is a short pulse (:func:`is_pulse`) is drawn as its running total
@@ -169,7 +171,7 @@ def draw_event(ds: xr.Dataset, table: pd.DataFrame, event: dict, indicator: str,
             if s != ref_s:
                 ax.plot(t[win], _cumulative(t, ys, x0)[win], color=c.BETTER_COLOR, lw=3.2, zorder=5)
             texts = [labels.t("shock.pulse_total", shock=labels.shock(event["kind"]),
-                              total=c.fmt_num(_shock_total(t, yy, tri, year, better), lang),
+                              total=numbers.number(_shock_total(t, yy, tri, year, better), lang),
                               unit=cumulative_unit(unit, labels))
                      for (_n, tri, _col), yy in zip(lines, (yb, ys))]
             ax.set_ylim(bottom=0)
@@ -261,7 +263,7 @@ def stem(event: dict, indicator: str) -> str:
     return f"shock-{c.slug(event['kind'])}-{int(np.floor(float(event['year']) + 1e-9))}-{c.slug(indicator)}"
 
 
-def draw(ds: xr.Dataset, table: pd.DataFrame, out_dir: Path, labels: c.Labels, formats) -> list[Path]:
+def draw(ds: xr.Dataset, table: pd.DataFrame, out_dir: Path, labels: Labels, formats) -> list[Path]:
     paths: list[Path] = []
     for event, ind, scen in pick(ds, table):
         with c.style():

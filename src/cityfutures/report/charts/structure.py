@@ -1,22 +1,21 @@
 """A map of the model's structure per sector: stocks, flows, levers, indicators and cross-sector links.
 
-The structure comes from PySD: the translated model's ``dependencies`` (which element
-reads which) and its documentation table (which element is a stock). The sector of an
-element is its Vensim group, read with PySD's own grammar of a model section
-(``section_elements.peg``), which keeps the group headers that PySD's visitor skips.
+Drawn from a :class:`~cityfutures.model.structure.Structure` (the model as a graph, built once by
+the caller from the loaded model); nothing here reads or runs a model.
 """
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from ...model.structure import Structure, skeleton
+from ..labels import Labels
 from . import _common as c
 
-CONTROL = {"INITIAL TIME", "FINAL TIME", "TIME STEP", "SAVEPER", "Time"}
+MAX_FULL = 22   # a sector with more elements than this is drawn as its skeleton (key elements only)
+
 KIND_STYLE = {   # face colour, edge colour, box style
     "stock": ("#FFFFFF", "#0072B2", "square,pad=0.45"),
     "flow": ("#E8F4FB", "#56B4E9", "round,pad=0.35"),
@@ -25,170 +24,6 @@ KIND_STYLE = {   # face colour, edge colour, box style
     "shock": ("#FBE3D6", "#D55E00", "round,pad=0.35"),
     "auxiliary": ("#F4F4F4", "#999999", "round,pad=0.3"),
 }
-
-
-@dataclass
-class Structure:
-    """The model as a graph: element kinds, sectors, information links and flows into stocks."""
-
-    kind: dict[str, str]
-    sector: dict[str, str | None]
-    links: set[tuple[str, str]] = field(default_factory=set)     # (source, target): target reads source
-    inflows: set[tuple[str, str]] = field(default_factory=set)   # (flow, stock)
-
-
-@lru_cache(maxsize=8)
-def _groups(path: str) -> dict[str, str | None]:
-    """Vensim group (sector) of each element of the model file at ``path``."""
-    from pysd.translators.vensim import vensim_utils as vu
-    from pysd.translators.vensim.vensim_file import VensimFile
-    from pysd.translators.vensim.vensim_section import SectionElementsVisitor
-
-    class _GroupedVisitor(SectionElementsVisitor):
-        def __init__(self, ast):
-            self.group = None
-            self.groups: list = []
-            super().__init__(ast)
-
-        def visit_section(self, n, vc):  # a group header: "****\n.name\n****~ doc |"
-            text = vc[0].strip().strip("*").strip()
-            self.group = text.lstrip(".").strip() or None
-
-        def visit_entry(self, n, vc):
-            super().visit_entry(n, vc)
-            self.groups.append(self.group)
-
-    vf = VensimFile(path)
-    vf.parse(parse_all=False)
-    main = vf.sections[0]
-    tree = vu.Grammar.get("section_elements").parse(main.content)
-    visitor = _GroupedVisitor(tree)
-    out: dict[str, str | None] = {}
-    for element, group in zip(visitor.entries, visitor.groups):
-        try:
-            parsed = element.parse()
-        except Exception:  # an element PySD cannot parse alone (e.g. a macro call): no sector for it
-            continue
-        name = getattr(parsed, "name", None)
-        if name:
-            out.setdefault(name, group)
-    return out
-
-
-def build(model) -> Structure:
-    """The structure of a loaded :class:`~cityfutures.model.Model`."""
-    groups = _groups(str(model.path))
-    py_to_name = {v.py_name: n for n, v in model.variables.items() if n not in CONTROL}
-    shock_inputs = {s.input for s in model.shocks.values()}
-    deps = model.pysd().dependencies
-    flows: set[tuple[str, str]] = set()
-    links: set[tuple[str, str]] = set()
-    for py, d in deps.items():
-        if py.startswith("_integ_"):
-            stock = py_to_name.get(py[len("_integ_"):])
-            if stock is None:
-                continue
-            for src in (d.get("step") or {}):
-                if src in py_to_name:
-                    flows.add((py_to_name[src], stock))
-            continue
-        target = py_to_name.get(py)
-        if target is None or not isinstance(d, dict):
-            continue
-        for src in d:
-            if src in py_to_name and py_to_name[src] != target:
-                links.add((py_to_name[src], target))
-    kind: dict[str, str] = {}
-    flow_names = {f for f, _s in flows}
-    for name, var in model.variables.items():
-        if name in CONTROL:
-            continue
-        if var.kind == "Stateful" and var.subtype == "Integ":
-            kind[name] = "stock"
-        elif name in model.indicators:
-            kind[name] = "indicator"
-        elif name in model.levers:
-            kind[name] = "lever"
-        elif name in shock_inputs:
-            kind[name] = "shock"
-        elif name in flow_names:
-            kind[name] = "flow"
-        elif var.kind == "Constant":
-            kind[name] = "constant"
-        else:
-            kind[name] = "auxiliary"
-    sector = {n: groups.get(n) for n in kind}
-    return Structure(kind=kind, sector=sector, links=links, inflows=flows)
-
-
-def _shown(st: Structure, name: str) -> bool:
-    return st.kind.get(name) not in (None, "constant")
-
-
-KEY_KINDS = ("stock", "lever", "shock", "indicator")
-MAX_FULL = 22   # a sector with more elements than this is drawn as its skeleton (key elements only)
-
-
-def skeleton(st: Structure) -> Structure:
-    """The model reduced to its key elements (stocks, levers, shock inputs, indicators).
-
-    A key element links to another when a chain of other elements leads from one to the
-    other; the link is a flow when its last step fills or drains a stock.
-    """
-    key = {n for n, k in st.kind.items() if k in KEY_KINDS}
-    succ = defaultdict(set)
-    for a, b in st.links | st.inflows:
-        succ[a].add(b)
-    links = set()
-    for src in key:
-        seen, stack = set(), list(succ[src])
-        while stack:
-            node = stack.pop()
-            if node in seen:
-                continue
-            seen.add(node)
-            if node in key:
-                if node != src:
-                    links.add((src, node))
-                continue
-            if st.kind.get(node) != "constant":
-                stack.extend(succ[node])
-    # a material chain: a flow of two stocks that reads one of them drains it into the other
-    # (e.g. commissioning: under construction -> in use); a flow of one stock that reads
-    # another is information, not material
-    flows_of = defaultdict(set)
-    for f, stock in st.inflows:
-        flows_of[f].add(stock)
-    inflows = set()
-    for f, dst in st.inflows:
-        for a, b in st.links:
-            if b == f and st.kind.get(a) == "stock" and a != dst and a in flows_of[f]:
-                inflows.add((a, dst))
-    # a flow that reads both of its stocks gives both directions: the upstream stock is the one
-    # that other flows fill too (construction starts -> under construction -> completed)
-    n_flows = defaultdict(int)
-    for _f, stock in st.inflows:
-        n_flows[stock] += 1
-    for a, b in sorted(inflows):
-        if (b, a) in inflows and (a, b) in inflows:
-            inflows.discard((a, b) if (n_flows[b], b) > (n_flows[a], a) else (b, a))
-    links -= inflows
-    links -= {(b, a) for a, b in inflows}
-    # transitive reduction: drop a -> c when a -> b -> c already says it (fewer, more readable arrows)
-    out = defaultdict(set)
-    for a, b in links | inflows:
-        out[a].add(b)
-    # one link at a time, so that of two links that explain each other (a cycle) one stays
-    redundant = set()
-    for a, b in sorted(links):
-        for m in sorted(out[a]):
-            if m != b and m != a and b in out[m]:
-                redundant.add((a, b))
-                out[a].discard(b)
-                break
-    links -= redundant
-    return Structure(kind={n: st.kind[n] for n in key}, sector={n: st.sector.get(n) for n in key},
-                     links=links, inflows=inflows)
 
 
 def _layers(nodes: list[str], st: Structure) -> dict[str, int]:
@@ -325,7 +160,7 @@ def _collapse_external(st: Structure, incoming: list[str], outgoing: list[str]):
     return Structure(kind=kind, sector=sector, links=links, inflows=inflows), incoming, outgoing, groups
 
 
-def draw_sector(model, st: Structure, sector: str, labels: c.Labels, ds):
+def draw_sector(model, st: Structure, sector: str, labels: Labels, ds):
     """One figure: the sector's elements in columns, inputs from other sectors left, outputs right."""
     from matplotlib.patches import FancyArrowPatch, Patch
     inside = [n for n in st.kind if st.sector.get(n) == sector and _shown(st, n)]
@@ -447,7 +282,7 @@ def draw_sector(model, st: Structure, sector: str, labels: c.Labels, ds):
     return fig
 
 
-def draw_overview(model, st: Structure, labels: c.Labels, ds):
+def draw_overview(model, st: Structure, labels: Labels, ds):
     """All sectors on a circle, arrows for the number of links from one sector to another."""
     from matplotlib.patches import FancyArrowPatch
     sectors = _sectors(model, st)
@@ -547,10 +382,13 @@ def draw_overview(model, st: Structure, labels: c.Labels, ds):
     return fig
 
 
-def draw(ds, out_dir: Path, labels: c.Labels, formats) -> list[Path]:
-    """The overview and one map per sector; returns the written paths."""
+def _shown(st: Structure, name: str) -> bool:
+    return st.kind.get(name) not in (None, "constant")
+
+
+def draw(ds, out_dir: Path, labels: Labels, formats, st: Structure) -> list[Path]:
+    """The overview and one map per sector of the structure ``st``; returns the written paths."""
     model = labels.model
-    st = build(model)
     paths: list[Path] = []
     sectors = _sectors(model, st)
     if len(sectors) > 1:

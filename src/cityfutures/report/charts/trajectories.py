@@ -7,6 +7,7 @@ import pandas as pd
 import xarray as xr
 
 from . import _common as c
+from ..labels import Labels
 
 MAX_HIGHLIGHT = 4   # coloured programmes per panel; the rest are drawn thin and grey
 MAX_BUNDLES = 2     # of which at most this many bundles, so that single programmes stay visible
@@ -59,7 +60,7 @@ def _figure_colours(union: list[str], kinds: dict) -> dict[str, str]:
     return out
 
 
-def mark_shocks(ax, events: list[dict], labels: c.Labels, *, text: bool = True) -> None:
+def mark_shocks(ax, events: list[dict], labels: Labels, *, text: bool = True) -> None:
     """A shaded band at each shock year, labelled with the shock's name."""
     seen = set()
     for ev in events:
@@ -74,7 +75,7 @@ def mark_shocks(ax, events: list[dict], labels: c.Labels, *, text: bool = True) 
 
 
 def draw_focus_area(ds: xr.Dataset, table: pd.DataFrame, focus_area, indicators: list[str],
-                    labels: c.Labels):
+                    labels: Labels):
     """One figure: a panel per indicator of ``focus_area`` (side by side); the baseline in black and,
     in each panel, the programmes that move that indicator most in colour; one legend names them all."""
     from matplotlib.ticker import MaxNLocator
@@ -131,7 +132,7 @@ def draw_focus_area(ds: xr.Dataset, table: pd.DataFrame, focus_area, indicators:
     return fig
 
 
-def _handles(labels: c.Labels, names: list[str], colours: list[str], kinds: list, grey: bool) -> list:
+def _handles(labels: Labels, names: list[str], colours: list[str], kinds: list, grey: bool) -> list:
     from matplotlib.lines import Line2D
     handles = [Line2D([], [], color=c.BASELINE_COLOR, lw=3.5, label=names[0])]
     handles += [Line2D([], [], color=col, lw=2.8, ls="--" if k == "bundle" else "-", label=nm)
@@ -141,7 +142,7 @@ def _handles(labels: c.Labels, names: list[str], colours: list[str], kinds: list
     return handles
 
 
-def _shared_legend(fig, labels: c.Labels, union: list[str], colour: dict, kinds: dict, grey: bool) -> float:
+def _shared_legend(fig, labels: Labels, union: list[str], colour: dict, kinds: dict, grey: bool) -> float:
     """The figure's legend above the note line: as many columns as fit the width, names wrapped to their
     column if need be (never cut). Returns its top (figure fraction), where the panels' room begins."""
     W = fig.bbox.width
@@ -160,14 +161,14 @@ def _shared_legend(fig, labels: c.Labels, union: list[str], colour: dict, kinds:
     return leg.get_window_extent().y1 / fig.bbox.height + 0.01
 
 
-def draw(ds: xr.Dataset, table: pd.DataFrame, out_dir: Path, labels: c.Labels, formats) -> list[Path]:
+def draw(ds: xr.Dataset, table: pd.DataFrame, out_dir: Path, labels: Labels, formats) -> list[Path]:
     """One figure per focus area with indicators; returns the written paths."""
     inds = c.indicators(ds, table)
     groups: dict = {}
     for ind in inds:
         groups.setdefault(c.indicator_meta(table, ind, ds)["focus_area"], []).append(ind)
     paths: list[Path] = []
-    for fa in c.ordered_focus_areas(groups):
+    for fa in labels.focus_order(groups):
         members = groups[fa]
         # at most three panels per figure: more would not read from the back of the room
         for part in range(0, len(members), PANELS):
