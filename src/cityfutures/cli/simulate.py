@@ -12,6 +12,7 @@ from ..errors import EngineFallbackWarning, InputError
 EXAMPLES = """examples:
   cityfutures simulate models/jakarta.mdl --out jakarta.csv
   cityfutures simulate teacup.mdl --engine pysd
+  cityfutures simulate models/jakarta.mdl --emit-code jakarta_program.py   # the batch engine's program
 """
 
 
@@ -30,13 +31,25 @@ def register(subparsers) -> None:
     p.add_argument("--data", metavar="FILE", action="append",
                    help="a .tab/.csv file holding DATA variables (repeatable; default: the "
                         ".tab/.csv files next to the model, except output.* and --out)")
+    p.add_argument("--emit-code", metavar="FILE.py", help="write the Python program the batch engine runs for "
+                   "the model (names after the Vensim names, each equation as a comment) and run nothing")
     p.set_defaults(func=handler)
 
 
 def handler(args) -> int:
     """Run the model and write the table; returns the exit code."""
-    from ..engine.simulate import data_files_near, simulate_table
+    from ..engine.simulate import data_files_near, generated_source, simulate_table
+    from ..errors import UnsupportedFeatureError
     from ..files import atomic_write
+    if args.emit_code:
+        try:
+            text = generated_source(args.model)
+        except UnsupportedFeatureError as exc:
+            raise InputError(str(exc), path=str(args.model), field="--emit-code",
+                             allowed="a model the batch engine runs") from None
+        atomic_write(Path(args.emit_code), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        print(f"wrote {args.emit_code}")
+        return 0
     if args.out and not args.out.lower().endswith(".csv"):
         raise InputError(f"output file must end in .csv, got '{args.out}'", field="--out",
                          path="<command line>")

@@ -26,14 +26,14 @@ from . import check_engine
 from .batch import compile_model
 from .pysd_engine import data_files_near, simulate_pysd
 
-__all__ = ["simulate", "simulate_table", "data_files_near"]
+__all__ = ["simulate", "simulate_table", "data_files_near", "generated_source"]
 _CELL = re.compile(r"^(.*)\[([^\[\]]*)\]$")
 
 
 def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = None,
              start: float | None = None, end: float | None = None, dt: float | None = None,
              saveper: float | None = None, variables=None, method: str = "euler",
-             data_files=None) -> xr.Dataset:
+             data_files=None, hold=None, cut=None) -> xr.Dataset:
     """Run a model for N parameter sets.
 
     Parameters
@@ -57,6 +57,13 @@ def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = 
     data_files : list of str or Path, optional
         Tabular files (``.tab``/``.csv``) holding the model's DATA variables; by default
         the ones next to the model (:func:`data_files_near`).
+    hold : dict, optional
+        Variable name -> trajectory (the forms of ``params``): any variable -- a constant, an
+        auxiliary, a flow or a stock -- takes these values in the run, as seen by every
+        equation that reads it. Both engines (PySD through ``set_components``).
+    cut : dict, optional
+        ``(source, target)`` -> trajectory: only ``target``'s equation sees ``source`` as these
+        values (a link cut); every other equation reads ``source``. Batch engine only.
 
     Returns
     -------
@@ -68,7 +75,16 @@ def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = 
     """
     check_engine(engine)
     path = _model_path(model)
-    values, n = _normalise_params(params, n_runs)
+    values, lengths = _normalise(params)
+    held, held_lengths = _normalise(hold, field="hold")
+    if cut is not None and not isinstance(cut, Mapping):
+        raise InputError(f"must map (source, target) pairs to trajectories, got a {type(cut).__name__}", field="cut")
+    for key in (cut or {}):
+        if not (isinstance(key, tuple) and len(key) == 2 and all(isinstance(k, str) for k in key)):
+            raise InputError(f"a link is a pair of names (source, target), got {key!r}", field="cut")
+    cuts, cut_lengths = _normalise({f"{s} -> {tg}": v for (s, tg), v in (cut or {}).items()}, field="cut")
+    cuts = {pair: cuts[f"{pair[0]} -> {pair[1]}"] for pair in (cut or {})}
+    n = _agree(lengths | held_lengths | cut_lengths, n_runs, "params")
     kw = _time_settings(start=start, end=end, dt=dt, saveper=saveper)
     if variables is not None:
         if isinstance(variables, str) or not all(isinstance(v, str) for v in variables):
@@ -93,12 +109,18 @@ def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = 
                                      field="start" if start is not None else "end",
                                      allowed=f"a start before the end (the model runs {t0:g} to {t1:g})")
             batch_params = {k: _batch_value(v) for k, v in values.items()}
-            times, table = bm.run(batch_params, n_runs=n, variables=variables, method=method, **kw)
+            times, table = bm.run(batch_params, n_runs=n, variables=variables, method=method,
+                                  hold={k: _batch_value(v) for k, v in held.items()} or None,
+                                  cut={k: _batch_value(v) for k, v in cuts.items()} or None, **kw)
             return _dataset(times, table, n, bm.units, bm.element_dims,
                             bm.graph.subscripts.ranges, "batch")
     if method != "euler":
         raise InputError("PySD integrates with Euler only", field="method", allowed="euler")
-    times, table, units, errors = simulate_pysd(model, path, values, n, variables, data_files=data_files, **kw)
+    if cuts:
+        raise InputError("the pysd engine cannot cut a link (PySD replaces a variable for every equation "
+                         "that reads it)", field="cut", allowed="engine='batch'")
+    times, table, units, errors = simulate_pysd(model, path, {**values, **held}, n, variables,
+                                                data_files=data_files, **kw)
     ds = _dataset(times, table, n, units, {}, {}, "pysd")
     ds.attrs["failed_runs"] = sorted(set(ds.attrs["failed_runs"]) | set(errors))
     ds.attrs["errors"] = {int(r): m for r, m in errors.items()}
@@ -126,6 +148,27 @@ def simulate_table(model, engine: str = "batch", data_files=None) -> pd.DataFram
             if not np.all(np.isnan(col)):
                 columns[f"{name}[{','.join(cell)}]"] = col
     return pd.DataFrame(columns, index=pd.Index(ds["time"].values, name="Time"))
+
+
+def generated_source(model) -> str:
+    """The Python source the batch engine runs for ``model`` as it stands (every variable kept).
+
+    Variables are named after their Vensim names and each model cell carries its equation as a
+    comment; the single-run program (when the model has one) follows the vectorised one.
+
+    Raises
+    ------
+    UnsupportedFeatureError
+        The batch engine cannot run the model (names the element and the function).
+    """
+    path = _model_path(model)
+    bm = _compiled(str(path), path.stat().st_mtime_ns)
+    prog = bm.program({}, tuple(bm.labels))
+    text = prog.source
+    if prog.scalar_source:
+        text += ("\n\n# ---- the same model for one run in plain floats (the engine's path for small ensembles)\n"
+                 + prog.scalar_source)
+    return text
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -163,61 +206,70 @@ def _time_settings(**kw) -> dict:
     return kw
 
 
-def _as_floats(name: str, value) -> np.ndarray:
+def _as_floats(name: str, value, field: str = "params") -> np.ndarray:
     """``value`` as a float array, or an InputError naming the parameter."""
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
         raise InputError(f"must be a number or an array of numbers, got {value!r}"[:200],
-                         field=f"params.{name}") from None
+                         field=f"{field}.{name}") from None
     if not np.all(np.isfinite(arr)):
-        raise InputError("must be finite (no NaN or infinity)", field=f"params.{name}")
+        raise InputError("must be finite (no NaN or infinity)", field=f"{field}.{name}")
     return arr
 
 
-def _normalise_params(params, n_runs):
+def _normalise_params(params, n_runs, field: str = "params"):
     """Params as name -> scalar | (N,) array | DataArray(time[, run]); and N."""
+    values, lengths = _normalise(params, field)
+    return values, _agree(lengths, n_runs, field)
+
+
+def _agree(lengths: set, n_runs, field: str) -> int:
+    """N from the lengths found and ``n_runs``; an InputError when they disagree."""
     if n_runs is not None and (isinstance(n_runs, bool) or not isinstance(n_runs, (int, np.integer))
                                or n_runs < 1):
         raise InputError(f"must be a whole number of runs >= 1, got {n_runs!r}", field="n_runs")
+    lengths = set(lengths) | ({int(n_runs)} if n_runs is not None else set())
+    if len(lengths) > 1:
+        raise InputError(f"parameters disagree on the number of runs: {sorted(lengths)}", field=field)
+    return lengths.pop() if lengths else 1
+
+
+def _normalise(params, field: str = "params") -> tuple[dict, set]:
+    """Params as name -> scalar | (N,) array | DataArray(time[, run]); and the run counts they imply."""
     if params is None:
-        return {}, int(n_runs or 1)
+        return {}, set()
     if isinstance(params, pd.DataFrame):
-        params = {c: _as_floats(str(c), params[c].to_numpy()) for c in params.columns}
+        params = {c: _as_floats(str(c), params[c].to_numpy(), field) for c in params.columns}
     if not isinstance(params, Mapping):
-        raise InputError(f"must map constant names to values, got a {type(params).__name__}", field="params",
+        raise InputError(f"must map constant names to values, got a {type(params).__name__}", field=field,
                          allowed="a dict {name: value} or a DataFrame with one row per run")
     values, lengths = {}, set()
     for name, value in params.items():
         if not isinstance(name, str):
-            raise InputError(f"names must be text, got {name!r}", field="params")
+            raise InputError(f"names must be text, got {name!r}", field=field)
         if isinstance(value, pd.Series):
-            value = xr.DataArray(_as_floats(name, value.to_numpy()), {"time": _as_floats(name, value.index)},
+            value = xr.DataArray(_as_floats(name, value.to_numpy(), field), {"time": _as_floats(name, value.index, field)},
                                  ["time"])
         if isinstance(value, xr.DataArray):
             if "time" not in value.dims or set(value.dims) - {"time", "run"}:
                 raise InputError(f"a series must have dim 'time' (and optionally 'run'), "
-                                 f"got {value.dims}", field=f"params.{name}")
+                                 f"got {value.dims}", field=f"{field}.{name}")
             value = value.transpose(*[d for d in ("run", "time") if d in value.dims])
-            _as_floats(name, value.values)
-            _as_floats(name, value["time"].values)
+            _as_floats(name, value.values, field)
+            _as_floats(name, value["time"].values, field)
             if "run" in value.dims:
                 lengths.add(value.sizes["run"])
         else:
-            arr = _as_floats(name, value)
+            arr = _as_floats(name, value, field)
             if arr.ndim > 1:
                 raise InputError(f"expected a scalar or an array of length N, got shape {arr.shape}",
-                                 field=f"params.{name}")
+                                 field=f"{field}.{name}")
             if arr.ndim == 1:
                 lengths.add(len(arr))
             value = float(arr) if arr.ndim == 0 else arr
         values[name] = value
-    if n_runs is not None:
-        lengths.add(int(n_runs))
-    if len(lengths) > 1:
-        raise InputError(f"parameters disagree on the number of runs: {sorted(lengths)}",
-                         field="params")
-    return values, (lengths.pop() if lengths else 1)
+    return values, lengths
 
 
 def _batch_value(value):

@@ -23,9 +23,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ...errors import InputError, ModelError, did_you_mean
+from ...errors import InputError, ModelError
+from ...model.parse import parse_vensim
+from ...names import CONTROL, did_you_mean, py_name
+from .cells import cell_label
 from .codegen import Program, generate
-from .graph import CONTROL, GraphBuilder
+from .graph import GraphBuilder
 from .integrate import integrate, integrate_scalar, time_grid
 from .scalar import FLOAT_ERRORS
 
@@ -85,8 +88,7 @@ class BatchModel:
 
         ``field`` names the argument ``name`` came from, for the error message.
         """
-        from .graph import _clean
-        key = _clean(name.replace("_", " "))
+        key = py_name(name.replace("_", " "))
         if key not in self.graph.cells or self.graph.is_lookup(key):
             if name in self.graph.labels:
                 return [name]
@@ -94,15 +96,23 @@ class BatchModel:
             raise InputError(f"'{name}' is not a variable of the model", field=field,
                              path=str(self.path), allowed=did_you_mean(name, names) or None)
         el = self.graph.elements[key]
-        from .cells import cell_label
         return [cell_label(el.name, c) for c in self.graph.cells[key]]
 
-    def program(self, overrides: dict, outputs: tuple) -> Program:
-        """The compiled functions for these overrides and outputs (cached)."""
-        key = (tuple(sorted(overrides.items())), tuple(outputs))
+    def program(self, overrides: dict, outputs: tuple, cuts: tuple = ()) -> Program:
+        """The compiled functions for these overrides, outputs and cut links (cached)."""
+        key = (tuple(sorted(overrides.items())), tuple(outputs), tuple(cuts))
         if key not in self._programs:
-            self._programs[key] = generate(self.graph, overrides, list(outputs))
+            self._programs[key] = generate(self.graph, overrides, list(outputs), tuple(cuts))
         return self._programs[key]
+
+    def element_name(self, name: str, field: str) -> str:
+        """The Vensim name of element ``name`` (case and spacing as Vensim ignores them)."""
+        key = py_name(name.replace("_", " "))
+        if key not in self.graph.elements:
+            names = [e.name for e in self.graph.elements.values()]
+            raise InputError(f"'{name}' is not a variable of the model", field=field, path=str(self.path),
+                             allowed=did_you_mean(name, names) or None)
+        return self.graph.elements[key].name
 
     def control(self, params: dict | None = None) -> tuple:
         """The model's ``(initial_time, final_time, time_step, saveper)``."""
@@ -112,7 +122,8 @@ class BatchModel:
     def run(self, params: dict | None = None, *, n_runs: int | None = None,
             start: float | None = None, end: float | None = None, dt: float | None = None,
             saveper: float | None = None, variables=None,
-            method: str = "euler", scalar: bool | None = None) -> tuple[np.ndarray, dict]:
+            method: str = "euler", scalar: bool | None = None, hold: dict | None = None,
+            cut: dict | None = None) -> tuple[np.ndarray, dict]:
         """Run the ensemble.
 
         Parameters
@@ -134,6 +145,13 @@ class BatchModel:
             DELAY, DELAY FIXED); an ensemble that meets a division by zero or an overflow
             is then rerun on the vectorised path (which gives inf/nan as PySD does).
             False forces the vectorised path; True the scalar path at any N.
+        hold : dict, optional
+            Variable name -> a value or a time series (as in ``params``): the variable (a
+            constant, auxiliary, flow or stock) takes these values, as every equation reading
+            it sees; its own equation is not used.
+        cut : dict, optional
+            ``(source, target)`` -> a value or a time series: only ``target``'s equation sees
+            ``source`` as these values (a link cut); every other equation reads ``source``.
 
         Returns
         -------
@@ -145,7 +163,19 @@ class BatchModel:
         if method not in ("euler", "rk4"):
             raise InputError(f"unknown integration method '{method}'", field="method",
                              allowed="euler, rk4")
-        values, overrides, n = self._params(params or {}, n_runs)
+        hold, cut = _as_series(hold or {}), {k: _as_series({0: v})[0] for k, v in (cut or {}).items()}
+        n = _n_runs([params or {}, hold, cut], n_runs)
+        values, overrides, _ = self._params(params or {}, n)
+        held, held_over, _ = self._params(hold, n, how="hold", field="hold")
+        values.update(held)
+        overrides.update(held_over)
+        cuts = []
+        for (source, target), value in cut.items():
+            target_name = self.element_name(target, "cut")
+            for label in self.element_cells(source, field="cut"):
+                key = f"cut {label} -> {target_name}"
+                values[key] = (np.asarray(value[0], dtype=float), np.asarray(value[1], dtype=float))
+                cuts.append((label, target_name, key))
         for key, value in zip(("initial_time", "final_time", "time_step", "saveper"),
                               (start, end, dt, saveper)):
             if value is not None:
@@ -154,7 +184,7 @@ class BatchModel:
         if dt is not None and saveper is None and "SAVEPER" not in overrides:
             pass
         outputs = self._outputs(variables)
-        prog = self.program(overrides, tuple(outputs))
+        prog = self.program(overrides, tuple(outputs), tuple(cuts))
         control = tuple(float(np.asarray(v).reshape(-1)[0]) for v in prog.control(values))
         if control[2] <= 0 or control[3] <= 0:
             raise ModelError(f"TIME STEP and SAVEPER must be positive, got {control[2:]}",
@@ -198,12 +228,29 @@ class BatchModel:
             self._memo[key] = out
         return list(self._memo[key])
 
-    def _params(self, params: dict, n_runs: int | None):
-        lengths = set()
+    def _params(self, params: dict, n_runs: int | None, how: str = "series", field: str = "params"):
+        n = _n_runs([params], n_runs)
+        values, overrides = {}, {}
+        for name, value in params.items():
+            for label in self.element_cells(name, field=field):
+                if isinstance(value, tuple):
+                    xs = np.asarray(value[0], dtype=float)
+                    ys = np.asarray(value[1], dtype=float)
+                    values[label], overrides[label] = (xs, ys), how
+                else:
+                    arr = np.asarray(value, dtype=float)
+                    values[label] = float(arr) if arr.ndim == 0 else arr
+                    overrides[label] = "const"
+        return values, overrides, n
+
+
+def _n_runs(groups: list, n_runs: int | None) -> int:
+    """N from the per-run arrays of ``groups`` (mappings of values or ``(times, values)``) and ``n_runs``."""
+    lengths = set()
+    for params in groups:
         for value in params.values():
-            arr = value[1] if isinstance(value, tuple) else np.asarray(value)
+            arr = np.asarray(value[1] if isinstance(value, tuple) else value)
             if isinstance(value, tuple):
-                arr = np.asarray(arr)
                 if arr.ndim == 2:
                     lengths.add(arr.shape[0])
             elif arr.ndim == 1:
@@ -211,24 +258,23 @@ class BatchModel:
             elif arr.ndim > 1:
                 raise InputError(f"parameter values must be scalars or 1-D arrays, got shape "
                                  f"{arr.shape}", field="params")
-        if n_runs is not None:
-            lengths.add(int(n_runs))
-        if len(lengths) > 1:
-            raise InputError(f"parameter arrays disagree on the number of runs: {sorted(lengths)}",
-                             field="params")
-        n = lengths.pop() if lengths else 1
-        values, overrides = {}, {}
-        for name, value in params.items():
-            for label in self.element_cells(name):
-                if isinstance(value, tuple):
-                    xs = np.asarray(value[0], dtype=float)
-                    ys = np.asarray(value[1], dtype=float)
-                    values[label], overrides[label] = (xs, ys), "series"
-                else:
-                    arr = np.asarray(value, dtype=float)
-                    values[label] = float(arr) if arr.ndim == 0 else arr
-                    overrides[label] = "const"
-        return values, overrides, n
+    if n_runs is not None:
+        lengths.add(int(n_runs))
+    if len(lengths) > 1:
+        raise InputError(f"parameter arrays disagree on the number of runs: {sorted(lengths)}", field="params")
+    return lengths.pop() if lengths else 1
+
+
+def _as_series(values: dict) -> dict:
+    """Held values as time series ``(times, values)``: a number holds at every time."""
+    out = {}
+    for name, value in values.items():
+        if isinstance(value, tuple):
+            out[name] = value
+        else:
+            arr = np.asarray(value, dtype=float)
+            out[name] = (np.array([0.0]), arr.reshape(-1, 1) if arr.ndim == 1 else arr.reshape(1))
+    return out
 
 
 def _chunk(values: dict, n: int, lo: int, hi: int) -> dict:
@@ -260,18 +306,11 @@ def compile_model(path) -> BatchModel:
     ModelError
         PySD cannot parse the file, or the model has an algebraic loop.
     """
-    from pysd.translators.vensim.vensim_file import VensimFile
     path = Path(path)
+    parsed = parse_vensim(path)          # PySD's parse, shared with the structure map (once per process)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        try:
-            vf = VensimFile(path)
-            vf.parse()
-            am = vf.get_abstract_model()
-        except Exception as exc:
-            raise ModelError(f"PySD cannot parse the model: {type(exc).__name__}: {exc}"
-                             .splitlines()[0][:500], path=str(path)) from exc
-        graph = GraphBuilder(am, path.parent).build()
+        graph = GraphBuilder(parsed.abstract_model, path.parent, equations=parsed.equations(), name=path.name).build()
     model = BatchModel(path, graph)
     model.program({}, ())  # surfaces time-varying control variables and algebraic loops now
     return model

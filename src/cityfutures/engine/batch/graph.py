@@ -16,14 +16,13 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import ModelError, UnsupportedFeatureError
+from ...names import CONTROL, py_name
 from .cells import Subscripts, cell_label
 from .expressions import Expr, ExprCompiler, atom
 from .statefuls import TEMPLATES
 
-__all__ = ["Node", "State", "GraphBuilder", "CONTROL"]
+__all__ = ["Node", "State", "GraphBuilder"]
 
-CONTROL = {"initial_time": "INITIAL TIME", "final_time": "FINAL TIME",
-           "time_step": "TIME STEP", "saveper": "SAVEPER"}
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z_0-9]*$")
 
 
@@ -45,6 +44,7 @@ class Node:
     label: str | None = None
     element: str | None = None
     units: str = ""
+    equation: str = ""      # the right-hand side as written in the model (a comment of the generated code)
 
 
 @dataclass
@@ -81,6 +81,8 @@ class GraphBuilder:
     labels: dict = field(default_factory=dict)     # output label -> node id
     units: dict = field(default_factory=dict)      # Vensim name -> units
     literals: dict = field(default_factory=dict)   # repr -> (name, float64)
+    equations: dict = field(default_factory=dict)  # Vensim name -> right-hand sides as written (comments)
+    name: str = "model"                            # the model file's name (the generated source's label)
 
     def build(self) -> "GraphBuilder":
         """Compile every element; raises :class:`UnsupportedFeatureError` on the first miss."""
@@ -88,7 +90,7 @@ class GraphBuilder:
         main = sections[0]
         self.macros = {s.name.lower().replace(" ", "_") for s in sections[1:]}
         self.subscripts = Subscripts(main.subscripts, self.root)
-        self.elements = {_clean(e.name): e for e in main.elements}
+        self.elements = {py_name(e.name): e for e in main.elements}
         self.dims = {}
         plan = []
         for key, el in self.elements.items():
@@ -103,7 +105,8 @@ class GraphBuilder:
                 raise UnsupportedFeatureError(el.name, "subscript definition", str(exc)) from exc
             lookup = self.is_lookup(key)
             self.cells[key] = {}
-            for comp in comps:
+            written = self.equations.get(el.name, [])
+            for k, comp in enumerate(comps):
                 dims, cells = self.subscripts.component_cells(comp.subscripts[0], comp.subscripts[1])
                 coords = self.subscripts.manager.make_coord_dict(list(comp.subscripts[0]))
                 shape = tuple(len(v) for v in coords.values())
@@ -116,8 +119,9 @@ class GraphBuilder:
                     node_id = f"v{len(self.labels)}"
                     self.cells[key][cell] = node_id
                     self.labels[cell_label(el.name, cell)] = node_id
-                    plan.append((el, comp, node_id, dict(zip(dims, cell)), index, cell, shape))
-        for el, comp, node_id, binding, index, cell, shape in plan:
+                    plan.append((el, comp, node_id, dict(zip(dims, cell)), index, cell, shape,
+                                 written[k] if k < len(written) else ""))
+        for el, comp, node_id, binding, index, cell, shape, equation in plan:
             self.component_shape, self.component = shape, comp
             expr = ExprCompiler(self, el.name, binding, index).compile(comp.ast)
             kind = "aux"
@@ -125,7 +129,7 @@ class GraphBuilder:
                 kind = "initial"
             self.nodes[node_id] = Node(node_id, expr.run, expr.init, expr.run_deps, expr.init_deps,
                                        expr.time, kind, cell_label(el.name, cell), el.name,
-                                       el.units or "")
+                                       el.units or "", equation)
         for key in CONTROL:
             if key not in self.cells or () not in self.cells[key]:
                 raise ModelError(f"the model has no {CONTROL[key]}", field=CONTROL[key])
@@ -202,7 +206,7 @@ class GraphBuilder:
             from pysd.py_backend import external
             ast = component.ast
             coords = self.subscripts.manager.make_coord_dict(list(component.subscripts[0]))
-            name = _clean(element)
+            name = py_name(element)
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
@@ -290,17 +294,12 @@ class GraphBuilder:
         return atom(node_id, {node_id})
 
 
-def _clean(name: str) -> str:
-    """PySD's clean name of an element, as its references spell it."""
-    return " ".join(name.split()).lower().replace(" ", "_")
-
-
 def _unclean(name: str, ranges: dict) -> str:
     """The subscript (range or member) whose clean name is ``name``, or ``name``."""
     for rng, members in ranges.items():
-        if _clean(rng) == name:
+        if py_name(rng) == name:
             return rng
         for m in members:
-            if _clean(m) == name:
+            if py_name(m) == name:
                 return m
     return name

@@ -20,6 +20,7 @@ import math
 from bisect import bisect_right
 
 from .functions import SMALL_VENSIM
+from .source import register_source
 
 __all__ = ["NotScalar", "scalar_source", "generate_scalar", "FLOAT_ERRORS"]
 
@@ -221,7 +222,7 @@ def scalar_source(code: str) -> str:
 
 def generate_scalar(init_lines: list, eval_lines: list, states: list, steps: list,
                     non_negative: list, outputs: list, namespace: dict,
-                    discrete: tuple = ()):
+                    discrete: tuple = (), label: str = "model"):
     """Compile the fused single-run function ``_run(times, saved, dt, _P) -> rows``.
 
     Parameters
@@ -243,6 +244,8 @@ def generate_scalar(init_lines: list, eval_lines: list, states: list, steps: lis
     discrete : sequence of (str, str, str)
         ``(name, payload source, updater)`` of each discrete state; only ``_st.replace``
         (SAMPLE IF TRUE: the new value replaces the old) has a scalar form.
+    label : str
+        The model's name, for the source's file name in tracebacks (:mod:`linecache`).
 
     Returns
     -------
@@ -279,5 +282,5 @@ def generate_scalar(init_lines: list, eval_lines: list, states: list, steps: lis
             ns[key] = float(value)
         elif key.startswith("_T"):
             ns[key] = tuple(float(v) for v in value)
-    exec(compile(source, "<cityfutures.batch scalar model>", "exec"), ns)
+    exec(compile(source, register_source(source, label, "scalar program"), "exec"), ns)
     return ns["_run"], source
