@@ -1,8 +1,6 @@
 """Fixtures of the uncertainty tests: small models under tests/data/uncertainty."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import xarray as xr
 

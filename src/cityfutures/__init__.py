@@ -19,8 +19,16 @@ import importlib
 
 from . import _aliases
 from ._version import __version__
-from .errors import (CityfuturesError, CityfuturesWarning, InputError, ModelError, RunError, RunFailedWarning,
-                     ScenarioError, UnsupportedFeatureError)
+from .errors import (
+    CityfuturesError,
+    CityfuturesWarning,
+    InputError,
+    ModelError,
+    RunError,
+    RunFailedWarning,
+    ScenarioError,
+    UnsupportedFeatureError,
+)
 
 # public name -> module that holds it (loaded on first use)
 _API = {

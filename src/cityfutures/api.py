@@ -19,8 +19,7 @@ import xarray as xr
 
 from .analysis.compare import ComparisonResult, comparison_result
 from .analysis.robust import EnsembleResult, Target, parse_target, robust_tables
-from .analysis.sensitivity import SensitivityResult
-from .analysis.sensitivity import sensitivity as _sensitivity
+from .analysis.sensitivity import SensitivityResult, sensitivity as _sensitivity
 from .engine import DEFAULT_ENGINE, check_engine
 from .engine.executors import Executor, InProcessExecutor
 from .engine.runner import collect, execute

@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from cityfutures.errors import ScenarioError
 from cityfutures.api import run_ensemble
 from cityfutures.engine.executors import make_executor
 from cityfutures.engine.runner import collect
+from cityfutures.errors import ScenarioError
 from cityfutures.plan import RunSpec, plan_ensemble
 from cityfutures.plan.periods import check_pulses, period_means, report_times
 from cityfutures.scenario.series import pulse_series
@@ -81,6 +81,7 @@ def test_the_ensemble_reports_each_years_total_of_a_pulsed_flow(pulse_plan):
     assert pulse_plan.times == tuple(float(y) for y in range(10))
 
 
+@pytest.mark.slow
 def test_same_seed_identical_annual_means_on_the_three_executors(pulse_plan):
     ref = run_ensemble(pulse_plan, chunk_size=16, targets=["People affected after lever<=100000"])
     q = ref.dataset["quantiles"].sel(measure="value", scenario="base", quantile=0.95).isel(indicator=0)

@@ -1,20 +1,17 @@
 """Comparison table, ranking rule, outputs; and that saved results compare the same."""
 import os
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from tests.helpers import MINI, write_workshop  # noqa: E402
-
 from cityfutures.analysis.compare import COLUMNS, RANKING_RULE, rank  # noqa: E402
 from cityfutures.api import compare  # noqa: E402
+from cityfutures.errors import InputError  # noqa: E402
 from cityfutures.report.tables import format_terminal, to_markdown  # noqa: E402
 from cityfutures.report.write import write_comparison  # noqa: E402
-from cityfutures.errors import InputError  # noqa: E402
 from cityfutures.results.dataset import save_results  # noqa: E402
+from tests.helpers import MINI, write_workshop  # noqa: E402
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -174,6 +171,7 @@ def test_terminal_table_in_indonesian(result):
 def test_terminal_table_in_indonesian_labels_focus_areas(result):
     """Focus areas by their Indonesian label: from the Dataset's attribute, else the model sidecar."""
     import json
+
     from cityfutures import load_model
     label = load_model(MINI).focus_areas["water-waste"]("id")
     assert f"di area fokus {label}" in format_terminal(result, lang="id", model=MINI)

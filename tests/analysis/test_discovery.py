@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from cityfutures.errors import InputError
 from cityfutures.analysis.discovery import discover
 from cityfutures.analysis.robust import parse_target
 from cityfutures.api import run_ensemble
+from cityfutures.errors import InputError
 from cityfutures.plan import RunSpec, plan_ensemble
 from cityfutures.scenario.uncertain import parse_uncertain
 

@@ -6,15 +6,14 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from tests.helpers import UNCERTAINTY
-
-from cityfutures.errors import ScenarioError
 from cityfutures.analysis.robust import parse_target, regret
 from cityfutures.api import run_ensemble
 from cityfutures.engine import runner
+from cityfutures.engine.executors import make_executor
+from cityfutures.errors import ScenarioError
 from cityfutures.plan import RunSpec, plan_ensemble
 from cityfutures.results.ensemble import QuantileSketch
-from cityfutures.engine.executors import make_executor
+from tests.helpers import UNCERTAINTY
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +45,7 @@ def test_differences_are_paired(reference):
     assert float(v.sel(quantile=0.95) - v.sel(quantile=0.05)) > 1.0     # while the values themselves spread
 
 
+@pytest.mark.slow
 def test_same_seed_same_results_on_every_executor(plan, reference):
     for name, kw in (("process", {"n_workers": 2}), ("dask", {"n_workers": 2})):
         with make_executor(name, **kw) as ex:
@@ -75,9 +75,9 @@ def test_tables(reference):
 
 
 def test_failed_runs_are_reported_with_their_sample_and_do_not_sink_the_ensemble(tmp_path):
+
     import cityfutures as cf
     from cityfutures.scenario.uncertain import parse_uncertain
-    from pathlib import Path
     m = cf.load_model(UNCERTAINTY / "fragile.mdl")
     spec = parse_uncertain({"constants": {"Divisor": {"dist": "choice", "values": [1, 2], "weights": [0.25, 0.75]}}},
                            m)

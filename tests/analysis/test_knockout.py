@@ -7,7 +7,6 @@ import pytest
 import cityfutures as cf
 from cityfutures.analysis.knockout import knockout
 from cityfutures.errors import InputError
-
 from tests.helpers import DATA, JAKARTA
 
 PATHWAYS = DATA / "knockout" / "pathways.mdl"

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from cityfutures.analysis.sensitivity import sensitivity
 from cityfutures.errors import InputError
 from cityfutures.plan import RunSpec
-from cityfutures.analysis.sensitivity import sensitivity
 from cityfutures.scenario.uncertain import parse_uncertain
 
 # Ishigami (a=7, b=0.1), X1..X3 ~ U(-pi, pi): Sobol & Levitan (1999); Saltelli et al. (2008), table 4.1

@@ -1,16 +1,14 @@
 """``cityfutures charts RESULTS.nc`` redraws the chart set and the brief from saved results."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 
-from tests.report.synthetic_results import build_results, build_table  # noqa: E402
-
 from cityfutures.cli import main  # noqa: E402
+from tests.report.synthetic_results import build_results, build_table  # noqa: E402
 
 
 def _saved(tmp_path: Path, with_table: bool = True) -> Path:

@@ -1,15 +1,12 @@
 """``cityfutures compare``: the table, the files, exit codes, and nothing written on bad input."""
 import os
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from tests.helpers import write_workshop  # noqa: E402
-
-from cityfutures.cli import main  # noqa: E402
 from cityfutures.analysis.compare import COLUMNS  # noqa: E402
+from cityfutures.cli import main  # noqa: E402
+from tests.helpers import write_workshop  # noqa: E402
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -1,14 +1,12 @@
 """The ensemble and sensitivity commands: files, exit codes, one-line errors, nothing written on bad input."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
 from cityfutures.cli import main
-
 from tests.helpers import TOWN
+
 COMP = str(TOWN / "town.yaml")
 UNC = str(TOWN / "uncertain.yaml")
 
@@ -26,6 +24,7 @@ def test_ensemble_writes_tables_and_charts(tmp_path, capsys):
     assert len(pd.read_csv(out / "samples.csv")) == 64
 
 
+@pytest.mark.slow
 def test_same_seed_same_tables_on_the_process_pool(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     common = ["ensemble", COMP, "--uncertain", UNC, "--samples", "40", "--seed", "9", "--quiet", "--no-charts"]

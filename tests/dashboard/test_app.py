@@ -4,8 +4,7 @@ from __future__ import annotations
 import pytest
 
 from cityfutures.dashboard.app import TICK_SEPARATORS, slug, step_digits
-from cityfutures.report.numbers import change_pct as fmt_pct
-from cityfutures.report.numbers import number
+from cityfutures.report.numbers import change_pct as fmt_pct, number
 
 
 def fmt_number(x, lang):

@@ -38,6 +38,7 @@ except ImportError:  # pragma: no cover - depends on the machine
     sync_playwright = expect = None
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.skipif(sync_playwright is None, reason="Playwright's Python package is not installed "
                        "(pip install playwright; no browser download needed)"),
     pytest.mark.skipif(not Path(CHROMIUM).is_file(), reason=f"Chromium not found at {CHROMIUM} "

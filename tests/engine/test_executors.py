@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from cityfutures.errors import InputError
 from cityfutures.engine.executors import Chunk, InProcessExecutor, ProcessPoolExecutor, chunked, make_executor
+from cityfutures.errors import InputError
 
 
 def square_or_fail(x):
@@ -22,6 +22,7 @@ def test_in_process_keeps_order_and_reports_failure():
     assert len(bad) == 1 and bad[0].ids == (30, 31) and "three is unlucky" in bad[0].error
 
 
+@pytest.mark.slow
 def test_process_pool_same_answers_in_order():
     chunks = [Chunk(i, (i,), i) for i in range(8)]
     with ProcessPoolExecutor(2) as ex:

@@ -1,18 +1,19 @@
 """Runner: a comparison through both engines, paired runs, failed runs recorded and reported."""
 import json
 import os
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.helpers import MINI, write_workshop  # noqa: E402
-
-from cityfutures.errors import InputError, RunError, ScenarioError  # noqa: E402
 from cityfutures.api import run  # noqa: E402
-from cityfutures.errors import RunFailedWarning  # noqa: E402
+from cityfutures.errors import (  # noqa: E402
+    InputError,
+    RunError,
+    RunFailedWarning,  # noqa: E402
+    ScenarioError,
+)
 from cityfutures.scenario import load_comparison  # noqa: E402
+from tests.helpers import MINI, write_workshop  # noqa: E402
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -102,8 +103,8 @@ def test_bad_inputs(tmp_path):
 
 @pytest.mark.parametrize("what", [42, [], [1, 2], None])
 def test_what_cannot_be_run_is_an_input_error(what):
-    from cityfutures.errors import InputError
     from cityfutures.api import run
+    from cityfutures.errors import InputError
     with pytest.raises(InputError, match="cannot run a"):
         run(what)
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import shutil
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,10 +10,10 @@ import pytest
 import xarray as xr
 
 from cityfutures.cli import simulate as simulate_command
-from cityfutures.errors import InputError
 from cityfutures.engine.simulate import simulate
-
+from cityfutures.errors import InputError
 from tests.helpers import MINI, REFERENCE as REF
+
 pytestmark = pytest.mark.skipif(not REF.is_dir(), reason="reference models not found")
 
 

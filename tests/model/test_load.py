@@ -9,7 +9,6 @@ import pytest
 
 from cityfutures.errors import ModelError
 from cityfutures.model.load import Model, load_model, resolve_model_path
-
 from tests.helpers import MINI_DIR as MINI
 
 
@@ -72,7 +71,8 @@ def test_a_file_pysd_cannot_parse_is_a_model_error(tmp_path):
 
 
 @pytest.mark.parametrize("edit, field, problem", [
-    (("Bus capacity:\n    focus_area", "Bus capacty:\n    focus_area"), "levers.Bus capacty", "did you mean 'Bus capacity'"),
+    (("Bus capacity:\n    focus_area", "Bus capacty:\n    focus_area"), "levers.Bus capacty",
+     "did you mean 'Bus capacity'"),
     (("Growth rate:\n    focus_area", "Trips:\n    focus_area"), "levers.Trips", "must be a scalar constant"),
     (("Drainage investment:\n    focus_area", "Shock multiplier:\n    focus_area"), None, None),
     (("focus_area: water-waste\n    label: {en: Drainage", "focus_area: water\n    label: {en: Drainage"),

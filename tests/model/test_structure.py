@@ -1,7 +1,6 @@
 """The model as a graph: stocks, flows, links and sectors, from PySD's parse and dependencies."""
 from cityfutures.model import load_model
 from cityfutures.model.structure import build
-
 from tests.helpers import MINI
 
 

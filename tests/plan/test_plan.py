@@ -1,6 +1,5 @@
 """Plans: intervention time series, shock pulses, composition rules, bundles and their errors."""
 import os
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,8 +8,8 @@ import xarray as xr
 from cityfutures.errors import ScenarioError
 from cityfutures.plan import build_plan
 from cityfutures.scenario import Cost, Horizon, Intervention, load_comparison, load_scenario
-
 from tests.helpers import MINI, write_workshop  # noqa: F401  (write_workshop: used by other modules before)
+
 H = Horizon(start=2018.0, end=2028.0, dt=0.0625, saveper=0.25)
 
 
@@ -101,7 +100,8 @@ def test_bundle_that_pushes_a_lever_out_of_range_is_an_error(tmp_path):
                              "  - {lever: Drainage investment, add: 30, start: 2019}\n"),
              "buses.yaml": ("name: buses\nextends: baseline.yaml\ntitle: {en: B, id: B}\ninterventions:\n"
                             "  - {lever: Drainage investment, add: 31, start: 2019}\n")}
-    with pytest.raises(ScenarioError, match=r"lever 'Drainage investment' reaches 66 in 2019, outside its range \[0, 50\]"):
+    with pytest.raises(ScenarioError,
+                       match=r"lever 'Drainage investment' reaches 66 in 2019, outside its range \[0, 50\]"):
         build_plan(load_comparison(write_workshop(tmp_path, extra=extra)))
 
 

@@ -8,7 +8,6 @@ table imitates ``cityfutures.compare``'s columns. Nothing here runs a model.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -61,7 +60,8 @@ def build_results() -> xr.Dataset:
         damage = np.where(after, SHOCK["magnitude"] * 3 * np.exp(-(time - SHOCK["year"]) / tau), 0.0)
         data["People affected by floods"].append(pop * 0.1 * (1 + damage) * 100 / cap)
         trips = pop * 0.5
-        data["Congestion level"].append(np.maximum(0, (trips - np.minimum(bus * np.where(time >= 2019, 1, 100 / bus), trips)) / 1000))
+        served = np.minimum(bus * np.where(time >= 2019, 1, 100 / bus), trips)
+        data["Congestion level"].append(np.maximum(0, (trips - served) / 1000))
         data["Population"].append(pop)
     names = [s[0] for s in SCENARIOS]
     ds = xr.Dataset(coords={"scenario": names, "time": ("time", time, {"units": "Year"})})
@@ -79,7 +79,8 @@ def build_results() -> xr.Dataset:
     ds.attrs.update(
         format="cityfutures-results", format_version=1, indicators=json.dumps(list(INDICATORS)),
         comparison_title_en="Test town: drains and buses", comparison_title_id="Kota uji: saluran dan bus",
-        failed_runs="[]", model_name="mini", model_path=str(MINI), model_sha256="d4266872287d02f55640a53d724d32e2fdf9a143",
+        failed_runs="[]", model_name="mini", model_path=str(MINI),
+        model_sha256="d4266872287d02f55640a53d724d32e2fdf9a143",
         scenario_sha256=json.dumps({n: f"{i:064x}" for i, n in enumerate(names)}), seed=42, engine="batch",
         cityfutures_version="0.1.0", pysd_version="3.14.3", created="2024-05-01T10:00:00+00:00",
         comparison_name="mini-workshop",

@@ -3,12 +3,10 @@ from __future__ import annotations
 
 import re
 import string
-from pathlib import Path
 
 import pytest
 
 from cityfutures.report.i18n import LANGUAGES, strings, t
-
 from tests.helpers import SRC
 
 
@@ -31,7 +29,8 @@ def test_indonesian_is_not_a_copy_of_english():
 def _keys_used_in_code() -> set[str]:
     """Literal keys passed to t(...) / labels.t(...) in the chart, brief and CLI modules."""
     used: set[str] = set()
-    files = [f for f in (SRC / "report" / "charts").glob("*.py") if f.name != "ensemble.py"] + [SRC / "report" / "brief.py"]
+    charts = [f for f in (SRC / "report" / "charts").glob("*.py") if f.name != "ensemble.py"]
+    files = charts + [SRC / "report" / "brief.py"]
     pattern = re.compile(r"""\bt\(\s*f?["']([^"']+)["']""")
     for f in files:
         for key in pattern.findall(f.read_text()):

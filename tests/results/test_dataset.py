@@ -1,7 +1,6 @@
 """Results Dataset: attributes, provenance, atomic save and checked load."""
 import json
 import os
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -12,7 +11,6 @@ import xarray as xr
 from cityfutures import load_model
 from cityfutures.errors import InputError
 from cityfutures.results.dataset import build_results, load_results, save_results
-
 from tests.helpers import MINI
 
 

@@ -6,8 +6,17 @@ import pickle
 
 import pytest
 
-from cityfutures.scenario.load import (Comparison, Cost, Horizon, Intervention, Scenario, ShockEvent, load_comparison,
-                                  load_file, load_scenario)
+from cityfutures.scenario.load import (
+    Comparison,
+    Cost,
+    Horizon,
+    Intervention,
+    Scenario,
+    ShockEvent,
+    load_comparison,
+    load_file,
+    load_scenario,
+)
 
 MRT = """\
 name: more-buses

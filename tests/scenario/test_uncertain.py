@@ -6,11 +6,10 @@ import math
 import numpy as np
 import pytest
 
-from tests.helpers import MINI
-
 from cityfutures.errors import ScenarioError
 from cityfutures.scenario.uncertain import parse_uncertain
 from cityfutures.yamlio import read_yaml
+from tests.helpers import MINI
 
 GOOD = """\
 name: base
@@ -29,8 +28,8 @@ uncertain:
 
 @pytest.fixture(scope="module")
 def mini():
+
     import cityfutures as cf
-    from pathlib import Path
     return cf.load_model(MINI)
 
 
@@ -60,7 +59,8 @@ def test_empty_block_is_no_uncertainty(mini):
 
 @pytest.mark.parametrize("line, field, words", [
     ("    Growth rate: {dist: gamma, a: 1}", "uncertain.constants.Growth rate.dist", "unknown distribution 'gamma'"),
-    ("    Growth rat: {dist: uniform, min: 0, max: 0.01}", "uncertain.constants.Growth rat", "did you mean 'Growth rate'"),
+    ("    Growth rat: {dist: uniform, min: 0, max: 0.01}", "uncertain.constants.Growth rat",
+     "did you mean 'Growth rate'"),
     ("    Growth rate: {dist: uniform, min: 0, max: 0.5}", "uncertain.constants.Growth rate.max", "outside the range"),
     ("    Growth rate: {dist: uniform, min: 0.02, max: 0.01}", "uncertain.constants.Growth rate.max", "above min"),
     ("    Growth rate: {dist: triangular, min: 0, mode: 0.09, max: 0.05}", "uncertain.constants.Growth rate.mode",

@@ -32,9 +32,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from . import metrics
 from ..errors import InputError
 from ..results.dataset import json_attr
+from . import metrics
 
 __all__ = ["ComparisonResult", "comparison_result", "comparison_table", "rank", "COLUMNS", "RANKING_RULE"]
 

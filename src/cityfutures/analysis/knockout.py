@@ -131,7 +131,10 @@ def knockout(model, params: Mapping | None = None, *, holds: Sequence[str] = (),
     for ind in indicators:
         base = _measure(ref[ind], measure)
         total = _measure(pol[ind], measure) - base
-        share = (lambda part: part / total if total != 0 else np.nan)
+
+        def share(part: float, total: float = total) -> float:
+            return part / total if total != 0 else np.nan
+
         rows.append({"indicator": ind, "pathway": "total", "kind": "total", "effect": total, "share": share(total)})
         removed_sum = 0.0
         for name, kind, ds in pathways:

@@ -26,10 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from SALib.analyze import morris as morris_analyze
-from SALib.analyze import sobol as sobol_analyze
-from SALib.sample import morris as morris_sample
-from SALib.sample import sobol as sobol_sample
+from SALib.analyze import morris as morris_analyze, sobol as sobol_analyze
+from SALib.sample import morris as morris_sample, sobol as sobol_sample
 
 from ..engine.executors import Executor
 from ..engine.runner import collect

@@ -4,8 +4,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .options import (add_common, add_report_options, check_out, load_comparison_arg, print_written,
-                      report_failed_runs, staging, written)
+from .options import (
+    add_common,
+    add_report_options,
+    check_out,
+    load_comparison_arg,
+    print_written,
+    report_failed_runs,
+    staging,
+    written,
+)
 
 EXAMPLES = """examples:
   cityfutures compare scenarios/workshop-2018.yaml

@@ -7,8 +7,14 @@ from pathlib import Path
 
 from ..errors import InputError, ScenarioError
 from ..names import did_you_mean
-from .options import (add_uncertainty_options, check_out, load_comparison_arg, positive_int, print_written,
-                      staging, written)
+from .options import (
+    add_uncertainty_options,
+    check_out,
+    load_comparison_arg,
+    print_written,
+    staging,
+    written,
+)
 
 EXAMPLES = """examples:
   cityfutures ensemble scenarios/workshop-2018.yaml --samples 1000 --seed 42

@@ -135,31 +135,6 @@ def add_uncertainty_options(p: argparse.ArgumentParser, default_samples: int) ->
     p.add_argument("--quiet", action="store_true", help="no progress bar and no tables in the terminal")
 
 
-def add_uncertainty_options(p: argparse.ArgumentParser, default_samples: int) -> None:
-    p.add_argument("comparison", metavar="COMPARISON", help="a comparison YAML file (with 'baseline:')")
-    p.add_argument("--samples", type=positive_int, default=default_samples, metavar="N",
-                   help=f"number of sampled futures (default {default_samples})")
-    p.add_argument("--seed", type=seed_int, default=None, metavar="S",
-                   help="seed of the sampled futures (default: the baseline's seed, else 0)")
-    p.add_argument("--uncertain", metavar="FILE", help="a YAML file with an 'uncertain:' block "
-                   "(default: the baseline's own block)")
-    p.add_argument("--executor", choices=("inprocess", "process", "dask"), default="inprocess",
-                   help="where runs execute: in this process (default), a local process pool, or Dask")
-    p.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="address of a running Dask scheduler "
-                   "(implies --executor dask); without it --executor dask starts a local cluster")
-    p.add_argument("--workers", type=positive_int, default=None, metavar="K",
-                   help="workers of the process pool or the local Dask cluster")
-    p.add_argument("--chunk-size", type=positive_int, default=None, metavar="M",
-                   help="futures per chunk of work (default: chosen from N and the workers)")
-    p.add_argument("--scenarios", metavar="A,B", help="draw charts for these programmes only (comma-separated)")
-    p.add_argument("--lang", choices=("en", "id"), default="en", help="language of the charts: en or id")
-    p.add_argument("--no-charts", action="store_true", help="write the tables only")
-    p.add_argument("--out", metavar="DIR", default="cityfutures-out", help="output folder (default "
-                   "./cityfutures-out)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar and no tables in the terminal")
-
-
-
 def add_report_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--charts", action="store_true", help="also draw the charts and the PDF brief")
     p.add_argument("--lang", choices=LANGS, default="en",

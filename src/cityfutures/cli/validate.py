@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-
 EXAMPLES = """examples:
   cityfutures validate scenarios/*.yaml
   cityfutures validate scenarios/              # every .yaml below the folder

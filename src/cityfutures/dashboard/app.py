@@ -4,8 +4,9 @@ Every control change makes a new :class:`~cityfutures.dashboard.state.DashboardS
 the core validates and runs (batch engine); the page then redraws in one batched message that
 carries only what changed: the ``value`` column of the lines that moved and their y ranges (no
 images are re-rendered, nothing comes back from the browser), and the texts of the values, the
-scorecard and the cost (text only: :func:`text_pane`). A rejected value (the same :class:`~cityfutures.errors.ScenarioError`
-a file would get) is shown in the status line and the control goes back to its last good value.
+scorecard and the cost (text only: :func:`text_pane`). A rejected value (the same
+:class:`~cityfutures.errors.ScenarioError` a file would get) is shown in the status line and the
+control goes back to its last good value.
 
 Elements the browser test reads have stable ids: ``#cf-status``, ``#cf-latency`` (attribute
 ``data-ms``), ``#value-<indicator slug>`` (text, attribute ``data-value``), ``#cf-scorecard``,
@@ -51,7 +52,8 @@ CSS = """
 .cf-worse { color: #c2410c; font-weight: 600; }
 .cf-same, .cf-unknown { color: #555; }
 table.cf-scorecard { border-collapse: collapse; font-size: 0.88em; width: 100%; }
-table.cf-scorecard th, table.cf-scorecard td { padding: 0.25em 0.5em; border-bottom: 1px solid #ddd; text-align: right; }
+table.cf-scorecard th, table.cf-scorecard td {
+  padding: 0.25em 0.5em; border-bottom: 1px solid #ddd; text-align: right; }
 table.cf-scorecard th:first-child, table.cf-scorecard td:first-child,
 table.cf-scorecard th:nth-child(2), table.cf-scorecard td:nth-child(2) { text-align: left; }
 .cf-legend span { display: inline-block; margin-right: 1.2em; }
@@ -412,7 +414,8 @@ class DashboardPage:
                 f"<span class='cf-value' id='value-{s}' data-value='{r.value_end!r}'>"
                 f"{numbers.number(r.value_end, lang)}</span> "
                 f"<span class='cf-unit'>{html.escape(ind.unit_label(lang))}</span><br>"
-                f"<span class='cf-{r.verdict}' id='change-{s}'>{numbers.change_pct(r.delta_pct, lang)} ({verdict})</span> "
+                f"<span class='cf-{r.verdict}' id='change-{s}'>{numbers.change_pct(r.delta_pct, lang)} "
+                f"({verdict})</span> "
                 f"<span class='cf-muted'>{html.escape(t('legend.baseline', lang))}: "
                 f"{numbers.number(r.baseline_end, lang)}</span></div>")
 

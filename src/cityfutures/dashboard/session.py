@@ -45,8 +45,19 @@ from ..scenario import Comparison, Scenario, load_comparison, load_scenario
 from ..scenario.schema import listing
 from ..yamlio import read_yaml
 from .files import SESSIONS, SessionFiles
-from .state import (WHERE, CostItem, CostSummary, DashboardState, IndicatorRow, LeverControl, SwitchControl, View,
-                    clean_number, nice_step, verdict)
+from .state import (
+    WHERE,
+    CostItem,
+    CostSummary,
+    DashboardState,
+    IndicatorRow,
+    LeverControl,
+    SwitchControl,
+    View,
+    clean_number,
+    nice_step,
+    verdict,
+)
 from .strings import t
 
 __all__ = ["Dashboard", "open_dashboard", "SESSIONS"]
@@ -250,7 +261,8 @@ class Dashboard:
             raise RunError(f"the model run failed for this configuration ({failures[0].error})")
         row = values.isel(scenario=0, sample=0)
         r = plan.runs[0]
-        run = _Run(time=np.asarray(values["time"].values), values={n: np.asarray(row[n].values) for n in self.indicators},
+        run = _Run(time=np.asarray(values["time"].values),
+                   values={n: np.asarray(row[n].values) for n in self.indicators},
                    capex=r.capex_idr_bn, opex=r.opex_idr_bn_per_year, total=r.total_cost_idr_bn)
         self._cache[sc.sha256] = run
         while len(self._cache) > _CACHE_SIZE:

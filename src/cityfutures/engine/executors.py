@@ -17,6 +17,9 @@ or a local cluster it starts and stops itself.
 """
 from __future__ import annotations
 
+import concurrent.futures
+import multiprocessing
+import os
 import traceback as _traceback
 from collections import deque
 from dataclasses import dataclass
@@ -121,9 +124,6 @@ class ProcessPoolExecutor(Executor):
     name = "process"
 
     def __init__(self, n_workers: int | None = None):
-        import concurrent.futures
-        import multiprocessing
-        import os
         self.n_workers = n_workers or min(os.cpu_count() or 1, 8)
         self._pool = concurrent.futures.ProcessPoolExecutor(
             max_workers=self.n_workers, mp_context=multiprocessing.get_context("spawn"))

@@ -22,6 +22,7 @@ from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 import xarray as xr
+from tqdm.auto import tqdm
 
 from ..errors import RunError
 from ..plan import Plan
@@ -262,7 +263,6 @@ def execute(plan: Plan, *, engine: str = DEFAULT_ENGINE, executor: Executor | No
     pos_of = {int(i): k for k, i in enumerate(ids)}
     bar = None
     if progress and plan.n_runs >= PROGRESS_MIN_RUNS:
-        from tqdm.auto import tqdm
         desc = (plan.name or "runs") if plan.futures is not None else "runs"
         bar = tqdm(total=plan.n_runs, unit="run", desc=desc, smoothing=0.1, leave=False)
     try:

@@ -249,8 +249,8 @@ def _normalise(params, field: str = "params") -> tuple[dict, set]:
         if not isinstance(name, str):
             raise InputError(f"names must be text, got {name!r}", field=field)
         if isinstance(value, pd.Series):
-            value = xr.DataArray(_as_floats(name, value.to_numpy(), field), {"time": _as_floats(name, value.index, field)},
-                                 ["time"])
+            value = xr.DataArray(_as_floats(name, value.to_numpy(), field),
+                                 {"time": _as_floats(name, value.index, field)}, ["time"])
         if isinstance(value, xr.DataArray):
             if "time" not in value.dims or set(value.dims) - {"time", "run"}:
                 raise InputError(f"a series must have dim 'time' (and optionally 'run'), "

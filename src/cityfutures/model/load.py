@@ -19,6 +19,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
 
+from platformdirs import user_cache_dir
+
 from ..errors import ModelError
 from ..files import atomic_write, sha256_file
 from ..names import CONTROL
@@ -36,7 +38,6 @@ def cache_dir() -> Path:
     env = os.environ.get("CITYFUTURES_CACHE_DIR")
     if env:
         return Path(env)
-    from platformdirs import user_cache_dir
     return Path(user_cache_dir("cityfutures"))
 
 
@@ -88,7 +89,7 @@ def translate(mdl: Path, sha: str) -> Path:
     py = target / (mdl.stem + ".py")
     if py.is_file():
         return py
-    import pysd   # only on a miss: a cached translation is read without PySD's modules
+    import pysd  # only on a miss: a cached translation is read without PySD's modules
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
     try:
@@ -225,7 +226,7 @@ def _translation_info(py: Path, path: Path) -> dict:
             return json.loads(record.read_text(encoding="utf-8"))
         except (OSError, ValueError):   # a damaged record is made again
             pass
-    import pysd   # only when a translation is read for the first time
+    import pysd  # only when a translation is read for the first time
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:

@@ -123,7 +123,7 @@ class Model:
 
     def pysd(self):
         """A freshly loaded PySD model from the cached translation (cheap: no re-translation)."""
-        import pysd
+        import pysd  # PySD loads only when its run is asked for: a cached model is read without it
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return pysd.load(str(self.translation))

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from pysd.translators.vensim.vensim_file import VensimFile
+
 from ..errors import ModelError
 
 __all__ = ["Parsed", "parse_vensim"]
@@ -46,7 +48,6 @@ def parse_vensim(path: str | Path) -> Parsed:
 
 @lru_cache(maxsize=16)
 def _parse(path_s: str, mtime: int) -> Parsed:
-    from pysd.translators.vensim.vensim_file import VensimFile
     path = Path(path_s)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

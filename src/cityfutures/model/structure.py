@@ -11,6 +11,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from pysd.translators.vensim import vensim_utils as vu
+from pysd.translators.vensim.vensim_section import SectionElementsVisitor
+
 from ..names import CONTROL_NAMES, TIME_NAMES
 from .parse import parse_vensim
 
@@ -30,8 +33,6 @@ class Structure:
 @lru_cache(maxsize=8)
 def _groups(path: str, mtime: int) -> dict[str, str | None]:
     """Vensim group (sector) of each element of the model file at ``path``."""
-    from pysd.translators.vensim import vensim_utils as vu
-    from pysd.translators.vensim.vensim_section import SectionElementsVisitor
 
     class _GroupedVisitor(SectionElementsVisitor):
         def __init__(self, ast):

@@ -362,7 +362,8 @@ def _costs(interventions: Sequence[Any], horizon) -> tuple[float, float, float]:
         if cost is None:
             continue
         c, o = float(cost.capex_idr_bn or 0.0), float(cost.opex_idr_bn_per_year or 0.0)
-        years = max(0.0, float(horizon.end) - max(float(horizon.start if iv.start is None else iv.start), float(horizon.start)))
+        start = float(horizon.start if iv.start is None else iv.start)
+        years = max(0.0, float(horizon.end) - max(start, float(horizon.start)))
         capex += c
         opex += o
         total += c + o * years

@@ -17,15 +17,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import xarray as xr
+from matplotlib.backends.backend_pdf import PdfPages
 
-from .charts import _common as c
 from ..files import atomic_write
 from . import numbers
+from .charts import _common as c, cost, scorecard
 from .labels import Labels, focus_order, resolve_model
-from .charts import cost, scorecard
 
 __all__ = ["write_brief", "headline_table"]
 
@@ -73,7 +74,6 @@ def headline_table(ds: xr.Dataset, table: pd.DataFrame, top: int = TOP_PER_FOCUS
 
 def _page_table(ds, table, labels: Labels):
     """Page 1: the headline table in projector type (14 pt and up), each effect on one line."""
-    import matplotlib.pyplot as plt
     fig = plt.figure(figsize=PAGE)
     a = ds.attrs
     title = a.get(f"comparison_title_{labels.lang}") or a.get("comparison_name") or labels.t("brief.title")
@@ -98,7 +98,8 @@ def _page_table(ds, table, labels: Labels):
     fs = 15 if step >= 0.036 else 14 if step >= 0.032 else 13 if step >= 0.029 else 12
     for g, grp in head.groupby("group", sort=False):
         name = labels.t("legend.bundle") if g == "bundle" else labels.focus_area(g or None)
-        fig.text(0.03, y, name, fontsize=fs + 1, fontweight="bold", va="top", color=labels.focus_color(g) if g != "bundle" else "#555555")
+        color = labels.focus_color(g) if g != "bundle" else "#555555"
+        fig.text(0.03, y, name, fontsize=fs + 1, fontweight="bold", va="top", color=color)
         y -= step
         for r in grp.itertuples():
             # the whole name, on two lines if it needs them (bilingual titles differ in length)
@@ -184,8 +185,6 @@ def write_brief(results_ds: xr.Dataset, table: pd.DataFrame, path, lang: str = "
     -------
     Path
     """
-    from matplotlib.backends.backend_pdf import PdfPages
-    import matplotlib.pyplot as plt
     labels = Labels(results_ds, lang, model=resolve_model(results_ds, model))
     path = Path(path)
 

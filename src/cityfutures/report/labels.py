@@ -60,8 +60,9 @@ def resolve_model(ds: xr.Dataset, model=None, *, needed: bool = False) -> Model 
     """
     if isinstance(model, Model):
         return model
+    indicators = [da for da in ds.data_vars.values() if "better" in da.attrs]
     complete = "focus_areas" in ds.attrs and all(
-        f"unit_label_{lang}" in da.attrs for da in ds.data_vars.values() if "better" in da.attrs for lang in ("en", "id"))
+        f"unit_label_{lang}" in da.attrs for da in indicators for lang in ("en", "id"))
     if not needed and complete and model is None:
         return None
     ref = model if isinstance(model, (str, os.PathLike)) else (ds.attrs.get("model_path") or ds.attrs.get("model_name"))
@@ -90,7 +91,8 @@ class Labels:
         self._model = model
         self._focus = _json(ds, "focus_areas")
         if not self._focus and model is not None:
-            self._focus = {k: {"en": fa.en, "id": fa.id, "color": fa.color or ""} for k, fa in model.focus_areas.items()}
+            self._focus = {k: {"en": fa.en, "id": fa.id, "color": fa.color or ""}
+                           for k, fa in model.focus_areas.items()}
 
     @property
     def model(self) -> Model:

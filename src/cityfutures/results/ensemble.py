@@ -142,7 +142,7 @@ def reduce_ensemble(plan, chunks: Iterable, *, executor: str = "inprocess", sket
         Every run failed.
     """
     n = plan.n_futures
-    S, I, T = len(plan.runs), len(plan.indicators), len(plan.times)
+    S, I, T = len(plan.runs), len(plan.indicators), len(plan.times)  # noqa: E741 - the arrays' axes
     ids = plan.samples.sample_ids
     sign = np.array([1.0 if b == "higher" else -1.0 for b in plan.better])  # > 0 is better
     sketch = QuantileSketch((2, S, I, T), size=sketch_size)

@@ -37,11 +37,26 @@ from ..errors import InputError, ModelError, ScenarioError
 from ..files import sha256_file
 from ..model import Label, Model, load_model, resolve_model_path
 from ..names import CONTROL_NAMES, did_you_mean, norm_name
-from .schema import (SLUG, SLUG_RULE, TRACKS, Located, RawComparison, check_label, doc_fail, listing, merge_chain, outside, range_text, read_chain, schema_error, whole)
-from .series import compose, first_outside
-from .uncertain import parse_uncertain
-from .types import Comparison, Cost, FrozenDict, Horizon, Intervention, Scenario, ShockEvent
 from ..yamlio import YamlDocument, field_path, read_yaml
+from .schema import (
+    SLUG,
+    SLUG_RULE,
+    TRACKS,
+    Located,
+    RawComparison,
+    check_label,
+    doc_fail,
+    listing,
+    merge_chain,
+    outside,
+    range_text,
+    read_chain,
+    schema_error,
+    whole,
+)
+from .series import compose, first_outside
+from .types import Comparison, Cost, FrozenDict, Horizon, Intervention, Scenario, ShockEvent
+from .uncertain import parse_uncertain
 
 __all__ = ["load_scenario", "load_comparison", "load_file", "is_comparison", "load_any"]
 

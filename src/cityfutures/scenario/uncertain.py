@@ -30,6 +30,7 @@ from typing import Annotated, Any, Literal, Mapping, Union
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from scipy import stats
 
 from ..errors import ScenarioError
 from ..names import did_you_mean
@@ -69,7 +70,6 @@ class Distribution:
 
     def _frozen(self):
         """The scipy frozen distribution (continuous kinds)."""
-        from scipy import stats
         p = dict(self.params)
         if self.kind == "uniform":
             return stats.uniform(loc=p["min"], scale=p["max"] - p["min"])
@@ -362,7 +362,8 @@ def _distribution(d, var, loc: tuple, fail, bounds: tuple[float, float] | None =
 
     def inside(key: str, value: float):
         if not (lo - 1e-12 <= value <= hi + 1e-12):
-            fail(loc + (key,), f"{value:g} is outside the range" + (" of the constant" if bounds is None else ""), rng_text)
+            where = " of the constant" if bounds is None else ""
+            fail(loc + (key,), f"{value:g} is outside the range{where}", rng_text)
 
     if isinstance(d, _Uniform):
         if not d.min < d.max:
@@ -391,7 +392,8 @@ def _distribution(d, var, loc: tuple, fail, bounds: tuple[float, float] | None =
             if not math.isfinite(v):
                 fail(loc + ("values", i), f"must be a finite number (got {v})")
             if not (lo - 1e-12 <= v <= hi + 1e-12):
-                fail(loc + ("values", i), f"{v:g} is outside the range" + (" of the constant" if bounds is None else ""), rng_text)
+                where = " of the constant" if bounds is None else ""
+                fail(loc + ("values", i), f"{v:g} is outside the range{where}", rng_text)
         return Distribution("choice", (("values", tuple(d.values)), ("weights", tuple(weights))),
                             min(d.values), max(d.values))
     # normal / lognormal: truncated to the range, narrowed by an explicit min / max

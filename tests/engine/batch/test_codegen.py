@@ -12,7 +12,6 @@ from cityfutures.cli import main
 from cityfutures.engine.batch import compile_model
 from cityfutures.engine.batch.source import comment, identifier
 from cityfutures.engine.simulate import generated_source, simulate
-
 from tests.helpers import DATA, JAKARTA, MINI
 
 HOSTILE = DATA / "hostile" / "names.mdl"

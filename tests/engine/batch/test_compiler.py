@@ -8,7 +8,6 @@ import pytest
 
 from cityfutures.engine.batch import compile_model
 from cityfutures.errors import ModelError, UnsupportedFeatureError
-
 from tests.engine.batch._refcases import copy_case, load_cases
 
 CASES = load_cases()

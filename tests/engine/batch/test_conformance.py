@@ -13,9 +13,8 @@ from pysd.py_backend.utils import detect_encoding, load_outputs
 from pysd.tools.benchmarking import assert_frames_close
 
 from cityfutures.engine.batch import compile_model
-from cityfutures.errors import UnsupportedFeatureError
 from cityfutures.engine.simulate import simulate_table
-
+from cityfutures.errors import UnsupportedFeatureError
 from tests.engine.batch._refcases import REFERENCE, copy_case, load_cases
 
 CASES = load_cases()

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from cityfutures.engine.simulate import simulate
-
 from tests.helpers import JAKARTA, SCENARIOS
+
 pytestmark = pytest.mark.skipif(not JAKARTA.is_file(),
                                 reason="models/jakarta.mdl is not in the repository yet")
 RTOL = 1e-9
@@ -31,6 +31,7 @@ def test_baseline_parity():
     _assert_same(batch, ref, "baseline")
 
 
+@pytest.mark.slow
 def test_every_shipped_scenario_parity():
     from cityfutures.plan.plan import build_plan
     from cityfutures.scenario.load import load_comparison, load_scenario

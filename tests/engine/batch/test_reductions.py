@@ -8,7 +8,6 @@ import pysd
 import pytest
 
 from cityfutures.engine.batch import compile_model
-
 from tests.engine.batch._refcases import copy_case, load_cases
 
 MODEL = """{UTF-8}

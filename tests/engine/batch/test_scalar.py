@@ -10,20 +10,17 @@ from __future__ import annotations
 
 import math
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from cityfutures.engine.batch import compile_model
-from cityfutures.engine.batch import functions as bf
-from cityfutures.engine.batch import scalar as sc
+from cityfutures.engine.batch import compile_model, functions as bf, scalar as sc
 from cityfutures.errors import InputError, UnsupportedFeatureError
-
 from tests.engine.batch._refcases import copy_case, load_cases
+from tests.helpers import JAKARTA
 
 CASES = load_cases()
-from tests.helpers import JAKARTA
+
 RTOL = 1e-12
 
 

@@ -21,15 +21,24 @@ import pytest
 
 matplotlib.use("Agg")
 
-from cityfutures.model import load_model  # noqa: E402
-from cityfutures.model import structure as model_structure  # noqa: E402
+from cityfutures.model import (
+    load_model,  # noqa: E402
+    structure as model_structure,  # noqa: E402
+)
 from cityfutures.report import numbers  # noqa: E402
-from cityfutures.report.charts import CHARTS, draw_all  # noqa: E402
-from cityfutures.report.charts import _common as c  # noqa: E402
-from cityfutures.report.charts import change, cost, scorecard, shock, structure, trajectories  # noqa: E402
+from cityfutures.report.charts import (  # noqa: E402  # noqa: E402
+    CHARTS,
+    _common as c,  # noqa: E402
+    change,
+    cost,
+    draw_all,
+    scorecard,
+    shock,
+    structure,
+    trajectories,
+)
 from cityfutures.report.i18n import t  # noqa: E402
 from cityfutures.report.labels import Labels  # noqa: E402
-
 from tests.helpers import MINI  # noqa: E402
 
 BASELINE_DIR = Path(__file__).parent / "baseline"
@@ -158,6 +167,7 @@ def test_shock_triangle_agrees_with_the_comparison_table(results, table):
     assert tri.peak == pytest.approx(float(row["peak_loss"].iloc[0]))
 
 
+@pytest.mark.slow
 def test_many_scenarios_stay_legible(results, table, tmp_path):
     """Twenty programmes: trajectories colour six, the rest go grey; every chart still draws."""
     import numpy as np
@@ -197,6 +207,7 @@ LAYOUT = {
 
 
 @pytest.mark.parametrize("name", sorted(LAYOUT))
+@pytest.mark.slow
 def test_layout(name, results, table, tmp_path, monkeypatch):
     from matplotlib.testing.compare import compare_images
     # the footer carries today's date: fix it so that the image is reproducible
@@ -333,9 +344,11 @@ def _big(results, n: int = 25):
 
 @pytest.mark.parametrize("lang", ["en", "id"])
 @pytest.mark.parametrize("case", ["synthetic", "25-scenarios"])
+@pytest.mark.slow
 def test_no_text_leaves_the_figure(case, lang, results, table):
     """Clipped text in either language, in every chart kind: titles, axis labels, ticks, legends, notes."""
     import matplotlib.pyplot as plt
+
     from tests.report.synthetic_results import build_table
     ds, tb = (results, table) if case == "synthetic" else (lambda b: (b, build_table(b)))(_big(results))
     problems = []
@@ -413,6 +426,7 @@ def _structure_figures(ds, model, lang):
 
 @pytest.mark.parametrize("lang", ["en", "id"])
 @pytest.mark.parametrize("which", ["mini", "jakarta"])
+@pytest.mark.slow
 def test_structure_maps_keep_their_text_on_the_figure_and_apart(which, lang, results, request):
     """The system maps (the dense water sector of the Jakarta model too): every word on the figure, none on another."""
     import matplotlib.pyplot as plt
@@ -458,9 +472,11 @@ def text_overlaps(fig, tol_px: float = 3.0) -> list[str]:
 
 @pytest.mark.parametrize("lang", ["en", "id"])
 @pytest.mark.parametrize("case", ["synthetic", "25-scenarios"])
+@pytest.mark.slow
 def test_no_two_texts_overlap(case, lang, results, table):
     """No two words of a chart sit on each other: titles, labels, ticks, legends, notes, value labels."""
     import matplotlib.pyplot as plt
+
     from tests.report.synthetic_results import build_table
     ds, tb = (results, table) if case == "synthetic" else (lambda b: (b, build_table(b)))(_big(results))
     problems = []

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from cityfutures.report.charts import ensemble as ec
-from cityfutures.report import i18n
 from cityfutures.api import run_ensemble
 from cityfutures.plan import plan_ensemble
+from cityfutures.report import i18n
+from cityfutures.report.charts import ensemble as ec
 
 
 def test_every_string_has_both_languages():

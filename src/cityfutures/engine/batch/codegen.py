@@ -21,8 +21,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ...errors import ModelError, UnsupportedFeatureError
-from . import functions, statefuls
 from ...names import CONTROL
+from . import functions, statefuls
 from .graph import GraphBuilder, Node
 from .scalar import NotScalar, generate_scalar
 from .source import comment, identifier, register_source

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from pysd.py_backend import external
 
 from ...errors import ModelError, UnsupportedFeatureError
 from ...names import CONTROL, py_name
@@ -203,7 +204,6 @@ class GraphBuilder:
         """
         cache = self.__dict__.setdefault("_externals", {})
         if id(component) not in cache:
-            from pysd.py_backend import external
             ast = component.ast
             coords = self.subscripts.manager.make_coord_dict(list(component.subscripts[0]))
             name = py_name(element)

@@ -6,10 +6,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import xarray as xr
+from matplotlib.patches import Patch
 
-from . import _common as c
 from .. import numbers
 from ..labels import Labels
+from . import _common as c
 
 
 def draw_indicator(ds: xr.Dataset, table: pd.DataFrame, indicator: str, labels: Labels):
@@ -83,7 +84,6 @@ def draw_indicator(ds: xr.Dataset, table: pd.DataFrame, indicator: str, labels: 
     direction = labels.t(f"better.{better}")
     dtext = fig.text(0.33, 0.0, f"← {direction}" if sign < 0 else f"{direction} →", fontsize=17,
                      color=c.BETTER_COLOR, fontweight="bold", ha="left", va="top")
-    from matplotlib.patches import Patch
     handles = [Patch(color=c.BETTER_COLOR, label=labels.t("legend.better")),
                Patch(color=c.WORSE_COLOR, label=labels.t("legend.worse"))]
     if (rows["kind"] == "bundle").any():

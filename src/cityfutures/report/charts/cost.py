@@ -6,10 +6,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import xarray as xr
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.text import Text
+from matplotlib.ticker import FuncFormatter
+from matplotlib.transforms import Bbox
 
-from . import _common as c
 from .. import numbers
 from ..labels import NO_FOCUS_COLOR, Labels
+from . import _common as c
 
 MARKERS = {"quick-win": "o", "normal": "s", "bundle": "D", None: "^"}
 
@@ -49,7 +54,6 @@ def _spread_labels(ax, xs, ys, texts, fontsize, *, color="#222222", weight="bold
     that stays inside the axes and overlaps neither another label nor a marker. A leader
     line joins a label placed away from its point.
     """
-    from matplotlib.text import Text
     fig = ax.figure
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
@@ -109,7 +113,6 @@ def _area(a, b) -> float:
 
 
 def matplotlib_bbox(x0, y0, x1, y1):
-    from matplotlib.transforms import Bbox
     return Bbox([[x0, y0], [x1, y1]])
 
 
@@ -152,7 +155,6 @@ def draw_cost(ds: xr.Dataset, table: pd.DataFrame, labels: Labels):
     if not log:
         c.set_number_format(ax.xaxis, labels.lang)
     else:
-        from matplotlib.ticker import FuncFormatter
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: numbers.number(v, labels.lang)))
     ymin, ymax = float(np.nanmin(np.append(y, 0))), float(np.nanmax(np.append(y, 0)))
     pad = 0.14 * ((ymax - ymin) or 1)
@@ -177,8 +179,6 @@ def draw_cost(ds: xr.Dataset, table: pd.DataFrame, labels: Labels):
 
 def _legends(fig, eff: pd.DataFrame, labels: Labels, width: float) -> None:
     """Marker shapes (track) in a row under the title; colours (focus area) under the x axis."""
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
     h = [Line2D([], [], ls="", marker=MARKERS["quick-win"], ms=14, mfc="white", mec="black",
                 label=labels.t("track.quick-win")),
          Line2D([], [], ls="", marker=MARKERS["normal"], ms=14, mfc="white", mec="black",
@@ -247,7 +247,6 @@ def _key_table(fig, key: pd.DataFrame, labels: Labels, x0: float) -> None:
 
 
 def _marker(fig, x, y, r, labels: Labels):
-    from matplotlib.lines import Line2D
     rr = {"kind": r.kind, "track": r.track, "focus_area": r.focus_area}
     return Line2D([x], [y], ls="", marker=MARKERS[_marker_key(rr)], ms=11, mfc=_colour(rr, labels), mec="black",
                   mew=1, transform=fig.transFigure, figure=fig)

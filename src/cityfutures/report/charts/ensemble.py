@@ -26,12 +26,10 @@ from typing import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 import xarray as xr
 
 from .. import i18n, numbers
-from ._common import (BASELINE_COLOR, BETTER_COLOR, FIGSIZE, SERIES, save, set_number_format,
-                             shorten, slug, style, wrap)
+from ._common import BASELINE_COLOR, BETTER_COLOR, FIGSIZE, SERIES, save, set_number_format, shorten, slug, style, wrap
 
 __all__ = ["t", "fan_charts", "p_better_chart", "ranking_charts", "tornado_charts", "draw_ensemble",
            "draw_sensitivity", "ENSEMBLE_CHARTS"]

@@ -6,14 +6,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import xarray as xr
+from matplotlib.colors import LinearSegmentedColormap, Normalize
+from matplotlib.patches import Patch, Rectangle
 
-from . import _common as c
 from .. import numbers
 from ..labels import Labels, focus_order
+from . import _common as c
 
 
 def _cmap():
-    from matplotlib.colors import LinearSegmentedColormap
     # vermillion (worse) - white - blue (better): readable with every common colour-vision deficiency
     return LinearSegmentedColormap.from_list("cf_diverging", [c.WORSE_COLOR, "#F7F7F7", c.BETTER_COLOR])
 
@@ -134,7 +135,6 @@ def draw_scorecard(ds: xr.Dataset, table: pd.DataFrame, labels: Labels, part: st
     head_h = (lines * 1.25 * fs_col / 72 * c.DPI + 14) / (c.FIGSIZE[1] * c.DPI) if flat else 0.23
     top = 0.865 - head_h
     ax = fig.add_axes([left, bottom, right - left, top - bottom])
-    from matplotlib.colors import Normalize
     norm = Normalize(-vmax, vmax)
     im = ax.imshow(np.clip(vals, -vmax, vmax), cmap=_cmap(), norm=norm, aspect="auto", interpolation="nearest")
     ax.grid(False)
@@ -145,7 +145,8 @@ def draw_scorecard(ds: xr.Dataset, table: pd.DataFrame, labels: Labels, part: st
     for r in range(nr):
         for k in range(nc):
             v = vals[r, k]
-            txt = "–" if not np.isfinite(v) else numbers.number(round(v, 1) if abs(v) < 10 else round(v), labels.lang, 2)
+            shown = round(v, 1) if abs(v) < 10 else round(v)
+            txt = numbers.NO_VALUE if not np.isfinite(v) else numbers.number(shown, labels.lang, 2)
             dark = np.isfinite(v) and abs(v) > 0.55 * vmax
             out = np.isfinite(v) and abs(v) > vmax * 1.0001
             clipped |= bool(out)
@@ -186,7 +187,6 @@ def draw_scorecard(ds: xr.Dataset, table: pd.DataFrame, labels: Labels, part: st
         if fa_of[inds[k]] != fa_of[inds[k - 1]]:
             ax.axvline(k - 0.5, color="#333333", lw=2)
     # focus area of each row, as a coloured strip on the left
-    from matplotlib.patches import Rectangle
     for r, s in enumerate(scen):
         fa = "bundle" if sc.loc[s, "kind"] == "bundle" else sc.loc[s, "focus_area"]
         # 14 px wide, 4 px from the table, whatever the columns' width (inside the 18 pt tick padding)
@@ -215,7 +215,6 @@ def _nice(v: float) -> float:
 
 def _legend(fig, ds, scen, labels: Labels) -> float:
     """The focus-area colours of the rows, under the table (two rows if one is too wide); returns its top."""
-    from matplotlib.patches import Patch
     sc = c.scenario_table(ds).set_index("scenario")
     fas = labels.focus_order([sc.loc[s, "focus_area"] for s in scen if sc.loc[s, "kind"] != "bundle"])
     handles = [Patch(color=labels.focus_color(fa), label=labels.focus_area(fa)) for fa in fas]

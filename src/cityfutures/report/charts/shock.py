@@ -14,11 +14,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import xarray as xr
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 from ...analysis import metrics
-from . import _common as c
 from .. import numbers
 from ..labels import Labels
+from . import _common as c
 from .trajectories import mark_shocks
 
 MAX_INDICATORS = 3   # figures per shock: the indicators the shock hits hardest
@@ -72,7 +75,7 @@ def pick(ds: xr.Dataset, table: pd.DataFrame) -> list[tuple[dict, str, list[str]
             if tri.peak / scale > 0.02:
                 hits.append((tri.peak / scale, ind, better, tri))
         hits.sort(key=lambda h: -h[0])
-        for _rel, ind, better, tri0 in hits[:MAX_INDICATORS]:
+        for _rel, ind, better, _tri in hits[:MAX_INDICATORS]:
             cands = [s for s in ev["scenarios"] if s != ref_s] or [s for s in ds["scenario"].values if s != ref_s]
             scored = sorted(cands, key=lambda s: triangle(t, ds[ind].sel(scenario=s).values, ev["year"], better).area)
             out.append((ev, ind, [ref_s] + [str(s) for s in scored[:MAX_PANELS]]))
@@ -143,7 +146,6 @@ def draw_event(ds: xr.Dataset, table: pd.DataFrame, event: dict, indicator: str,
     A flow whose response is a short pulse (:func:`is_pulse`) is drawn as its running total
     instead, with the total the shock added written in each panel.
     """
-    from matplotlib.ticker import MaxNLocator
     t = ds["time"].values
     better = c.indicator_meta(table, indicator, ds)["better"] or "higher"
     year = event["year"]
@@ -215,8 +217,6 @@ def draw_event(ds: xr.Dataset, table: pd.DataFrame, event: dict, indicator: str,
                            max_lines=2, min_size=20)
     title.set_text(text)
     title.set_fontsize(size)
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
     handles = [Line2D([], [], color=c.BASELINE_COLOR, lw=3.2, label=labels.t("baseline"))]
     if has_prog:
         handles.append(Line2D([], [], color=c.BETTER_COLOR, lw=3.2, label=labels.t("legend.programme")))

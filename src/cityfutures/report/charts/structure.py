@@ -9,6 +9,8 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyArrowPatch, Patch
 
 from ...model.structure import Structure, skeleton
 from ..labels import Labels
@@ -162,7 +164,6 @@ def _collapse_external(st: Structure, incoming: list[str], outgoing: list[str]):
 
 def draw_sector(model, st: Structure, sector: str, labels: Labels, ds):
     """One figure: the sector's elements in columns, inputs from other sectors left, outputs right."""
-    from matplotlib.patches import FancyArrowPatch, Patch
     inside = [n for n in st.kind if st.sector.get(n) == sector and _shown(st, n)]
     reduced = len(inside) > MAX_FULL
     if reduced:
@@ -268,7 +269,6 @@ def draw_sector(model, st: Structure, sector: str, labels: Labels, ds):
     if outgoing:
         ax.text(pos[outgoing[0]][0], 1.03, labels.t("structure.to_other"), transform=ax.transAxes, ha="center",
                 fontsize=14, color="#555555", fontstyle="italic")
-    from matplotlib.lines import Line2D
     present = {st.kind[n] for n in inside}
     handles = [Patch(fc=KIND_STYLE[k][0], ec=KIND_STYLE[k][1], lw=2, label=labels.t(f"structure.kind.{k}"))
                for k in ("stock", "flow", "lever", "shock", "auxiliary", "indicator") if k in present]
@@ -284,7 +284,6 @@ def draw_sector(model, st: Structure, sector: str, labels: Labels, ds):
 
 def draw_overview(model, st: Structure, labels: Labels, ds):
     """All sectors on a circle, arrows for the number of links from one sector to another."""
-    from matplotlib.patches import FancyArrowPatch
     sectors = _sectors(model, st)
     fig = c.figure()
     ax = fig.add_axes([0.02, 0.08, 0.56, 0.8])
@@ -325,11 +324,13 @@ def draw_overview(model, st: Structure, labels: Labels, ds):
         # arc3's control point: the chord's midpoint moved by rad x chord, perpendicular
         cx, cy = (x0 + x1) / 2 + 0.18 * dy, (y0 + y1) / 2 - 0.18 * dx
         tt = np.linspace(0, 1, 201)[:, None]
-        curve = (1 - tt) ** 2 * np.array([x0, y0]) + 2 * (1 - tt) * tt * np.array([cx, cy]) + tt ** 2 * np.array([x1, y1])
+        curve = ((1 - tt) ** 2 * np.array([x0, y0]) + 2 * (1 - tt) * tt * np.array([cx, cy])
+                 + tt ** 2 * np.array([x1, y1]))
         shown = np.ones(len(curve), bool)
         for s_ in (sa, sb):   # the part between the two boxes
             bb = texts[s_].get_bbox_patch().get_window_extent().transformed(ax.transData.inverted())
-            shown &= ~((curve[:, 0] >= bb.x0) & (curve[:, 0] <= bb.x1) & (curve[:, 1] >= bb.y0) & (curve[:, 1] <= bb.y1))
+            shown &= ~((curve[:, 0] >= bb.x0) & (curve[:, 0] <= bb.x1)
+                       & (curve[:, 1] >= bb.y0) & (curve[:, 1] <= bb.y1))
         vis = curve[shown] if shown.any() else curve
         # a little past the middle, off every box and away from the counts already placed
         boxes = [texts[s_].get_bbox_patch().get_window_extent().transformed(ax.transData.inverted()).expanded(1.15, 1.3)

@@ -5,9 +5,11 @@ from pathlib import Path
 
 import pandas as pd
 import xarray as xr
+from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
-from . import _common as c
 from ..labels import Labels
+from . import _common as c
 
 MAX_HIGHLIGHT = 4   # coloured programmes per panel; the rest are drawn thin and grey
 MAX_BUNDLES = 2     # of which at most this many bundles, so that single programmes stay visible
@@ -78,7 +80,6 @@ def draw_focus_area(ds: xr.Dataset, table: pd.DataFrame, focus_area, indicators:
                     labels: Labels):
     """One figure: a panel per indicator of ``focus_area`` (side by side); the baseline in black and,
     in each panel, the programmes that move that indicator most in colour; one legend names them all."""
-    from matplotlib.ticker import MaxNLocator
     base = c.baseline_name(ds)
     sc = c.scenario_table(ds).set_index("scenario")
     kinds = sc["kind"].to_dict()
@@ -133,7 +134,6 @@ def draw_focus_area(ds: xr.Dataset, table: pd.DataFrame, focus_area, indicators:
 
 
 def _handles(labels: Labels, names: list[str], colours: list[str], kinds: list, grey: bool) -> list:
-    from matplotlib.lines import Line2D
     handles = [Line2D([], [], color=c.BASELINE_COLOR, lw=3.5, label=names[0])]
     handles += [Line2D([], [], color=col, lw=2.8, ls="--" if k == "bundle" else "-", label=nm)
                 for nm, col, k in zip(names[1:], colours, kinds)]
