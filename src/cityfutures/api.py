@@ -72,7 +72,7 @@ def run(what: Any, *, engine: str = DEFAULT_ENGINE, progress: bool = False,
     Examples
     --------
     >>> ds = run("scenarios/workshop-2018.yaml")                    # doctest: +SKIP
-    >>> ds["People affected by floods"].sel(scenario="baseline")    # doctest: +SKIP
+    >>> ds[indicator].sel(scenario="baseline")                       # doctest: +SKIP
     """
     check_engine(engine)
     return run_plan(_plan(what), engine=engine, progress=progress, variables=variables, executor=executor)
@@ -153,7 +153,7 @@ def run_ensemble(plan: Plan, *, executor: Executor | None = None, chunk_size: in
     chunk_size : int, optional
         Futures per chunk (each chunk runs every scenario in its futures).
     targets : sequence of Target or str
-        Stated targets on the last year's annual mean, e.g. ``"Congestion level<=0.4"``.
+        Stated targets on the last year's annual mean, e.g. ``"Travel time<=40"``.
     sketch_size : int
         Points kept per quantile cell; ensembles up to this many futures are reduced exactly.
     engine : {"batch", "pysd"}

@@ -7,7 +7,7 @@ conditions down to a box where failures concentrate. A box is read as: "when gro
 x and two or more floods strike, the programme fails in 85 % of futures (density), and these
 futures hold 70 % of all its failures (coverage)".
 
->>> d = discover(result, "drainage", indicator="People affected by floods")   # doctest: +SKIP
+>>> d = discover(result, "sea-wall", indicator="Homes flooded")            # doctest: +SKIP
 >>> d.limits                                                                  # doctest: +SKIP
 """
 from __future__ import annotations

@@ -16,8 +16,8 @@ interaction and the remaining part add up to 1.
 Trajectories are taken at every time step (``saveper = dt``), so a held variable takes its
 reference value at each step exactly; a variable held at its own trajectory changes nothing.
 
->>> k = knockout("models/jakarta.mdl", {"Rail transit capacity": 2.0},
-...              holds=["Congestion level"], cuts=[("Cars", "Congestion level")])   # doctest: +SKIP
+>>> k = knockout("town.mdl", {"Bus fleet": 2.0},
+...              holds=["Car trips"], cuts=[("Car trips", "Travel time")])   # doctest: +SKIP
 >>> k.table.query("pathway != 'total'")                                            # doctest: +SKIP
 """
 from __future__ import annotations

@@ -5,7 +5,7 @@ annual means) and keys scenarios by ``scenario`` (the slug), with their titles `
 ``title_id``. The robust ranking orders programmes per indicator by minimax regret, then by the
 share of futures in which they beat the baseline, then by targets met.
 
->>> tables = robust_tables(dataset, targets=[parse_target("Congestion level<=0.4")])   # doctest: +SKIP
+>>> tables = robust_tables(dataset, targets=[parse_target("Travel time<=40")])   # doctest: +SKIP
 >>> tables["ranking"]                                                                  # doctest: +SKIP
 """
 from __future__ import annotations
@@ -29,7 +29,7 @@ TABLES = ("summary", "probability", "regret", "targets", "ranking", "failures")
 
 @dataclass(frozen=True)
 class Target:
-    """A stated target on an indicator in the last year (annual mean), e.g. ``Congestion level<=0.4``."""
+    """A stated target on an indicator in the last year (annual mean), e.g. ``Travel time<=40``."""
 
     indicator: str
     op: str
@@ -72,7 +72,7 @@ class EnsembleResult:
 
 
 def parse_target(text: str, indicators: Sequence[str] | None = None) -> Target:
-    """``"Congestion level<=0.4"`` -> :class:`Target` (operators ``<= < >= >``)."""
+    """``"Travel time<=40"`` -> :class:`Target` (operators ``<= < >= >``)."""
     m = re.match(r"^\s*(.+?)\s*(<=|>=|<|>)\s*([-+0-9.eE]+)\s*$", str(text))
     if not m:
         raise InputError(f"cannot read target '{text}'", field="--target",

@@ -19,7 +19,7 @@ from .options import (
 EXAMPLES = """examples:
   cityfutures ensemble scenarios/workshop-2018.yaml --samples 1000 --seed 42
   cityfutures ensemble scenarios/workshop-2018.yaml --samples 20000 --seed 7 --executor process \\
-      --target "People affected by floods<=200000" --lang id --out out/ensemble
+      --target "INDICATOR<=VALUE" --lang id --out out/ensemble
   cityfutures ensemble scenarios/workshop-2018.yaml --samples 100000 --seed 7 --scheduler tcp://10.0.0.5:8786
   cityfutures ensemble scenarios/workshop-2018.yaml --uncertain scenarios/uncertain.yaml --discover
 

@@ -158,7 +158,7 @@ def answer_at_once(widget):
 
 
 def slug(name: str) -> str:
-    """``"People affected by floods"`` -> ``"people-affected-by-floods"`` (for element ids)."""
+    """``"Homes flooded"`` -> ``"homes-flooded"`` (for element ids)."""
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 

@@ -111,7 +111,7 @@ class Dashboard:
     --------
     >>> d = Dashboard("scenarios")                                           # doctest: +SKIP
     >>> v = d.update(d.initial_state().with_switch("programme", "mrt-phase-2", True))   # doctest: +SKIP
-    >>> v.row("Congestion level").improvement_pct                            # doctest: +SKIP
+    >>> v.row(indicator).improvement_pct                                    # doctest: +SKIP
     """
 
     def __init__(self, folder: str | os.PathLike, comparison: str | os.PathLike | None = None):

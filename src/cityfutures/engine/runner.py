@@ -12,7 +12,7 @@ A run that fails (an engine error, or non-finite values) keeps NaN values and ge
 :class:`RunFailure` (which run, which future, why): the one failure record of every path.
 
 >>> for rows, out in execute(plan, executor=ex):            # doctest: +SKIP
-...     out.values["Population"].sel(scenario="baseline")   # dims (scenario, sample, time)
+...     out.values[indicator].sel(scenario="baseline")      # dims (scenario, sample, time)
 """
 from __future__ import annotations
 

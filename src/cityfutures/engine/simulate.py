@@ -6,7 +6,7 @@ reference). When the batch engine meets a function it does not support it warns,
 the element and the function, and the run goes through PySD.
 
 >>> ds = simulate("models/jakarta.mdl", {"Rail transit capacity": [1.0, 1.5, 2.0]})  # doctest: +SKIP
->>> ds["Population"].sel(run=2).values                                               # doctest: +SKIP
+>>> ds["Households"].sel(run=2).values                                               # doctest: +SKIP
 """
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = 
     if variables is not None:
         if isinstance(variables, str) or not all(isinstance(v, str) for v in variables):
             raise InputError("must be a list of variable names", field="variables",
-                             allowed="e.g. ['Population', 'Congestion level']")
+                             allowed="e.g. ['Households', 'Travel time']")
     if engine == "batch":
         try:
             bm = _compiled(str(path), path.stat().st_mtime_ns)

@@ -67,8 +67,8 @@ def resolve_model_path(ref: str | os.PathLike, relative_to: Path | None = None) 
         if bundled is not None:
             bases.append(bundled)
     for base in bases:
-        for name in names:
-            cand = name if name.is_absolute() else base / name
+        for name in names:   # normalised: a ".." after a folder that does not exist yet still resolves
+            cand = name if name.is_absolute() else Path(os.path.normpath(base / name))
             if cand.is_file() and cand.suffix.lower() == ".mdl":
                 return cand.resolve()
     available = sorted(x.stem for x in (bundled_models_dir() or Path(".")).glob("*.mdl"))

@@ -7,19 +7,19 @@ city's focus areas, indicators or levers.
 
 Schema (``extra="forbid"`` everywhere, one pydantic class per block)::
 
-    model: jakarta.mdl
+    model: town.mdl
     focus_areas:                        # ordered: charts and tables follow this order
-      governance: {en: Governance and city management, id: Tata kelola ..., color: "#CC79A7"}
+      mobility: {en: Mobility, id: Mobilitas, color: "#E69F00"}    # color: optional, "#RRGGBB"
     sectors:                            # Vensim group names of the .mdl
-      drivers: {en: Drivers, id: Pendorong}
+      transport: {en: Transport, id: Transportasi}
     levers:                             # scalar constants with a Vensim range [min,max]
-      Rail transit capacity: {focus_area: connectivity-mobility, label: {en: ..., id: ...}}
+      Bus fleet: {focus_area: mobility, label: {en: Bus fleet, id: Armada bus}}
     indicators:
-      People affected by floods: {focus_area: water-waste, better: lower, label: {...}, unit_label: {...}}
+      Travel time: {focus_area: mobility, better: lower, label: {...}, unit_label: {...}}
     shocks:                             # kinds of shock a scenario may name
-      flood: {input: Flood shock input, duration: 0.25, magnitude_range: [0, 3], label: {...}}
+      storm: {input: Storm input, duration: 0.25, magnitude_range: [0, 3], label: {...}}
     variables:                          # labels of any other variable (structure maps)
-      Waste in drains: {en: Waste in drains, id: Sampah di saluran}
+      Car trips: {en: Car trips, id: Perjalanan mobil}
 
 Extending it: add a field with a default to :class:`Sidecar` (or to a block's class), give a new
 block its own class, and, when it names model variables, a ``_check_<block>`` function appended

@@ -151,13 +151,25 @@ class Labels:
         return focus_order(self.ds, values, self._model)
 
     def focus_color(self, fa) -> str:
-        """The chart colour of a focus area: the sidecar's ``color``, else :data:`FOCUS_PALETTE` by position."""
+        """The chart colour of a focus area: the sidecar's ``color``, else the :data:`FOCUS_PALETTE` colour of
+        its position (the next one when another focus area's ``color`` has it)."""
         if self._none(fa) or fa not in self._focus:
             return NO_FOCUS_COLOR
-        color = self._focus[fa].get("color")
-        if color:
-            return color
-        return FOCUS_PALETTE[list(self._focus).index(fa) % len(FOCUS_PALETTE)]
+        return self._colors()[fa]
+
+    def _colors(self) -> dict:
+        if not hasattr(self, "_color_of"):
+            taken = {v.get("color") for v in self._focus.values() if v.get("color")}
+            out = {}
+            for k, (fa, v) in enumerate(self._focus.items()):
+                color = v.get("color")
+                if not color:
+                    free = [c for c in FOCUS_PALETTE[k:] + FOCUS_PALETTE[:k] if c not in taken] or list(FOCUS_PALETTE)
+                    color = free[0]
+                    taken.add(color)
+                out[fa] = color
+            self._color_of = out
+        return self._color_of
 
     def shock(self, kind: str) -> str:
         labels = _json(self.ds, "shock_labels")
@@ -169,8 +181,11 @@ class Labels:
         return self.model.sectors[name](self.lang)
 
     def element(self, name: str) -> str:
-        """Label of any model element (structure map)."""
-        return self.model.label(name, self.lang)
+        """Label of any model element (structure map); the Vensim name when the sidecar gives it none."""
+        try:
+            return self.model.label(name, self.lang)
+        except KeyError:
+            return name
 
     def track(self, track, kind: str = "intervention") -> str:
         if kind == "bundle":

@@ -31,7 +31,7 @@ Files
 *long* table with one row per value::
 
     scenario,variable,units,time,value
-    baseline,People affected by floods,person/Year,2018.0,100.0
+    baseline,Homes flooded,home/Year,2018.0,100.0
 
 Variables with extra (subscript) dims appear as ``name[sub1,sub2]``. Each file is written
 to a temporary file in the same folder and renamed into place, so a reader never sees a

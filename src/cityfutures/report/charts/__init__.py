@@ -95,8 +95,8 @@ def draw_all(results_ds: xr.Dataset, table: pd.DataFrame, out_dir, lang: str = "
         drawn = shock.draw(results_ds, table, out, labels, formats)
         paths += drawn
         if notes is not None and not drawn:
-            notes.append("no shock-response charts: no scenario of these results holds a shock (run one, e.g. "
-                         "'cityfutures run scenarios/shocks/flood-2007.yaml', or add one to the comparison)"
+            notes.append("no shock-response charts: no scenario of these results holds a shock (run a scenario "
+                         "with 'shocks:', or give the comparison's baseline one)"
                          if not _common.shocks(results_ds) else
                          "no shock-response charts: no indicator loses more than 2 % after the shock")
     if "structure" in charts:   # last: the only chart that needs the model file

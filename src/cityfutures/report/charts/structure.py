@@ -276,8 +276,13 @@ def draw_sector(model, st: Structure, sector: str, labels: Labels, ds):
                 Line2D([], [], color="#777777", lw=1.5, marker=">", label=labels.t("structure.legend.info_link"))]
     if incoming or outgoing:
         handles.append(Line2D([], [], color="#D55E00", lw=2, marker=">", label=labels.t("structure.legend.cross_link")))
-    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.065), ncols=min(len(handles), 5),
-               frameon=False, fontsize=13)
+    renderer = fig.canvas.get_renderer()
+    for ncols in range(min(len(handles), 5), 0, -1):   # as many columns as fit the figure's width
+        legend = fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.065), ncols=ncols,
+                            frameon=False, fontsize=13)
+        if legend.get_window_extent(renderer).width <= 0.98 * fig.bbox.width or ncols == 1:
+            break
+        legend.remove()
     c.add_footer(fig, ds, labels, labels.t("structure.note_skeleton" if reduced else "structure.note"))
     return fig
 
