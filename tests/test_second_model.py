@@ -17,7 +17,6 @@ import cityfutures as cf
 from cityfutures.dashboard import Dashboard
 from cityfutures.report.labels import Labels
 from cityfutures.report.tables import format_terminal
-
 from tests.helpers import DATA, MODELS, SRC
 
 HARBOUR = DATA / "harbour"
