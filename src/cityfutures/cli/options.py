@@ -91,24 +91,24 @@ def print_written(paths, quiet: bool) -> None:
         print(f"wrote {p}")
 
 
-def positive_int(text: str) -> int:
+def _whole_number(text: str, minimum: int) -> int:
     try:
         v = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, got {v}")
+    if v < minimum:
+        raise argparse.ArgumentTypeError(f"must be {minimum} or more, got {v}")
     return v
+
+
+def positive_int(text: str) -> int:
+    """An argument that must be a whole number of 1 or more."""
+    return _whole_number(text, 1)
 
 
 def seed_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {v}")
-    return v
+    """An argument that must be a whole number of 0 or more (a seed)."""
+    return _whole_number(text, 0)
 
 
 def add_uncertainty_options(p: argparse.ArgumentParser, default_samples: int) -> None:

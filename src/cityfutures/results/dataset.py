@@ -56,7 +56,7 @@ from ..model.load import pysd_version
 from ..names import CONTROL_NAMES, TIME_NAMES
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "build_results", "save_results", "load_results",
-           "results_csv_frame", "json_attr", "netcdf_ready", "model_attrs"]
+           "results_csv_frame", "json_attr", "netcdf_ready", "model_attrs", "read_netcdf"]
 
 FORMAT = "cityfutures-results"
 FORMAT_VERSION = 1
@@ -254,6 +254,29 @@ def _paths(path: str | os.PathLike) -> tuple[Path, Path]:
     return path, path.with_suffix(".csv")
 
 
+def read_netcdf(path: str | os.PathLike, default: str, fmt: str, what: str) -> tuple[xr.Dataset, Path]:
+    """A NetCDF file cityfutures wrote (``path``, or ``path/default`` for a folder), checked to be ``fmt``.
+
+    Raises
+    ------
+    InputError
+        The file is missing, is not NetCDF, or its attribute ``format`` is not ``fmt``.
+    """
+    path = Path(path)
+    if path.is_dir():
+        path = path / default
+    if not path.is_file():
+        raise InputError(f"{what} file not found", path=str(path), allowed=f"a {default} written by cityfutures")
+    try:
+        ds = xr.load_dataset(path, engine="netcdf4")
+    except Exception as exc:  # netCDF4/HDF5 raise many kinds; all mean "not a readable NetCDF"
+        raise InputError(f"not a readable NetCDF file ({type(exc).__name__})", path=str(path)) from None
+    if ds.attrs.get("format") != fmt:
+        raise InputError(f"not a cityfutures {what} file (attribute 'format' is missing or wrong)",
+                         path=str(path), allowed=f"format = {fmt!r}")
+    return ds, path
+
+
 def save_results(ds: xr.Dataset, path: str | os.PathLike) -> tuple[Path, Path]:
     """Write a results Dataset as NetCDF and as a long CSV, atomically.
 
@@ -293,18 +316,7 @@ def load_results(path: str | os.PathLike) -> xr.Dataset:
     InputError
         The file is missing, is not NetCDF, or is not a cityfutures results file.
     """
-    path = Path(path)
-    if path.is_dir():
-        path = path / "results.nc"
-    if not path.is_file():
-        raise InputError("results file not found", path=str(path), allowed="a results.nc written by cityfutures")
-    try:
-        ds = xr.load_dataset(path, engine="netcdf4")
-    except Exception as exc:  # netCDF4/HDF5 raise many kinds; all mean "not a readable NetCDF"
-        raise InputError(f"not a readable NetCDF file ({type(exc).__name__})", path=str(path)) from None
-    if ds.attrs.get("format") != FORMAT:
-        raise InputError("not a cityfutures results file (attribute 'format' is missing or wrong)",
-                         path=str(path), allowed=f"format = {FORMAT!r}")
+    ds, path = read_netcdf(path, "results.nc", FORMAT, "results")
     if "scenario" not in ds.dims or "time" not in ds.dims:
         raise InputError(f"results file lacks the dims 'scenario' and 'time' (has {', '.join(ds.dims)})",
                          path=str(path))

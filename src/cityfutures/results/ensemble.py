@@ -30,7 +30,7 @@ from .._version import __version__
 from ..errors import InputError, RunError
 from ..files import atomic_write
 from ..model.load import pysd_version
-from .dataset import model_attrs, netcdf_ready
+from .dataset import model_attrs, netcdf_ready, read_netcdf
 
 __all__ = ["QuantileSketch", "QUANTILES", "reduce_ensemble", "save_ensemble", "load_ensemble", "ENSEMBLE_FORMAT"]
 
@@ -217,18 +217,7 @@ def load_ensemble(path: str | os.PathLike) -> xr.Dataset:
     InputError
         The file is missing, not NetCDF, or not a cityfutures ensemble file.
     """
-    path = Path(path)
-    if path.is_dir():
-        path = path / "ensemble.nc"
-    if not path.is_file():
-        raise InputError("ensemble file not found", path=str(path), allowed="an ensemble.nc written by cityfutures")
-    try:
-        ds = xr.load_dataset(path, engine="netcdf4")
-    except Exception as exc:  # netCDF4/HDF5 raise many kinds; all mean "not a readable NetCDF"
-        raise InputError(f"not a readable NetCDF file ({type(exc).__name__})", path=str(path)) from None
-    if ds.attrs.get("format") != ENSEMBLE_FORMAT:
-        raise InputError("not a cityfutures ensemble file (attribute 'format' is missing or wrong)",
-                         path=str(path), allowed=f"format = {ENSEMBLE_FORMAT!r}")
+    ds, path = read_netcdf(path, "ensemble.nc", ENSEMBLE_FORMAT, "ensemble")
     missing = [v for v in ("quantiles", "p_better") if v not in ds.data_vars]  # end_value is optional
     if missing:
         raise InputError("ensemble file lacks " + ", ".join(missing), path=str(path))

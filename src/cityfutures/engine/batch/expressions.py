@@ -45,6 +45,20 @@ _FUNCTIONS = {
 # Vensim reduction over the ``!`` subscripts of its argument -> how cells are combined
 _REDUCTIONS = {"sum": " + ", "prod": " * ", "vmin": "np.minimum", "vmax": "np.maximum"}
 
+# PySD's structure of a stateful -> (template of statefuls.TEMPLATES, its arguments)
+STATEFULS = {
+    "IntegStructure": ("integ", ("flow", "initial")),
+    "DelayStructure": ("delay", ("input", "delay_time", "initial", "order")),
+    "DelayNStructure": ("delayn", ("input", "delay_time", "initial", "order")),
+    "DelayFixedStructure": ("delayfixed", ("input", "delay_time", "initial")),
+    "SmoothStructure": ("smooth", ("input", "smooth_time", "initial", "order")),
+    "SmoothNStructure": ("smooth", ("input", "smooth_time", "initial", "order")),
+    "TrendStructure": ("trend", ("input", "average_time", "initial_trend")),
+    "ForecastStructure": ("forecast", ("input", "average_time", "horizon", "initial_trend")),
+    "SampleIfTrueStructure": ("sampleiftrue", ("condition", "input", "initial")),
+    "InitialStructure": ("initial", ("initial",)),
+}
+
 _VENSIM_NAMES = {"if_then_else": "IF THEN ELSE", "pulse_train": "PULSE TRAIN",
                  "active_initial": "ACTIVE INITIAL"}
 
@@ -146,6 +160,8 @@ class ExprCompiler:
             return _number(self._array_value(ast), self.builder)
         if isinstance(ast, (numbers.Number, np.number)):
             return _number(ast, self.builder)
+        if type(ast).__name__ in STATEFULS:
+            return self._statefuls(ast)
         method = getattr(self, "_" + type(ast).__name__, None)
         if method is None:
             name = type(ast).__name__.replace("Structure", "").upper()
@@ -300,41 +316,10 @@ class ExprCompiler:
         compiled = {k: self.compile(v) for k, v in args.items()}
         return self.builder.add_stateful(kind, compiled, self.element, ast)
 
-    def _IntegStructure(self, ast) -> Expr:
-        return self._stateful("integ", ast, flow=ast.flow, initial=ast.initial)
-
-    def _DelayStructure(self, ast) -> Expr:
-        return self._stateful("delay", ast, input=ast.input, delay_time=ast.delay_time,
-                              initial=ast.initial, order=ast.order)
-
-    def _DelayNStructure(self, ast) -> Expr:
-        return self._stateful("delayn", ast, input=ast.input, delay_time=ast.delay_time,
-                              initial=ast.initial, order=ast.order)
-
-    def _DelayFixedStructure(self, ast) -> Expr:
-        return self._stateful("delayfixed", ast, input=ast.input, delay_time=ast.delay_time,
-                              initial=ast.initial)
-
-    def _SmoothStructure(self, ast) -> Expr:
-        return self._stateful("smooth", ast, input=ast.input, smooth_time=ast.smooth_time,
-                              initial=ast.initial, order=ast.order)
-
-    _SmoothNStructure = _SmoothStructure
-
-    def _TrendStructure(self, ast) -> Expr:
-        return self._stateful("trend", ast, input=ast.input, average_time=ast.average_time,
-                              initial_trend=ast.initial_trend)
-
-    def _ForecastStructure(self, ast) -> Expr:
-        return self._stateful("forecast", ast, input=ast.input, average_time=ast.average_time,
-                              horizon=ast.horizon, initial_trend=ast.initial_trend)
-
-    def _SampleIfTrueStructure(self, ast) -> Expr:
-        return self._stateful("sampleiftrue", ast, condition=ast.condition, input=ast.input,
-                              initial=ast.initial)
-
-    def _InitialStructure(self, ast) -> Expr:
-        return self._stateful("initial", ast, initial=ast.initial)
+    def _statefuls(self, ast) -> Expr:
+        """A stateful of :data:`STATEFULS`: its arguments compiled, its states registered."""
+        kind, fields = STATEFULS[type(ast).__name__]
+        return self._stateful(kind, ast, **{f: getattr(ast, f) for f in fields})
 
 
 def _bang_subscripts(node):
