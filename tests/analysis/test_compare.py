@@ -183,7 +183,7 @@ def test_terminal_table_in_indonesian_labels_focus_areas(result):
 
 
 def test_numbers_follow_one_rule_per_language():
-    from cityfutures.report.tables import _num
+    from cityfutures.report.tables import number_text as _num
     assert _num(46661.2, "id") == "46.661" and _num(0.5923, "id") == "0,5923"
     assert _num(12.04, "id", pct=True) == "+12,0 %" and _num(float("nan"), "id") == "-"
     assert _num(46661.2, "en") == "46,661" and _num(-12.04, "en", pct=True) == "\u221212.0 %"

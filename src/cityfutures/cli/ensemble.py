@@ -99,7 +99,7 @@ def main(args) -> int:
                           executor=ex, chunk_size=args.chunk_size, progress=not args.quiet)
     discovery = discover_all(result, targets) if args.discover else None
     with staging(out) as tmp:
-        write_ensemble_report(result, tmp, lang=args.lang, charts=not args.no_charts, scenarios=scenarios,
+        write_ensemble_report(result, tmp, lang=args.lang, charts=args.charts, scenarios=scenarios,
                               discovery=discovery)
         files = written(out, tmp)
     lang = args.lang

@@ -129,14 +129,19 @@ def add_uncertainty_options(p: argparse.ArgumentParser, default_samples: int) ->
                    help="futures per chunk of work (default: chosen from N and the workers)")
     p.add_argument("--scenarios", metavar="A,B", help="draw charts for these programmes only (comma-separated)")
     p.add_argument("--lang", choices=("en", "id"), default="en", help="language of the charts: en or id")
-    p.add_argument("--no-charts", action="store_true", help="write the tables only")
+    add_charts_switch(p, True, "draw the charts (default); --no-charts writes the tables only")
     p.add_argument("--out", metavar="DIR", default="cityfutures-out", help="output folder (default "
                    "./cityfutures-out)")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no tables in the terminal")
 
 
+def add_charts_switch(p: argparse.ArgumentParser, default: bool, text: str) -> None:
+    """``--charts`` / ``--no-charts``: the same switch on every command that draws."""
+    p.add_argument("--charts", action=argparse.BooleanOptionalAction, default=default, help=text)
+
+
 def add_report_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--charts", action="store_true", help="also draw the charts and the PDF brief")
+    add_charts_switch(p, False, "also draw the charts and the PDF brief (--no-charts, the default: tables only)")
     p.add_argument("--lang", choices=LANGS, default="en",
                    help="language of the terminal table, charts and brief: en (English) or id (Bahasa "
                    "Indonesia); default en")

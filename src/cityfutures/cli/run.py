@@ -29,7 +29,7 @@ def register(subparsers) -> None:
 def _summary(ds) -> str:
     import json
 
-    from ..report.tables import _num
+    from ..report.tables import number_text
     indicators = json.loads(ds.attrs.get("indicators", "[]"))
     t1 = float(ds.time.values[-1])
     w = max([len("indicator")] + [len(i) for i in indicators])
@@ -38,7 +38,7 @@ def _summary(ds) -> str:
         lines.append(f"{ds.title_en.sel(scenario=s).item()} [{s}] at {t1:g}")
         for ind in indicators:
             da = ds[ind]
-            lines.append(f"  {ind:<{w}}  {da.attrs.get('better', ''):<6}  {_num(float(da.sel(scenario=s)[-1])):>12}"
+            lines.append(f"  {ind:<{w}}  {da.attrs.get('better', ''):<6}  {number_text(float(da.sel(scenario=s)[-1])):>12}"
                          f"  {da.attrs.get('units', '')}")
     return "\n".join(lines)
 

@@ -50,7 +50,7 @@ def main(args) -> int:
         executor = ex.describe()
     with staging(out) as tmp:
         res.table.to_csv(tmp / "sensitivity.csv", index=False)
-        if not args.no_charts:
+        if args.charts:
             draw_sensitivity(res, tmp, lang=args.lang, model=comparison.model, scenarios=scenarios,
                              attrs={"executor": executor})
         files = written(out, tmp)

@@ -14,10 +14,10 @@ from . import numbers
 from .i18n import t
 from .labels import Labels
 
-__all__ = ["to_markdown", "format_terminal", "terminal_table"]
+__all__ = ["to_markdown", "format_terminal", "terminal_table", "number_text"]
 
 
-def _num(x: float, lang: str = "en", pct: bool = False, unit: str = "") -> str:
+def number_text(x: float, lang: str = "en", pct: bool = False, unit: str = "") -> str:
     """A value of the comparison in ``lang`` (``-`` when missing): four significant digits, or a signed percent."""
     if numbers.missing(x):
         return "-"
@@ -57,12 +57,12 @@ def to_markdown(result: ComparisonResult) -> str:
     inds = table.drop_duplicates("indicator")
     lines.append(_md_table(["indicator", "units", "better", "focus area", f"baseline {t1:g}"],
                            [[r.indicator, r.units, f"{r.better} is better", _txt(r.indicator_focus_area),
-                             _num(r.baseline_end)] for r in inds.itertuples()]))
+                             number_text(r.baseline_end)] for r in inds.itertuples()]))
     lines += ["", "## Ranking", "", RANKING_RULE, ""]
     lines.append(_md_table(["rank", "programme", "kind", "focus area", "rank in focus area", "score",
                             "total cost [IDR bn]"],
                            [[str(r.rank_overall), f"{r.title_en} (`{r.scenario}`)", r.kind, _txt(r.focus_area),
-                             _txt(r.rank_in_focus_area), f"{r.score:+.2f}", _num(r.total_cost_idr_bn)]
+                             _txt(r.rank_in_focus_area), f"{r.score:+.2f}", number_text(r.total_cost_idr_bn)]
                             for r in ranking.itertuples()]))
     lines += ["", f"## Change against the baseline at {t1:g}", "",
               "`change` is the percent change at the end of the horizon; `verdict` applies the indicator's "
@@ -74,16 +74,16 @@ def to_markdown(result: ComparisonResult) -> str:
               "point of improvement [IDR bn].", ""]
     rows = []
     for r in table[table.kind != "baseline"].itertuples():
-        rows.append([r.scenario, r.indicator, r.better, _num(r.baseline_end), _num(r.value_end),
-                     _num(r.delta_end_pct, pct=True), _verdict(r.improvement_end_pct), _num(r.cumulative_delta),
-                     _num(r.time_to_effect, unit=" y"), _num(r.peak_loss), _num(r.recovery_time, unit=" y"),
-                     _num(r.cost_per_improvement), "" if pd.isna(r.rank_overall) else str(r.rank_overall)])
+        rows.append([r.scenario, r.indicator, r.better, number_text(r.baseline_end), number_text(r.value_end),
+                     number_text(r.delta_end_pct, pct=True), _verdict(r.improvement_end_pct), number_text(r.cumulative_delta),
+                     number_text(r.time_to_effect, unit=" y"), number_text(r.peak_loss), number_text(r.recovery_time, unit=" y"),
+                     number_text(r.cost_per_improvement), "" if pd.isna(r.rank_overall) else str(r.rank_overall)])
     lines.append(_md_table(["programme", "indicator", "better", "baseline", "value", "change", "verdict",
                             "cumulative", "effect after", "peak loss", "recovery", "cost / pt", "rank"], rows))
     shocked = base[base.peak_loss.notna()]
     if len(shocked):
         lines += ["", "Baseline under its shock: " + "; ".join(
-            f"{r.indicator}: peak loss {_num(r.peak_loss)}, recovery {_num(r.recovery_time, unit=' y')}"
+            f"{r.indicator}: peak loss {number_text(r.peak_loss)}, recovery {number_text(r.recovery_time, unit=' y')}"
             for r in shocked.itertuples())]
     failed = json_attr(ds, "failed_runs", []) or []
     if failed:
@@ -141,8 +141,8 @@ def format_terminal(result: ComparisonResult, lang: str = "en", width: int = 100
             name = names[x.indicator]
             name = name if len(name) <= name_w else name[: name_w - 1] + "~"
             out.append(f"  {name:<{name_w}}  {better[x.better]:<{better_w}}  "
-                       f"{_num(x.baseline_end, lang):>{num_w}}  {_num(x.value_end, lang):>{num_w}}  "
-                       f"{_num(x.delta_end_pct, lang, pct=True):>{change_w}}  "
+                       f"{number_text(x.baseline_end, lang):>{num_w}}  {number_text(x.value_end, lang):>{num_w}}  "
+                       f"{number_text(x.delta_end_pct, lang, pct=True):>{change_w}}  "
                        f"{verdicts[_verdict(x.improvement_end_pct).replace(' ', '_')]}")
         out.append("")
     failed = json_attr(ds, "failed_runs", []) or []
