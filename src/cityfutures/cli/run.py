@@ -38,8 +38,8 @@ def _summary(ds) -> str:
         lines.append(f"{ds.title_en.sel(scenario=s).item()} [{s}] at {t1:g}")
         for ind in indicators:
             da = ds[ind]
-            lines.append(f"  {ind:<{w}}  {da.attrs.get('better', ''):<6}  {number_text(float(da.sel(scenario=s)[-1])):>12}"
-                         f"  {da.attrs.get('units', '')}")
+            value = number_text(float(da.sel(scenario=s)[-1]))
+            lines.append(f"  {ind:<{w}}  {da.attrs.get('better', ''):<6}  {value:>12}  {da.attrs.get('units', '')}")
     return "\n".join(lines)
 
 

@@ -75,8 +75,9 @@ def to_markdown(result: ComparisonResult) -> str:
     rows = []
     for r in table[table.kind != "baseline"].itertuples():
         rows.append([r.scenario, r.indicator, r.better, number_text(r.baseline_end), number_text(r.value_end),
-                     number_text(r.delta_end_pct, pct=True), _verdict(r.improvement_end_pct), number_text(r.cumulative_delta),
-                     number_text(r.time_to_effect, unit=" y"), number_text(r.peak_loss), number_text(r.recovery_time, unit=" y"),
+                     number_text(r.delta_end_pct, pct=True), _verdict(r.improvement_end_pct),
+                     number_text(r.cumulative_delta), number_text(r.time_to_effect, unit=" y"),
+                     number_text(r.peak_loss), number_text(r.recovery_time, unit=" y"),
                      number_text(r.cost_per_improvement), "" if pd.isna(r.rank_overall) else str(r.rank_overall)])
     lines.append(_md_table(["programme", "indicator", "better", "baseline", "value", "change", "verdict",
                             "cumulative", "effect after", "peak loss", "recovery", "cost / pt", "rank"], rows))
