@@ -50,7 +50,8 @@ class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         if not fullname.startswith(prefix):
             return None
         old = fullname[len(prefix):]
-        for moved, new in MOVED.items():   # batch.graph -> engine.batch.graph
+        for moved in sorted(MOVED, key=len, reverse=True):   # the longest first; batch.graph -> engine.batch.graph
+            new = MOVED[moved]
             if old == moved or old.startswith(moved + "."):
                 if old == moved and new == moved:
                     return None
@@ -87,7 +88,7 @@ class _Package(types.ModuleType):
 def install(package: str, functions: tuple[str, ...] = ()) -> None:
     """Register the aliases of ``package`` (once) and protect its ``functions`` from submodule imports."""
     if not any(isinstance(f, _Alias) and f.package == package for f in sys.meta_path):
-        sys.meta_path.append(_Alias(package))
+        sys.meta_path.insert(0, _Alias(package))   # before the path finder: an old name never loads a second copy
     module = sys.modules[package]
     module.__class__ = _Package
     _Package._functions = tuple(functions)
