@@ -32,7 +32,7 @@ from .graph import GraphBuilder
 from .integrate import integrate, integrate_scalar, time_grid
 from .scalar import FLOAT_ERRORS
 
-__all__ = ["BatchModel", "compile_model", "time_grid", "SCALAR_MAX_RUNS", "CHUNK_RUNS"]
+__all__ = ["BatchModel", "Job", "compile_model", "time_grid", "SCALAR_MAX_RUNS", "CHUNK_RUNS"]
 
 CHUNK_RUNS = 4096
 """Runs integrated together on the vectorised path; larger ensembles go in chunks of this
@@ -43,6 +43,39 @@ SCALAR_MAX_RUNS = 16
 """Largest ensemble run on the scalar path by default (numpy's per-call overhead on arrays
 of N values costs more than N plain-float runs below about this size; measured on
 ``models/jakarta.mdl``, ``benchmarks/bench_engines.py``)."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One call's work, resolved: what any engine needs to run it.
+
+    Attributes
+    ----------
+    values : dict
+        Label (or cut key) -> float, ``(N,)`` array or ``(times, values)`` series.
+    overrides : dict
+        Label -> ``"const"``, ``"series"`` or ``"hold"``.
+    outputs : tuple of str
+        Cell labels kept.
+    cuts : tuple
+        ``(source label, target element, key)`` per cut link.
+    n : int
+        Runs.
+    control : tuple of float
+        ``(initial_time, final_time, time_step, saveper)``.
+    method : str
+    program : Program
+        The batch engine's program for these overrides, outputs and cuts.
+    """
+
+    values: dict
+    overrides: dict
+    outputs: tuple
+    cuts: tuple
+    n: int
+    control: tuple
+    method: str
+    program: Program
 
 
 @dataclass
@@ -160,6 +193,15 @@ class BatchModel:
         values : dict
             Cell label -> ndarray ``(T, N)``.
         """
+        job = self.prepare(params, n_runs=n_runs, start=start, end=end, dt=dt, saveper=saveper,
+                           variables=variables, method=method, hold=hold, cut=cut)
+        return self.integrate(job, scalar=scalar)
+
+    def prepare(self, params: dict | None = None, *, n_runs: int | None = None,
+                start: float | None = None, end: float | None = None, dt: float | None = None,
+                saveper: float | None = None, variables=None, method: str = "euler",
+                hold: dict | None = None, cut: dict | None = None) -> "Job":
+        """The arguments of :meth:`run` checked and resolved into a :class:`Job` (any engine runs it)."""
         if method not in ("euler", "rk4"):
             raise InputError(f"unknown integration method '{method}'", field="method",
                              allowed="euler, rk4")
@@ -181,14 +223,18 @@ class BatchModel:
             if value is not None:
                 label = CONTROL[key]
                 values[label], overrides[label] = float(value), "const"
-        if dt is not None and saveper is None and "SAVEPER" not in overrides:
-            pass
-        outputs = self._outputs(variables)
-        prog = self.program(overrides, tuple(outputs), tuple(cuts))
+        outputs = tuple(self._outputs(variables))
+        prog = self.program(overrides, outputs, tuple(cuts))
         control = tuple(float(np.asarray(v).reshape(-1)[0]) for v in prog.control(values))
         if control[2] <= 0 or control[3] <= 0:
             raise ModelError(f"TIME STEP and SAVEPER must be positive, got {control[2:]}",
                              path=str(self.path))
+        return Job(values, overrides, outputs, tuple(cuts), n, control, method, prog)
+
+    def integrate(self, job: "Job", scalar: bool | None = None) -> tuple[np.ndarray, dict]:
+        """Run a prepared :class:`Job` on this engine; returns as :meth:`run`."""
+        prog, values, n, control, method, outputs = job.program, job.values, job.n, job.control, job.method, \
+            job.outputs
         if scalar is None or scalar:
             if (method == "euler" and prog.scalar is not None
                     and (scalar or n <= SCALAR_MAX_RUNS)):

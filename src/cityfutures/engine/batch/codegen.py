@@ -27,7 +27,7 @@ from .graph import GraphBuilder, Node
 from .scalar import NotScalar, generate_scalar
 from .source import comment, identifier, register_source
 
-__all__ = ["Program", "generate", "rename", "readable_names"]
+__all__ = ["Program", "Layout", "layout", "generate", "rename", "readable_names", "commented"]
 
 
 @dataclass(frozen=True)
@@ -66,21 +66,54 @@ class Program:
     scalar_source: str = ""
 
 
-def generate(graph: GraphBuilder, overrides: dict, outputs: list, cuts: tuple = ()) -> Program:
-    """Write and compile the model's functions.
+@dataclass(frozen=True)
+class Layout:
+    """One program's equations in run order, with readable names: what every engine's code is written from.
 
-    Parameters
+    Attributes
     ----------
-    graph : GraphBuilder
-        A built graph.
-    overrides : dict
-        Output label -> ``"const"`` (a value in ``P``), ``"series"`` (a time series in ``P``) or
-        ``"hold"`` (a time series in ``P`` that replaces any variable, stocks included).
-    outputs : list of str
-        Labels of the cells to return from ``eval``.
-    cuts : tuple of (source label, target element, key)
-        Links cut: the equations of ``target`` read the time series ``P[key]`` where they read
-        ``source``; every other equation still reads ``source`` itself.
+    nodes : dict
+        Node id -> :class:`~.graph.Node` after the overrides and cuts.
+    continuous, discrete : list of State
+        The states (cuts applied).
+    names : dict
+        Node and state id -> its identifier in generated code (:func:`readable_names`).
+    control_ids, out_ids : list of str
+        Node ids of the time settings and of the outputs.
+    static : set of str
+        Node ids that do not change during a run.
+    static_order : list of str
+        ``static`` in id order (the ``K`` tuple).
+    init_pairs, eval_pairs : list of (str, str)
+        ``(name, numpy source)`` of the initial states and static values, and of the dynamic
+        cells, in dependency order.
+    steps_c, steps_d : list of str
+        Per continuous state its derivative, per discrete state its payload (numpy source).
+    """
+
+    nodes: dict
+    continuous: list
+    discrete: list
+    names: dict
+    control_ids: list
+    out_ids: list
+    static: set
+    static_order: list
+    init_pairs: list
+    eval_pairs: list
+    steps_c: list
+    steps_d: list
+
+
+def layout(graph: GraphBuilder, overrides: dict, outputs: list, cuts: tuple = ()) -> Layout:
+    """The equations of one program in run order (arguments as :func:`generate`).
+
+    Raises
+    ------
+    ModelError
+        A stock given a value (not held), or an algebraic loop.
+    UnsupportedFeatureError
+        A time setting that changes during the run.
     """
     nodes = dict(graph.nodes)
     for label, how in overrides.items():
@@ -112,7 +145,8 @@ def generate(graph: GraphBuilder, overrides: dict, outputs: list, cuts: tuple = 
             for j, st in enumerate(group):
                 if st.element == target:
                     group[j] = replace(st, init=rename(st.init, swap), step=rename(st.step, swap),
-                                       init_deps={swap.get(d, d) for d in st.init_deps})
+                                       init_deps={swap.get(d, d) for d in st.init_deps},
+                                       args={a: rename(v, swap) for a, v in st.args.items()})
     states = {s.id: s for s in continuous + discrete}
     static = _static_set(nodes, states)
     control_ids = [graph.cells[k][()] for k in CONTROL]
@@ -123,21 +157,41 @@ def generate(graph: GraphBuilder, overrides: dict, outputs: list, cuts: tuple = 
     names = readable_names(nodes, continuous, discrete)
     init_roots = [s for s in states] + sorted(static, key=_key)
     init_pairs = [(names[i], rename(c, names)) for i, c in _init_pairs(nodes, states, init_roots)]
-    static_order = sorted(static, key=_key)
     eval_ids = _order(nodes, [n for n in nodes if n not in static], "run", set(states) | static)
-    eval_pairs = [(names[nid], rename(nodes[nid].run, names)) for nid in eval_ids]
-    steps_c = [rename(s.step, names) for s in continuous]
-    steps_d = [rename(s.step, names) for s in discrete]
+    return Layout(nodes, continuous, discrete, names, control_ids, out_ids, static, sorted(static, key=_key),
+                  init_pairs, [(names[nid], rename(nodes[nid].run, names)) for nid in eval_ids],
+                  [rename(s.step, names) for s in continuous], [rename(s.step, names) for s in discrete])
 
+
+def generate(graph: GraphBuilder, overrides: dict, outputs: list, cuts: tuple = ()) -> Program:
+    """Write and compile the model's functions.
+
+    Parameters
+    ----------
+    graph : GraphBuilder
+        A built graph.
+    overrides : dict
+        Output label -> ``"const"`` (a value in ``P``), ``"series"`` (a time series in ``P``) or
+        ``"hold"`` (a time series in ``P`` that replaces any variable, stocks included).
+    outputs : list of str
+        Labels of the cells to return from ``eval``.
+    cuts : tuple of (source label, target element, key)
+        Links cut: the equations of ``target`` read the time series ``P[key]`` where they read
+        ``source``; every other equation still reads ``source`` itself.
+    """
+    lay = layout(graph, overrides, outputs, cuts)
+    nodes, names, continuous, discrete = lay.nodes, lay.names, lay.continuous, lay.discrete
+    states = {s.id: s for s in continuous + discrete}
+    static_order, out_ids, steps_c, steps_d = lay.static_order, lay.out_ids, lay.steps_c, lay.steps_d
     lines = [f"# {comment(graph.name)}: the batch engine's program (generated by cityfutures; numpy,",
              "# one value per run in each array). Names follow the Vensim names; each cell shows its equation.",
              "# Numbers are float64 constants (so that 1/0 gives inf as in PySD):"]
     lines += [f"#   {name} = {float(value)!r}" for name, value in graph.literals.values()]
     lines += ["", "", "def _control(_P):", "    N = 1"]
-    lines += [f"    {names[i]} = {rename(c, names)}" for i, c in _init_pairs(nodes, states, control_ids)]
-    lines.append(f"    return ({', '.join(names[i] for i in control_ids)},)")
+    lines += [f"    {names[i]} = {rename(c, names)}" for i, c in _init_pairs(nodes, states, lay.control_ids)]
+    lines.append(f"    return ({', '.join(names[i] for i in lay.control_ids)},)")
     lines += ["", "", "def _init(t, _P, N):"]
-    lines += _commented(init_pairs, nodes, names, "    ")
+    lines += commented(lay.init_pairs, nodes, names, "    ")
     lines.append("    return ([{}], [{}], ({}))".format(
         ", ".join(names[s.id] for s in continuous), ", ".join(names[s.id] for s in discrete),
         "".join(f"{names[k]}, " for k in static_order)))
@@ -146,7 +200,7 @@ def generate(graph: GraphBuilder, overrides: dict, outputs: list, cuts: tuple = 
         ids = [names[g.id if hasattr(g, "id") else g] for g in group]
         if ids:
             lines.append(f"    {''.join(i + ', ' for i in ids)}= {name}")
-    lines += _commented(eval_pairs, nodes, names, "    ")
+    lines += commented(lay.eval_pairs, nodes, names, "    ")
     lines.append("    return ({}), ({}), ({})".format("".join(f"{c}, " for c in steps_c),
                                                      "".join(f"{c}, " for c in steps_d),
                                                      "".join(f"{names[o]}, " for o in out_ids)))
@@ -163,13 +217,13 @@ def generate(graph: GraphBuilder, overrides: dict, outputs: list, cuts: tuple = 
     scalar, scalar_src = None, ""
     try:
         scalar, scalar_src = generate_scalar(
-            init_pairs, eval_pairs, [names[s.id] for s in continuous], steps_c,
+            lay.init_pairs, lay.eval_pairs, [names[s.id] for s in continuous], steps_c,
             [s.non_negative for s in continuous], [names[o] for o in out_ids], namespace,
             [(names[s.id], step, s.update) for s, step in zip(discrete, steps_d)], label=graph.name)
     except NotScalar:
         pass
     return Program(namespace["_control"], namespace["_init"], namespace["_eval"], tuple(outputs),
-                   tuple(o in static for o in out_ids),
+                   tuple(o in lay.static for o in out_ids),
                    tuple(s.non_negative for s in continuous), updaters, source,
                    scalar, scalar_src)
 
@@ -211,7 +265,7 @@ def readable_names(nodes: dict, continuous: list, discrete: list) -> dict:
     return names
 
 
-def _commented(pairs: list, nodes: dict, names: dict, indent: str) -> list[str]:
+def commented(pairs: list, nodes: dict, names: dict, indent: str) -> list[str]:
     """Assignment lines, each model cell after a comment with its Vensim equation."""
     by_name = {names[i]: n for i, n in nodes.items()}
     out = []

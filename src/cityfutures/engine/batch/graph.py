@@ -59,6 +59,8 @@ class State:
     step: str | None = None          # derivative (continuous) or payload (discrete)
     update: str | None = None        # discrete updater
     non_negative: bool = False
+    kind: str = ""                   # the stateful (a key of statefuls.TEMPLATES)
+    args: dict = field(default_factory=dict)   # its arguments: name -> atom (a node id or literal)
 
 
 @dataclass
@@ -275,12 +277,14 @@ class GraphBuilder:
         if tpl.continuous:
             s = f"s{len(self.continuous)}"
             self.continuous.append(State(s, tpl.continuous.format(**fmt), set(init_deps), element,
-                                         non_negative=bool(getattr(ast, "non_negative", False))))
+                                         non_negative=bool(getattr(ast, "non_negative", False)),
+                                         kind=kind, args={k: a.run for k, a in atoms.items()}))
         if tpl.discrete:
             d = f"d{len(self.discrete)}"
             deps = set(init_deps) | ({s} if s else set())
             self.discrete.append(State(d, tpl.discrete.format(s=s, **fmt), deps, element,
-                                       update=tpl.update))
+                                       update=tpl.update, kind=kind,
+                                       args={k: a.run for k, a in atoms.items()}))
         node_id = f"h{len(self.nodes)}"
         out_deps = {x for x in (s, d) if x} | set().union(
             *(atoms[a].run_deps for a in tpl.output_args))

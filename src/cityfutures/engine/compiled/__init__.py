@@ -1,0 +1,183 @@
+"""The compiled engine: one numba kernel per program, every equation of a run fused into one loop.
+
+It runs the batch engine's graph (:mod:`cityfutures.engine.batch`): the same parse, the same
+programs (overrides, outputs, held variables and cut links), the same time grid, rewritten for one
+run in plain floats (:mod:`.kernel`) and compiled by numba with ``fastmath`` off, so results agree
+with the batch engine to rounding. Runs go in parallel over the cores (``numba.prange``) when there
+are at least ``PARALLEL_MIN_RUNS``; each run keeps its states in registers and writes only the
+outputs kept at the saved times.
+
+Each kernel is a real ``.py`` file in the translation cache (``CITYFUTURES_CACHE_DIR/kernels``),
+named by the hash of its source (which holds the whole model), written once and never rewritten, so
+numba's own cache (``cache=True``, in ``__pycache__`` beside it) compiles a model once per machine.
+RK4 runs on the batch engine (the kernel integrates Euler, PySD's method).
+
+>>> cm = compile_model("models/jakarta.mdl")                          # doctest: +SKIP
+>>> times, out = cm.run({"Rail transit capacity": np.linspace(1, 2, 10_000)})   # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ...files import atomic_write
+from ...model.load import cache_dir
+from ..batch import BatchModel, Job
+from ..batch import compile_model as compile_batch
+from ..batch.codegen import layout
+from ..batch.integrate import RPREC, time_grid
+from ..batch.source import identifier
+from .kernel import KernelSource, kernel_source, series_index
+
+__all__ = ["CompiledModel", "Kernel", "compile_model", "kernel_dir", "PARALLEL_MIN_RUNS", "COMPILE_TIMES"]
+
+PARALLEL_MIN_RUNS = 64
+"""Runs from which the kernel runs in parallel over the cores (below, starting threads costs more)."""
+
+COMPILE_TIMES: list = []
+"""``(model file, source hash, seconds, cold)`` of every kernel loaded in this process: ``cold`` when
+numba compiled it, warm when it came from numba's cache."""
+
+_LOCK = threading.Lock()
+
+
+def kernel_dir() -> Path:
+    """Where kernels are written: ``kernels/`` in the translation cache."""
+    return cache_dir() / "kernels"
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """A loaded kernel and the meaning of its arguments (:class:`.kernel.KernelSource`)."""
+
+    spec: KernelSource
+    path: Path
+    serial: object
+    parallel: object
+
+
+def _load(spec: KernelSource, label: str) -> Kernel:
+    """Write (once) and import the kernel module of ``spec``; its functions compiled (or read from
+    numba's cache)."""
+    digest = hashlib.sha256(spec.source.encode()).hexdigest()[:20]
+    folder = kernel_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{identifier(Path(label).stem, 'k')}_{digest}.py"
+    if not path.is_file() or path.read_text(encoding="ascii") != spec.source:
+        atomic_write(path, lambda tmp: tmp.write_text(spec.source, encoding="ascii"))
+    name = f"cityfutures_kernel_{digest}"
+    module = sys.modules.get(name)
+    if module is None:
+        loader = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(loader)
+        loader.loader.exec_module(module)
+        sys.modules[name] = module
+    return Kernel(spec, path, module.run_serial, module.run_parallel)
+
+
+def _compile_now(kernel: Kernel, spec: KernelSource, label: str) -> None:
+    """Compile (or load from numba's cache) both entry points on arguments of the right types."""
+    t0 = time.perf_counter()
+    n_series = len(spec.series)
+    times = np.array([0.0, 1.0])
+    saved = np.array([True, True])
+    idx = np.zeros((max(n_series, 1), 2), dtype=np.int64)
+    flt = np.ones((max(n_series, 1), 2))
+    ys = [np.zeros((1, 1)) for _ in spec.series]
+    sig_args = (times, saved, 1.0, np.zeros((len(spec.constants), 0)), idx, idx, flt, flt, *ys,
+                np.zeros((len(spec.dynamic), 2, 0)), np.zeros((len(spec.static), 0)))
+    for fn in (kernel.serial, kernel.parallel):
+        fn(*sig_args)
+    cold = any(not getattr(fn, "stats", None) or fn.stats.cache_hits == 0 for fn in (kernel.serial, kernel.parallel))
+    COMPILE_TIMES.append((label, kernel.path.stem, time.perf_counter() - t0, cold))
+
+
+@dataclass
+class CompiledModel:
+    """A model for the compiled engine: the batch model (graph, programs, arguments) and its kernels.
+
+    Attributes
+    ----------
+    batch : BatchModel
+    """
+
+    batch: BatchModel
+    _kernels: dict = field(default_factory=dict, repr=False)
+
+    def __getattr__(self, name):        # labels, units, element_dims, control, ... of the batch model
+        if name.startswith("_") or name == "batch":
+            raise AttributeError(name)
+        return getattr(self.batch, name)
+
+    def kernel(self, job: Job) -> Kernel:
+        """The kernel of a job's program (generated, written and compiled on first use; cached)."""
+        key = (tuple(sorted(job.overrides.items())), job.outputs, job.cuts)
+        kern = self._kernels.get(key)
+        if kern is None:
+            with _LOCK:
+                graph = self.batch.graph
+                lay = layout(graph, job.overrides, list(job.outputs), job.cuts)
+                spec = kernel_source(lay, graph.literals, graph.tables, graph.name)
+                kern = _load(spec, graph.name)
+                _compile_now(kern, spec, graph.name)
+                self._kernels[key] = kern
+        return kern
+
+    def run(self, params: dict | None = None, *, n_runs: int | None = None, start: float | None = None,
+            end: float | None = None, dt: float | None = None, saveper: float | None = None, variables=None,
+            method: str = "euler", hold: dict | None = None, cut: dict | None = None) -> tuple[np.ndarray, dict]:
+        """Run the ensemble; arguments and returns as :meth:`BatchModel.run` (RK4 runs on the batch engine).
+
+        Static outputs (constants of the run) are read-only views repeating one row per run.
+        """
+        job = self.batch.prepare(params, n_runs=n_runs, start=start, end=end, dt=dt, saveper=saveper,
+                                 variables=variables, method=method, hold=hold, cut=cut)
+        if job.method != "euler":
+            return self.batch.integrate(job)
+        return self.integrate(job)
+
+    def integrate(self, job: Job) -> tuple[np.ndarray, dict]:
+        """Run a prepared job in the kernel; returns as :meth:`BatchModel.run`."""
+        kern = self.kernel(job)
+        spec, n, values = kern.spec, job.n, job.values
+        t0, _, dt, _ = job.control
+        times, saved = (np.array(a) for a in time_grid(*job.control))     # writable, as compiled
+        nsave = int(saved.sum())
+        consts = np.empty((len(spec.constants), n))
+        for k, label in enumerate(spec.constants):
+            consts[k] = values[label]
+        ns = max(len(spec.series), 1)
+        j0 = np.zeros((ns, len(times)), dtype=np.int64)
+        j1 = np.zeros((ns, len(times)), dtype=np.int64)
+        den = np.ones((ns, len(times)))
+        dx = np.zeros((ns, len(times)))
+        ys = []
+        for k, label in enumerate(spec.series):
+            xs, y = values[label]
+            j0[k], j1[k], den[k], dx[k] = series_index(times, np.asarray(xs, dtype=float))
+            y = np.ascontiguousarray(y, dtype=float)
+            ys.append(y.reshape(1, -1) if y.ndim == 1 else y)
+        out = np.empty((len(spec.dynamic), nsave, n))
+        static = np.empty((len(spec.static), n))
+        run = kern.parallel if n >= PARALLEL_MIN_RUNS else kern.serial
+        run(times, saved, float(dt), consts, j0, j1, den, dx, *ys, out, static)
+        table = {}
+        for j, k in enumerate(spec.dynamic):
+            table[job.outputs[k]] = out[j]
+        for j, k in enumerate(spec.static):
+            table[job.outputs[k]] = np.broadcast_to(static[j], (nsave, n))
+        digits = -int(np.log10(dt * RPREC))
+        return np.round(times[saved], digits), {label: table[label] for label in job.outputs}
+
+
+def compile_model(path) -> CompiledModel:
+    """The compiled engine's model of a ``.mdl`` file (the batch engine's parse and graph; kernels are
+    compiled on first run). Raises as :func:`cityfutures.engine.batch.compile_model`."""
+    return CompiledModel(compile_batch(path))

@@ -1,0 +1,211 @@
+"""Vensim builtins and stateful pipelines for one run, compiled by numba: what the kernels call.
+
+Each function mirrors, value for value, its numpy twin of :mod:`cityfutures.engine.batch.functions`
+and :mod:`cityfutures.engine.batch.statefuls` (PySD's formulas) for one run: plain floats in, a float
+out; a pipeline (SMOOTH, DELAY, DELAY N, DELAY FIXED) is a small array of stages whose derivative is
+written into a buffer the kernel allocated once, so a time step allocates nothing. Division by zero
+gives ``inf``/``nan`` as numpy does (the kernels compile with ``error_model="numpy"``).
+"""
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from ..batch.functions import SMALL_VENSIM
+
+__all__ = ["step", "ramp", "pulse", "pulse_train", "xidz", "zidz", "integer", "modulo", "quantum", "lookup",
+           "land", "lor", "lnot", "stack", "delay_init", "delay_ddt", "delayn_ddt", "roll_in", "smooth_ddt",
+           "euler", "clip", "copy_into", "fixed_init", "JIT"]
+
+JIT = dict(cache=True, error_model="numpy", fastmath=False, nogil=True)
+"""numba's options for every compiled function: cached on disk, numpy's float rules, no fast-math."""
+
+_jit = numba.njit(**JIT)
+
+
+@_jit
+def step(time, time_step, value, tstep):
+    """STEP(value, tstep): ``value`` from the first step whose midpoint passes ``tstep``."""
+    return value * (time + time_step / 2 > tstep)
+
+
+@_jit
+def ramp(time, slope, start, finish=None):
+    """RAMP(slope, start, finish): ``slope * (min(time, finish) - start)`` after ``start``."""
+    if finish is None:
+        final = time
+    else:
+        final = np.minimum(finish, time)
+    return (time + SMALL_VENSIM > start) * slope * (final - start)
+
+
+@_jit
+def pulse(time, start, width):
+    """PULSE(start, width): 1 while ``start <= time < start + width``, else 0."""
+    return 1.0 if (start - SMALL_VENSIM <= time) and (time < start + width) else 0.0
+
+
+@_jit
+def pulse_train(time, start, repeat_time, width, end):
+    """PULSE TRAIN(start, width, repeat, end): a pulse of ``width`` every ``repeat_time``."""
+    if repeat_time == 0:
+        return 1.0 if (start - SMALL_VENSIM <= time) and (time < start + width) else 0.0
+    phase = np.mod(time - start + SMALL_VENSIM, repeat_time)
+    return 1.0 if (start <= time) and (time < end) and (phase < width) else 0.0
+
+
+@_jit
+def xidz(numerator, denominator, x):
+    """XIDZ(a, b, x): ``a / b``, or ``x`` when ``|b| < 1e-6``."""
+    return x if abs(denominator) < SMALL_VENSIM else numerator / denominator
+
+
+@_jit
+def zidz(numerator, denominator):
+    """ZIDZ(a, b): ``a / b``, or 0 when ``|b| < 1e-6``."""
+    return 0.0 if abs(denominator) < SMALL_VENSIM else numerator / denominator
+
+
+@_jit
+def integer(x):
+    """INTEGER(x): ``x`` truncated towards zero (a float; inf and nan stay)."""
+    return np.trunc(x)
+
+
+@_jit
+def modulo(x, m):
+    """MODULO(x, m): ``x - m * INTEGER(x / m)``, or 0 when ``m < 1e-6`` (PySD's rule)."""
+    quantum = x if m < SMALL_VENSIM else m * np.trunc(x / m)
+    return x - quantum
+
+
+@_jit
+def quantum(x, q):
+    """QUANTUM(x, q): ``x`` truncated to a multiple of ``q``, or ``x`` when ``q < 1e-6``."""
+    return x if q < SMALL_VENSIM else q * np.trunc(x / q)
+
+
+@_jit
+def lookup(x, xs, ys):
+    """``np.interp(x, xs, ys)`` for one float, step for step as numpy computes it (``xs`` increasing)."""
+    if x != x:
+        return x
+    last = xs.shape[0] - 1
+    if x > xs[last]:
+        return ys[last]
+    if x < xs[0]:
+        return ys[0]
+    j = np.searchsorted(xs, x, side="right") - 1
+    if j >= last or xs[j] == x:
+        return ys[j]
+    slope = (ys[j + 1] - ys[j]) / (xs[j + 1] - xs[j])
+    out = slope * (x - xs[j]) + ys[j]
+    if out != out:
+        out = slope * (x - xs[j + 1]) + ys[j + 1]
+        if out != out and ys[j] == ys[j + 1]:
+            out = ys[j]
+    return out
+
+
+@_jit
+def land(a, b):
+    """``np.logical_and`` of two numbers or booleans."""
+    return (a != 0) and (b != 0)
+
+
+@_jit
+def lor(a, b):
+    """``np.logical_or`` of two numbers or booleans."""
+    return (a != 0) or (b != 0)
+
+
+@_jit
+def lnot(a):
+    """``np.logical_not`` of a number or boolean."""
+    return a == 0
+
+
+# ----------------------------------------------------------------------------- pipelines of stages
+@_jit
+def stack(value, order):
+    """``order`` stages holding ``value`` (SMOOTH's initial chain; DELAY N's stage times)."""
+    return np.full(int(order), value)
+
+
+@_jit
+def delay_init(initial, delay_time, order, time_step):
+    """DELAY's initial stages: ``initial * delay_time`` in each, the order lowered (as PySD does) while
+    ``order * TIME STEP`` exceeds the delay time."""
+    k = np.trunc(order)
+    while k * time_step > delay_time:
+        k -= 1
+    return np.full(int(k), initial * delay_time)
+
+
+@_jit
+def delay_ddt(out, state, inflow, delay_time):
+    """Derivative of a DELAY pipeline into ``out`` (stage ``i`` fed by stage ``i - 1``)."""
+    k = state.shape[0]
+    previous = inflow
+    for i in range(k):
+        outflow = state[i] / delay_time
+        out[i] = (previous - outflow) * k
+        previous = outflow
+
+
+@_jit
+def roll_in(out, times, delay_time):
+    """DELAY N's stage times after one step into ``out``: the current delay time enters stage 0."""
+    for i in range(times.shape[0] - 1, 0, -1):
+        out[i] = times[i - 1]
+    out[0] = delay_time
+
+
+@_jit
+def delayn_ddt(out, state, rolled, inflow):
+    """Derivative of a DELAY N pipeline into ``out``; ``rolled`` are its stage times after
+    :func:`roll_in`."""
+    k = state.shape[0]
+    previous = inflow
+    for i in range(k):
+        outflow = state[i] / rolled[i]
+        out[i] = (previous - outflow) * k
+        previous = outflow
+
+
+@_jit
+def smooth_ddt(out, state, value, smooth_time):
+    """Derivative of a SMOOTH chain into ``out``: each stage chases the one before."""
+    k = state.shape[0]
+    target = value
+    for i in range(k):
+        out[i] = (target - state[i]) * k / smooth_time
+        target = state[i]
+
+
+@_jit
+def euler(state, derivative, dt):
+    """``state += derivative * dt`` for a pipeline of stages."""
+    for i in range(state.shape[0]):
+        state[i] = state[i] + derivative[i] * dt
+
+
+@_jit
+def clip(state):
+    """Stages below zero set to zero (a non-negative stock; nan stays)."""
+    for i in range(state.shape[0]):
+        state[i] = np.maximum(state[i], 0.0)
+
+
+@_jit
+def copy_into(out, values):
+    """``out[:] = values``."""
+    for i in range(out.shape[0]):
+        out[i] = values[i]
+
+
+@_jit
+def fixed_init(initial, delay_time, time_step):
+    """DELAY FIXED's ring buffer: ``round(delay / TIME STEP)`` slots (at least one) holding ``initial``."""
+    order = np.maximum(delay_time / time_step, 1.0)
+    return np.full(int(np.round(order + SMALL_VENSIM)), initial)

@@ -1,0 +1,251 @@
+"""Write the compiled engine's kernel: one numba module per program, from the batch engine's graph.
+
+The batch engine's :func:`~cityfutures.engine.batch.codegen.layout` gives the equations of one program
+(overrides, outputs and cuts applied) in run order, as numpy source over readable names. This module
+rewrites that source for one run in plain floats (an :mod:`ast` transform, so both engines compute the
+same formulas in the same order) and fuses everything a run does into one function: its parameters,
+the initial values, then for every time step all equations, the saved outputs and the Euler step of
+every state. ``run_serial`` and ``run_parallel`` call it for each run (``numba.prange`` over runs).
+
+Nothing a model file says reaches the source unescaped: names are the batch engine's identifiers
+(:func:`~cityfutures.engine.batch.source.identifier`), equations and names go in as one-line ASCII
+comments (:func:`~cityfutures.engine.batch.source.comment`), numbers as ``repr`` of floats, and the
+parameters are addressed by position, never by their text.
+
+Kernel arguments (``N`` runs, ``T`` time steps, ``S`` saved times)::
+
+    times (T,) float, saved (T,) bool, dt float,
+    C (n_const, N): constant parameters,
+    J0, J1 (n_series, T) int, DEN, DX (n_series, T) float: where each time series is at each step,
+    Y0, Y1, ... (N or 1, K_k): each series' values,
+    out (n_dynamic_outputs, S, N), static (n_static_outputs, N): what is kept.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..batch.codegen import Layout, commented
+from ..batch.source import comment
+
+__all__ = ["KernelSource", "kernel_source"]
+
+_PIPELINES = {"smooth", "delay", "delayn"}          # continuous states that are arrays of stages
+_ARRAY_DISCRETE = {"delayn", "delayfixed"}          # discrete states that are arrays
+
+
+@dataclass(frozen=True)
+class KernelSource:
+    """The kernel module's source and what its arguments mean.
+
+    Attributes
+    ----------
+    source : str
+        The Python module (numba functions ``run_serial`` and ``run_parallel``).
+    constants : tuple of str
+        Labels of the rows of ``C``.
+    series : tuple of str
+        Labels of the time series ``Y0, Y1, ...``.
+    dynamic : tuple of int
+        Positions (in the program's outputs) of the rows of ``out``.
+    static : tuple of int
+        Positions of the rows of ``static``.
+    """
+
+    source: str
+    constants: tuple
+    series: tuple
+    dynamic: tuple
+    static: tuple
+
+
+class _Rewrite(ast.NodeTransformer):
+    """numpy source of one expression -> the kernel's per-run source."""
+
+    def __init__(self, constants: dict, series: dict, pointers: dict):
+        self.constants, self.series, self.pointers = constants, series, pointers
+
+    def _param(self, node) -> str | None:
+        if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == "_P"
+                and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str)):
+            return node.slice.value
+        return None
+
+    def visit_Subscript(self, node):
+        label = self._param(node)
+        if label is not None:
+            k = self.constants.setdefault(label, len(self.constants))
+            return ast.Name(f"_c{k}", ast.Load())
+        return self.generic_visit(node)
+
+    def visit_Attribute(self, node):
+        if node.attr == "state" and isinstance(node.value, ast.Name) and node.value.id in self.pointers:
+            return ast.Subscript(node.value, ast.Name(self.pointers[node.value.id], ast.Load()), ast.Load())
+        return self.generic_visit(node)
+
+    def visit_Call(self, node):
+        func = node.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            mod, name, args = func.value.id, func.attr, node.args
+            if mod == "_f" and name == "series":
+                label = self._param(args[1].value) if isinstance(args[1], ast.Starred) else None
+                if label is not None:
+                    k = self.series.setdefault(label, len(self.series))
+                    return ast.Name(f"_y{k}", ast.Load())
+            args = [self.visit(a) for a in args]
+            if mod == "np" and name == "where":
+                return ast.IfExp(test=args[0], body=args[1], orelse=args[2])
+            if mod == "np" and name in ("logical_and", "logical_or", "logical_not"):
+                return _call("_f", {"logical_and": "land", "logical_or": "lor", "logical_not": "lnot"}[name], args)
+            if mod == "_f" and name == "lookup":
+                return _call("_f", "lookup", args)
+            if mod == "_st" and name == "full":
+                return ast.Call(ast.Name("float", ast.Load()), [args[0]], [])
+            if mod == "_st" and name == "stack":
+                return _call("_f", "stack", args[:2])
+            if mod == "_st" and name == "delay_init":
+                return _call("_f", "delay_init", args[:4])
+            if mod == "_st" and name == "DelayFixedPipe":
+                return _call("_f", "fixed_init", args[:3])
+            node.args = args
+            return node
+        return self.generic_visit(node)
+
+
+def _call(mod: str, name: str, args: list) -> ast.Call:
+    return ast.Call(ast.Attribute(ast.Name(mod, ast.Load()), name, ast.Load()), args, [])
+
+
+def _args(kind: str, code: str) -> list:
+    """The argument sources of a stateful call ``_st.<fn>(...)``."""
+    call = ast.parse(code, mode="eval").body
+    return [ast.unparse(a) for a in call.args]
+
+
+def kernel_source(lay: Layout, literals: dict, tables: dict, label: str) -> KernelSource:
+    """The kernel module of one program.
+
+    Parameters
+    ----------
+    lay : Layout
+        The program's equations (:func:`cityfutures.engine.batch.codegen.layout`).
+    literals : dict
+        The graph's float constants: repr -> (name, value).
+    tables : dict
+        The graph's lookup tables: prefix -> (xs, ys).
+    label : str
+        The model's file name (a comment).
+    """
+    names = lay.names
+    pointers = {names[s.id]: f"_q{j}" for j, s in enumerate(lay.discrete) if s.kind == "delayfixed"}
+    constants, series = {}, {}
+    rw = _Rewrite(constants, series, pointers)
+
+    def expr(code: str) -> str:
+        return ast.unparse(ast.fix_missing_locations(rw.visit(ast.parse(code, mode="eval"))))
+
+    cont = [(names[s.id], s) for s in lay.continuous]
+    disc = [(names[s.id], s) for s in lay.discrete]
+    by_name = {names[s.id]: s for s in lay.continuous + lay.discrete}
+    init = []
+    for name, code in lay.init_pairs:
+        st = by_name.get(name)
+        value = expr(code)
+        init.append((name, value))
+        if st is not None and st.kind in _PIPELINES and st in lay.continuous:
+            j = lay.continuous.index(st)
+            init.append((f"_k{j}", f"np.empty_like({name})"))
+            if st.kind == "delayn":
+                init.append((f"_r{j}", f"np.empty_like({name})"))
+        if st is not None and st in lay.discrete:
+            j = lay.discrete.index(st)
+            if st.kind == "delayn":
+                init.append((f"_p{j}", f"np.empty_like({name})"))
+            elif st.kind == "delayfixed":
+                init.append((f"_q{j}", "0"))
+    dynamic = [k for k, o in enumerate(lay.out_ids) if o not in lay.static]
+    static = [k for k, o in enumerate(lay.out_ids) if o in lay.static]
+    evals = [(n, expr(c)) for n, c in lay.eval_pairs]
+    steps, moves = [], []
+    for j, ((name, st), code) in enumerate(zip(cont, lay.steps_c)):
+        if st.kind in _PIPELINES:
+            a = [expr(x) for x in _args(st.kind, code)]
+            if st.kind == "smooth":
+                steps.append(f"_f.smooth_ddt(_k{j}, {a[0]}, {a[1]}, {a[2]})")
+            elif st.kind == "delay":
+                steps.append(f"_f.delay_ddt(_k{j}, {a[0]}, {a[1]}, {a[2]})")
+            else:
+                steps.append(f"_f.roll_in(_r{j}, {a[1]}, {a[3]})")
+                steps.append(f"_f.delayn_ddt(_k{j}, {a[0]}, _r{j}, {a[2]})")
+            moves.append(f"_f.euler({name}, _k{j}, _dt)")
+            if st.non_negative:
+                moves.append(f"_f.clip({name})")
+        else:
+            steps.append(f"_k{j} = {expr(code)}")
+            moves.append(f"{name} = {name} + _k{j} * _dt")
+            if st.non_negative:
+                moves.append(f"{name} = np.maximum({name}, 0.0)")
+    for j, ((name, st), code) in enumerate(zip(disc, lay.steps_d)):
+        if st.kind == "delayn":
+            a = _args(st.kind, code)
+            steps.append(f"_f.roll_in(_p{j}, {expr(a[0])}, {expr(a[1])})")
+            moves.append(f"_f.copy_into({name}, _p{j})")
+        elif st.kind == "delayfixed":
+            steps.append(f"_p{j} = {expr(code)}")
+            moves += [f"{name}[_q{j}] = _p{j}", f"_q{j} = (_q{j} + 1) % {name}.shape[0]"]
+        else:
+            steps.append(f"_p{j} = float({expr(code)})")
+            moves.append(f"{name} = _p{j}")
+
+    series_lines = [f"_y{k} = (_Y{k}[_w{k}, _J1[{k}, _i]] - _Y{k}[_w{k}, _J0[{k}, _i]]) / _DEN[{k}, _i] "
+                    f"* _DX[{k}, _i] + _Y{k}[_w{k}, _J0[{k}, _i]]" for k in range(len(series))]
+    args = ["_times", "_saved", "_dt", "_C", "_J0", "_J1", "_DEN", "_DX"]
+    args += [f"_Y{k}" for k in range(len(series))] + ["_out", "_static"]
+    sig = ", ".join(args)
+    out = [f"# {comment(label)}: the compiled engine's kernel (generated by cityfutures from the batch",
+           "# engine's graph; numba). One function runs one run: its parameters, initial values, then each",
+           "# time step: every equation, the saved outputs, the Euler step. Names follow the Vensim names.",
+           "import numba", "import numpy as np", "",
+           "from cityfutures.engine.compiled import functions as _f", "",
+           "_JIT = _f.JIT", ""]
+    out += [f"{name} = {float(value)!r}" for name, value in literals.values()]
+    for prefix, (xs, ys) in tables.items():
+        out.append(f"{prefix}x = np.array({[float(x) for x in xs]!r})")
+        out.append(f"{prefix}y = np.array({[float(y) for y in ys]!r})")
+    out += ["", "", "@numba.njit(**_JIT)", f"def run_one(_r, {sig}):", "    # parameters of this run"]
+    out += [f"    _c{k} = _C[{k}, _r]" for k in range(len(constants))]
+    out += [f"    _w{k} = _r if _Y{k}.shape[0] > 1 else 0" for k in range(len(series))]
+    out += ["    _i = 0", "    t = _times[0]"]
+    out += [f"    {line}" for line in series_lines]
+    out += ["    # initial values: states, constants and INITIALs"]
+    out += commented([(n, c) for n, c in init], lay.nodes, names, "    ")
+    out += [f"    _static[{j}, _r] = {names[lay.out_ids[k]]}" for j, k in enumerate(static)]
+    out += ["    _row = 0", "    _last = _times.shape[0] - 1", "    for _i in range(_times.shape[0]):",
+            "        t = _times[_i]"]
+    out += [f"        {line}" for line in series_lines]
+    out += commented(evals, lay.nodes, names, "        ")
+    out += ["        if _saved[_i]:"]
+    out += [f"            _out[{j}, _row, _r] = {names[lay.out_ids[k]]}" for j, k in enumerate(dynamic)]
+    out += ["            _row += 1", "        if _i == _last:", "            break",
+            "        # derivatives and discrete payloads, then every state moves"]
+    out += [f"        {line}" for line in steps + moves]
+    out += ["", "", "@numba.njit(parallel=True, **_JIT)", f"def run_parallel({sig}):",
+            "    for _r in numba.prange(_C.shape[1]):", f"        run_one(_r, {sig})",
+            "", "", "@numba.njit(**_JIT)", f"def run_serial({sig}):",
+            "    for _r in range(_C.shape[1]):", f"        run_one(_r, {sig})", ""]
+    return KernelSource("\n".join(out), tuple(constants), tuple(series), tuple(dynamic), tuple(static))
+
+
+def series_index(times: np.ndarray, xs: np.ndarray) -> tuple:
+    """Where a time series is at each time: ``(j0, j1, den, dx)`` with value
+    ``(y[j1] - y[j0]) / den * dx + y[j0]`` (numpy's interpolation, held flat outside the points)."""
+    k = len(xs)
+    j = np.searchsorted(xs, times, side="right") - 1
+    j0 = np.clip(j, 0, k - 1)
+    inside = (j >= 0) & (j < k - 1) & (times != xs[j0])
+    j1 = np.where(inside, j0 + 1, j0)
+    den = np.where(inside, xs[j1] - xs[j0], 1.0)
+    dx = np.where(inside, times - xs[j0], 0.0)
+    return j0, j1, den, dx
