@@ -7,11 +7,12 @@ The tree is small on purpose::
     │   ├── ModelError               a bad model file (.mdl) or model metadata (.meta.yaml)
     │   └── ScenarioError            a bad scenario or comparison file, or a bad API argument
     ├── UnsupportedFeatureError      the batch engine meets a Vensim function it cannot run
+    ├── KernelError                  numba cannot compile the compiled engine's kernel (batch runs it)
     └── RunError                     a simulation failed (numerical trouble, PySD error)
 
     CityfuturesWarning (UserWarning) anything cityfutures warns about on purpose
     ├── RunFailedWarning             some runs of a plan failed (they are recorded with the results)
-    ├── EngineFallbackWarning        the batch engine cannot run a model; PySD runs it instead
+    ├── EngineFallbackWarning        an engine cannot run a model; the next one (batch, PySD) runs it
     └── CityfuturesDeprecationWarning  an old name or module path that moved (names the new one)
 
 An ``InputError`` renders as ``path:line: field: problem (allowed: ...)`` so an editor
@@ -27,6 +28,7 @@ __all__ = [
     "ModelError",
     "ScenarioError",
     "UnsupportedFeatureError",
+    "KernelError",
     "RunError",
     "CityfuturesWarning",
     "RunFailedWarning",
@@ -103,6 +105,10 @@ class UnsupportedFeatureError(CityfuturesError):
         self.function = function
         msg = f"batch engine does not support {function} (in '{element}')"
         super().__init__(msg + (f": {detail}" if detail else ""))
+
+
+class KernelError(CityfuturesError):
+    """numba cannot compile (or is missing for) the compiled engine's kernel; the batch engine runs it."""
 
 
 class RunError(CityfuturesError):

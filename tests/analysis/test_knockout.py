@@ -58,7 +58,7 @@ def test_cumulative_measure_and_bad_requests():
         knockout(PATHWAYS, {"Lever": 2.0}, cuts=[("A", "Sum")], indicators=["Sum"], engine="pysd")
 
 
-@pytest.mark.parametrize("engine", ["batch", "pysd"])
+@pytest.mark.parametrize("engine", ["compiled", "batch", "pysd"])
 def test_holding_a_variable_at_its_own_trajectory_changes_nothing(engine):
     own = cf.simulate(PATHWAYS, {"Lever": 2.0}, engine=engine, saveper=0.25)
     for name in ("A", "Accumulated"):   # an auxiliary and a stock

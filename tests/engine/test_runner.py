@@ -35,7 +35,7 @@ def test_comparison_runs_every_scenario_with_provenance(workshop):
     comp = load_comparison(workshop)
     hashes = json.loads(ds.attrs["scenario_sha256"])
     assert hashes["drains"] == comp.interventions[0].sha256 and hashes["baseline"] == comp.baseline.sha256
-    assert ds.attrs["comparison_sha256"] == comp.sha256 and ds.attrs["engine"] == "batch"
+    assert ds.attrs["comparison_sha256"] == comp.sha256 and ds.attrs["engine"] == "compiled"
     assert json.loads(ds.attrs["failed_runs"]) == []
     assert json.loads(ds.attrs["indicators"]) == list(comp.indicators)
     # the lever really ramps: 5 before 2019, 15 from 2021
@@ -65,7 +65,7 @@ def test_baseline_run_equals_an_untouched_model(workshop, tmp_path):
                                plain["People affected by floods"].isel(run=0).values[before], rtol=1e-12)
 
 
-@pytest.mark.parametrize("engine", ["batch", "pysd"])
+@pytest.mark.parametrize("engine", ["compiled", "batch", "pysd"])
 def test_a_failed_run_is_recorded_and_reported(tmp_path, engine):
     extra = {"broken.yaml": "name: broken\nextends: baseline.yaml\ntitle: {en: X, id: X}\n"
                             "set: {Initial drainage capacity: 0}\n"}

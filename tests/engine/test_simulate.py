@@ -108,13 +108,16 @@ def test_repeated_calls_reuse_the_compiled_model(teacup):
     import importlib
     simulate_module = importlib.import_module("cityfutures.engine.simulate")  # the module, not the function
     simulate(teacup, {"Room Temperature": 70.0}, variables=["Teacup Temperature"])
-    bm = simulate_module._compiled(str(teacup.resolve()), teacup.stat().st_mtime_ns)
-    programs = dict(bm._programs)
+    cm = simulate_module._compiled(str(teacup.resolve()), teacup.stat().st_mtime_ns)
+    programs, kernels = dict(cm.batch._programs), dict(cm._kernels)
+    assert len(kernels) == 1
     for temp in (60.0, 65.0, 75.0):  # a dashboard slider: new values, same names
         ds = simulate(teacup, {"Room Temperature": temp}, variables=["Teacup Temperature"])
         assert ds["Teacup Temperature"].isel(run=0, time=-1) > temp
-    assert bm._programs.keys() == programs.keys()
-    assert all(bm._programs[k] is programs[k] for k in programs)
+    simulate(teacup, {"Characteristic Time": 5.0}, variables=["Teacup Temperature"])   # another constant
+    assert cm.batch._programs.keys() > programs.keys()          # the batch engine compiles a program more,
+    assert cm._kernels == kernels                               # every constant is a parameter of the kernel
+    assert all(cm.batch._programs[k] is programs[k] for k in programs)
 
 
 def test_cli_prints_the_fallback_as_one_warning_line(tmp_path, capsys):

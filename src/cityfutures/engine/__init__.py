@@ -1,8 +1,8 @@
 """Engines: run a model for N parameter sets, and run plans on executors.
 
 ``simulate.py`` is the one entry (``simulate(model, params, engine=...)``), ``batch/`` the
-vectorised engine compiled from PySD's abstract model, ``pysd_engine.py`` PySD's own run (the
-reference), ``executors.py`` where chunks of work run (in process, process pool, Dask) and
+vectorised engine compiled from PySD's abstract model, ``compiled/`` the same graph as one numba
+kernel per program (the default), ``pysd_engine.py`` PySD's own run (the reference), ``executors.py`` where chunks of work run (in process, process pool, Dask) and
 ``runner.py`` the one chunk runner that turns a plan into values and a failure record.
 """
 from __future__ import annotations
@@ -11,9 +11,10 @@ from ..errors import InputError
 
 __all__ = ["ENGINES", "DEFAULT_ENGINE", "check_engine"]
 
-ENGINES = ("batch", "pysd")
-"""The engines, by name: ``batch`` (vectorised numpy, the default) and ``pysd`` (PySD's run, the reference)."""
-DEFAULT_ENGINE = "batch"
+ENGINES = ("compiled", "batch", "pysd")
+"""The engines, by name: ``compiled`` (numba kernels, the default), ``batch`` (vectorised numpy: the
+fallback and the compiled engine's parity reference) and ``pysd`` (PySD's run, the outer reference)."""
+DEFAULT_ENGINE = "compiled"
 
 
 def check_engine(engine: str) -> str:

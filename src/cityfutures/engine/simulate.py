@@ -1,9 +1,12 @@
-"""One function, two engines: run a Vensim model for N parameter sets.
+"""One function, three engines: run a Vensim model for N parameter sets.
 
-``engine="batch"`` (the default) runs every run at once on the vectorised engine of
-:mod:`cityfutures.batch`; ``engine="pysd"`` runs PySD's own loop, one run at a time (the
-reference). When the batch engine meets a function it does not support it warns, naming
-the element and the function, and the run goes through PySD.
+``engine="compiled"`` (the default) runs the batch engine's graph as one numba kernel per program
+(:mod:`cityfutures.engine.compiled`); ``engine="batch"`` runs every run at once on the vectorised
+numpy engine of :mod:`cityfutures.engine.batch` (the compiled engine's fallback and parity
+reference); ``engine="pysd"`` runs PySD's own loop, one run at a time (the outer reference). When
+the batch graph meets a function it does not support, either engine warns, naming the element and
+the function, and the run goes through PySD; when numba cannot compile a kernel the compiled engine
+warns and the run goes through the batch engine.
 
 >>> ds = simulate("models/jakarta.mdl", {"Rail transit capacity": [1.0, 1.5, 2.0]})  # doctest: +SKIP
 >>> ds["Households"].sel(run=2).values                                               # doctest: +SKIP
@@ -22,15 +25,16 @@ import xarray as xr
 
 from ..errors import EngineFallbackWarning, InputError, ModelError, UnsupportedFeatureError
 from ..model import resolve_model_path
-from . import check_engine
-from .batch import compile_model
+from . import DEFAULT_ENGINE, check_engine
+from .compiled import CompiledModel, KernelError
+from .compiled import compile_model as compile_compiled
 from .pysd_engine import data_files_near, simulate_pysd
 
 __all__ = ["simulate", "simulate_table", "data_files_near", "generated_source"]
 _CELL = re.compile(r"^(.*)\[([^\[\]]*)\]$")
 
 
-def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = None,
+def simulate(model, params=None, *, engine: str = DEFAULT_ENGINE, n_runs: int | None = None,
              start: float | None = None, end: float | None = None, dt: float | None = None,
              saveper: float | None = None, variables=None, method: str = "euler",
              data_files=None, hold=None, cut=None) -> xr.Dataset:
@@ -45,7 +49,7 @@ def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = 
         by time, or ``xarray.DataArray`` with dim ``time`` (optionally ``run``): a series is
         linearly interpolated and held flat outside its points, as PySD does. A DataFrame
         has one row per run and one column per name.
-    engine : {"batch", "pysd"}
+    engine : {"compiled", "batch", "pysd"}
     n_runs : int, optional
         N; inferred from the parameters when omitted.
     start, end, dt, saveper : float, optional
@@ -60,10 +64,10 @@ def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = 
     hold : dict, optional
         Variable name -> trajectory (the forms of ``params``): any variable -- a constant, an
         auxiliary, a flow or a stock -- takes these values in the run, as seen by every
-        equation that reads it. Both engines (PySD through ``set_components``).
+        equation that reads it. Every engine (PySD through ``set_components``).
     cut : dict, optional
         ``(source, target)`` -> trajectory: only ``target``'s equation sees ``source`` as these
-        values (a link cut); every other equation reads ``source``. Batch engine only.
+        values (a link cut); every other equation reads ``source``. Compiled and batch engines.
 
     Returns
     -------
@@ -90,7 +94,7 @@ def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = 
         if isinstance(variables, str) or not all(isinstance(v, str) for v in variables):
             raise InputError("must be a list of variable names", field="variables",
                              allowed="e.g. ['Households', 'Travel time']")
-    if engine == "batch":
+    if engine in ("compiled", "batch"):
         try:
             bm = _compiled(str(path), path.stat().st_mtime_ns)
         except UnsupportedFeatureError as exc:
@@ -108,12 +112,21 @@ def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = 
                     raise InputError(f"the run would start at {first:g} and end at {last:g}",
                                      field="start" if start is not None else "end",
                                      allowed=f"a start before the end (the model runs {t0:g} to {t1:g})")
-            batch_params = {k: _batch_value(v) for k, v in values.items()}
-            times, table = bm.run(batch_params, n_runs=n, variables=variables, method=method,
-                                  hold={k: _batch_value(v) for k, v in held.items()} or None,
-                                  cut={k: _batch_value(v) for k, v in cuts.items()} or None, **kw)
-            return _dataset(times, table, n, bm.units, bm.element_dims,
-                            bm.graph.subscripts.ranges, "batch")
+            job = bm.batch.prepare({k: _batch_value(v) for k, v in values.items()}, n_runs=n,
+                                   variables=variables, method=method,
+                                   hold={k: _batch_value(v) for k, v in held.items()} or None,
+                                   cut={k: _batch_value(v) for k, v in cuts.items()} or None, **kw)
+            ran = "batch"
+            if engine == "compiled" and method == "euler":
+                try:
+                    times, table = bm.integrate(job)
+                    ran = "compiled"
+                except KernelError as exc:
+                    warnings.warn(f"{exc}; running on the batch engine instead", EngineFallbackWarning,
+                                  stacklevel=2)
+            if ran == "batch":
+                times, table = bm.batch.integrate(job)
+            return _dataset(times, table, n, bm.units, bm.element_dims, bm.graph.subscripts.ranges, ran)
     if method != "euler":
         raise InputError("PySD integrates with Euler only", field="method", allowed="euler")
     if cuts:
@@ -127,7 +140,7 @@ def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = 
     return ds
 
 
-def simulate_table(model, engine: str = "batch", data_files=None) -> pd.DataFrame:
+def simulate_table(model, engine: str = DEFAULT_ENGINE, data_files=None) -> pd.DataFrame:
     """One run of a model as it stands: a table of every variable at the saved times.
 
     Columns are named as Vensim exports them (``Name`` or ``Name[a,b]``); the index is
@@ -162,7 +175,7 @@ def generated_source(model) -> str:
         The batch engine cannot run the model (names the element and the function).
     """
     path = _model_path(model)
-    bm = _compiled(str(path), path.stat().st_mtime_ns)
+    bm = _compiled(str(path), path.stat().st_mtime_ns).batch
     prog = bm.program({}, tuple(bm.labels))
     text = prog.source
     if prog.scalar_source:
@@ -182,13 +195,13 @@ def _model_path(model) -> Path:
 
 
 @lru_cache(maxsize=16)
-def _compiled(path: str, mtime: int):
-    """The batch model of a file, compiled once per (path, modification time).
+def _compiled(path: str, mtime: int) -> CompiledModel:
+    """The model of a file for the compiled and batch engines, built once per (path, modification time).
 
-    Its programs (one per set of overrides and outputs) are cached on it, so a dashboard
+    Its programs and kernels (one per set of overrides and outputs) are cached on it, so a dashboard
     calling :func:`simulate` on every slider move compiles nothing after the first call.
     """
-    return compile_model(path)
+    return compile_compiled(path)
 
 
 def _time_settings(**kw) -> dict:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import re
 import sys
 import threading
 import time
@@ -27,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ...errors import KernelError
 from ...files import atomic_write
 from ...model.load import cache_dir
 from ..batch import BatchModel, Job
@@ -36,7 +38,10 @@ from ..batch.integrate import RPREC, time_grid
 from ..batch.source import identifier
 from .kernel import KernelSource, kernel_source, series_index
 
-__all__ = ["CompiledModel", "Kernel", "compile_model", "kernel_dir", "PARALLEL_MIN_RUNS", "COMPILE_TIMES"]
+__all__ = ["CompiledModel", "Kernel", "KernelError", "compile_model", "kernel_dir", "PARALLEL_MIN_RUNS",
+           "COMPILE_TIMES"]
+
+_LITERAL = re.compile(r"^-?_L\d+$")
 
 PARALLEL_MIN_RUNS = 64
 """Runs from which the kernel runs in parallel over the cores (below, starting threads costs more)."""
@@ -110,23 +115,49 @@ class CompiledModel:
 
     batch: BatchModel
     _kernels: dict = field(default_factory=dict, repr=False)
+    _memo: dict = field(default_factory=dict, repr=False)
 
     def __getattr__(self, name):        # labels, units, element_dims, control, ... of the batch model
         if name.startswith("_") or name == "batch":
             raise AttributeError(name)
         return getattr(self.batch, name)
 
+    @property
+    def constants(self) -> dict:
+        """Label -> value of every cell given by a number: each one a parameter of every kernel, so
+        that setting any of them compiles nothing new."""
+        if "constants" not in self._memo:
+            graph = self.batch.graph
+            numbers = {name: float(value) for name, value in graph.literals.values()}
+            self._memo["constants"] = {
+                label: -numbers[run[1:]] if run.startswith("-") else numbers[run]
+                for label, nid in graph.labels.items()
+                if graph.nodes[nid].kind == "aux" and _LITERAL.match(run := graph.nodes[nid].run)}
+        return self._memo["constants"]
+
     def kernel(self, job: Job) -> Kernel:
-        """The kernel of a job's program (generated, written and compiled on first use; cached)."""
-        key = (tuple(sorted(job.overrides.items())), job.outputs, job.cuts)
+        """The kernel of a job's program (generated, written and compiled on first use; cached).
+
+        Raises
+        ------
+        KernelError
+            numba is missing or cannot compile the kernel.
+        """
+        overrides = {label: "const" for label in self.constants}
+        overrides.update(job.overrides)
+        key = (tuple(sorted(overrides.items())), job.outputs, job.cuts)
         kern = self._kernels.get(key)
         if kern is None:
             with _LOCK:
                 graph = self.batch.graph
-                lay = layout(graph, job.overrides, list(job.outputs), job.cuts)
+                lay = layout(graph, overrides, list(job.outputs), job.cuts)
                 spec = kernel_source(lay, graph.literals, graph.tables, graph.name)
-                kern = _load(spec, graph.name)
-                _compile_now(kern, spec, graph.name)
+                try:
+                    kern = _load(spec, graph.name)
+                    _compile_now(kern, spec, graph.name)
+                except Exception as exc:  # noqa: BLE001 - numba's errors have no one base class
+                    raise KernelError(f"the compiled engine cannot compile {graph.name} "
+                                      f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]})") from exc
                 self._kernels[key] = kern
         return kern
 
@@ -151,8 +182,9 @@ class CompiledModel:
         times, saved = (np.array(a) for a in time_grid(*job.control))     # writable, as compiled
         nsave = int(saved.sum())
         consts = np.empty((len(spec.constants), n))
+        defaults = self.constants
         for k, label in enumerate(spec.constants):
-            consts[k] = values[label]
+            consts[k] = values[label] if label in values else defaults[label]
         ns = max(len(spec.series), 1)
         j0 = np.zeros((ns, len(times)), dtype=np.int64)
         j1 = np.zeros((ns, len(times)), dtype=np.int64)

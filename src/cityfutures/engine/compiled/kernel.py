@@ -232,7 +232,7 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str) -> Kern
             "        # derivatives and discrete payloads, then every state moves"]
     out += [f"        {line}" for line in steps + moves]
     out += ["", "", "@numba.njit(parallel=True, **_JIT)", f"def run_parallel({sig}):",
-            "    for _r in numba.prange(_C.shape[1]):", f"        run_one(_r, {sig})",
+            "    for _p in numba.prange(_C.shape[1]):", f"        run_one(np.int64(_p), {sig})",
             "", "", "@numba.njit(**_JIT)", f"def run_serial({sig}):",
             "    for _r in range(_C.shape[1]):", f"        run_one(_r, {sig})", ""]
     return KernelSource("\n".join(out), tuple(constants), tuple(series), tuple(dynamic), tuple(static))
