@@ -1,24 +1,31 @@
-"""Runs per second of PySD's loop and of the batch engine, in one process.
+"""PySD, the batch engine and the compiled engine side by side, in one process.
 
 Usage::
 
-    python benchmarks/bench_engines.py [--model models/jakarta.mdl] [--pysd-runs 20]
+    python benchmarks/bench_engines.py [--model models/jakarta.mdl] [--pysd-runs 20] [--sizes 1,100,10000,100000]
 
-Both engines keep only the model's indicators (the ``indicators`` of its sidecar
-``.meta.yaml``; every variable when it lists none), as the issue's targets are stated.
-Prints a table for N = 1, 100, 10,000 and 100,000 runs with the speed-up; the latency of
-one ten-year run, both of the raw engine (``BatchModel.run``) and of
-``simulate(model, params, engine="batch")`` with a pre-loaded model (what the workshop
-dashboard calls on every slider move); and the peak memory of 100,000 runs made in one
-``simulate`` call, results kept (tracemalloc, numpy arrays included). Each run varies
-every scalar constant by +-10% so that no two runs are alike. PySD runs one at a time:
-its rate is measured on ``--pysd-runs`` runs (and on all N runs up to five times that)
-and, at the larger N, reported at the measured rate (100,000 PySD runs would take hours).
-Takes about two minutes (most of it in the 120 PySD runs).
+All engines keep only the model's indicators (the ``indicators`` of its sidecar ``.meta.yaml``;
+every variable when it lists none), as the issue's targets are stated. For N = 1, 100, 10,000 and
+100,000 runs it prints runs per second, nanoseconds per variable-step-run (time / (variables x time
+steps x N)) and the peak memory of the call (tracemalloc: numpy arrays included), then the ratios
+the targets are stated in, all measured in this run:
+
+- compiled / batch runs per second at N = 10,000;
+- one run: the batch engine's one-run path (``BatchModel.run``, its scalar path) against the compiled
+  kernel alone (``CompiledModel.integrate`` of a prepared job) and ``simulate()`` with the compiled
+  engine (the model loaded, the indicators as an xarray Dataset) against the kernel;
+- the reference models with DELAY N and SMOOTH chains (``../shared/reference-models``): compiled /
+  batch at N = 10,000.
+
+Compile times: the kernel's first load in this process (cold when numba compiled it, warm when it
+came from numba's cache; run twice to see both). Each run varies every scalar constant by +-10% so
+no two runs are alike. PySD runs one at a time: its rate is measured on ``--pysd-runs`` runs and
+reported at that rate for the larger N (100,000 PySD runs would take hours).
 """
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -31,49 +38,54 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from cityfutures.engine.batch import compile_model  # noqa: E402
+from cityfutures.engine.compiled import COMPILE_TIMES  # noqa: E402
+from cityfutures.engine.compiled import compile_model as compile_compiled  # noqa: E402
 from cityfutures.engine.simulate import simulate  # noqa: E402
 from cityfutures.model import load_model  # noqa: E402
 
 SIZES = (1, 100, 10_000, 100_000)
 CHUNK = 25_000
 LATENCY_REPEATS = 50
+SHARED = ROOT.parent / "shared" if (ROOT.parent / "shared").is_dir() else Path("/work/shared")
+PIPELINE_MODELS = ("delays/test_delays.mdl", "smooth/test_smooth.mdl", "subscripted_delays/test_subscripted_delays.mdl",
+                   "subscripted_smooth/test_subscripted_smooth.mdl")
 
 
-def _params(model, n: int, rng) -> dict:
+def _params(constants: dict, n: int, rng) -> dict:
     """Every scalar constant scaled by a uniform factor in [0.9, 1.1], one per run."""
-    out = {}
-    for name, var in model.constants.items():
-        if var.value is not None and np.isfinite(var.value):
-            out[name] = var.value * rng.uniform(0.9, 1.1, n)
-    return out
+    return {name: value * rng.uniform(0.9, 1.1, n) for name, value in constants.items()}
 
 
-def _batch_rate(bm, model, n: int, keep: list, rng) -> float:
-    """Runs per second of the batch engine at ensemble size ``n`` (chunked above CHUNK)."""
-    start = time.perf_counter()
-    done = 0
+def _rate(engine, constants: dict, n: int, keep, rng) -> tuple[float, float]:
+    """Runs per second of ``engine.run`` at ensemble size ``n`` (chunked above CHUNK) and its peak memory [B]."""
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    elapsed, done = 0.0, 0
     while done < n:
         size = min(CHUNK, n - done)
-        bm.run(_params(model, size, rng), n_runs=size, variables=keep)
+        params = _params(constants, size, rng)
+        start = time.perf_counter()
+        engine.run(params, n_runs=size, variables=keep)
+        elapsed += time.perf_counter() - start
         done += size
-    return n / (time.perf_counter() - start)
+    peak = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    return n / elapsed, peak
 
 
-def _pysd_rate(model, runs: int, keep: list, rng) -> float:
+def _pysd_rate(model, runs: int, keep, constants: dict, rng) -> float:
     pm = model.pysd()
-    params = _params(model, runs, rng)
+    params = _params(constants, runs, rng)
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for r in range(runs):
-            pm.run(params={k: float(v[r]) for k, v in params.items()}, return_columns=keep,
-                   progress=False)
+            pm.run(params={k: float(v[r]) for k, v in params.items()}, return_columns=keep, progress=False)
     return runs / (time.perf_counter() - start)
 
 
 def _median_ms(call, repeats: int = LATENCY_REPEATS) -> float:
-    call()  # compile the program once (later calls hit the cache)
+    call()  # compile once (later calls hit the caches)
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -82,62 +94,125 @@ def _median_ms(call, repeats: int = LATENCY_REPEATS) -> float:
     return statistics.median(times) * 1e3
 
 
+def _scalar_constants(cm) -> dict:
+    """The model's constants given by a number (not zero), by Vensim label."""
+    return {label: value for label, value in cm.constants.items() if value and "[" not in label
+            and label not in ("INITIAL TIME", "FINAL TIME", "TIME STEP", "SAVEPER")}
+
+
+def _pipelines(rng) -> list:
+    """Compiled / batch runs per second at N = 10,000 on the reference models with DELAY and SMOOTH chains."""
+    rows = []
+    for rel in PIPELINE_MODELS:
+        path = SHARED / "reference-models" / "tests" / rel
+        if not path.is_file():
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cm = compile_compiled(path)
+        constants = _scalar_constants(cm)
+        n_vars, steps = len(cm.labels), _steps(cm)
+        cm.run(_params(constants, 2, rng), n_runs=2)
+        batch, _ = _rate(cm.batch, constants, 10_000, None, rng)
+        compiled, _ = _rate(cm, constants, 10_000, None, rng)
+        rows.append((path.parent.name, n_vars, steps, batch, compiled))
+    return rows
+
+
+def _steps(cm) -> int:
+    from cityfutures.engine.batch.integrate import time_grid
+    return len(time_grid(*cm.control())[0])
+
+
+def _ns(rate: float, n_vars: int, steps: int) -> float:
+    return 1e9 / (rate * n_vars * steps)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=str(ROOT / "models" / "jakarta.mdl"))
     parser.add_argument("--pysd-runs", type=int, default=20)
+    parser.add_argument("--sizes", default=",".join(str(s) for s in SIZES))
     args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
     rng = np.random.default_rng(42)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = load_model(args.model)
-        bm = compile_model(model.path)
+        cm = compile_compiled(model.path)
+    bm = cm.batch
     keep = list(model.indicators) or None
-    print(f"model: {model.path.name} ({len(bm.labels)} variables, "
-          f"{len(bm.graph.continuous)} stateful states); both engines keep "
-          f"{'only the %d indicators of its sidecar' % len(keep) if keep else 'every variable'}")
+    constants = _scalar_constants(cm)
+    n_vars, steps = len(bm.labels), _steps(cm)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    print(f"model: {model.path.name} ({n_vars} variables, {len(bm.graph.continuous)} stateful states, "
+          f"{steps} time steps); every engine keeps "
+          f"{'the %d indicators of its sidecar' % len(keep) if keep else 'every variable'}; {cores} cores; "
+          f"load average {os.getloadavg()[0]:.1f}")
+
+    t0 = time.perf_counter()
+    cm.run(_params(constants, 2, rng), variables=keep)
+    print(f"compiled kernel (indicators): first load {time.perf_counter() - t0:.1f} s "
+          f"({'cold: numba compiled it' if COMPILE_TIMES[-1][3] else 'warm: from numba cache'}; "
+          f"compile step {COMPILE_TIMES[-1][2]:.1f} s)")
 
     levers = {name: lever.baseline * 1.05 for name, lever in model.levers.items()}
-    raw_ms = _median_ms(lambda: bm.run(levers, variables=keep))
-    simulate_ms = _median_ms(lambda: simulate(model, levers, engine="batch", variables=keep))
-    simulate_all_ms = _median_ms(lambda: simulate(model, levers, engine="batch"))
-    vector_ms = _median_ms(lambda: bm.run(levers, variables=keep, scalar=False), 10)
+    job = bm.prepare(levers, variables=keep)
+    batch_one = _median_ms(lambda: bm.run(levers, variables=keep))
+    kernel_one = _median_ms(lambda: cm.integrate(job))
+    simulate_one = _median_ms(lambda: simulate(model, levers, engine="compiled", variables=keep))
+    simulate_batch = _median_ms(lambda: simulate(model, levers, engine="batch", variables=keep))
 
-    pysd_rate = _pysd_rate(model, args.pysd_runs, keep, rng)
-    bm.run(_params(model, 2, rng), variables=keep)  # compile the ensembles' program once
+    pysd_rate = _pysd_rate(model, args.pysd_runs, keep, constants, rng)
     rows = []
-    for n in SIZES:
+    for n in sizes:
         measured = n <= args.pysd_runs * 5
-        p_rate = _pysd_rate(model, n, keep, rng) if measured and n > 1 else pysd_rate
-        b_rate = _batch_rate(bm, model, n, keep, rng)
-        rows.append((n, p_rate, b_rate, measured))
-
-    n_mem = SIZES[-1]
-    params = _params(model, n_mem, rng)
-    tracemalloc.start()
-    base = tracemalloc.get_traced_memory()[0]
-    ds = simulate(model, params, engine="batch", variables=keep)
-    peak = tracemalloc.get_traced_memory()[1] - base
-    tracemalloc.stop()
-    kept = sum(v.nbytes for v in ds.data_vars.values())
-    del ds, params
+        p_rate = _pysd_rate(model, n, keep, constants, rng) if measured and n > 1 else pysd_rate
+        b_rate, b_peak = _rate(bm, constants, n, keep, rng)
+        c_rate, c_peak = _rate(cm, constants, n, keep, rng)
+        rows.append((n, p_rate, b_rate, c_rate, b_peak, c_peak, measured))
 
     print()
-    print("| N runs | PySD runs/s | batch runs/s | batch / PySD |")
-    print("|-------:|------------:|-------------:|-------------:|")
-    for n, p, b, measured in rows:
+    print("| N runs | PySD runs/s | batch runs/s | compiled runs/s | compiled / batch | compiled / PySD "
+          "| ns per variable-step-run (PySD, batch, compiled) | peak MiB (batch, compiled) |")
+    print("|-------:|------------:|-------------:|----------------:|-----------------:|----------------:"
+          "|:---|:---|")
+    for n, p, b, c, bp, cp, measured in rows:
         mark = "" if measured else "*"
-        print(f"| {n:,} | {p:,.1f}{mark} | {b:,.0f} | {b / p:,.0f}x |")
-    print()
-    print(f"* PySD's per-run rate measured on {args.pysd_runs} runs (PySD runs one at a time).")
-    print(f"single-run latency, median of {LATENCY_REPEATS} (every lever moved 5%):")
-    for label, ms in (("batch engine, BatchModel.run (scalar path)", raw_ms),
-                      ("simulate(model, params, engine='batch'), model pre-loaded", simulate_ms),
-                      (f"the same, keeping every variable ({len(bm.labels)})", simulate_all_ms),
-                      ("batch engine forced onto the vectorised path (N=1)", vector_ms)):
-        print(f"  {label:<60} {ms:6.2f} ms")
-    print(f"peak memory, {n_mem:,} runs in one simulate() call keeping the indicators: "
-          f"{peak / 2**20:,.0f} MiB (of which results {kept / 2**20:,.0f} MiB; target 4,096 MiB)")
+        print(f"| {n:,} | {p:,.1f}{mark} | {b:,.0f} | {c:,.0f} | {c / b:,.1f}x | {c / p:,.0f}x "
+              f"| {_ns(p, n_vars, steps):,.0f}, {_ns(b, n_vars, steps):.2f}, {_ns(c, n_vars, steps):.3f} "
+              f"| {bp / 2**20:,.0f}, {cp / 2**20:,.0f} |")
+    print(f"\n* PySD's per-run rate measured on {args.pysd_runs} runs (PySD runs one at a time).")
+    print(f"\none run, median of {LATENCY_REPEATS} (every lever moved 5%):")
+    for label, ms in (("batch engine's one-run path (BatchModel.run, scalar)", batch_one),
+                      ("compiled kernel (CompiledModel.integrate of a prepared job)", kernel_one),
+                      ("simulate(model, params, engine='compiled'), indicators as a Dataset", simulate_one),
+                      ("simulate(model, params, engine='batch'), the same", simulate_batch)):
+        print(f"  {label:<70} {ms:7.3f} ms")
+
+    pipes = _pipelines(rng)
+    if pipes:
+        print("\nreference models with DELAY and SMOOTH chains, N = 10,000, every variable:")
+        print("| model | variables | steps | batch runs/s | compiled runs/s | compiled / batch "
+              "| ns per variable-step-run (batch, compiled) |")
+        print("|:---|---:|---:|---:|---:|---:|:---|")
+        for name, nv, st, b, c in pipes:
+            print(f"| {name} | {nv} | {st} | {b:,.0f} | {c:,.0f} | {c / b:,.1f}x "
+                  f"| {_ns(b, nv, st):.2f}, {_ns(c, nv, st):.3f} |")
+
+    print("\ntargets (ratios of this run):")
+    at = {n: (b, c) for n, _p, b, c, _bp, _cp, _m in rows}
+    if 10_000 in at:
+        b, c = at[10_000]
+        print(f"  compiled / batch at N = 10,000: {c / b:.1f}x (target >= 5x)")
+    print(f"  one run, batch's one-run path / compiled kernel: {batch_one / kernel_one:.1f}x (target >= 10x)")
+    print(f"  one run, simulate(compiled) / kernel: {simulate_one / kernel_one:.2f}x (target <= 2x)")
+    if pipes:
+        print(f"  DELAY/SMOOTH models, compiled / batch at N = 10,000: "
+              f"{min(c / b for *_, b, c in pipes):.1f}x to {max(c / b for *_, b, c in pipes):.1f}x (target >= 10x)")
+    print("\ncompile times this process (model, kernel, seconds, cold):")
+    for label, name, seconds, cold in COMPILE_TIMES:
+        print(f"  {label:<32} {name:<44} {seconds:6.1f} s  {'cold' if cold else 'warm'}")
     return 0
 
 

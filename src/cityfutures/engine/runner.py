@@ -210,10 +210,22 @@ def chunk_size_for(plan: Plan, executor: Executor) -> int:
 def _work(plan: Plan, positions: Sequence[int], ids: tuple[int, ...], engine: str, variables, reduce: bool
           ) -> ChunkWork:
     params = plan.batch_params(positions=positions if plan.futures is not None else None)
-    if engine == "batch":   # the same overrides in every call: the engine compiles its program once
-        for name, lever in plan.model.levers.items():
-            params.setdefault(name, np.full(len(plan.runs) * len(ids), float(lever.baseline)))
     h = plan.horizon
+    if engine in ("compiled", "batch"):   # the same overrides in every call: a program (kernel) compiles once
+        n = len(plan.runs) * len(ids)
+        for name, lever in plan.model.levers.items():
+            params.setdefault(name, np.full(n, float(lever.baseline)))
+        if engine == "compiled":          # every lever and shock input a series, with or without interventions
+            inputs = {shock.input for shock in plan.model.shocks.values()}
+            for name in [*plan.model.levers, *sorted(inputs)]:
+                if name not in params:
+                    if name not in plan.model.constants:
+                        continue
+                    params[name] = float(plan.model.constants[name].value)
+                if not isinstance(params[name], xr.DataArray):
+                    value = np.broadcast_to(np.asarray(params[name], dtype=float), (n,))
+                    params[name] = xr.DataArray(value[:, None], coords={"time": [float(h.start)]},
+                                                dims=("run", "time"))
     periods = plan.times if (reduce and plan.every is not None) else None
     return ChunkWork(model_path=str(plan.model.path), names=tuple(plan.names), params=params, ids=ids,
                      start=float(h.start), end=float(h.end), dt=float(h.dt), saveper=float(h.saveper),

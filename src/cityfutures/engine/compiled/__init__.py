@@ -3,9 +3,9 @@
 It runs the batch engine's graph (:mod:`cityfutures.engine.batch`): the same parse, the same
 programs (overrides, outputs, held variables and cut links), the same time grid, rewritten for one
 run in plain floats (:mod:`.kernel`) and compiled by numba with ``fastmath`` off, so results agree
-with the batch engine to rounding. Runs go in parallel over the cores (``numba.prange``) when there
-are at least ``PARALLEL_MIN_RUNS``; each run keeps its states in registers and writes only the
-outputs kept at the saved times.
+with the batch engine to rounding. From ``PARALLEL_MIN_RUNS`` runs, slices of the ensemble run on one
+thread per core (the kernel releases the GIL); each run keeps its states in registers and writes
+only the outputs kept at the saved times.
 
 Each kernel is a real ``.py`` file in the translation cache (``CITYFUTURES_CACHE_DIR/kernels``),
 named by the hash of its source (which holds the whole model), written once and never rewritten, so
@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 import re
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -44,13 +47,28 @@ __all__ = ["CompiledModel", "Kernel", "KernelError", "compile_model", "kernel_di
 _LITERAL = re.compile(r"^-?_L\d+$")
 
 PARALLEL_MIN_RUNS = 64
-"""Runs from which the kernel runs in parallel over the cores (below, starting threads costs more)."""
+"""Runs from which the kernel runs in slices on several threads, one per core (below, handing work to
+threads costs more than it saves)."""
 
 COMPILE_TIMES: list = []
 """``(model file, source hash, seconds, cold)`` of every kernel loaded in this process: ``cold`` when
 numba compiled it, warm when it came from numba's cache."""
 
 _LOCK = threading.Lock()
+
+
+def _workers(n: int) -> int:
+    """Threads for ``n`` runs: one per core available to this process, one below ``PARALLEL_MIN_RUNS``."""
+    if n < PARALLEL_MIN_RUNS:
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cores, n // (PARALLEL_MIN_RUNS // 2)))
+
+
+@lru_cache(maxsize=4)
+def _pool(workers: int) -> ThreadPoolExecutor:
+    """A pool of ``workers`` threads, kept for the process (kernels release the GIL)."""
+    return ThreadPoolExecutor(workers, thread_name_prefix="cityfutures-kernel")
 
 
 def kernel_dir() -> Path:
@@ -60,12 +78,11 @@ def kernel_dir() -> Path:
 
 @dataclass(frozen=True)
 class Kernel:
-    """A loaded kernel and the meaning of its arguments (:class:`.kernel.KernelSource`)."""
+    """A loaded kernel (``run(lo, hi, ...)``) and the meaning of its arguments (:class:`.kernel.KernelSource`)."""
 
     spec: KernelSource
     path: Path
-    serial: object
-    parallel: object
+    run: object
 
 
 def _load(spec: KernelSource, label: str) -> Kernel:
@@ -84,7 +101,7 @@ def _load(spec: KernelSource, label: str) -> Kernel:
         module = importlib.util.module_from_spec(loader)
         loader.loader.exec_module(module)
         sys.modules[name] = module
-    return Kernel(spec, path, module.run_serial, module.run_parallel)
+    return Kernel(spec, path, module.run)
 
 
 def _compile_now(kernel: Kernel, spec: KernelSource, label: str) -> None:
@@ -98,9 +115,8 @@ def _compile_now(kernel: Kernel, spec: KernelSource, label: str) -> None:
     ys = [np.zeros((1, 1)) for _ in spec.series]
     sig_args = (times, saved, 1.0, np.zeros((len(spec.constants), 0)), idx, idx, flt, flt, *ys,
                 np.zeros((len(spec.dynamic), 2, 0)), np.zeros((len(spec.static), 0)))
-    for fn in (kernel.serial, kernel.parallel):
-        fn(*sig_args)
-    cold = any(not getattr(fn, "stats", None) or fn.stats.cache_hits == 0 for fn in (kernel.serial, kernel.parallel))
+    kernel.run(0, 0, *sig_args)
+    cold = not sum(kernel.run.stats.cache_hits.values())
     COMPILE_TIMES.append((label, kernel.path.stem, time.perf_counter() - t0, cold))
 
 
@@ -198,8 +214,13 @@ class CompiledModel:
             ys.append(y.reshape(1, -1) if y.ndim == 1 else y)
         out = np.empty((len(spec.dynamic), nsave, n))
         static = np.empty((len(spec.static), n))
-        run = kern.parallel if n >= PARALLEL_MIN_RUNS else kern.serial
-        run(times, saved, float(dt), consts, j0, j1, den, dx, *ys, out, static)
+        args = (times, saved, float(dt), consts, j0, j1, den, dx, *ys, out, static)
+        workers = _workers(n)
+        if workers == 1:
+            kern.run(0, n, *args)
+        else:
+            bounds = np.linspace(0, n, workers + 1).astype(int)
+            list(_pool(workers).map(lambda k: kern.run(bounds[k], bounds[k + 1], *args), range(workers)))
         table = {}
         for j, k in enumerate(spec.dynamic):
             table[job.outputs[k]] = out[j]

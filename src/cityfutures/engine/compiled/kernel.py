@@ -3,9 +3,10 @@
 The batch engine's :func:`~cityfutures.engine.batch.codegen.layout` gives the equations of one program
 (overrides, outputs and cuts applied) in run order, as numpy source over readable names. This module
 rewrites that source for one run in plain floats (an :mod:`ast` transform, so both engines compute the
-same formulas in the same order) and fuses everything a run does into one function: its parameters,
-the initial values, then for every time step all equations, the saved outputs and the Euler step of
-every state. ``run_serial`` and ``run_parallel`` call it for each run (``numba.prange`` over runs).
+same formulas in the same order) and fuses everything a run does into one loop: its parameters, the
+initial values, then for every time step all equations, the saved outputs and the Euler step of
+every state. The one function, ``run(lo, hi, ...)``, runs runs ``lo`` to ``hi - 1`` without the GIL,
+so threads run slices of an ensemble in parallel (one compilation serves both).
 
 Nothing a model file says reaches the source unescaped: names are the batch engine's identifiers
 (:func:`~cityfutures.engine.batch.source.identifier`), equations and names go in as one-line ASCII
@@ -43,7 +44,7 @@ class KernelSource:
     Attributes
     ----------
     source : str
-        The Python module (numba functions ``run_serial`` and ``run_parallel``).
+        The Python module (the numba function ``run``).
     constants : tuple of str
         Labels of the rows of ``C``.
     series : tuple of str
@@ -214,27 +215,26 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str) -> Kern
     for prefix, (xs, ys) in tables.items():
         out.append(f"{prefix}x = np.array({[float(x) for x in xs]!r})")
         out.append(f"{prefix}y = np.array({[float(y) for y in ys]!r})")
-    out += ["", "", "@numba.njit(**_JIT)", f"def run_one(_r, {sig}):", "    # parameters of this run"]
-    out += [f"    _c{k} = _C[{k}, _r]" for k in range(len(constants))]
-    out += [f"    _w{k} = _r if _Y{k}.shape[0] > 1 else 0" for k in range(len(series))]
-    out += ["    _i = 0", "    t = _times[0]"]
-    out += [f"    {line}" for line in series_lines]
-    out += ["    # initial values: states, constants and INITIALs"]
-    out += commented([(n, c) for n, c in init], lay.nodes, names, "    ")
-    out += [f"    _static[{j}, _r] = {names[lay.out_ids[k]]}" for j, k in enumerate(static)]
-    out += ["    _row = 0", "    _last = _times.shape[0] - 1", "    for _i in range(_times.shape[0]):",
-            "        t = _times[_i]"]
-    out += [f"        {line}" for line in series_lines]
-    out += commented(evals, lay.nodes, names, "        ")
-    out += ["        if _saved[_i]:"]
-    out += [f"            _out[{j}, _row, _r] = {names[lay.out_ids[k]]}" for j, k in enumerate(dynamic)]
-    out += ["            _row += 1", "        if _i == _last:", "            break",
-            "        # derivatives and discrete payloads, then every state moves"]
-    out += [f"        {line}" for line in steps + moves]
-    out += ["", "", "@numba.njit(parallel=True, **_JIT)", f"def run_parallel({sig}):",
-            "    for _p in numba.prange(_C.shape[1]):", f"        run_one(np.int64(_p), {sig})",
-            "", "", "@numba.njit(**_JIT)", f"def run_serial({sig}):",
-            "    for _r in range(_C.shape[1]):", f"        run_one(_r, {sig})", ""]
+    body = ["# parameters of this run"]
+    body += [f"_c{k} = _C[{k}, _r]" for k in range(len(constants))]
+    body += [f"_w{k} = _r if _Y{k}.shape[0] > 1 else 0" for k in range(len(series))]
+    body += ["_i = 0", "t = _times[0]"] + series_lines
+    body += ["# initial values: states, constants and INITIALs"]
+    body += commented([(n, c) for n, c in init], lay.nodes, names, "")
+    body += [f"_static[{j}, _r] = {names[lay.out_ids[k]]}" for j, k in enumerate(static)]
+    body += ["_row = 0", "for _i in range(_times.shape[0]):", "    t = _times[_i]"]
+    body += [f"    {line}" for line in series_lines]
+    body += commented(evals, lay.nodes, names, "    ")
+    body += ["    if _saved[_i]:"]
+    body += [f"        _out[{j}, _row, _r] = {names[lay.out_ids[k]]}" for j, k in enumerate(dynamic)]
+    body += ["        _row += 1", "    if _i == _last:", "        break",
+             "    # derivatives and discrete payloads, then every state moves"]
+    body += [f"    {line}" for line in steps + moves]
+    out += ["", "", "@numba.njit(**_JIT)", f"def run(_lo, _hi, {sig}):",
+            '    """Runs ``_lo`` to ``_hi - 1``: every equation of a run fused in one loop over its time steps."""',
+            "    _last = _times.shape[0] - 1", "    for _r in range(_lo, _hi):"]
+    out += [f"        {line}" if line else "" for line in body]
+    out.append("")
     return KernelSource("\n".join(out), tuple(constants), tuple(series), tuple(dynamic), tuple(static))
 
 

@@ -1,0 +1,107 @@
+"""Parity of the compiled engine with the batch engine (fastmath off): every variable, every saved time.
+
+Tolerance: relative 1e-9 with an absolute floor of 1e-12 times the variable's largest magnitude. The
+city model, every shipped scenario, and the reference models the batch engine supports: a sample
+that covers every kind of stateful and lookup in the everyday run (each compiles a kernel), the rest
+with ``slow``.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import cityfutures as cf
+from cityfutures.engine.compiled import compile_model
+from cityfutures.engine.simulate import simulate
+from cityfutures.errors import UnsupportedFeatureError
+from tests.engine.batch._refcases import copy_case, load_cases
+from tests.helpers import JAKARTA, SCENARIOS
+
+RTOL, FLOOR = 1e-9, 1e-12
+CASES = load_cases()
+SAMPLE = ("delays", "delay_fixed", "smooth_and_stock", "subscripted_smooth", "trend", "forecast",
+          "sample_if_true", "lookups_inline", "input_functions", "subscript_2d_arrays", "active_initial")
+
+
+def assert_parity(compiled, batch, what: str) -> None:
+    """Every variable of ``batch`` in ``compiled`` within RTOL, with an absolute floor of FLOOR x its largest
+    magnitude; names the variable and the first time that differs."""
+    assert compiled.attrs["engine"] == "compiled", what
+    assert batch.attrs["engine"] == "batch", what
+    for name in batch.data_vars:
+        a, b = np.asarray(compiled[name].values, float), np.asarray(batch[name].values, float)
+        finite = np.isfinite(b)
+        scale = float(np.abs(b[finite]).max()) if finite.any() else 0.0
+        close = np.isclose(a, b, rtol=RTOL, atol=FLOOR * scale, equal_nan=True) | (a == b)
+        if not close.all():
+            t = compiled["time"].values[np.nonzero(~close.reshape(close.shape[0], close.shape[1], -1)
+                                                   .any(axis=(0, 2)))[0][0]]
+            pytest.fail(f"{what}: '{name}' differs from time {t:g}: max |diff| "
+                        f"{np.nanmax(np.abs(a - b)):.3g} (scale {scale:.3g})")
+
+
+@pytest.mark.skipif(not JAKARTA.is_file(), reason="models/jakarta.mdl is not in the repository")
+def test_jakarta_every_variable_matches_the_batch_engine():
+    assert_parity(simulate(JAKARTA, engine="compiled"), simulate(JAKARTA, engine="batch"), "jakarta baseline")
+
+
+@pytest.mark.skipif(not JAKARTA.is_file(), reason="models/jakarta.mdl is not in the repository")
+def test_jakarta_ensemble_of_varied_constants_matches_the_batch_engine():
+    from cityfutures.model import load_model
+    model = load_model(JAKARTA)
+    rng = np.random.default_rng(7)
+    params = {name: var.value * rng.uniform(0.8, 1.2, 300) for name, var in model.constants.items()
+              if var.value is not None and np.isfinite(var.value) and var.value != 0}
+    keep = list(model.indicators)
+    assert_parity(simulate(JAKARTA, params, engine="compiled", variables=keep),
+                  simulate(JAKARTA, params, engine="batch", variables=keep), "jakarta, 300 varied runs")
+
+
+@pytest.mark.skipif(not JAKARTA.is_file(), reason="models/jakarta.mdl is not in the repository")
+def test_every_shipped_scenario_matches_the_batch_engine():
+    """Every comparison and scenario file through the runner (one kernel serves them all: every lever
+    is passed as a series in every call)."""
+    files = sorted(SCENARIOS.glob("*.yaml")) if SCENARIOS.is_dir() else []
+    if not files:
+        pytest.skip("no shipped scenarios")
+    before = _kernel_files()
+    for path in files:
+        compiled, batch = cf.run(path, engine="compiled"), cf.run(path, engine="batch")
+        assert_parity(compiled, batch, path.name)
+    assert len(_kernel_files() - before) <= 1, "the runner reuses one kernel per model and outputs"
+
+
+def _kernel_files():
+    from cityfutures.engine.simulate import _compiled
+    cm = _compiled(str(JAKARTA.resolve()), JAKARTA.stat().st_mtime_ns)
+    return {k.path.name for k in cm._kernels.values()}
+
+
+def _case(case, case_dir):
+    spec = CASES[case]
+    if "pysd_mark" in spec:
+        pytest.skip(f"{case}: PySD itself cannot run it")
+    model = copy_case(spec["model"], case_dir)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile_model(model)
+    except UnsupportedFeatureError as exc:
+        pytest.skip(f"{case}: the batch engine does not support it: {exc}")
+    compiled = simulate(model, engine="compiled")
+    assert_parity(compiled, simulate(model, engine="batch"), case)
+
+
+@pytest.mark.skipif(not CASES, reason="reference cases not found")
+@pytest.mark.parametrize("case", [c for c in SAMPLE if c in CASES])
+def test_reference_model_sample_matches_the_batch_engine(case, case_dir):
+    _case(case, case_dir)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CASES, reason="reference cases not found")
+@pytest.mark.parametrize("case", sorted(c for c in CASES if c not in SAMPLE))
+def test_every_other_reference_model_matches_the_batch_engine(case, case_dir):
+    _case(case, case_dir)
