@@ -38,8 +38,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from cityfutures.engine.compiled import COMPILE_TIMES  # noqa: E402
-from cityfutures.engine.compiled import compile_model as compile_compiled  # noqa: E402
+from cityfutures.engine.compiled import COMPILE_TIMES, compile_model as compile_compiled  # noqa: E402
 from cityfutures.engine.simulate import simulate  # noqa: E402
 from cityfutures.model import load_model  # noqa: E402
 

@@ -26,8 +26,7 @@ import xarray as xr
 from ..errors import EngineFallbackWarning, InputError, ModelError, UnsupportedFeatureError
 from ..model import resolve_model_path
 from . import DEFAULT_ENGINE, check_engine
-from .compiled import CompiledModel, KernelError
-from .compiled import compile_model as compile_compiled
+from .compiled import CompiledModel, KernelError, compile_model as compile_compiled
 from .pysd_engine import data_files_near, simulate_pysd
 
 __all__ = ["simulate", "simulate_table", "data_files_near", "generated_source"]

@@ -34,8 +34,7 @@ import numpy as np
 from ...errors import KernelError
 from ...files import atomic_write
 from ...model.load import cache_dir
-from ..batch import BatchModel, Job
-from ..batch import compile_model as compile_batch
+from ..batch import BatchModel, Job, compile_model as compile_batch
 from ..batch.codegen import layout
 from ..batch.integrate import RPREC, time_grid
 from ..batch.source import identifier
