@@ -55,10 +55,9 @@ def _params(constants: dict, n: int, rng) -> dict:
     return {name: value * rng.uniform(0.9, 1.1, n) for name, value in constants.items()}
 
 
-def _rate(engine, constants: dict, n: int, keep, rng) -> tuple[float, float]:
-    """Runs per second of ``engine.run`` at ensemble size ``n`` (chunked above CHUNK) and its peak memory [B]."""
-    tracemalloc.start()
-    base = tracemalloc.get_traced_memory()[0]
+def _rate(engine, constants: dict, n: int, keep, rng) -> float:
+    """Runs per second of ``engine.run`` at ensemble size ``n`` (chunked above CHUNK; parameters drawn
+    outside the timed calls)."""
     elapsed, done = 0.0, 0
     while done < n:
         size = min(CHUNK, n - done)
@@ -67,9 +66,20 @@ def _rate(engine, constants: dict, n: int, keep, rng) -> tuple[float, float]:
         engine.run(params, n_runs=size, variables=keep)
         elapsed += time.perf_counter() - start
         done += size
+    return n / elapsed
+
+
+def _peak(engine, constants: dict, n: int, keep, rng) -> float:
+    """Peak memory [B] of ``n`` runs in one ``engine.run`` call, results kept (tracemalloc, a separate call:
+    tracing slows allocation-heavy code)."""
+    params = _params(constants, n, rng)
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    out = engine.run(params, n_runs=n, variables=keep)
     peak = tracemalloc.get_traced_memory()[1] - base
     tracemalloc.stop()
-    return n / elapsed, peak
+    del out
+    return peak
 
 
 def _pysd_rate(model, runs: int, keep, constants: dict, rng) -> float:
@@ -112,8 +122,8 @@ def _pipelines(rng) -> list:
         constants = _scalar_constants(cm)
         n_vars, steps = len(cm.labels), _steps(cm)
         cm.run(_params(constants, 2, rng), n_runs=2)
-        batch, _ = _rate(cm.batch, constants, 10_000, None, rng)
-        compiled, _ = _rate(cm, constants, 10_000, None, rng)
+        batch = _rate(cm.batch, constants, 10_000, None, rng)
+        compiled = _rate(cm, constants, 10_000, None, rng)
         rows.append((path.parent.name, n_vars, steps, batch, compiled))
     return rows
 
@@ -167,8 +177,8 @@ def main(argv=None) -> int:
     for n in sizes:
         measured = n <= args.pysd_runs * 5
         p_rate = _pysd_rate(model, n, keep, constants, rng) if measured and n > 1 else pysd_rate
-        b_rate, b_peak = _rate(bm, constants, n, keep, rng)
-        c_rate, c_peak = _rate(cm, constants, n, keep, rng)
+        b_rate, c_rate = _rate(bm, constants, n, keep, rng), _rate(cm, constants, n, keep, rng)
+        b_peak, c_peak = _peak(bm, constants, n, keep, rng), _peak(cm, constants, n, keep, rng)
         rows.append((n, p_rate, b_rate, c_rate, b_peak, c_peak, measured))
 
     print()

@@ -3,7 +3,8 @@
 ``simulate.py`` is the one entry (``simulate(model, params, engine=...)``), ``batch/`` the
 vectorised engine compiled from PySD's abstract model, ``compiled/`` the same graph as one numba
 kernel per program (the default), ``pysd_engine.py`` PySD's own run (the reference),
-``executors.py`` where chunks of work run (in process, process pool, Dask) and ``runner.py`` the one chunk runner that turns a plan into values and a failure record.
+``executors.py`` where chunks of work run (in process, process pool, Dask) and ``runner.py`` the one
+chunk runner that turns a plan into values and a failure record.
 """
 from __future__ import annotations
 

@@ -38,7 +38,7 @@ from ..batch import BatchModel, Job, compile_model as compile_batch
 from ..batch.codegen import layout
 from ..batch.integrate import RPREC, time_grid
 from ..batch.source import identifier
-from .kernel import KernelSource, kernel_source, series_index
+from .kernel import PIPELINES, KernelSource, kernel_source, series_index
 
 __all__ = ["CompiledModel", "Kernel", "KernelError", "compile_model", "kernel_dir", "PARALLEL_MIN_RUNS",
            "COMPILE_TIMES"]
@@ -160,13 +160,14 @@ class CompiledModel:
         """
         overrides = {label: "const" for label in self.constants}
         overrides.update(job.overrides)
-        key = (tuple(sorted(overrides.items())), job.outputs, job.cuts)
+        stages = self._stages(job)
+        key = (tuple(sorted(overrides.items())), job.outputs, job.cuts, tuple(sorted(stages.items())))
         kern = self._kernels.get(key)
         if kern is None:
             with _LOCK:
                 graph = self.batch.graph
                 lay = layout(graph, overrides, list(job.outputs), job.cuts)
-                spec = kernel_source(lay, graph.literals, graph.tables, graph.name)
+                spec = kernel_source(lay, graph.literals, graph.tables, graph.name, stages)
                 try:
                     kern = _load(spec, graph.name)
                     _compile_now(kern, spec, graph.name)
@@ -175,6 +176,15 @@ class CompiledModel:
                                       f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]})") from exc
                 self._kernels[key] = kern
         return kern
+
+    def _stages(self, job: Job) -> dict:
+        """State id -> stages of each SMOOTH, DELAY and DELAY N pipeline, as the batch engine's initialisation
+        finds them for this job (one number for every run, as there)."""
+        continuous = self.batch.graph.continuous
+        if not any(st.kind in PIPELINES for st in continuous):
+            return {}
+        S, _, _ = job.program.init(np.float64(job.control[0]), job.values, job.n)
+        return {st.id: int(np.shape(s)[0]) for st, s in zip(continuous, S) if st.kind in PIPELINES}
 
     def run(self, params: dict | None = None, *, n_runs: int | None = None, start: float | None = None,
             end: float | None = None, dt: float | None = None, saveper: float | None = None, variables=None,

@@ -1,10 +1,10 @@
-"""Vensim builtins and stateful pipelines for one run, compiled by numba: what the kernels call.
+"""Vensim builtins for one run, compiled by numba: what the kernels call.
 
 Each function mirrors, value for value, its numpy twin of :mod:`cityfutures.engine.batch.functions`
-and :mod:`cityfutures.engine.batch.statefuls` (PySD's formulas) for one run: plain floats in, a float
-out; a pipeline (SMOOTH, DELAY, DELAY N, DELAY FIXED) is a small array of stages whose derivative is
-written into a buffer the kernel allocated once, so a time step allocates nothing. Division by zero
-gives ``inf``/``nan`` as numpy does (the kernels compile with ``error_model="numpy"``).
+(PySD's formulas) for one run: plain floats in, a float out. SMOOTH, DELAY and DELAY N chains are
+written out stage by stage in the kernels themselves (:mod:`.kernel`); DELAY FIXED keeps a ring
+buffer (:func:`fixed_init`). Division by zero gives ``inf``/``nan`` as numpy does (the kernels
+compile with ``error_model="numpy"``).
 """
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ import numpy as np
 from ..batch.functions import SMALL_VENSIM
 
 __all__ = ["step", "ramp", "pulse", "pulse_train", "xidz", "zidz", "integer", "modulo", "quantum", "lookup",
-           "land", "lor", "lnot", "stack", "delay_init", "delay_ddt", "delayn_ddt", "roll_in", "smooth_ddt",
-           "euler", "clip", "copy_into", "fixed_init", "JIT"]
+           "land", "lor", "lnot", "fixed_init", "JIT"]
 
 JIT = dict(cache=True, error_model="numpy", fastmath=False, nogil=True)
 """numba's options for every compiled function: cached on disk, numpy's float rules, no fast-math."""
@@ -125,85 +124,7 @@ def lnot(a):
     return a == 0
 
 
-# ----------------------------------------------------------------------------- pipelines of stages
-@_jit
-def stack(value, order):
-    """``order`` stages holding ``value`` (SMOOTH's initial chain; DELAY N's stage times)."""
-    return np.full(int(order), value)
-
-
-@_jit
-def delay_init(initial, delay_time, order, time_step):
-    """DELAY's initial stages: ``initial * delay_time`` in each, the order lowered (as PySD does) while
-    ``order * TIME STEP`` exceeds the delay time."""
-    k = np.trunc(order)
-    while k * time_step > delay_time:
-        k -= 1
-    return np.full(int(k), initial * delay_time)
-
-
-@_jit
-def delay_ddt(out, state, inflow, delay_time):
-    """Derivative of a DELAY pipeline into ``out`` (stage ``i`` fed by stage ``i - 1``)."""
-    k = state.shape[0]
-    previous = inflow
-    for i in range(k):
-        outflow = state[i] / delay_time
-        out[i] = (previous - outflow) * k
-        previous = outflow
-
-
-@_jit
-def roll_in(out, times, delay_time):
-    """DELAY N's stage times after one step into ``out``: the current delay time enters stage 0."""
-    for i in range(times.shape[0] - 1, 0, -1):
-        out[i] = times[i - 1]
-    out[0] = delay_time
-
-
-@_jit
-def delayn_ddt(out, state, rolled, inflow):
-    """Derivative of a DELAY N pipeline into ``out``; ``rolled`` are its stage times after
-    :func:`roll_in`."""
-    k = state.shape[0]
-    previous = inflow
-    for i in range(k):
-        outflow = state[i] / rolled[i]
-        out[i] = (previous - outflow) * k
-        previous = outflow
-
-
-@_jit
-def smooth_ddt(out, state, value, smooth_time):
-    """Derivative of a SMOOTH chain into ``out``: each stage chases the one before."""
-    k = state.shape[0]
-    target = value
-    for i in range(k):
-        out[i] = (target - state[i]) * k / smooth_time
-        target = state[i]
-
-
-@_jit
-def euler(state, derivative, dt):
-    """``state += derivative * dt`` for a pipeline of stages."""
-    for i in range(state.shape[0]):
-        state[i] = state[i] + derivative[i] * dt
-
-
-@_jit
-def clip(state):
-    """Stages below zero set to zero (a non-negative stock; nan stays)."""
-    for i in range(state.shape[0]):
-        state[i] = np.maximum(state[i], 0.0)
-
-
-@_jit
-def copy_into(out, values):
-    """``out[:] = values``."""
-    for i in range(out.shape[0]):
-        out[i] = values[i]
-
-
+# ----------------------------------------------------------------------------- DELAY FIXED
 @_jit
 def fixed_init(initial, delay_time, time_step):
     """DELAY FIXED's ring buffer: ``round(delay / TIME STEP)`` slots (at least one) holding ``initial``."""

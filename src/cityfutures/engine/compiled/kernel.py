@@ -31,10 +31,10 @@ import numpy as np
 from ..batch.codegen import Layout, commented
 from ..batch.source import comment
 
-__all__ = ["KernelSource", "kernel_source"]
+__all__ = ["KernelSource", "kernel_source", "series_index", "stage", "PIPELINES"]
 
-_PIPELINES = {"smooth", "delay", "delayn"}          # continuous states that are arrays of stages
-_ARRAY_DISCRETE = {"delayn", "delayfixed"}          # discrete states that are arrays
+PIPELINES = ("smooth", "delay", "delayn")
+"""Continuous states kept as a chain of stages (one local per stage in the kernel)."""
 
 
 @dataclass(frozen=True)
@@ -65,8 +65,8 @@ class KernelSource:
 class _Rewrite(ast.NodeTransformer):
     """numpy source of one expression -> the kernel's per-run source."""
 
-    def __init__(self, constants: dict, series: dict, pointers: dict):
-        self.constants, self.series, self.pointers = constants, series, pointers
+    def __init__(self, constants: dict, series: dict, pointers: dict, stages: dict):
+        self.constants, self.series, self.pointers, self.stages = constants, series, pointers, stages
 
     def _param(self, node) -> str | None:
         if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == "_P"
@@ -79,6 +79,13 @@ class _Rewrite(ast.NodeTransformer):
         if label is not None:
             k = self.constants.setdefault(label, len(self.constants))
             return ast.Name(f"_c{k}", ast.Load())
+        index = _int(node.slice)
+        base = node.value
+        if index is not None and isinstance(base, ast.Name) and base.id in self.stages:   # a stage: s[-1]
+            return ast.Name(stage(base.id, index % self.stages[base.id]), ast.Load())
+        if (index == 0 and isinstance(base, ast.Attribute) and base.attr == "shape"
+                and isinstance(base.value, ast.Name) and base.value.id in self.stages):  # s.shape[0]
+            return ast.Constant(self.stages[base.value.id])
         return self.generic_visit(node)
 
     def visit_Attribute(self, node):
@@ -115,6 +122,21 @@ class _Rewrite(ast.NodeTransformer):
         return self.generic_visit(node)
 
 
+def _int(node) -> int | None:
+    """The integer an index node holds (``3``, ``-1``), or None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, int):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) \
+            and isinstance(node.operand.value, int):
+        return -node.operand.value
+    return None
+
+
+def stage(name: str, i: int) -> str:
+    """The local holding stage ``i`` of pipeline ``name`` (identifiers never hold a double ``_``)."""
+    return f"{name}__{i}"
+
+
 def _call(mod: str, name: str, args: list) -> ast.Call:
     return ast.Call(ast.Attribute(ast.Name(mod, ast.Load()), name, ast.Load()), args, [])
 
@@ -125,7 +147,8 @@ def _args(kind: str, code: str) -> list:
     return [ast.unparse(a) for a in call.args]
 
 
-def kernel_source(lay: Layout, literals: dict, tables: dict, label: str) -> KernelSource:
+def kernel_source(lay: Layout, literals: dict, tables: dict, label: str, stages: dict | None = None
+                  ) -> KernelSource:
     """The kernel module of one program.
 
     Parameters
@@ -138,11 +161,20 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str) -> Kern
         The graph's lookup tables: prefix -> (xs, ys).
     label : str
         The model's file name (a comment).
+    stages : dict, optional
+        State id -> number of stages of each SMOOTH, DELAY and DELAY N pipeline (as the batch engine's
+        initialisation finds them): each stage becomes a local of the kernel.
     """
     names = lay.names
+    stages = {names[sid]: k for sid, k in (stages or {}).items()}
+    for st in lay.discrete:          # DELAY N's stage times: as many as its stages
+        if st.kind == "delayn":
+            partner = next(c for c in lay.continuous if c.kind == "delayn" and c.element == st.element
+                           and names[c.id] in stages)
+            stages[names[st.id]] = stages[names[partner.id]]
     pointers = {names[s.id]: f"_q{j}" for j, s in enumerate(lay.discrete) if s.kind == "delayfixed"}
     constants, series = {}, {}
-    rw = _Rewrite(constants, series, pointers)
+    rw = _Rewrite(constants, series, pointers, stages)
 
     def expr(code: str) -> str:
         return ast.unparse(ast.fix_missing_locations(rw.visit(ast.parse(code, mode="eval"))))
@@ -153,46 +185,51 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str) -> Kern
     init = []
     for name, code in lay.init_pairs:
         st = by_name.get(name)
-        value = expr(code)
-        init.append((name, value))
-        if st is not None and st.kind in _PIPELINES and st in lay.continuous:
-            j = lay.continuous.index(st)
-            init.append((f"_k{j}", f"np.empty_like({name})"))
-            if st.kind == "delayn":
-                init.append((f"_r{j}", f"np.empty_like({name})"))
-        if st is not None and st in lay.discrete:
-            j = lay.discrete.index(st)
-            if st.kind == "delayn":
-                init.append((f"_p{j}", f"np.empty_like({name})"))
-            elif st.kind == "delayfixed":
-                init.append((f"_q{j}", "0"))
+        if name in stages:               # each stage starts from the same value
+            a = [expr(x) for x in _args(st.kind, code)]
+            call = ast.parse(code, mode="eval").body
+            value = f"{a[0]} * {a[1]}" if call.func.attr == "delay_init" else f"float({a[0]})"
+            init += [(stage(name, i), value) for i in range(stages[name])]
+            continue
+        init.append((name, expr(code)))
+        if st is not None and st.kind == "delayfixed":
+            init.append((f"_q{lay.discrete.index(st)}", "0"))
     dynamic = [k for k, o in enumerate(lay.out_ids) if o not in lay.static]
     static = [k for k, o in enumerate(lay.out_ids) if o in lay.static]
     evals = [(n, expr(c)) for n, c in lay.eval_pairs]
     steps, moves = [], []
     for j, ((name, st), code) in enumerate(zip(cont, lay.steps_c)):
-        if st.kind in _PIPELINES:
-            a = [expr(x) for x in _args(st.kind, code)]
-            if st.kind == "smooth":
-                steps.append(f"_f.smooth_ddt(_k{j}, {a[0]}, {a[1]}, {a[2]})")
-            elif st.kind == "delay":
-                steps.append(f"_f.delay_ddt(_k{j}, {a[0]}, {a[1]}, {a[2]})")
-            else:
-                steps.append(f"_f.roll_in(_r{j}, {a[1]}, {a[3]})")
-                steps.append(f"_f.delayn_ddt(_k{j}, {a[0]}, _r{j}, {a[2]})")
-            moves.append(f"_f.euler({name}, _k{j}, _dt)")
-            if st.non_negative:
-                moves.append(f"_f.clip({name})")
+        if name in stages:
+            k, a = stages[name], [expr(x) for x in _args(st.kind, code)]
+            s_ = [stage(name, i) for i in range(k)]
+            if st.kind == "smooth":          # each stage chases the one before: (target - s) * k / T
+                targets = [a[1]] + s_[:-1]
+                steps += [f"_k{j}__{i} = ({targets[i]} - {s_[i]}) * {k} / {a[2]}" for i in range(k)]
+            else:                            # DELAY: s / T flows on; DELAY N: each stage's own entry time
+                if st.kind == "delay":
+                    times = [a[2]] * k
+                else:
+                    d = a[1]
+                    times = [f"_t{j}__{i}" for i in range(k)]
+                    steps += [f"_t{j}__0 = {a[3]}"] + [f"_t{j}__{i} = {stage(d, i - 1)}" for i in range(1, k)]
+                steps += [f"_o{j}__{i} = {s_[i]} / {times[i]}" for i in range(k)]
+                inflow = [a[1] if st.kind == "delay" else a[2]] + [f"_o{j}__{i}" for i in range(k - 1)]
+                steps += [f"_k{j}__{i} = ({inflow[i]} - _o{j}__{i}) * {k}" for i in range(k)]
+            for i in range(k):
+                moves.append(f"{s_[i]} = {s_[i]} + _k{j}__{i} * _dt")
+                if st.non_negative:
+                    moves.append(f"{s_[i]} = np.maximum({s_[i]}, 0.0)")
         else:
             steps.append(f"_k{j} = {expr(code)}")
             moves.append(f"{name} = {name} + _k{j} * _dt")
             if st.non_negative:
                 moves.append(f"{name} = np.maximum({name}, 0.0)")
     for j, ((name, st), code) in enumerate(zip(disc, lay.steps_d)):
-        if st.kind == "delayn":
+        if st.kind == "delayn":          # the stage times roll on: the current delay time enters stage 0
             a = _args(st.kind, code)
-            steps.append(f"_f.roll_in(_p{j}, {expr(a[0])}, {expr(a[1])})")
-            moves.append(f"_f.copy_into({name}, _p{j})")
+            k = stages[name]
+            steps += [f"_p{j}__0 = {expr(a[1])}"] + [f"_p{j}__{i} = {stage(name, i - 1)}" for i in range(1, k)]
+            moves += [f"{stage(name, i)} = _p{j}__{i}" for i in range(k)]
         elif st.kind == "delayfixed":
             steps.append(f"_p{j} = {expr(code)}")
             moves += [f"{name}[_q{j}] = _p{j}", f"_q{j} = (_q{j} + 1) % {name}.shape[0]"]
