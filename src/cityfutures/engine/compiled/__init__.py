@@ -38,12 +38,15 @@ from ..batch import BatchModel, Job, compile_model as compile_batch
 from ..batch.codegen import layout
 from ..batch.integrate import RPREC, time_grid
 from ..batch.source import identifier
-from .kernel import PIPELINES, KernelSource, kernel_source, series_index
+from .kernel import BLOCK, PIPELINES, KernelSource, kernel_source, series_index
 
 __all__ = ["CompiledModel", "Kernel", "KernelError", "compile_model", "kernel_dir", "PARALLEL_MIN_RUNS",
-           "COMPILE_TIMES"]
+           "BLOCK_MIN_RUNS", "COMPILE_TIMES"]
 
 _LITERAL = re.compile(r"^-?_L\d+$")
+
+BLOCK_MIN_RUNS = 8
+"""Runs from which the kernel computes blocks of ``BLOCK`` runs together (fewer go run by run)."""
 
 PARALLEL_MIN_RUNS = 64
 """Runs from which the kernel runs in slices on several threads, one per core (below, handing work to
@@ -56,12 +59,13 @@ numba compiled it, warm when it came from numba's cache."""
 _LOCK = threading.Lock()
 
 
-def _workers(n: int) -> int:
-    """Threads for ``n`` runs: one per core available to this process, one below ``PARALLEL_MIN_RUNS``."""
+def _workers(n: int, blocks: int) -> int:
+    """Threads for ``n`` runs in ``blocks`` blocks: one per core available to this process, one below
+    ``PARALLEL_MIN_RUNS``."""
     if n < PARALLEL_MIN_RUNS:
         return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(cores, n // (PARALLEL_MIN_RUNS // 2)))
+    return max(1, min(cores, blocks))
 
 
 @lru_cache(maxsize=4)
@@ -75,13 +79,28 @@ def kernel_dir() -> Path:
     return cache_dir() / "kernels"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Kernel:
-    """A loaded kernel (``run(lo, hi, ...)``) and the meaning of its arguments (:class:`.kernel.KernelSource`)."""
+    """A loaded kernel module and the meaning of its arguments (:class:`.kernel.KernelSource`).
+
+    ``entry("run")`` runs blocks of ``BLOCK`` runs, ``entry("run1")`` run by run; each is compiled (or
+    read from numba's cache) on first use.
+    """
 
     spec: KernelSource
     path: Path
-    run: object
+    module: object
+    ready: set = field(default_factory=set)
+
+    def entry(self, name: str):
+        """The numba function ``name``, compiled on first use (its time recorded in ``COMPILE_TIMES``)."""
+        fn = getattr(self.module, name)
+        if name not in self.ready:
+            with _LOCK:
+                if name not in self.ready:
+                    _compile_now(fn, self)
+                    self.ready.add(name)
+        return fn
 
 
 def _load(spec: KernelSource, label: str) -> Kernel:
@@ -100,11 +119,18 @@ def _load(spec: KernelSource, label: str) -> Kernel:
         module = importlib.util.module_from_spec(loader)
         loader.loader.exec_module(module)
         sys.modules[name] = module
-    return Kernel(spec, path, module.run)
+    return Kernel(spec, path, module)
 
 
-def _compile_now(kernel: Kernel, spec: KernelSource, label: str) -> None:
-    """Compile (or load from numba's cache) both entry points on arguments of the right types."""
+def _compile_now(fn, kernel: Kernel) -> None:
+    """Compile (or load from numba's cache) one entry on arguments of the right types, and time it.
+
+    Raises
+    ------
+    KernelError
+        numba cannot compile it.
+    """
+    spec = kernel.spec
     t0 = time.perf_counter()
     n_series = len(spec.series)
     times = np.array([0.0, 1.0])
@@ -112,11 +138,14 @@ def _compile_now(kernel: Kernel, spec: KernelSource, label: str) -> None:
     idx = np.zeros((max(n_series, 1), 2), dtype=np.int64)
     flt = np.ones((max(n_series, 1), 2))
     ys = [np.zeros((1, 1)) for _ in spec.series]
-    sig_args = (times, saved, 1.0, np.zeros((len(spec.constants), 0)), idx, idx, flt, flt, *ys,
-                np.zeros((len(spec.dynamic), 2, 0)), np.zeros((len(spec.static), 0)))
-    kernel.run(0, 0, *sig_args)
-    cold = not sum(kernel.run.stats.cache_hits.values())
-    COMPILE_TIMES.append((label, kernel.path.stem, time.perf_counter() - t0, cold))
+    try:
+        fn(0, 0, times, saved, 1.0, np.zeros((len(spec.constants), 0)), idx, idx, flt, flt, *ys,
+           np.zeros((len(spec.dynamic), 2, 0)), np.zeros((len(spec.static), 0)))   # no run: types only
+    except Exception as exc:  # noqa: BLE001 - numba's errors have no one base class
+        raise KernelError(f"the compiled engine cannot compile {spec.label} "
+                          f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]})") from exc
+    cold = not sum(fn.stats.cache_hits.values())
+    COMPILE_TIMES.append((spec.label, f"{kernel.path.stem}.{fn.__name__}", time.perf_counter() - t0, cold))
 
 
 @dataclass
@@ -170,9 +199,8 @@ class CompiledModel:
                 spec = kernel_source(lay, graph.literals, graph.tables, graph.name, stages)
                 try:
                     kern = _load(spec, graph.name)
-                    _compile_now(kern, spec, graph.name)
-                except Exception as exc:  # noqa: BLE001 - numba's errors have no one base class
-                    raise KernelError(f"the compiled engine cannot compile {graph.name} "
+                except Exception as exc:  # noqa: BLE001 - numba missing, or its import fails
+                    raise KernelError(f"the compiled engine cannot load numba for {graph.name} "
                                       f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]})") from exc
                 self._kernels[key] = kern
         return kern
@@ -203,13 +231,16 @@ class CompiledModel:
         """Run a prepared job in the kernel; returns as :meth:`BatchModel.run`."""
         kern = self.kernel(job)
         spec, n, values = kern.spec, job.n, job.values
-        t0, _, dt, _ = job.control
+        block = 1 if n < BLOCK_MIN_RUNS else BLOCK
+        padded = -(-n // block) * block            # whole blocks: the last run repeated
+        _, _, dt, _ = job.control
         times, saved = (np.array(a) for a in time_grid(*job.control))     # writable, as compiled
         nsave = int(saved.sum())
-        consts = np.empty((len(spec.constants), n))
+        consts = np.empty((len(spec.constants), padded))
         defaults = self.constants
         for k, label in enumerate(spec.constants):
-            consts[k] = values[label] if label in values else defaults[label]
+            consts[k, :n] = values[label] if label in values else defaults[label]
+        consts[:, n:] = consts[:, n - 1:n]
         ns = max(len(spec.series), 1)
         j0 = np.zeros((ns, len(times)), dtype=np.int64)
         j1 = np.zeros((ns, len(times)), dtype=np.int64)
@@ -219,22 +250,27 @@ class CompiledModel:
         for k, label in enumerate(spec.series):
             xs, y = values[label]
             j0[k], j1[k], den[k], dx[k] = series_index(times, np.asarray(xs, dtype=float))
-            y = np.ascontiguousarray(y, dtype=float)
-            ys.append(y.reshape(1, -1) if y.ndim == 1 else y)
-        out = np.empty((len(spec.dynamic), nsave, n))
-        static = np.empty((len(spec.static), n))
+            y = np.asarray(y, dtype=float)
+            if y.ndim == 1:
+                ys.append(np.ascontiguousarray(y.reshape(1, -1)))
+            else:
+                ys.append(np.concatenate([y, np.repeat(y[-1:], padded - n, axis=0)]))
+        out = np.empty((len(spec.dynamic), nsave, padded))
+        static = np.empty((len(spec.static), padded))
         args = (times, saved, float(dt), consts, j0, j1, den, dx, *ys, out, static)
-        workers = _workers(n)
+        run = kern.entry("run1" if block == 1 else "run")
+        blocks = padded // block
+        workers = _workers(n, blocks)
         if workers == 1:
-            kern.run(0, n, *args)
+            run(0, padded, *args)
         else:
-            bounds = np.linspace(0, n, workers + 1).astype(int)
-            list(_pool(workers).map(lambda k: kern.run(bounds[k], bounds[k + 1], *args), range(workers)))
+            bounds = np.linspace(0, blocks, workers + 1).astype(int) * block
+            list(_pool(workers).map(lambda k: run(bounds[k], bounds[k + 1], *args), range(workers)))
         table = {}
         for j, k in enumerate(spec.dynamic):
-            table[job.outputs[k]] = out[j]
+            table[job.outputs[k]] = out[j, :, :n]
         for j, k in enumerate(spec.static):
-            table[job.outputs[k]] = np.broadcast_to(static[j], (nsave, n))
+            table[job.outputs[k]] = np.broadcast_to(static[j, :n], (nsave, n))
         digits = -int(np.log10(dt * RPREC))
         return np.round(times[saved], digits), {label: table[label] for label in job.outputs}
 

@@ -3,7 +3,7 @@
 Each function mirrors, value for value, its numpy twin of :mod:`cityfutures.engine.batch.functions`
 (PySD's formulas) for one run: plain floats in, a float out. SMOOTH, DELAY and DELAY N chains are
 written out stage by stage in the kernels themselves (:mod:`.kernel`); DELAY FIXED keeps a ring
-buffer (:func:`fixed_init`). Division by zero gives ``inf``/``nan`` as numpy does (the kernels
+buffer (:func:`fixed_length` slots). Division by zero gives ``inf``/``nan`` as numpy does (the kernels
 compile with ``error_model="numpy"``).
 """
 from __future__ import annotations
@@ -14,12 +14,12 @@ import numpy as np
 from ..batch.functions import SMALL_VENSIM
 
 __all__ = ["step", "ramp", "pulse", "pulse_train", "xidz", "zidz", "integer", "modulo", "quantum", "lookup",
-           "land", "lor", "lnot", "fixed_init", "JIT"]
+           "land", "lor", "lnot", "fixed_length", "JIT"]
 
 JIT = dict(cache=True, error_model="numpy", fastmath=False, nogil=True)
 """numba's options for every compiled function: cached on disk, numpy's float rules, no fast-math."""
 
-_jit = numba.njit(**JIT)
+_jit = numba.njit(inline="always", **JIT)     # inlined: the loop over runs stays one vectorisable body
 
 
 @_jit
@@ -126,7 +126,6 @@ def lnot(a):
 
 # ----------------------------------------------------------------------------- DELAY FIXED
 @_jit
-def fixed_init(initial, delay_time, time_step):
-    """DELAY FIXED's ring buffer: ``round(delay / TIME STEP)`` slots (at least one) holding ``initial``."""
-    order = np.maximum(delay_time / time_step, 1.0)
-    return np.full(int(np.round(order + SMALL_VENSIM)), initial)
+def fixed_length(delay_time, time_step):
+    """DELAY FIXED's ring buffer length: ``round(delay / TIME STEP)`` slots, at least one."""
+    return int(np.round(np.maximum(delay_time / time_step, 1.0) + SMALL_VENSIM))

@@ -24,6 +24,7 @@ Kernel arguments (``N`` runs, ``T`` time steps, ``S`` saved times)::
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,7 +32,11 @@ import numpy as np
 from ..batch.codegen import Layout, commented
 from ..batch.source import comment
 
-__all__ = ["KernelSource", "kernel_source", "series_index", "stage", "PIPELINES"]
+__all__ = ["KernelSource", "kernel_source", "series_index", "stage", "lookup_chain", "PIPELINES", "BLOCK"]
+
+BLOCK = 32
+"""Runs computed together in the kernel's inner loop (a whole number of SIMD lanes; the caller pads an
+ensemble to whole blocks)."""
 
 PIPELINES = ("smooth", "delay", "delayn")
 """Continuous states kept as a chain of stages (one local per stage in the kernel)."""
@@ -44,7 +49,9 @@ class KernelSource:
     Attributes
     ----------
     source : str
-        The Python module (the numba function ``run``).
+        The Python module: numba functions ``run`` (blocks of ``BLOCK`` runs) and ``run1`` (run by run).
+    label : str
+        The model's file name.
     constants : tuple of str
         Labels of the rows of ``C``.
     series : tuple of str
@@ -56,6 +63,7 @@ class KernelSource:
     """
 
     source: str
+    label: str
     constants: tuple
     series: tuple
     dynamic: tuple
@@ -65,8 +73,9 @@ class KernelSource:
 class _Rewrite(ast.NodeTransformer):
     """numpy source of one expression -> the kernel's per-run source."""
 
-    def __init__(self, constants: dict, series: dict, pointers: dict, stages: dict):
+    def __init__(self, constants: dict, series: dict, pointers: dict, stages: dict, tables: dict):
         self.constants, self.series, self.pointers, self.stages = constants, series, pointers, stages
+        self.tables, self.pre, self.temps = tables, [], 0
 
     def _param(self, node) -> str | None:
         if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == "_P"
@@ -90,7 +99,8 @@ class _Rewrite(ast.NodeTransformer):
 
     def visit_Attribute(self, node):
         if node.attr == "state" and isinstance(node.value, ast.Name) and node.value.id in self.pointers:
-            return ast.Subscript(node.value, ast.Name(self.pointers[node.value.id], ast.Load()), ast.Load())
+            ring, pointer = self.pointers[node.value.id]
+            return ast.parse(f"{ring}[{pointer}, _j]", mode="eval").body
         return self.generic_visit(node)
 
     def visit_Call(self, node):
@@ -107,7 +117,13 @@ class _Rewrite(ast.NodeTransformer):
                 return ast.IfExp(test=args[0], body=args[1], orelse=args[2])
             if mod == "np" and name in ("logical_and", "logical_or", "logical_not"):
                 return _call("_f", {"logical_and": "land", "logical_or": "lor", "logical_not": "lnot"}[name], args)
-            if mod == "_f" and name == "lookup":
+            if mod == "_f" and name == "lookup" and isinstance(args[1], ast.Name):
+                xs, ys = self.tables[args[1].id[:-1]]
+                if np.isfinite(xs).all() and np.isfinite(ys).all():   # a chain of selects (vectorises)
+                    temp = f"_lx{self.temps}"
+                    self.temps += 1
+                    self.pre.append(f"{temp} = {ast.unparse(args[0])}")
+                    return ast.parse(lookup_chain(temp, xs, ys), mode="eval").body
                 return _call("_f", "lookup", args)
             if mod == "_st" and name == "full":
                 return ast.Call(ast.Name("float", ast.Load()), [args[0]], [])
@@ -116,10 +132,24 @@ class _Rewrite(ast.NodeTransformer):
             if mod == "_st" and name == "delay_init":
                 return _call("_f", "delay_init", args[:4])
             if mod == "_st" and name == "DelayFixedPipe":
-                return _call("_f", "fixed_init", args[:3])
+                return _call("_f", "fixed_length", args[1:3])
             node.args = args
             return node
         return self.generic_visit(node)
+
+
+def lookup_chain(x: str, xs, ys) -> str:
+    """``np.interp(x, xs, ys)`` as one expression of selects on the name ``x`` (no loop, so the loop
+    over runs vectorises): the last point at or below ``x`` picks the segment, whose value is numpy's
+    ``slope * (x - xs[j]) + ys[j]``; held flat outside the points; nan stays nan."""
+    xs, ys = [float(v) for v in xs], [float(v) for v in ys]
+    if len(xs) == 1:
+        return repr(ys[0])
+    chain = repr(ys[0])
+    for k in range(len(xs) - 1):
+        slope = (ys[k + 1] - ys[k]) / (xs[k + 1] - xs[k])
+        chain = f"({slope!r} * ({x} - {xs[k]!r}) + {ys[k]!r} if {x} >= {xs[k]!r} else {chain})"
+    return f"({x} if {x} != {x} else ({ys[-1]!r} if {x} >= {xs[-1]!r} else {chain}))"
 
 
 def _int(node) -> int | None:
@@ -160,7 +190,7 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str, stages:
     tables : dict
         The graph's lookup tables: prefix -> (xs, ys).
     label : str
-        The model's file name (a comment).
+        The model's file name (a comment, and the kernel's label in messages).
     stages : dict, optional
         State id -> number of stages of each SMOOTH, DELAY and DELAY N pipeline (as the batch engine's
         initialisation finds them): each stage becomes a local of the kernel.
@@ -172,35 +202,46 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str, stages:
             partner = next(c for c in lay.continuous if c.kind == "delayn" and c.element == st.element
                            and names[c.id] in stages)
             stages[names[st.id]] = stages[names[partner.id]]
-    pointers = {names[s.id]: f"_q{j}" for j, s in enumerate(lay.discrete) if s.kind == "delayfixed"}
+    rings = {names[s.id]: (f"_R{j}", f"_q{j}") for j, s in enumerate(lay.discrete) if s.kind == "delayfixed"}
     constants, series = {}, {}
-    rw = _Rewrite(constants, series, pointers, stages)
+    rw = _Rewrite(constants, series, rings, stages, tables)
 
-    def expr(code: str) -> str:
-        return ast.unparse(ast.fix_missing_locations(rw.visit(ast.parse(code, mode="eval"))))
+    def expr(code: str, lines: list) -> str:
+        text = ast.unparse(ast.fix_missing_locations(rw.visit(ast.parse(code, mode="eval"))))
+        lines += rw.pre
+        rw.pre = []
+        return text
 
     cont = [(names[s.id], s) for s in lay.continuous]
     disc = [(names[s.id], s) for s in lay.discrete]
     by_name = {names[s.id]: s for s in lay.continuous + lay.discrete}
-    init = []
+    init, kept = [], []              # kept: the run's values the time loop reads (slots of _W)
     for name, code in lay.init_pairs:
         st = by_name.get(name)
         if name in stages:               # each stage starts from the same value
-            a = [expr(x) for x in _args(st.kind, code)]
+            a = [expr(x, init) for x in _args(st.kind, code)]
             call = ast.parse(code, mode="eval").body
             value = f"{a[0]} * {a[1]}" if call.func.attr == "delay_init" else f"float({a[0]})"
-            init += [(stage(name, i), value) for i in range(stages[name])]
-            continue
-        init.append((name, expr(code)))
-        if st is not None and st.kind == "delayfixed":
-            init.append((f"_q{lay.discrete.index(st)}", "0"))
+            init += [f"{stage(name, i)} = {value}" for i in range(stages[name])]
+            kept += [stage(name, i) for i in range(stages[name])]
+        elif name in rings:              # DELAY FIXED: its length, its initial value, its pointer
+            a = [expr(x, init) for x in _args(st.kind, code)]
+            ring, pointer = rings[name]
+            init += [f"{name} = {expr(code, init)}", f"{ring}_init = float({a[0]})", f"{pointer} = 0"]
+            kept += [name, f"{ring}_init", pointer]
+        else:
+            init.append((name, expr(code, init)))
+            if st is not None:
+                kept.append(name)
     dynamic = [k for k, o in enumerate(lay.out_ids) if o not in lay.static]
     static = [k for k, o in enumerate(lay.out_ids) if o in lay.static]
-    evals = [(n, expr(c)) for n, c in lay.eval_pairs]
+    evals = []
+    for n, c in lay.eval_pairs:
+        evals.append((n, expr(c, evals)))
     steps, moves = [], []
     for j, ((name, st), code) in enumerate(zip(cont, lay.steps_c)):
         if name in stages:
-            k, a = stages[name], [expr(x) for x in _args(st.kind, code)]
+            k, a = stages[name], [expr(x, steps) for x in _args(st.kind, code)]
             s_ = [stage(name, i) for i in range(k)]
             if st.kind == "smooth":          # each stage chases the one before: (target - s) * k / T
                 targets = [a[1]] + s_[:-1]
@@ -209,9 +250,8 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str, stages:
                 if st.kind == "delay":
                     times = [a[2]] * k
                 else:
-                    d = a[1]
                     times = [f"_t{j}__{i}" for i in range(k)]
-                    steps += [f"_t{j}__0 = {a[3]}"] + [f"_t{j}__{i} = {stage(d, i - 1)}" for i in range(1, k)]
+                    steps += [f"_t{j}__0 = {a[3]}"] + [f"_t{j}__{i} = {stage(a[1], i - 1)}" for i in range(1, k)]
                 steps += [f"_o{j}__{i} = {s_[i]} / {times[i]}" for i in range(k)]
                 inflow = [a[1] if st.kind == "delay" else a[2]] + [f"_o{j}__{i}" for i in range(k - 1)]
                 steps += [f"_k{j}__{i} = ({inflow[i]} - _o{j}__{i}) * {k}" for i in range(k)]
@@ -220,7 +260,7 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str, stages:
                 if st.non_negative:
                     moves.append(f"{s_[i]} = np.maximum({s_[i]}, 0.0)")
         else:
-            steps.append(f"_k{j} = {expr(code)}")
+            steps.append(f"_k{j} = {expr(code, steps)}")
             moves.append(f"{name} = {name} + _k{j} * _dt")
             if st.non_negative:
                 moves.append(f"{name} = np.maximum({name}, 0.0)")
@@ -228,23 +268,31 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str, stages:
         if st.kind == "delayn":          # the stage times roll on: the current delay time enters stage 0
             a = _args(st.kind, code)
             k = stages[name]
-            steps += [f"_p{j}__0 = {expr(a[1])}"] + [f"_p{j}__{i} = {stage(name, i - 1)}" for i in range(1, k)]
+            steps += [f"_p{j}__0 = {expr(a[1], steps)}"]
+            steps += [f"_p{j}__{i} = {stage(name, i - 1)}" for i in range(1, k)]
             moves += [f"{stage(name, i)} = _p{j}__{i}" for i in range(k)]
-        elif st.kind == "delayfixed":
-            steps.append(f"_p{j} = {expr(code)}")
-            moves += [f"{name}[_q{j}] = _p{j}", f"_q{j} = (_q{j} + 1) % {name}.shape[0]"]
+        elif st.kind == "delayfixed":    # this step's input enters the ring; the pointer moves on
+            ring, pointer = rings[name]
+            steps.append(f"_p{j} = {expr(code, steps)}")
+            moves += [f"{ring}[{pointer}, _j] = _p{j}", f"{pointer} = ({pointer} + 1) % {name}"]
         else:
-            steps.append(f"_p{j} = float({expr(code)})")
+            steps.append(f"_p{j} = float({expr(code, steps)})")
             moves.append(f"{name} = _p{j}")
 
-    series_lines = [f"_y{k} = (_Y{k}[_w{k}, _J1[{k}, _i]] - _Y{k}[_w{k}, _J0[{k}, _i]]) / _DEN[{k}, _i] "
-                    f"* _DX[{k}, _i] + _Y{k}[_w{k}, _J0[{k}, _i]]" for k in range(len(series))]
+    hot = "\n".join(x if isinstance(x, str) else x[1] for x in evals) + "\n" + "\n".join(steps + moves)
+    read = set(re.findall(r"\b[A-Za-z_][A-Za-z_0-9]*\b", hot))
+    statics = {names[i] for i in lay.static}
+    kept += [n for n, _ in init if isinstance(n, str) and n in statics and n in read and n not in kept]
+    slots = {n: i for i, n in enumerate(dict.fromkeys(kept))}
+    outs = [names[lay.out_ids[k]] for k in dynamic]
+    n_slots = len(slots) + len(outs)
     args = ["_times", "_saved", "_dt", "_C", "_J0", "_J1", "_DEN", "_DX"]
     args += [f"_Y{k}" for k in range(len(series))] + ["_out", "_static"]
     sig = ", ".join(args)
     out = [f"# {comment(label)}: the compiled engine's kernel (generated by cityfutures from the batch",
-           "# engine's graph; numba). One function runs one run: its parameters, initial values, then each",
-           "# time step: every equation, the saved outputs, the Euler step. Names follow the Vensim names.",
+           "# engine's graph; numba). Runs go in blocks of _B: initial values run by run, then at each time",
+           "# step one loop over the block's runs computes every equation, the outputs and the Euler step",
+           "# (the loop numba's LLVM vectorises). Names follow the Vensim names; each cell shows its equation.",
            "import numba", "import numpy as np", "",
            "from cityfutures.engine.compiled import functions as _f", "",
            "_JIT = _f.JIT", ""]
@@ -252,27 +300,52 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str, stages:
     for prefix, (xs, ys) in tables.items():
         out.append(f"{prefix}x = np.array({[float(x) for x in xs]!r})")
         out.append(f"{prefix}y = np.array({[float(y) for y in ys]!r})")
-    body = ["# parameters of this run"]
-    body += [f"_c{k} = _C[{k}, _r]" for k in range(len(constants))]
-    body += [f"_w{k} = _r if _Y{k}.shape[0] > 1 else 0" for k in range(len(series))]
-    body += ["_i = 0", "t = _times[0]"] + series_lines
-    body += ["# initial values: states, constants and INITIALs"]
-    body += commented([(n, c) for n, c in init], lay.nodes, names, "")
-    body += [f"_static[{j}, _r] = {names[lay.out_ids[k]]}" for j, k in enumerate(static)]
-    body += ["_row = 0", "for _i in range(_times.shape[0]):", "    t = _times[_i]"]
-    body += [f"    {line}" for line in series_lines]
-    body += commented(evals, lay.nodes, names, "    ")
-    body += ["    if _saved[_i]:"]
-    body += [f"        _out[{j}, _row, _r] = {names[lay.out_ids[k]]}" for j, k in enumerate(dynamic)]
-    body += ["        _row += 1", "    if _i == _last:", "        break",
-             "    # derivatives and discrete payloads, then every state moves"]
-    body += [f"    {line}" for line in steps + moves]
-    out += ["", "", "@numba.njit(**_JIT)", f"def run(_lo, _hi, {sig}):",
-            '    """Runs ``_lo`` to ``_hi - 1``: every equation of a run fused in one loop over its time steps."""',
-            "    _last = _times.shape[0] - 1", "    for _r in range(_lo, _hi):"]
-    out += [f"        {line}" if line else "" for line in body]
-    out.append("")
-    return KernelSource("\n".join(out), tuple(constants), tuple(series), tuple(dynamic), tuple(static))
+
+    def entry(fname: str, B: int) -> list:
+        """The kernel function ``fname`` with blocks of ``B`` runs."""
+        load = [f"{n} = int(_W[{slots[n] * B} + _j])" if n.startswith("_q") or n in rings else
+                f"{n} = _W[{slots[n] * B} + _j]" for n in slots]
+        store = [f"_W[{slots[n] * B} + _j] = {n}" for n in slots]
+        body = ["for _j in range(_B):", "    _r = _b + _j", "    # parameters of this run"]
+        body += [f"    _c{k} = _C[{k}, _r]" for k in range(len(constants))]
+        body += ["    t = _times[0]"]
+        body += [f"    _y{k} = (_Y{k}[_r * _m{k}, _J1[{k}, 0]] - _Y{k}[_r * _m{k}, _J0[{k}, 0]]) / _DEN[{k}, 0] "
+                 f"* _DX[{k}, 0] + _Y{k}[_r * _m{k}, _J0[{k}, 0]]" for k in range(len(series))]
+        body += ["    # initial values: states, constants and INITIALs"]
+        body += commented([x if isinstance(x, tuple) else tuple(x.split(" = ", 1)) for x in init],
+                          lay.nodes, names, "    ")
+        body += [f"    _static[{j}, _r] = {names[lay.out_ids[k]]}" for j, k in enumerate(static)]
+        body += [f"    {line}" for line in store]
+        for name, (ring, _pointer) in rings.items():     # each ring as long as the block's longest
+            body += [f"{ring} = np.empty((int(np.max(_W[{slots[name] * B}:{(slots[name] + 1) * B}])), _B))",
+                     "for _j in range(_B):",
+                     f"    {ring}[:, _j] = _W[{slots[ring + '_init'] * B} + _j]"]
+        body += ["_row = 0", "for _i in range(_times.shape[0]):", "    t = _times[_i]"]
+        for k in range(len(series)):
+            body += [f"    _a{k} = _J0[{k}, _i]", f"    _e{k} = _J1[{k}, _i]", f"    _n{k} = _DEN[{k}, _i]",
+                     f"    _x{k} = _DX[{k}, _i]"]
+        body += ["    for _j in range(_B):", "        _r = _b + _j"]
+        body += [f"        {line}" for line in load]
+        body += [f"        _y{k} = (_Y{k}[_r * _m{k}, _e{k}] - _Y{k}[_r * _m{k}, _a{k}]) / _n{k} * _x{k} "
+                 f"+ _Y{k}[_r * _m{k}, _a{k}]" for k in range(len(series))]
+        body += commented([x if isinstance(x, tuple) else tuple(x.split(" = ", 1)) for x in evals],
+                          lay.nodes, names, "        ")
+        body += [f"        _W[{(len(slots) + o) * B} + _j] = {name}" for o, name in enumerate(outs)]
+        body += ["        # derivatives and discrete payloads, then every state moves"]
+        body += [f"        {line}" for line in steps + moves]
+        body += [f"        {line}" for line in store if line.split(" = ")[1] in by_name or "__" in line
+                 or line.endswith(tuple(p for _, p in rings.values()))]
+        body += ["    if _saved[_i]:", f"        for _o in range({len(outs)}):", "            for _j in range(_B):",
+                 f"                _out[_o, _row, _b + _j] = _W[({len(slots)} + _o) * _B + _j]", "        _row += 1"]
+        text = ["", "", "@numba.njit(**_JIT)", f"def {fname}(_lo, _hi, {sig}):",
+                f'    """Runs ``_lo`` to ``_hi - 1`` in blocks of {B} (the caller pads the runs to whole blocks)."""',
+                f"    _B = {B}", f"    _W = np.empty({n_slots} * _B)"]
+        text += [f"    _m{k} = 1 if _Y{k}.shape[0] > 1 else 0" for k in range(len(series))]
+        text += ["    for _b in range(_lo, _hi, _B):"]
+        text += [f"        {line}" if line else "" for line in body]
+        return text + [""]
+    out += entry("run", BLOCK) + entry("run1", 1)     # ensembles; one run (or a few) without padding
+    return KernelSource("\n".join(out), label, tuple(constants), tuple(series), tuple(dynamic), tuple(static))
 
 
 def series_index(times: np.ndarray, xs: np.ndarray) -> tuple:
