@@ -76,6 +76,7 @@ class _Rewrite(ast.NodeTransformer):
     def __init__(self, constants: dict, series: dict, pointers: dict, stages: dict, tables: dict):
         self.constants, self.series, self.pointers, self.stages = constants, series, pointers, stages
         self.tables, self.pre, self.temps = tables, [], 0
+        self.initial = True          # initial values: a DELAY FIXED reads its initial value (no ring yet)
 
     def _param(self, node) -> str | None:
         if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == "_P"
@@ -100,7 +101,7 @@ class _Rewrite(ast.NodeTransformer):
     def visit_Attribute(self, node):
         if node.attr == "state" and isinstance(node.value, ast.Name) and node.value.id in self.pointers:
             ring, pointer = self.pointers[node.value.id]
-            return ast.parse(f"{ring}[{pointer}, _j]", mode="eval").body
+            return ast.parse(f"{ring}_init" if self.initial else f"{ring}[{pointer}, _j]", mode="eval").body
         return self.generic_visit(node)
 
     def visit_Call(self, node):
@@ -235,6 +236,7 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str, stages:
                 kept.append(name)
     dynamic = [k for k, o in enumerate(lay.out_ids) if o not in lay.static]
     static = [k for k, o in enumerate(lay.out_ids) if o in lay.static]
+    rw.initial = False
     evals = []
     for n, c in lay.eval_pairs:
         evals.append((n, expr(c, evals)))
@@ -282,7 +284,7 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str, stages:
     hot = "\n".join(x if isinstance(x, str) else x[1] for x in evals) + "\n" + "\n".join(steps + moves)
     read = set(re.findall(r"\b[A-Za-z_][A-Za-z_0-9]*\b", hot))
     statics = {names[i] for i in lay.static}
-    kept += [n for n, _ in init if isinstance(n, str) and n in statics and n in read and n not in kept]
+    kept += [x[0] for x in init if isinstance(x, tuple) and x[0] in statics and x[0] in read and x[0] not in kept]
     slots = {n: i for i, n in enumerate(dict.fromkeys(kept))}
     outs = [names[lay.out_ids[k]] for k in dynamic]
     n_slots = len(slots) + len(outs)
