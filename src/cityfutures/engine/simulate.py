@@ -13,6 +13,7 @@ warns and the run goes through the batch engine.
 """
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from collections.abc import Mapping
@@ -22,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import xarray as xr
+from xarray.core.indexes import PandasIndex
 
 from ..errors import EngineFallbackWarning, InputError, ModelError, UnsupportedFeatureError
 from ..model import resolve_model_path
@@ -220,6 +222,8 @@ def _time_settings(**kw) -> dict:
 
 def _as_floats(name: str, value, field: str = "params") -> np.ndarray:
     """``value`` as a float array, or an InputError naming the parameter."""
+    if type(value) in (float, int) and math.isfinite(value):     # a plain number (a slider's value)
+        return np.float64(value)
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
@@ -293,6 +297,8 @@ def _batch_value(value):
 def _dataset(times, table: dict, n: int, units: dict, dims: dict, ranges: dict,
              engine: str) -> xr.Dataset:
     """Group cell columns ``Name[a,b]`` into one variable per element."""
+    if not any(label.endswith("]") for label in table):      # no subscripts: one array per variable
+        return _flat_dataset(times, table, n, units, engine)
     groups: dict = {}
     for label, arr in table.items():
         m = _CELL.match(label)
@@ -333,3 +339,42 @@ def _dataset(times, table: dict, n: int, units: dict, dims: dict, ranges: dict,
     ds.attrs["errors"] = {}
     ds.attrs["engine"] = engine
     return ds
+
+
+def _flat_dataset(times, table: dict, n: int, units: dict, engine: str) -> xr.Dataset:
+    """:func:`_dataset` of unsubscripted variables: each ``(time, run)`` array becomes a ``(run, time)``
+    variable as it is (a transposed view, no copy), and the Dataset is assembled directly, without
+    xarray's alignment and merge (nothing to align: every variable has the same two dims), so that one
+    run costs little more than the engine."""
+    times = np.asarray(times, dtype=float)
+    data = {name: xr.Variable(("run", "time"), np.asarray(arr, dtype=float).T, {"units": units.get(name, "")},
+                              fastpath=True) for name, arr in table.items()}
+    failed = set()
+    for var in data.values():
+        values = var.values
+        bad = ~np.isfinite(values)
+        if bad.any():
+            finite = ~bad | np.isnan(values).all(axis=0)
+            failed |= set(np.nonzero(~finite.all(axis=1))[0].tolist())
+    (run_var, run_index), (time_var, time_index) = _axis("run", n, None), _axis("time", len(times), times)
+    data["run"], data["time"] = run_var, time_var
+    attrs = {"failed_runs": sorted(int(r) for r in failed), "errors": {}, "engine": engine}
+    # xarray's own constructor of a Dataset from consistent parts (what its operations return through)
+    return xr.Dataset._construct_direct(data, {"run", "time"}, {"run": n, "time": len(times)}, attrs,
+                                        {"run": run_index, "time": time_index})
+
+
+_AXES: dict = {}
+
+
+def _axis(dim: str, size: int, values) -> tuple:
+    """The coordinate variable and index of a dimension (immutable: shared by the datasets of equal axes)."""
+    key = (dim, size, None if values is None else values.tobytes())
+    if key not in _AXES:
+        if len(_AXES) > 64:
+            _AXES.clear()
+        data = np.arange(size) if values is None else np.array(values)
+        data.flags.writeable = False
+        index = pd.RangeIndex(size, name=dim) if values is None else pd.Index(data, name=dim)
+        _AXES[key] = (xr.IndexVariable(dim, data), PandasIndex(index, dim))
+    return _AXES[key]

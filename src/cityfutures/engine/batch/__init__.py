@@ -121,6 +121,13 @@ class BatchModel:
 
         ``field`` names the argument ``name`` came from, for the error message.
         """
+        memo = self.__dict__.setdefault("_cells", {})
+        cells = memo.get(name)
+        if cells is None:
+            cells = memo[name] = self._element_cells(name, field)
+        return list(cells)
+
+    def _element_cells(self, name: str, field: str) -> list:
         key = py_name(name.replace("_", " "))
         if key not in self.graph.cells or self.graph.is_lookup(key):
             if name in self.graph.labels:

@@ -159,6 +159,7 @@ class CompiledModel:
 
     batch: BatchModel
     _kernels: dict = field(default_factory=dict, repr=False)
+    _by_program: dict = field(default_factory=dict, repr=False)
     _memo: dict = field(default_factory=dict, repr=False)
 
     def __getattr__(self, name):        # labels, units, element_dims, control, ... of the batch model
@@ -187,9 +188,13 @@ class CompiledModel:
         KernelError
             numba is missing or cannot compile the kernel.
         """
+        stages = self._stages(job)
+        fast = (id(job.program), tuple(stages.items()))       # the batch engine keeps one program per key
+        kern = self._by_program.get(fast)
+        if kern is not None and kern[0] is job.program:
+            return kern[1]
         overrides = {label: "const" for label in self.constants}
         overrides.update(job.overrides)
-        stages = self._stages(job)
         key = (tuple(sorted(overrides.items())), job.outputs, job.cuts, tuple(sorted(stages.items())))
         kern = self._kernels.get(key)
         if kern is None:
@@ -203,7 +208,17 @@ class CompiledModel:
                     raise KernelError(f"the compiled engine cannot load numba for {graph.name} "
                                       f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]})") from exc
                 self._kernels[key] = kern
+        self._by_program[fast] = (job.program, kern)
         return kern
+
+    def _defaults(self, spec: KernelSource) -> tuple:
+        """The kernel's constants at their model values ``(rows, 1)`` and label -> row (cached per kernel)."""
+        memo = self._memo.setdefault("defaults", {})
+        if spec.source not in memo:
+            defaults = self.constants
+            memo[spec.source] = (np.array([[defaults.get(label, np.nan)] for label in spec.constants]).reshape(-1, 1),
+                                 {label: k for k, label in enumerate(spec.constants)})
+        return memo[spec.source]
 
     def _stages(self, job: Job) -> dict:
         """State id -> stages of each SMOOTH, DELAY and DELAY N pipeline, as the batch engine's initialisation
@@ -236,11 +251,13 @@ class CompiledModel:
         _, _, dt, _ = job.control
         times, saved = (np.array(a) for a in time_grid(*job.control))     # writable, as compiled
         nsave = int(saved.sum())
-        consts = np.empty((len(spec.constants), padded))
-        defaults = self.constants
-        for k, label in enumerate(spec.constants):
-            consts[k, :n] = values[label] if label in values else defaults[label]
-        consts[:, n:] = consts[:, n - 1:n]
+        column, row_of = self._defaults(spec)
+        consts = np.repeat(column, padded, axis=1)      # every constant at its model value, then the params
+        for label, value in values.items():
+            k = row_of.get(label)
+            if k is not None:
+                consts[k, :n] = value
+                consts[k, n:] = consts[k, n - 1]
         ns = max(len(spec.series), 1)
         j0 = np.zeros((ns, len(times)), dtype=np.int64)
         j1 = np.zeros((ns, len(times)), dtype=np.int64)
