@@ -6,20 +6,13 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError
+from .options import add_formats
 
 EXAMPLES = """examples:
   cityfutures charts out/results.nc                          # charts next to the results, in English
   cityfutures charts out/results.nc --lang id --out slides/  # in Bahasa Indonesia, into slides/
-  cityfutures charts out/results.nc --format png --no-brief
+  cityfutures charts out/results.nc --formats png,svg --no-brief
 """
-
-
-def _formats(text: str) -> tuple[str, ...]:
-    fmts = tuple(f.strip().lower() for f in text.split(",") if f.strip())
-    bad = [f for f in fmts if f not in ("png", "svg", "pdf")]
-    if bad or not fmts:
-        raise argparse.ArgumentTypeError(f"unknown format '{','.join(bad) or text}' (allowed: png, svg, pdf)")
-    return fmts
 
 
 def register(subparsers) -> None:
@@ -33,8 +26,7 @@ def register(subparsers) -> None:
     p.add_argument("--out", type=Path, default=None, help="folder for the charts (default: a 'charts' folder "
                    "next to the results)")
     p.add_argument("--lang", choices=("en", "id"), default="en", help="language of every label (default: en)")
-    p.add_argument("--format", dest="formats", type=_formats, default=("png", "svg"),
-                   help="comma-separated image formats: png, svg, pdf (default: png,svg)")
+    add_formats(p)
     p.add_argument("--no-brief", dest="brief", action="store_false", help="do not write brief.pdf")
     p.set_defaults(func=run)
 

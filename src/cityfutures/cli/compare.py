@@ -49,7 +49,8 @@ def execute(comparison, args) -> int:
         result = compare(comparison, engine=args.engine, progress=not args.quiet)
     notes: list[str] = []
     with staging(out) as tmp:
-        write_report(result, tmp, lang=args.lang, charts=args.charts, model=comparison.model, notes=notes)
+        write_report(result, tmp, lang=args.lang, charts=args.charts, formats=args.formats, model=comparison.model,
+                     notes=notes)
         files = written(out, tmp)
     if not args.quiet:
         print(format_terminal(result, lang=args.lang, model=comparison.model))

@@ -100,7 +100,7 @@ def main(args) -> int:
     discovery = discover_all(result, targets) if args.discover else None
     with staging(out) as tmp:
         write_ensemble_report(result, tmp, lang=args.lang, charts=args.charts, scenarios=scenarios,
-                              discovery=discovery)
+                              discovery=discovery, formats=args.formats)
         files = written(out, tmp)
     lang = args.lang
     if not args.quiet:

@@ -26,8 +26,8 @@ def add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="DIR", default=DEFAULT_OUT,
                    help=f"folder for the output files (default: ./{DEFAULT_OUT}; created if needed)")
     p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
-                   help=f"simulation engine: batch (vectorised, fast) or pysd (the reference); "
-                        f"default {DEFAULT_ENGINE}")
+                   help=f"simulation engine: compiled (numba kernels, fastest), batch (vectorised numpy) or "
+                        f"pysd (the reference); default {DEFAULT_ENGINE}")
     p.add_argument("--quiet", action="store_true", help="print only errors and the list of files written")
 
 
@@ -130,6 +130,7 @@ def add_uncertainty_options(p: argparse.ArgumentParser, default_samples: int) ->
     p.add_argument("--scenarios", metavar="A,B", help="draw charts for these programmes only (comma-separated)")
     p.add_argument("--lang", choices=("en", "id"), default="en", help="language of the charts: en or id")
     add_charts_switch(p, True, "draw the charts (default); --no-charts writes the tables only")
+    add_formats(p)
     p.add_argument("--out", metavar="DIR", default="cityfutures-out", help="output folder (default "
                    "./cityfutures-out)")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no tables in the terminal")
@@ -140,8 +141,29 @@ def add_charts_switch(p: argparse.ArgumentParser, default: bool, text: str) -> N
     p.add_argument("--charts", action=argparse.BooleanOptionalAction, default=default, help=text)
 
 
+FORMATS = ("png", "svg", "pdf")
+DEFAULT_FORMATS = ("png",)          # report.charts.DEFAULT_FORMATS (not imported: --help stays light)
+
+
+def image_formats(text: str) -> tuple[str, ...]:
+    """A comma-separated list of image formats (png, svg, pdf)."""
+    fmts = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
+    bad = [f for f in fmts if f not in FORMATS]
+    if bad or not fmts:
+        raise argparse.ArgumentTypeError(f"unknown format '{','.join(bad) or text}' (allowed: {', '.join(FORMATS)})")
+    return fmts
+
+
+def add_formats(p: argparse.ArgumentParser) -> None:
+    """``--formats png,svg``: the image formats of the charts (each costs a render of every figure)."""
+    p.add_argument("--formats", "--format", dest="formats", type=image_formats, default=DEFAULT_FORMATS,
+                   metavar="LIST", help="comma-separated image formats of the charts: png, svg, pdf "
+                   f"(default: {','.join(DEFAULT_FORMATS)}; add svg for editable vector files)")
+
+
 def add_report_options(p: argparse.ArgumentParser) -> None:
     add_charts_switch(p, False, "also draw the charts and the PDF brief (--no-charts, the default: tables only)")
+    add_formats(p)
     p.add_argument("--lang", choices=LANGS, default="en",
                    help="language of the terminal table, charts and brief: en (English) or id (Bahasa "
                    "Indonesia); default en")

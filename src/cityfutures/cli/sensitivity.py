@@ -52,7 +52,7 @@ def main(args) -> int:
         res.table.to_csv(tmp / "sensitivity.csv", index=False)
         if args.charts:
             draw_sensitivity(res, tmp, lang=args.lang, model=comparison.model, scenarios=scenarios,
-                             attrs={"executor": executor})
+                             attrs={"executor": executor}, formats=args.formats)
         files = written(out, tmp)
     if not args.quiet:
         col = res.main_index

@@ -32,10 +32,13 @@ from .executors import Chunk, Executor, InProcessExecutor, chunked
 from .simulate import simulate
 
 __all__ = ["RunFailure", "ChunkWork", "ChunkOutput", "run_chunk", "execute", "collect", "chunk_size_for",
-           "PROGRESS_MIN_RUNS", "MAX_CHUNK_RUNS"]
+           "PROGRESS_MIN_RUNS", "MAX_CHUNK_RUNS", "CHUNK_RUNS"]
 
 PROGRESS_MIN_RUNS = 4      # a progress bar only when more than three runs are made
 MAX_CHUNK_RUNS = 4096      # runs per engine call: the batch engine's array width (CHUNK_RUNS)
+CHUNK_RUNS = {"compiled": 32768, "batch": MAX_CHUNK_RUNS, "pysd": MAX_CHUNK_RUNS}
+"""Runs per engine call by engine: the compiled engine's overhead is per call (about a millisecond in
+Python), the batch engine's arrays stay in cache up to its own chunk width."""
 
 
 @dataclass(frozen=True)
@@ -200,11 +203,19 @@ def _split(da: xr.DataArray, S: int, n: int) -> xr.Variable:
     return xr.Variable(("scenario", "sample", *rest), arr.reshape((S, n) + arr.shape[1:]), attrs=da.attrs)
 
 
-def chunk_size_for(plan: Plan, executor: Executor) -> int:
-    """Futures per chunk: about four chunks per worker, at most ``MAX_CHUNK_RUNS`` runs per engine call."""
-    n = plan.n_futures
-    per_call = max(1, MAX_CHUNK_RUNS // max(len(plan.runs), 1))
-    return int(max(1, min(max(math.ceil(n / (4 * max(executor.n_workers, 1))), 64), 2000, per_call, n)))
+def chunk_size_for(plan: Plan, executor: Executor, engine: str = DEFAULT_ENGINE) -> int:
+    """Futures per chunk, sized to the engine's efficient regime.
+
+    The compiled engine runs up to ``CHUNK_RUNS["compiled"]`` runs per call (its threads share them; a
+    call costs a fixed overhead in Python, so fewer, larger calls are faster) and gives each worker of
+    a pool at least one chunk; the batch engine about four chunks per worker of at most
+    ``CHUNK_RUNS["batch"]`` runs (its arrays stay in cache).
+    """
+    n, workers = plan.n_futures, max(executor.n_workers, 1)
+    per_call = max(1, CHUNK_RUNS.get(engine, MAX_CHUNK_RUNS) // max(len(plan.runs), 1))
+    if engine == "compiled":
+        return int(max(1, min(math.ceil(n / workers), per_call)))
+    return int(max(1, min(max(math.ceil(n / (4 * workers)), 64), 2000, per_call, n)))
 
 
 def _work(plan: Plan, positions: Sequence[int], ids: tuple[int, ...], engine: str, variables, reduce: bool
@@ -241,7 +252,7 @@ def execute(plan: Plan, *, engine: str = DEFAULT_ENGINE, executor: Executor | No
     Parameters
     ----------
     plan : Plan
-    engine : {"batch", "pysd"}
+    engine : {"compiled", "batch", "pysd"}
     executor : Executor, optional
         Where chunks run (default: in this process).
     chunk_size : int, optional
@@ -267,7 +278,7 @@ def execute(plan: Plan, *, engine: str = DEFAULT_ENGINE, executor: Executor | No
     if variables is None and plan.futures is not None:
         variables = plan.indicators
     reduce = plan.futures is not None
-    size = chunk_size or chunk_size_for(plan, executor)
+    size = chunk_size or chunk_size_for(plan, executor, engine)
     pieces = chunked(list(range(n)), size)
     chunks = (Chunk(k, tuple(int(ids[p]) for p in pos),
                     _work(plan, list(pos), tuple(int(ids[p]) for p in pos), engine, variables, reduce))

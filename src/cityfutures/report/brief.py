@@ -149,24 +149,22 @@ def pages(ds, table) -> int:
     return 2 + len(scorecard.parts(ds, table))
 
 
-def _page_charts(ds, table, labels: Labels) -> list:
+def _page_charts(ds, table, labels: Labels, figures: list | None = None) -> list:
     """The scorecard (programmes and bundles apart when they are many) and the cost-effectiveness chart,
-    each a full page (vector)."""
-    out = []
-    draws = [lambda p=p, sc=sc: scorecard.draw_scorecard(ds, table, labels, p, sc)
-             for p, sc in scorecard.parts(ds, table)]
-    draws.append(lambda: cost.draw_cost(ds, table, labels))
+    each a full page (vector): ``figures`` when the chart set drew them already, else drawn here."""
     total = pages(ds, table)
     with c.style():
-        for k, draw in enumerate(draws):
-            fig = draw()
+        if figures is None:
+            figures = [scorecard.draw_scorecard(ds, table, labels, p, sc) for p, sc in scorecard.parts(ds, table)]
+            figures.append(cost.draw_cost(ds, table, labels))
+        for k, fig in enumerate(figures):
             fig.text(0.99, 0.01, labels.t("brief.page", page=k + 2, pages=total), fontsize=11, color="#555555",
                      va="bottom", ha="right")
-            out.append(fig)
-    return out
+    return list(figures)
 
 
-def write_brief(results_ds: xr.Dataset, table: pd.DataFrame, path, lang: str = "en", *, model=None) -> Path:
+def write_brief(results_ds: xr.Dataset, table: pd.DataFrame, path, lang: str = "en", *, model=None,
+                figures: list | None = None) -> Path:
     """Write the brief of a comparison as a PDF (atomically).
 
     Parameters
@@ -180,6 +178,9 @@ def write_brief(results_ds: xr.Dataset, table: pd.DataFrame, path, lang: str = "
     lang : {"en", "id"}
     model : Model or path, optional
         Only for labels the results lack (focus areas of older results).
+    figures : list of Figure, optional
+        The scorecard parts and the cost-effectiveness chart as the chart set drew them (the brief's
+        chart pages are then the same figures, not drawn again); closed by the caller.
 
     Returns
     -------
@@ -190,13 +191,15 @@ def write_brief(results_ds: xr.Dataset, table: pd.DataFrame, path, lang: str = "
 
     def write(tmp):
         with plt.rc_context(c.RC):
-            pages = [_page_table(results_ds, table, labels)] + _page_charts(results_ds, table, labels)
+            first = _page_table(results_ds, table, labels)
+            charts = _page_charts(results_ds, table, labels, figures)
         a = results_ds.attrs
         meta = {"Title": a.get(f"comparison_title_{lang}") or a.get("comparison_name") or "cityfutures brief",
                 "Subject": c.footer_text(results_ds, labels), "Creator": "cityfutures", "CreationDate": None}
         with PdfPages(tmp, metadata=meta) as pdf:
-            for fig in pages:
+            for fig in [first] + charts:
                 pdf.savefig(fig)
-                plt.close(fig)
+                if figures is None or fig is first:
+                    plt.close(fig)
 
     return atomic_write(path, write)

@@ -8,6 +8,7 @@ written atomically; nothing here runs a model.
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 from typing import Sequence
 
@@ -20,7 +21,7 @@ from ..files import atomic_write
 from ..results.dataset import save_results
 from ..results.ensemble import save_ensemble
 from .brief import write_brief
-from .charts import CHARTS, draw_all
+from .charts import CHARTS, DEFAULT_FORMATS, draw_all
 from .charts.ensemble import draw_ensemble
 from .labels import resolve_model
 from .tables import to_markdown
@@ -38,26 +39,30 @@ def write_comparison(result: ComparisonResult, folder: str | os.PathLike) -> tup
 
 
 def write_charts(results: xr.Dataset, table: pd.DataFrame, folder: str | os.PathLike, *, lang: str = "en",
-                 formats: Sequence[str] = ("png", "svg"), charts: Sequence[str] = CHARTS, brief: bool = True,
-                 model=None, notes: list[str] | None = None) -> list[Path]:
+                 formats: Sequence[str] = DEFAULT_FORMATS, charts: Sequence[str] = CHARTS, brief: bool = True,
+                 model=None, notes: list[str] | None = None, workers: int | None = None) -> list[Path]:
     """The chart set and ``brief.pdf`` of a comparison's results, into ``folder``.
+
+    Groups of charts are drawn in parallel processes (``workers``, default one per core); the brief's
+    chart pages are the chart set's own figures of the scorecard and the cost-effectiveness chart.
 
     ``model`` (a Model or a path; default the results' own) is read once here, for the structure
     maps and for labels older results lack. A chart the results cannot give (no programme to
     compare, no shock) is left out with a line in ``notes``.
     """
     model = resolve_model(results, model, needed="structure" in charts)
-    paths = draw_all(results, table, folder, lang=lang, formats=formats, charts=charts, model=model, notes=notes)
+    pages = None
     if brief and not (table["kind"] != "baseline").any():
         if notes is not None:
             notes.append("no brief: the results hold no programme to compare with the baseline")
-    elif brief:
-        paths.append(write_brief(results, table, Path(folder) / "brief.pdf", lang=lang, model=model))
-    return paths
+    elif brief:      # the brief's chart pages are the chart set's own figures (drawn once)
+        pages = partial(write_brief, results, table, Path(folder) / "brief.pdf", lang=lang, model=model)
+    return draw_all(results, table, folder, lang=lang, formats=formats, charts=charts, model=model, notes=notes,
+                    pages=pages, workers=workers)
 
 
 def write_report(result: ComparisonResult | xr.Dataset, folder: str | os.PathLike, *, lang: str = "en",
-                 charts: bool = True, formats: Sequence[str] = ("png", "svg"), model=None,
+                 charts: bool = True, formats: Sequence[str] = DEFAULT_FORMATS, model=None,
                  notes: list[str] | None = None) -> list[Path]:
     """Everything a workshop takes home from a comparison, into ``folder``.
 

@@ -22,9 +22,13 @@ Examples
 """
 from __future__ import annotations
 
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
+import matplotlib.pyplot as plt
 import pandas as pd
 import xarray as xr
 
@@ -32,15 +36,28 @@ from ...model import structure as model_structure
 from ..labels import Labels, resolve_model
 from . import _common, change, cost, scorecard, shock, structure, trajectories
 
-__all__ = ["draw_all", "CHARTS", "Labels"]
+__all__ = ["draw_all", "draw_group", "CHARTS", "DEFAULT_FORMATS", "Labels"]
+
+_START = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+"""How chart workers start: a clean server process forked on demand (never a fork of a process whose
+threads may hold locks), else a fresh interpreter."""
 
 CHARTS = ("trajectories", "change", "scorecard", "cost", "shock", "structure")
 
 
+DEFAULT_FORMATS = ("png",)
+"""Formats drawn unless asked otherwise (``--formats png,svg`` adds SVG; each format costs a render)."""
+
+_GROUPS = (("trajectories",), ("change",), ("shock",), ("structure",), ("scorecard", "cost"))
+"""Charts drawn by one worker: the scorecard and the cost chart together, as the brief's pages are
+those same figures."""
+
+
 def draw_all(results_ds: xr.Dataset, table: pd.DataFrame, out_dir, lang: str = "en", *,
-             formats: Sequence[str] = ("png", "svg"), charts: Sequence[str] = CHARTS, model=None,
-             notes: list[str] | None = None) -> list[Path]:
-    """Draw the chart set of a comparison into ``out_dir``.
+             formats: Sequence[str] = DEFAULT_FORMATS, charts: Sequence[str] = CHARTS, model=None,
+             notes: list[str] | None = None, pages: Callable | None = None, workers: int | None = None
+             ) -> list[Path]:
+    """Draw the chart set of a comparison into ``out_dir``, the groups of charts in parallel.
 
     Parameters
     ----------
@@ -60,13 +77,20 @@ def draw_all(results_ds: xr.Dataset, table: pd.DataFrame, out_dir, lang: str = "
     notes : list of str, optional
         Receives a line for each chart of ``charts`` that the results cannot give, e.g. the
         shock response when no scenario holds a shock (the CLI prints them as ``note:``).
+    pages : callable, optional
+        ``pages(figures=...) -> Path``, called (in the worker that drew them) with the figures of the
+        scorecard and the cost chart, before they close: the brief takes its chart pages from them, so
+        no figure is drawn twice. Picklable (a module-level function or a ``functools.partial``).
+    workers : int, optional
+        Processes drawing the groups of charts (trajectories, change, shock, structure, scorecard with
+        cost and brief); default one per core available, at most one per group; 1 draws here.
 
     Returns
     -------
     list of Path
-        The files written, in drawing order.
+        The files written, in drawing order (the brief last).
     """
-    labels = Labels(results_ds, lang, model=resolve_model(results_ds, model, needed="structure" in charts))
+    model = resolve_model(results_ds, model, needed="structure" in charts)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     unknown = [c for c in charts if c not in CHARTS]
@@ -75,7 +99,6 @@ def draw_all(results_ds: xr.Dataset, table: pd.DataFrame, out_dir, lang: str = "
     bad = [f for f in formats if f not in ("png", "svg", "pdf")]
     if bad:
         raise ValueError(f"unknown format(s) {', '.join(bad)}; allowed: png, svg, pdf")
-    paths: list[Path] = []
     # a single run (cityfutures run) has nothing to compare: only trajectories, shocks and structure
     comparative = ("kind" in table and (table["kind"] != "baseline").any()) if len(table) else False
     if not comparative:
@@ -83,22 +106,71 @@ def draw_all(results_ds: xr.Dataset, table: pd.DataFrame, out_dir, lang: str = "
         charts = [k for k in charts if k not in skipped]
         if notes is not None and skipped:
             notes.append(f"no {', '.join(skipped)} charts: the results hold no programme to compare with the baseline")
-    if "trajectories" in charts:
-        paths += trajectories.draw(results_ds, table, out, labels, formats)
-    if "change" in charts:
-        paths += change.draw(results_ds, table, out, labels, formats)
-    if "scorecard" in charts:
-        paths += scorecard.draw(results_ds, table, out, labels, formats)
-    if "cost" in charts:
-        paths += cost.draw(results_ds, table, out, labels, formats)
-    if "shock" in charts:
-        drawn = shock.draw(results_ds, table, out, labels, formats)
+    groups = [tuple(c for c in g if c in charts) for g in _GROUPS]
+    if pages is not None and not groups[-1]:
+        groups[-1] = ("pages",)              # the brief's figures, drawn for it alone
+    groups = [g for g in groups if g]
+    jobs = [(g, results_ds, table, out, lang, tuple(formats), model,
+             pages if g in (("scorecard", "cost"), ("scorecard",), ("cost",), ("pages",)) else None)
+            for g in groups]
+    workers = min(len(jobs), workers or _cores())
+    if workers <= 1:
+        done = [draw_group(job) for job in jobs]
+    else:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(_START)) as pool:
+            done = list(pool.map(draw_group, jobs))
+    paths: list[Path] = []
+    for drawn, group_notes in done:
         paths += drawn
-        if notes is not None and not drawn:
+        if notes is not None:
+            notes += group_notes
+    return paths
+
+
+def draw_group(job: tuple) -> tuple[list[Path], list[str]]:
+    """Draw one group of charts (a worker's task); returns the files written and the notes."""
+    group, ds, table, out, lang, formats, model, pages = job
+    labels = Labels(ds, lang, model=model)
+    paths: list[Path] = []
+    notes: list[str] = []
+    if "trajectories" in group:
+        paths += trajectories.draw(ds, table, out, labels, formats)
+    if "change" in group:
+        paths += change.draw(ds, table, out, labels, formats)
+    if "shock" in group:
+        drawn = shock.draw(ds, table, out, labels, formats)
+        paths += drawn
+        if not drawn:
             notes.append("no shock-response charts: no scenario of these results holds a shock (run a scenario "
                          "with 'shocks:', or give the comparison's baseline one)"
-                         if not _common.shocks(results_ds) else
+                         if not _common.shocks(ds) else
                          "no shock-response charts: no indicator loses more than 2 % after the shock")
-    if "structure" in charts:   # last: the only chart that needs the model file
-        paths += structure.draw(results_ds, out, labels, formats, model_structure.build(labels.model))
-    return paths
+    if "structure" in group:
+        paths += structure.draw(ds, out, labels, formats, model_structure.build(labels.model))
+    if pages is not None or "scorecard" in group or "cost" in group:
+        figures = []
+        try:
+            for part, scen in scorecard.parts(ds, table) if pages is not None or "scorecard" in group else ():
+                with _common.style():
+                    fig = scorecard.draw_scorecard(ds, table, labels, part, scen)
+                    figures.append(fig)
+                    if "scorecard" in group:
+                        stem = "scorecard" if part in (None, "programmes") else f"scorecard-{part}"
+                        paths += _common.save(fig, out, stem, formats, close=False)
+            with _common.style():
+                if pages is None and "cost" not in group:
+                    return paths, notes
+                fig = cost.draw_cost(ds, table, labels)
+                figures.append(fig)
+                if "cost" in group:
+                    paths += _common.save(fig, out, "cost-effectiveness", formats, close=False)
+            if pages is not None:
+                paths.append(pages(figures=figures))
+        finally:
+            for fig in figures:
+                plt.close(fig)
+    return paths, notes
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

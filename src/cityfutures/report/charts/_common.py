@@ -218,8 +218,10 @@ def add_footer(fig, ds: xr.Dataset, labels: Labels, note: str | None = None) -> 
         fig.text(0.01, 0.038, note, fontsize=13, color="#333333", ha="left", va="bottom")
 
 
-def save(fig, out_dir: Path, stem: str, formats: Sequence[str] = ("png", "svg"), dpi: int = DPI) -> list[Path]:
-    """Save ``fig`` as ``out_dir/stem.<fmt>`` for each format (atomically) and close it."""
+def save(fig, out_dir: Path, stem: str, formats: Sequence[str] = ("png",), dpi: int = DPI,
+         close: bool = True) -> list[Path]:
+    """Save ``fig`` as ``out_dir/stem.<fmt>`` for each format (atomically) and close it (unless ``close``
+    is False: the brief takes its pages from the same figures)."""
     paths = []
     try:
         for fmt in formats:
@@ -227,7 +229,8 @@ def save(fig, out_dir: Path, stem: str, formats: Sequence[str] = ("png", "svg"),
             paths.append(atomic_write(target, lambda tmp, fmt=fmt: fig.savefig(
                 tmp, format=fmt, dpi=dpi, metadata=_metadata(fmt))))
     finally:
-        plt.close(fig)
+        if close:
+            plt.close(fig)
     return paths
 
 
