@@ -114,6 +114,18 @@ def y_bounds(*lines) -> tuple[float, float]:
     return lo - pad, hi + pad
 
 
+def band_data(band, name: str) -> dict:
+    """The columns of an indicator's band (empty without one): ``time``, ``low``, ``high``."""
+    if band is None:
+        return {"time": [], "low": [], "high": []}
+    return {"time": band.time, "low": band.low[name], "high": band.high[name]}
+
+
+def band_lines(band, name: str) -> tuple:
+    """The band's two edges, for the y range (none without a band)."""
+    return () if band is None else (band.low[name], band.high[name])
+
+
 def require_panel() -> None:
     """Raise a one-line :class:`InputError` naming the extra when Panel or Bokeh is missing."""
     try:
@@ -255,6 +267,7 @@ class DashboardPage:
         self.status = text_pane(**html_kw)
         self.legend = text_pane(**html_kw)
         self.sources: dict[str, Any] = {}
+        self.band_sources: dict[str, Any] = {}
         self.figures: dict[str, Any] = {}
         self.chart_titles: dict[str, Any] = {}
         self.values: dict[str, Any] = {}
@@ -269,12 +282,17 @@ class DashboardPage:
             for name in names:
                 base_src = ColumnDataSource({"time": v.time, "value": v.baseline[name]})
                 src = ColumnDataSource({"time": v.time, "value": v.values[name]})
+                band_src = ColumnDataSource(band_data(v.band, name))
                 # y range set here, not found by the browser: a browser-side range (and a frame that
                 # moves with the tick labels' width) is sent back to the server after every change
                 fig = figure(height=150, width=300, toolbar_location=None, tools="", sizing_mode="fixed",
-                             min_border_top=6, y_range=Range1d(*y_bounds(v.values[name], v.baseline[name])))
+                             min_border_top=6, y_range=Range1d(*y_bounds(v.values[name], v.baseline[name],
+                                                                         *band_lines(v.band, name))))
+                # p5-p95 of the state over the sampled futures, under the deterministic lines
+                fig.varea("time", "low", "high", source=band_src, color=_BLUE, fill_alpha=0.15)
                 fig.line("time", "value", source=base_src, color=_GREY, line_dash="dashed", line_width=2)
                 fig.line("time", "value", source=src, color=_BLUE, line_width=2.5)
+                self.band_sources[name] = band_src
                 fig.xaxis.axis_label_text_font_size = "8pt"
                 fig.yaxis.major_label_text_font_size = "8pt"
                 fig.xaxis.major_label_text_font_size = "8pt"
@@ -487,9 +505,15 @@ class DashboardPage:
         for name, src in self.sources.items():
             new = view.values[name]
             old = src.data.get("value")
-            if old is None or len(old) != len(new) or not np.array_equal(old, new):
+            band = band_data(view.band, name)
+            band_src = self.band_sources[name]
+            moved = not np.array_equal(band_src.data.get("low"), band["low"]) or \
+                not np.array_equal(band_src.data.get("high"), band["high"])
+            if moved:
+                band_src.data = band
+            if old is None or len(old) != len(new) or not np.array_equal(old, new) or moved:
                 src.data["value"] = new          # only this column is sent (the times never change)
-                lo, hi = y_bounds(new, view.baseline[name])
+                lo, hi = y_bounds(new, view.baseline[name], *band_lines(view.band, name))
                 y = self.figures[name].y_range
                 if (y.start, y.end) != (lo, hi):
                     y.update(start=lo, end=hi)

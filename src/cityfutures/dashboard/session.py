@@ -4,8 +4,9 @@ A :class:`DashboardState` is what the room has chosen: lever values, programmes 
 bundles of a comparison switched on, shocks switched on, and the page's language. A
 :class:`Dashboard` (one per scenario folder) turns a state into a view::
 
-    state -> scenario dict -> load_scenario (validated like a file) -> build_plan -> runner (batch)
+    state -> scenario dict -> load_scenario (validated like a file) -> build_plan -> runner
           -> indicator values against the cached baseline run -> scorecard rows + cost
+          -> plan_ensemble (200 futures of the baseline's uncertain: block) -> runner -> p5-p95 band
 
 so the page holds no logic of its own, and a bad value from the page is rejected with the
 same :class:`~cityfutures.errors.ScenarioError` a bad file gets. :meth:`Dashboard.save`
@@ -39,7 +40,7 @@ from ..analysis import metrics
 from ..engine.runner import collect
 from ..errors import InputError, RunError, ScenarioError
 from ..model import Label, Model, resolve_model_path
-from ..plan import build_plan, combine
+from ..plan import build_plan, combine, plan_ensemble
 from ..report.i18n import LANGUAGES
 from ..scenario import Comparison, Scenario, load_comparison, load_scenario
 from ..scenario.schema import listing
@@ -47,6 +48,7 @@ from ..yamlio import read_yaml
 from .files import SESSIONS, SessionFiles
 from .state import (
     WHERE,
+    Band,
     CostItem,
     CostSummary,
     DashboardState,
@@ -63,6 +65,10 @@ from .strings import t
 __all__ = ["Dashboard", "open_dashboard", "SESSIONS"]
 
 _CACHE_SIZE = 128
+BAND_FUTURES = 200
+"""Sampled futures behind the dashboard's band (the baseline's ``uncertain:`` block, the same futures
+for every state: paired)."""
+BAND_QUANTILES = (5.0, 95.0)
 
 
 @dataclass(frozen=True)
@@ -132,6 +138,8 @@ class Dashboard:
         self.controls_switches = self._switch_controls()
         self._base_run = self._simulate(self.baseline)
         self._base_cost = self._base_run.capex, self._base_run.opex, self._base_run.total
+        self._bands: OrderedDict[str, Band | None] = OrderedDict()
+        self._base_band = self.band(self.baseline)
 
     def _lever_controls(self) -> tuple[LeverControl, ...]:
         out = []
@@ -269,8 +277,40 @@ class Dashboard:
             self._cache.popitem(last=False)
         return run
 
+    def band(self, sc: Scenario) -> Band | None:
+        """The p5-p95 band of a scenario's indicators over ``BAND_FUTURES`` futures of the baseline's
+        ``uncertain:`` block, through the ensemble's own plan and sampling (:func:`plan_ensemble`, the
+        baseline's seed: every state meets the same futures); None without such a block, or when the
+        state cannot meet them (a lever that is also uncertain). Cached by scenario hash."""
+        spec = self.baseline.uncertain
+        if not spec:
+            return None
+        if sc.sha256 in self._bands:
+            self._bands.move_to_end(sc.sha256)
+            return self._bands[sc.sha256]
+        try:
+            plan = plan_ensemble(build_plan(sc), spec, samples=BAND_FUTURES, seed=self.baseline.seed or 0,
+                                 indicators=self.indicators)
+        except ScenarioError:
+            band = None
+        else:
+            values, failures = collect(plan, variables=self.indicators)
+            row = values.isel(scenario=0)
+            lo, hi = {}, {}
+            for name in self.indicators:
+                arr = np.asarray(row[name].transpose("sample", "time").values, dtype=float)
+                if np.isfinite(arr).any(axis=0).all():
+                    lo[name], hi[name] = np.nanpercentile(arr, BAND_QUANTILES, axis=0)
+                else:
+                    lo[name] = hi[name] = np.full(arr.shape[1], np.nan)
+            band = Band(np.asarray(values["time"].values, dtype=float), lo, hi, BAND_FUTURES, len(failures))
+        self._bands[sc.sha256] = band
+        while len(self._bands) > _CACHE_SIZE:
+            self._bands.popitem(last=False)
+        return band
+
     def update(self, state: DashboardState) -> View:
-        """Validate ``state``, run the model (batch engine) and compare with the baseline.
+        """Validate ``state``, run the model and compare with the baseline; the band over the futures.
 
         Raises
         ------
@@ -295,8 +335,10 @@ class Dashboard:
                                      baseline_end=b, value_end=v, delta_end=v - b, delta_pct=pct,
                                      improvement_pct=imp, verdict=verdict(imp, v - b)))
         cost = self._cost(state, run)
+        band = self.band(sc)
         return View(state=state, scenario=sc, time=run.time, values=run.values, baseline=base.values,
-                    rows=tuple(rows), cost=cost, seconds=time.perf_counter() - t0, cached=cached)
+                    rows=tuple(rows), cost=cost, seconds=time.perf_counter() - t0, cached=cached,
+                    band=band, baseline_band=self._base_band)
 
     def _cost(self, state: DashboardState, run: _Run) -> CostSummary:
         by_name = {(c.kind, c.name): c for c in self.controls_switches}

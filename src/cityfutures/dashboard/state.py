@@ -16,7 +16,7 @@ from ..errors import ScenarioError
 from ..model import Label
 from ..scenario import FrozenDict, Scenario
 
-__all__ = ["DashboardState", "LeverControl", "SwitchControl", "IndicatorRow", "CostItem", "CostSummary", "View",
+__all__ = ["DashboardState", "LeverControl", "SwitchControl", "IndicatorRow", "CostItem", "CostSummary", "View", "Band",
            "WHERE", "nice_step", "clean_number", "verdict"]
 
 WHERE = "<dashboard>"         # the "path" of values that come from the page
@@ -139,6 +139,28 @@ class CostSummary:
 
 
 @dataclass(frozen=True)
+class Band:
+    """Where an indicator lies in most sampled futures: per reported year, the ``low`` and ``high``
+    quantiles (p5 and p95) over the futures, and in how many futures the run failed.
+
+    Attributes
+    ----------
+    time : ndarray (P,)
+        Start of each reported year [Year] (each value is the mean over that year's saved times).
+    low, high : mapping of indicator -> ndarray (P,)
+        [indicator units]
+    futures : int
+    failed : int
+    """
+
+    time: np.ndarray
+    low: Mapping[str, np.ndarray]
+    high: Mapping[str, np.ndarray]
+    futures: int
+    failed: int = 0
+
+
+@dataclass(frozen=True)
 class View:
     """Everything the page shows for one state.
 
@@ -158,6 +180,11 @@ class View:
         Time taken by :meth:`Dashboard.update` [s].
     cached : bool
         The simulation was reused (the same scenario was evaluated before).
+    band : Band or None
+        The state's p5-p95 band over the sampled futures of the baseline's ``uncertain:`` block (None
+        when the baseline has none).
+    baseline_band : Band or None
+        The baseline's band in the same futures (paired).
     """
 
     state: DashboardState
@@ -169,6 +196,8 @@ class View:
     cost: CostSummary
     seconds: float
     cached: bool = False
+    band: Band | None = None
+    baseline_band: Band | None = None
 
     def row(self, indicator: str) -> IndicatorRow:
         for r in self.rows:
