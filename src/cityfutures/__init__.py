@@ -37,7 +37,7 @@ _API = {
     "build_plan": "plan", "plan_ensemble": "plan",
     "simulate": "engine.simulate", "make_executor": "engine.executors",
     "run": "api", "compare": "api", "ensemble": "api", "run_ensemble": "api", "sensitivity": "api",
-    "save_results": "results.dataset", "load_results": "results.dataset",
+    "save_results": "results.dataset", "load_results": "results.dataset", "stream_runs": "results.runs",
     "save_ensemble": "results.ensemble", "load_ensemble": "results.ensemble",
     "Target": "analysis.robust", "discover": "analysis.discovery", "knockout": "analysis.knockout",
     "write_report": "report.write", "write_charts": "report.write", "write_ensemble_report": "report.write",
