@@ -68,9 +68,14 @@ def _workers(n: int, blocks: int) -> int:
     return max(1, min(cores, blocks))
 
 
-@lru_cache(maxsize=4)
 def _pool(workers: int) -> ThreadPoolExecutor:
-    """A pool of ``workers`` threads, kept for the process (kernels release the GIL)."""
+    """A pool of ``workers`` threads, kept for the process (kernels release the GIL); a forked child
+    (a process-pool worker) makes its own, as the parent's threads do not exist in it."""
+    return _pool_of(workers, os.getpid())
+
+
+@lru_cache(maxsize=4)
+def _pool_of(workers: int, pid: int) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(workers, thread_name_prefix="cityfutures-kernel")
 
 

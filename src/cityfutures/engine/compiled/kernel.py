@@ -139,6 +139,12 @@ class _Rewrite(ast.NodeTransformer):
         return self.generic_visit(node)
 
 
+def number(value) -> str:
+    """A float as source: its ``repr`` (exact), or ``float('nan')``/``float('inf')`` for the others."""
+    value = float(value)
+    return repr(value) if np.isfinite(value) else f"float('{value!r}')"
+
+
 def lookup_chain(x: str, xs, ys) -> str:
     """``np.interp(x, xs, ys)`` as one expression of selects on the name ``x`` (no loop, so the loop
     over runs vectorises): the last point at or below ``x`` picks the segment, whose value is numpy's
@@ -298,10 +304,10 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str, stages:
            "import numba", "import numpy as np", "",
            "from cityfutures.engine.compiled import functions as _f", "",
            "_JIT = _f.JIT", ""]
-    out += [f"{name} = {float(value)!r}" for name, value in literals.values()]
+    out += [f"{name} = {number(value)}" for name, value in literals.values()]
     for prefix, (xs, ys) in tables.items():
-        out.append(f"{prefix}x = np.array({[float(x) for x in xs]!r})")
-        out.append(f"{prefix}y = np.array({[float(y) for y in ys]!r})")
+        out.append(f"{prefix}x = np.array([{', '.join(number(x) for x in xs)}])")
+        out.append(f"{prefix}y = np.array([{', '.join(number(y) for y in ys)}])")
 
     def entry(fname: str, B: int) -> list:
         """The kernel function ``fname`` with blocks of ``B`` runs."""
