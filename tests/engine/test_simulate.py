@@ -110,7 +110,6 @@ def test_repeated_calls_reuse_the_compiled_model(teacup):
     simulate(teacup, {"Room Temperature": 70.0}, variables=["Teacup Temperature"])
     cm = simulate_module._compiled(str(teacup.resolve()), teacup.stat().st_mtime_ns)
     programs, kernels = dict(cm.batch._programs), dict(cm._kernels)
-    assert len(kernels) == 1
     for temp in (60.0, 65.0, 75.0):  # a dashboard slider: new values, same names
         ds = simulate(teacup, {"Room Temperature": temp}, variables=["Teacup Temperature"])
         assert ds["Teacup Temperature"].isel(run=0, time=-1) > temp
