@@ -7,9 +7,8 @@ chunks of runs (one engine call each) and appends each chunk to a NetCDF-4 file 
 Jakarta model). The file is written to a temporary name and renamed into place when complete, and
 carries the provenance of a results file (model hash, engine, versions, creation time).
 
->>> stream_runs("models/jakarta.mdl", {"Growth rate": rng.uniform(0.01, 0.03, 100_000)},
-...             "runs.nc")                                                    # doctest: +SKIP
->>> xr.open_dataset("runs.nc")["Population"].sel(run=99_999)                  # doctest: +SKIP
+>>> stream_runs("model.mdl", {"Some constant": rng.uniform(0.01, 0.03, 100_000)}, "runs.nc")  # doctest: +SKIP
+>>> xr.open_dataset("runs.nc")["Some stock"].sel(run=99_999)                  # doctest: +SKIP
 """
 from __future__ import annotations
 
