@@ -1,4 +1,4 @@
-"""A model: a Vensim ``.mdl`` file, PySD's translation of it, and its metadata sidecar.
+"""A model: a Vensim ``.mdl`` or XMILE file, PySD's translation of it, and its metadata sidecar.
 
 ``load_model`` is the edge where a model file is read and checked; the frozen
 :class:`Model` it returns is trusted by everything downstream. PySD's translation is
@@ -21,6 +21,8 @@ from typing import Literal, Mapping
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from .errors import ModelError, did_you_mean
+from .model_file import MODEL_SUFFIXES, integration_method, model_format, read_model_file
+from .xmile import READER_VERSION
 from .yamlio import YamlDocument, pydantic_error, read_yaml
 
 __all__ = ["Model", "Variable", "Lever", "Indicator", "Shock", "Label", "load_model",
@@ -150,7 +152,7 @@ class Model:
     name : str
         File stem, e.g. ``"jakarta"``.
     path : Path
-        The ``.mdl`` file.
+        The model file (Vensim ``.mdl`` or XMILE).
     sha256 : str
         Hash of the file's bytes: the provenance key of every result.
     initial_time, final_time, time_step, saveper : float
@@ -160,6 +162,10 @@ class Model:
     levers, indicators : mapping of name -> Lever / Indicator (from the sidecar)
     shocks : mapping of kind -> Shock
     focus_areas, sectors, labels : mapping of id/name -> Label
+    format : {"vensim", "xmile"}
+        The file's format, found from its content.
+    method : {"euler", "rk4"}
+        The integration method the file asks for (XMILE ``<sim_specs method>``).
     """
 
     name: str
@@ -180,6 +186,8 @@ class Model:
     labels: Mapping[str, Label] = field(default_factory=dict)
     meta_path: Path | None = None
     meta_sha256: str | None = None
+    format: str = "vensim"
+    method: str = "euler"
 
     def pysd(self):
         """A freshly loaded PySD model from the cached translation (cheap: no re-translation)."""
@@ -234,11 +242,14 @@ def resolve_model_path(ref: str | os.PathLike, relative_to: Path | None = None) 
     """Find a model by path or by bundled name (``"jakarta"`` -> ``models/jakarta.mdl``).
 
     Search order: the path itself; relative to ``relative_to`` and its ``../models``;
-    ``./models``; the bundled ``models/`` folder.
+    ``./models``; the bundled ``models/`` folder. A name without a suffix is tried with
+    each of :data:`~cityfutures.model_file.MODEL_SUFFIXES`. A file found is accepted by
+    its content: Vensim text ending in ``.mdl``, or XMILE (a root element ``<xmile>``)
+    under any name.
     """
     ref_s = str(ref)
     p = Path(ref_s)
-    names = [p] if p.suffix.lower() == ".mdl" else [p.with_suffix(".mdl"), p]
+    names = [p] if p.suffix.lower() in MODEL_SUFFIXES else [p.with_suffix(s) for s in MODEL_SUFFIXES] + [p]
     bases: list[Path] = []
     if p.is_absolute():
         bases = [Path("/")]
@@ -252,18 +263,29 @@ def resolve_model_path(ref: str | os.PathLike, relative_to: Path | None = None) 
     for base in bases:
         for name in names:
             cand = name if name.is_absolute() else base / name
-            if cand.is_file() and cand.suffix.lower() == ".mdl":
+            if cand.is_file():
+                model_format(cand)  # raises when the file is no model (naming why)
                 return cand.resolve()
-    available = sorted(x.stem for x in (bundled_models_dir() or Path(".")).glob("*.mdl"))
+    folder = bundled_models_dir() or Path(".")
+    available = sorted({x.stem for s in MODEL_SUFFIXES for x in folder.glob("*" + s)})
     raise ModelError(f"model '{ref_s}' not found", field="model",
-                     allowed="a path to a .mdl file or a bundled model: " + ", ".join(available or ["(none)"]))
+                     allowed="a path to a model file (.mdl, .xmile, .xml, .stmx) or a bundled model: "
+                     + ", ".join(available or ["(none)"]))
 
 
 def _translate(mdl: Path, sha: str) -> Path:
-    """PySD translation of ``mdl``, cached under ``cache_dir()/translations/<sha>``."""
+    """PySD translation of a model file, cached under ``cache_dir()/translations/<sha>``.
+
+    The file (Vensim or XMILE, by content) is read into PySD's abstract model by
+    :func:`cityfutures.model_file.read_model_file` and built by PySD's Python builder.
+    """
     import pysd
-    # keyed by content and file name: PySD names the translation (and its modules) after the file
-    target = cache_dir() / "translations" / f"{sha[:24]}-{mdl.stem}-pysd{pysd.__version__}"
+    from pysd.builders.python.python_model_builder import ModelBuilder
+    # keyed by content and file name: PySD names the translation (and its modules) after the file;
+    # XMILE translations also by the version of our reading of XMILE
+    fmt = model_format(mdl)
+    tag = f"-x{READER_VERSION}" if fmt == "xmile" else ""
+    target = cache_dir() / "translations" / f"{sha[:24]}-{mdl.stem}-pysd{pysd.__version__}{tag}"
     py = target / (mdl.stem + ".py")
     if py.is_file():
         return py
@@ -273,9 +295,10 @@ def _translate(mdl: Path, sha: str) -> Path:
         shutil.copy2(mdl, work / mdl.name)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            source = read_model_file(work / mdl.name, shown_path=mdl)
             try:
-                pysd.read_vensim(str(work / mdl.name), initialize=False)
-            except Exception as exc:  # PySD's parser raises many kinds; all mean a bad file
+                ModelBuilder(source.abstract_model).build_model()
+            except Exception as exc:  # PySD's builder raises many kinds; all mean a bad file
                 raise ModelError(f"PySD cannot translate the model: {type(exc).__name__}: {exc}"
                                  .splitlines()[0][:500], path=str(mdl)) from exc
         try:
@@ -387,8 +410,8 @@ def load_model(ref: str | os.PathLike | Model, *, relative_to: Path | None = Non
     Parameters
     ----------
     ref : str, path or Model
-        A ``.mdl`` path or the name of a bundled model (``"jakarta"``). A :class:`Model`
-        is returned unchanged.
+        A model file (Vensim ``.mdl``, XMILE ``.xmile``/``.xml``/``.stmx``) or the name of a
+        bundled model (``"jakarta"``). A :class:`Model` is returned unchanged.
     relative_to : Path, optional
         Folder to resolve a relative ``ref`` against first (a scenario file's folder).
 
@@ -448,6 +471,7 @@ def _load_model_cached(path_s: str, mtime: int) -> Model:
                      sectors=dict(side.sectors), labels=dict(side.variables), meta_path=meta_path,
                      meta_sha256=_sha256(meta_path))
     model = Model(name=path.stem, path=path, sha256=sha, translation=py, time_units=time_units,
-                  variables=variables, **times, **extra)
+                  variables=variables, format=model_format(path), method=integration_method(path),
+                  **times, **extra)
     _MODEL_CACHE[key] = model
     return model

@@ -1,6 +1,7 @@
 """The batch ensemble engine: a Vensim model run for N parameter sets at once.
 
-The model is read by PySD's own Vensim translator (``VensimFile -> AbstractModel``), each
+The model is read by PySD's own translator, Vensim or XMILE (``AbstractModel``, through
+:func:`cityfutures.model_file.read_model_file`), each
 cell of each element is compiled into numpy source with the ensemble as the array axis
 (:mod:`.graph`, :mod:`.expressions`, :mod:`.codegen`) and the time loop runs Euler or
 RK4 (:mod:`.integrate`). Results agree with PySD's own run to rounding under Euler.
@@ -24,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError, ModelError, did_you_mean
+from ..model_file import read_model_file
 from .codegen import Program, generate
 from .graph import CONTROL, GraphBuilder
 from .integrate import integrate, integrate_scalar, time_grid
@@ -55,10 +57,13 @@ class BatchModel:
         Every model variable cell, named as Vensim exports it (``Name`` or ``Name[a,b]``).
     units : dict
         Vensim name -> units.
+    method : {"euler", "rk4"}
+        The integration method the model file asks for (XMILE ``<sim_specs method>``).
     """
 
     path: Path
     graph: GraphBuilder
+    method: str = "euler"
     _programs: dict = field(default_factory=dict, repr=False)
     _memo: dict = field(default_factory=dict, repr=False)
 
@@ -246,12 +251,12 @@ def _chunk(values: dict, n: int, lo: int, hi: int) -> dict:
 
 
 def compile_model(path) -> BatchModel:
-    """Parse a Vensim model with PySD's translator and build its batch graph.
+    """Parse a model with PySD's translator and build its batch graph.
 
     Parameters
     ----------
     path : str or Path
-        A ``.mdl`` file (only read, never written next to).
+        A Vensim ``.mdl`` or XMILE file, by content (only read, never written next to).
 
     Raises
     ------
@@ -260,18 +265,11 @@ def compile_model(path) -> BatchModel:
     ModelError
         PySD cannot parse the file, or the model has an algebraic loop.
     """
-    from pysd.translators.vensim.vensim_file import VensimFile
     path = Path(path)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        try:
-            vf = VensimFile(path)
-            vf.parse()
-            am = vf.get_abstract_model()
-        except Exception as exc:
-            raise ModelError(f"PySD cannot parse the model: {type(exc).__name__}: {exc}"
-                             .splitlines()[0][:500], path=str(path)) from exc
-        graph = GraphBuilder(am, path.parent).build()
-    model = BatchModel(path, graph)
+        source = read_model_file(path)
+        graph = GraphBuilder(source.abstract_model, path.parent).build()
+    model = BatchModel(path, graph, method=source.method)
     model.program({}, ())  # surfaces time-varying control variables and algebraic loops now
     return model

@@ -40,13 +40,18 @@ _FUNCTIONS = {
     "ramp": ("_f.ramp(t, {0}, {1}, {2})", True),
     "pulse": ("_f.pulse(t, {0}, {1})", True),
     "pulse_train": ("_f.pulse_train(t, {0}, {1}, {2}, {3})", True),
+    # XMILE builtins as PySD's XMILE translator names them
+    "Xramp": ("_f.ramp(t, {0}, {1})", True),
+    "Xpulse": ("_f.xmile_pulse(t, {ts}, {0}, {1}, 0.0)", True),
+    "Xpulse_train": ("_f.xmile_pulse(t, {ts}, {0}, {2}, {1})", True),
 }
 
 # Vensim reduction over the ``!`` subscripts of its argument -> how cells are combined
 _REDUCTIONS = {"sum": " + ", "prod": " * ", "vmin": "np.minimum", "vmax": "np.maximum"}
 
 _VENSIM_NAMES = {"if_then_else": "IF THEN ELSE", "pulse_train": "PULSE TRAIN",
-                 "active_initial": "ACTIVE INITIAL"}
+                 "active_initial": "ACTIVE INITIAL", "vmax_xmile": "MAX (of one array)",
+                 "vmin_xmile": "MIN (of one array)"}
 
 
 @dataclass

@@ -11,7 +11,7 @@ import numpy as np
 SMALL_VENSIM = 1e-6
 """What Vensim (and PySD) treat as zero in XIDZ, ZIDZ, MODULO and the time functions."""
 
-__all__ = ["SMALL_VENSIM", "step", "ramp", "pulse", "pulse_train", "xidz", "zidz", "integer",
+__all__ = ["SMALL_VENSIM", "step", "ramp", "pulse", "pulse_train", "xmile_pulse", "xidz", "zidz", "integer",
            "modulo", "quantum", "lookup", "series"]
 
 
@@ -45,6 +45,21 @@ def pulse_train(time, start, repeat_time, width, end):
         phase = np.mod(time - start + SMALL_VENSIM, repeat_time)
     train = (start <= time) & (time < end) & (phase < width)
     return np.where(repeat_time == 0, single, train).astype(float)
+
+
+def xmile_pulse(time, time_step, start, magnitude, interval):
+    """XMILE PULSE(magnitude, first, interval): ``magnitude / DT`` for half a step at each pulse.
+
+    As PySD's XMILE translator runs it: a pulse at ``start`` (with Vensim's 1e-6 tolerance),
+    then every ``interval`` after it when ``interval > 0``; lasting ``DT/2``, so exactly one
+    step sees it, carrying ``magnitude`` in total [units of magnitude].
+    """
+    width = 0.5 * time_step
+    single = (start - SMALL_VENSIM <= time) & (time < start + width)
+    with np.errstate(all="ignore"):
+        phase = np.mod(time - start + SMALL_VENSIM, interval)
+    train = (start <= time) & (phase < width)
+    return np.where(np.where(interval == 0, single, train), magnitude / time_step, 0.0)
 
 
 def xidz(numerator, denominator, x):
