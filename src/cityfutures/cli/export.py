@@ -1,0 +1,52 @@
+"""``cityfutures export MODEL --to xmile --out FILE.xmile``: write a model as XMILE 1.0 (for Stella)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..errors import InputError
+
+EXAMPLES = """examples:
+  cityfutures export models/jakarta.mdl --to xmile --out jakarta.xmile
+  cityfutures export jakarta --out jakarta.stmx         # Stella opens .stmx and .xmile
+"""
+
+
+def register(subparsers) -> None:
+    """Add the ``export`` subcommand."""
+    p = subparsers.add_parser(
+        "export", help="write a model as an XMILE 1.0 file (Stella, and any XMILE reader)",
+        description="Write MODEL (a Vensim .mdl or XMILE file, or a bundled model) as XMILE 1.0: "
+                    "stocks with their inflows and outflows, flows, auxiliaries, graphical "
+                    "functions, units, ranges, documentation, and the model's groups as sectors. "
+                    "A function XMILE cannot express is an error naming the variable and the "
+                    "function; nothing is written then.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("model", help="a model file or the name of a bundled model")
+    p.add_argument("--to", choices=("xmile",), default="xmile", help="the format to write (xmile)")
+    p.add_argument("--out", metavar="FILE.xmile", required=True,
+                   help="the file to write (.xmile, .stmx or .xml)")
+    p.set_defaults(func=handler)
+
+
+def handler(args) -> int:
+    """Export the model; one summary line on stdout, one line per thing XMILE does not carry."""
+    from ..model import resolve_model_path
+    from ..xmile import XMILE_SUFFIXES
+    from ..xmile_writer import export_xmile
+    out = Path(args.out)
+    if out.suffix.lower() not in XMILE_SUFFIXES:
+        raise InputError(f"'{args.out}' must end in one of {', '.join(XMILE_SUFFIXES)}", field="--out",
+                         path="<command line>")
+    if not out.parent.is_dir():
+        raise InputError(f"folder '{out.parent}' does not exist", field="--out", path="<command line>")
+    path = resolve_model_path(args.model)
+    notes = export_xmile(path, out)
+    print(f"wrote {out}: {notes.stocks} stocks, {notes.flows} flows, {notes.auxiliaries} auxiliaries, "
+          f"{notes.graphical_functions} graphical functions, {notes.groups} groups")
+    for name in notes.made_up:
+        print(f"note: added '{name}' (XMILE names a stock's flows)", file=sys.stderr)
+    for line in notes.dropped:
+        print(f"note: not in XMILE 1.0: {line}", file=sys.stderr)
+    return 0
