@@ -91,7 +91,7 @@ def read_model_file(path, *, shown_path=None) -> ModelFile:
     fmt = model_format(path)
     if fmt == "xmile":
         xm = read_xmile(path, shown_path=shown)
-        return ModelFile(path, fmt, xm.abstract_model, xm.method)
+        return ModelFile(path, fmt, _inert(xm.abstract_model), xm.method)
     from pysd.translators.vensim.vensim_file import VensimFile
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -102,7 +102,21 @@ def read_model_file(path, *, shown_path=None) -> ModelFile:
         except Exception as exc:  # PySD's parser raises many kinds: all mean a bad file
             raise ModelError(f"PySD cannot parse the model: {type(exc).__name__}: {exc}"
                              .splitlines()[0][:500], path=shown) from exc
-    return ModelFile(path, fmt, am, "euler")
+    return ModelFile(path, fmt, _inert(am), "euler")
+
+
+def _inert(am):
+    """The abstract model with documentation that cannot end PySD's docstrings.
+
+    PySD's builder writes each element's documentation between triple quotes into the
+    Python module it then imports: a ``\"\"\"`` in a comment would end the docstring and
+    run what follows. Triple double quotes become triple single quotes.
+    """
+    for section in am.sections:
+        for element in section.elements:
+            if '"""' in (element.documentation or ""):
+                element.documentation = element.documentation.replace('"""', "'''")
+    return am
 
 
 def element_groups(path) -> dict:

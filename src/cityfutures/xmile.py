@@ -32,6 +32,7 @@ function or reference PySD's builder does not know.
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 from .errors import ModelError, did_you_mean
@@ -108,6 +109,30 @@ def is_xmile(path) -> bool:
     return False
 
 
+_PROLOG_ITEM = re.compile(rb"\s*(<\?.*?\?>|<!--.*?-->)", re.S)
+_ENTITY = re.compile(rb"<!ENTITY\s+(?:%\s+)?([^\s>]+)")
+
+
+def _refuse_doctype(data: bytes, path: Path) -> None:
+    """Refuse a ``<!DOCTYPE>`` before the root element, unparsed (entity bombs, external entities)."""
+    pos = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    while True:
+        m = _PROLOG_ITEM.match(data, pos)
+        if not m:
+            break
+        pos = m.end()
+    rest = data[pos:].lstrip()
+    if not rest.startswith(b"<!DOCTYPE"):
+        return
+    head = rest[:min(len(rest), 1 << 20)]
+    entities = [e.decode("utf-8", "replace") for e in _ENTITY.findall(head)]
+    what = (f"declares XML entities ({', '.join(entities)})" if entities
+            else "has a document type declaration (<!DOCTYPE>)")
+    raise ModelError(f"the file {what}: XMILE models have none, and entity expansion and external "
+                     "entities are refused", path=str(path), line=data[:pos].count(b"\n") + 1,
+                     field="<!DOCTYPE>", allowed="an XMILE file without <!DOCTYPE> or <!ENTITY>")
+
+
 def parse_xmile(path):
     """Parse an XMILE file safely; returns its root element (lxml).
 
@@ -123,9 +148,11 @@ def parse_xmile(path):
     if size > MAX_BYTES:
         raise ModelError(f"the file is {size / 2**20:.0f} MiB; an XMILE model is read up to "
                          f"{MAX_BYTES // 2**20} MiB", path=str(path))
+    data = path.read_bytes()
+    _refuse_doctype(data, path)
     parser = _parser()
     try:
-        root = etree.fromstring(path.read_bytes(), parser)
+        root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         raise ModelError(f"not well-formed XML: {exc.msg}", path=str(path),
                          line=exc.lineno or None) from None
@@ -175,6 +202,11 @@ class _Tree:
                          field=construct, allowed=allowed)
 
 
+def etree_local(node) -> str:
+    """The local name of an element's tag (no namespace)."""
+    return node.tag.split("}")[-1] if isinstance(node.tag, str) else ""
+
+
 def _variable(node) -> str:
     from lxml import etree
     return f"{etree.QName(node).localname} '{node.get('name', '?')}'"
@@ -203,7 +235,9 @@ def _check(t: _Tree) -> None:
     if specs is None:
         t.fail(root, "<sim_specs>", "the file has no <sim_specs> (start, stop, dt)")
     for tag in ("start", "stop"):
-        if not (t.one(specs, f"ns:{tag}") is not None and (t.one(specs, f"ns:{tag}").text or "").strip()):
+        given = [t.one(s, f"ns:{tag}") for s in (t.one(model, "ns:sim_specs"), t.one(root, "ns:sim_specs"))
+                 if s is not None]
+        if not any(g is not None and (g.text or "").strip() for g in given):
             t.fail(specs, f"<sim_specs><{tag}>", f"<sim_specs> has no <{tag}>")
     method = specs.get("method", "euler").strip().lower()
     if method not in METHODS:
@@ -229,6 +263,11 @@ def _check(t: _Tree) -> None:
                 and not t.all(node, "ns:element/ns:eqn") and not t.all(node, "ns:element/ns:gf"):
             t.fail(node, "<eqn>", f"{_variable(node)} has no equation",
                    "an <eqn> (a stock's initial value)")
+    for node in t.all(root, "ns:dimensions/ns:dim") + t.all(root, "ns:dimensions/ns:dim/ns:elem"):
+        if re.search(r"['\"\\\n]", node.get("name", "")):
+            t.fail(node, f"<{etree_local(node)} name>", f"'{node.get('name')}': a dimension or element "
+                   "name with a quote, a backslash or a line break is not read",
+                   "letters, digits, spaces and _ $ . - , ( ) /")
     names: dict = {}
     for node in t.all(model, "ns:variables/*[@name]"):
         key = _reference(node.get("name"))
