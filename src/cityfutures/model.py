@@ -262,7 +262,8 @@ def resolve_model_path(ref: str | os.PathLike, relative_to: Path | None = None) 
             bases.append(bundled)
     for base in bases:
         for name in names:
-            cand = name if name.is_absolute() else base / name
+            # normalised: "sessions/../m.xmile" must not need "sessions" to exist
+            cand = name if name.is_absolute() else Path(os.path.normpath(base / name))
             if cand.is_file():
                 model_format(cand)  # raises when the file is no model (naming why)
                 return cand.resolve()

@@ -147,8 +147,9 @@ def _groups(path: str) -> tuple[dict, dict]:
             docs[group.get("name")] = (doc[0].text or "").strip() if doc else ""
             for entity in group.xpath("ns:entity", namespaces=ns):
                 members.setdefault(entity.get("name", "").replace("\\n", " "), group.get("name"))
-        for node in root.xpath("ns:model/ns:variables/*[@name]", namespaces=ns):
-            members.setdefault(node.get("name").replace("\\n", " "), None)
+        for kind in ("stock", "flow", "aux", "gf"):
+            for node in root.xpath(f"ns:model/ns:variables/ns:{kind}", namespaces=ns):
+                members.setdefault(node.get("name", "").replace("\\n", " "), None)
         return members, docs
     from pysd.translators.vensim import vensim_utils as vu
     from pysd.translators.vensim.vensim_file import VensimFile

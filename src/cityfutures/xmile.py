@@ -32,6 +32,8 @@ function or reference PySD's builder does not know.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import math
 import re
 from pathlib import Path
 
@@ -42,8 +44,9 @@ __all__ = ["XMILE_NAMESPACE", "XMILE_SUFFIXES", "READER_VERSION", "is_xmile", "p
 
 XMILE_NAMESPACE = "http://docs.oasis-open.org/xmile/ns/XMILE/v1.0"
 XMILE_SUFFIXES = (".xmile", ".xml", ".stmx")
-READER_VERSION = 1
-"""Bumped when the reading below changes what a file means (keys the translation cache)."""
+READER_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+"""The hash of this module: keys cached translations of XMILE files, so that none outlives
+the reading that made it."""
 
 MAX_BYTES = 64 * 2**20
 """Largest XMILE file read [bytes]: a model is text; anything bigger is refused unread."""
@@ -129,7 +132,7 @@ def _refuse_doctype(data: bytes, path: Path) -> None:
     what = (f"declares XML entities ({', '.join(entities)})" if entities
             else "has a document type declaration (<!DOCTYPE>)")
     raise ModelError(f"the file {what}: XMILE models have none, and entity expansion and external "
-                     "entities are refused", path=str(path), line=data[:pos].count(b"\n") + 1,
+                     "entities are refused", path=str(path), line=data[:data.index(b"<!DOCTYPE")].count(b"\n") + 1,
                      field="<!DOCTYPE>", allowed="an XMILE file without <!DOCTYPE> or <!ENTITY>")
 
 
@@ -405,6 +408,8 @@ def _read(path: Path) -> XmileModel:
             eqn = " ".join(" ".join(x.text or "" for x in t.all(node, ".//ns:eqn")).split())[:80]
             t.fail(node, "<eqn>", f"{where}: PySD's XMILE translator cannot read the equation "
                    f"'{eqn}': {type(exc).__name__}: {message}")
+    for comp in section.components:  # <range max="INF"/>: an open end, as Vensim's "?" reads
+        comp.limits = tuple(None if x is not None and math.isinf(x) else x for x in comp.limits)
     _multipliers(t, section)
     non_negative_drains(t, section)
     section.elements = section.subscripts + section.components

@@ -49,7 +49,8 @@ _SAME = {"abs": "ABS", "exp": "EXP", "sqrt": "SQRT", "ln": "LN", "sin": "SIN", "
          "Xramp": "RAMP", "Xpulse": "PULSE"}
 SUPPORTED_FUNCTIONS = ("ABS", "EXP", "SQRT", "LN", "LOG", "SIN", "COS", "TAN", "ARCSIN", "ARCCOS",
                        "ARCTAN", "MIN", "MAX", "INTEGER", "MODULO", "POWER", "XIDZ", "ZIDZ",
-                       "IF THEN ELSE", "STEP", "RAMP", "PULSE", "INTEG", "SMOOTH", "SMOOTHI",
+                       "IF THEN ELSE", "STEP", "RAMP", "PULSE", "PULSE TRAIN", "SINH", "COSH",
+                       "TANH", "INTEG", "SMOOTH", "SMOOTHI",
                        "SMOOTH3", "SMOOTH3I", "SMOOTH N", "DELAY1", "DELAY1I", "DELAY3", "DELAY3I",
                        "DELAY N", "DELAY FIXED", "TREND", "FORECAST", "INITIAL", "WITH LOOKUP",
                        "lookups")
@@ -250,6 +251,16 @@ class _Writer:
         if fn == "pulse":  # Vensim PULSE(start, width): 1 from start (less 1e-6) for width
             start, width = self.operand(args[0], element), self.operand(args[1], element)
             return f"IF TIME >= {start} - 1e-06 AND TIME < {start} + {width} THEN 1 ELSE 0"
+        if fn == "pulse_train":  # Vensim PULSE TRAIN(start, width, repeat, end), as PySD runs it
+            s_, r_, w_, e_ = (self.operand(x, element) for x in args)  # PySD: start, repeat, width, end
+            return (f"IF {r_} = 0 THEN (IF TIME >= {s_} - 1e-06 AND TIME < {s_} + {w_} THEN 1 ELSE 0) "
+                    f"ELSE (IF TIME >= {s_} AND TIME < {e_} AND ((TIME - {s_} + 1e-06) mod {r_}) < {w_} "
+                    "THEN 1 ELSE 0)")
+        if fn in ("sinh", "cosh", "tanh"):  # not XMILE 1.0 builtins: from EXP (agrees to rounding)
+            x = self.operand(args[0], element)
+            plus, minus = f"EXP({x})", f"EXP(-{x})"
+            return {"sinh": f"({plus} - {minus}) / 2", "cosh": f"({plus} + {minus}) / 2",
+                    "tanh": f"({plus} - {minus}) / ({plus} + {minus})"}[fn]
         if fn == "Xpulse_train":
             return f"PULSE({a[2]}, {a[0]}, {a[1]})"
         self.unsupported(element, _VENSIM.get(fn, fn.upper().replace("_", " ")))

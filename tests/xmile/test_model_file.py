@@ -1,0 +1,158 @@
+"""XMILE models wherever a model is taken: dispatch on content, load_model, scenarios, the CLI.
+
+The test town (``tests/data/mini``) is exported to XMILE and its metadata sidecar put
+beside it; every face must then give what it gives for the ``.mdl``.
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cityfutures.cli import main
+from cityfutures.errors import ModelError
+from cityfutures.model import load_model, resolve_model_path
+from cityfutures.model_file import element_groups, model_format, read_model_file
+from cityfutures.runner import run
+from cityfutures.simulate import simulate
+from cityfutures.xmile_writer import export_xmile
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from test_plan import write_workshop  # noqa: E402
+
+MINI = Path(__file__).resolve().parents[1] / "data" / "mini"
+
+
+@pytest.fixture(scope="module")
+def town(tmp_path_factory) -> Path:
+    """The test town as ``mini.stmx`` (Stella's suffix) with ``mini.meta.yaml`` beside it."""
+    folder = tmp_path_factory.mktemp("town")
+    shutil.copy2(MINI / "mini.meta.yaml", folder / "mini.meta.yaml")
+    export_xmile(MINI / "mini.mdl", folder / "mini.stmx")
+    return folder / "mini.stmx"
+
+
+def test_format_is_found_from_the_content(town, tmp_path):
+    xml = tmp_path / "town.xml"
+    shutil.copy2(town, xml)
+    misnamed = tmp_path / "town.mdl"  # XMILE content under a Vensim name is still XMILE
+    shutil.copy2(town, misnamed)
+    assert [model_format(p) for p in (town, xml, misnamed, MINI / "mini.mdl")] == ["xmile"] * 3 + ["vensim"]
+    other = tmp_path / "other.xml"
+    other.write_text('<?xml version="1.0"?><project><name>x</name></project>')
+    with pytest.raises(ModelError, match=r"other.xml:1: not an XMILE model: the root element is <project>"):
+        model_format(other)
+    text = tmp_path / "model.txt"
+    text.write_text((MINI / "mini.mdl").read_text())
+    with pytest.raises(ModelError, match="not a model file: neither XMILE"):
+        load_model(text)
+
+
+def test_a_model_is_found_by_name_under_any_model_suffix(town):
+    assert resolve_model_path("mini", relative_to=town.parent) == town.resolve()
+    with pytest.raises(ModelError, match=r"\(allowed: a path to a model file \(.mdl, .xmile, .xml, .stmx\)"):
+        resolve_model_path("nowhere", relative_to=town.parent)
+
+
+def test_load_model_reads_the_sidecar_beside_an_xmile_model(town):
+    vensim, xmile = load_model(MINI / "mini.mdl"), load_model(town)
+    assert (xmile.format, xmile.method, vensim.format) == ("xmile", "euler", "vensim")
+    assert xmile.levers == vensim.levers and xmile.indicators == vensim.indicators
+    assert xmile.shocks == vensim.shocks and xmile.sectors == vensim.sectors
+    assert (xmile.initial_time, xmile.final_time, xmile.time_step, xmile.time_units) == (
+        vensim.initial_time, vensim.final_time, vensim.time_step, vensim.time_units)
+    assert xmile.saveper == xmile.time_step  # XMILE 1.0 saves every DT
+    assert set(xmile.variables) == set(vensim.variables)
+    for name, v in vensim.variables.items():
+        if name in ("INITIAL TIME", "FINAL TIME", "TIME STEP", "SAVEPER"):
+            continue
+        x = xmile.variables[name]
+        assert (x.units, x.kind, x.doc, x.value) == (v.units, v.kind, v.doc, v.value), name
+        np.testing.assert_equal((x.minimum, x.maximum), (v.minimum, v.maximum), err_msg=name)
+    assert sorted(p.name for p in town.parent.iterdir()) == ["mini.meta.yaml", "mini.stmx"]  # nothing written
+
+
+def test_groups_are_read_from_xmile_as_from_vensim(town):
+    assert element_groups(town) == {k: v for k, v in element_groups(MINI / "mini.mdl").items()
+                                    if k not in ("INITIAL TIME", "FINAL TIME", "TIME STEP", "SAVEPER")}
+
+
+def test_a_comparison_on_the_xmile_model_gives_the_vensim_results(town, tmp_path):
+    results = {}
+    for name, model in (("vensim", MINI / "mini.mdl"), ("xmile", town)):
+        folder = tmp_path / name
+        folder.mkdir()
+        workshop = write_workshop(folder, baseline_shock=True)
+        base = folder / "baseline.yaml"
+        base.write_text(base.read_text().replace(str(MINI / "mini.mdl"), str(model))
+                        + "horizon: {start: 2018, end: 2028, dt: 0.0625, saveper: 0.25}\n")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", UserWarning)
+            results[name] = run(workshop)
+    v, x = results["vensim"], results["xmile"]
+    assert list(x.scenario.values) == list(v.scenario.values) and x.sizes == v.sizes
+    for var in v.data_vars:
+        np.testing.assert_allclose(x[var].values, v[var].values, rtol=1e-9, err_msg=var)
+    assert x.attrs["model_sha256"] != v.attrs["model_sha256"]
+
+
+def test_the_dashboard_core_runs_an_xmile_model(town, tmp_path):
+    from cityfutures.dashboard.state import Dashboard
+    workshop = write_workshop(tmp_path)
+    base = tmp_path / "baseline.yaml"
+    base.write_text(base.read_text().replace(str(MINI / "mini.mdl"), str(town)))
+    board = Dashboard(tmp_path, workshop)
+    view = board.update(board.initial_state().with_lever("Bus capacity", 400.0))
+    assert board.model.format == "xmile"
+    assert view.row("Congestion level").value_end < view.row("Congestion level").baseline_end
+
+
+@pytest.mark.parametrize("argv, expect", [
+    (["levers", "--model", "{town}"], "Bus capacity"),
+    (["indicators", "--model", "{town}", "--format", "csv"], "People affected by floods"),
+    (["simulate", "{town}", "--engine", "pysd"], "Population"),
+    (["simulate", "{town}"], "Population"),
+])
+def test_commands_take_xmile_models(town, capsys, argv, expect):
+    assert main([a.format(town=town) for a in argv]) == 0
+    assert expect in capsys.readouterr().out
+
+
+def test_simulate_on_xmile_matches_the_vensim_run(town):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        x = simulate(town, {"Growth rate": [0.01, 0.03]})
+        v = simulate(MINI / "mini.mdl", {"Growth rate": [0.01, 0.03]}, saveper=0.0625)
+    assert x.attrs["engine"] == "batch"
+    for var in v.data_vars:
+        if var not in ("SAVEPER",):
+            np.testing.assert_allclose(x[var].values, v[var].values, rtol=1e-9, err_msg=var)
+
+
+def test_bad_xmile_is_one_line_and_exit_2(tmp_path, capsys):
+    bad = tmp_path / "bad.xmile"
+    bad.write_text('<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY e "e">]>\n<xmile/>')
+    out = tmp_path / "out.csv"
+    assert main(["simulate", str(bad), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err and f"{bad}:2: <!DOCTYPE>:" in err
+    assert not out.exists()
+
+
+def test_a_vensim_comment_cannot_end_pysds_docstring(tmp_path):
+    """The same guard covers Vensim text: a comment is documentation, never code."""
+    marker = tmp_path / "pwned"
+    text = (MINI / "mini.mdl").read_text().replace(
+        "assumption: a round number for tests.", f'"""; open({str(marker)!r}, "w"); """')
+    model = tmp_path / "hostile.mdl"
+    model.write_text(text)
+    docs = [e.documentation for e in read_model_file(model).abstract_model.sections[0].elements]
+    assert any("open(" in d for d in docs) and not any('"""' in d for d in docs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        simulate(model, engine="pysd")
+    assert not marker.exists()
