@@ -367,8 +367,14 @@ class _Writer:
         return out
 
 
+def xmile_name(name: str) -> str:
+    """A Vensim name without its quotes (``"a & b"`` -> ``a & b``): XMILE's ``name`` attribute."""
+    return name[1:-1] if len(name) > 1 and name[0] == name[-1] == '"' else name
+
+
 def identifier(name: str) -> str:
-    """``name`` as an XMILE identifier: spaces as underscores, or quoted when needed."""
+    """``name`` as an XMILE identifier in an equation: spaces as underscores, or quoted."""
+    name = xmile_name(name)
     plain = "_".join(name.split())
     if _IDENT.match(plain) and not plain.endswith("_") and "__" not in plain:
         return plain
@@ -521,7 +527,7 @@ def _document(path: Path):
     initial: list = []
     for el, kind, dims_ in plan:
         tag = "flow" if _clean(el.name) in flows.roles else kind
-        node = E(tag, parent=variables, name=el.name)
+        node = E(tag, parent=variables, name=xmile_name(el.name))
         _common(E, w, node, el, dims_, tag)
         if kind == "gf":
             cells = w.cells(el, dims_)
@@ -535,7 +541,7 @@ def _document(path: Path):
             if cells[0][0] is None:
                 E("eqn", w.expr(cells[0][1].initial, el.name), parent=node)
             else:  # initial values element by element: in an auxiliary (PySD reads no <element> stock)
-                name = w.unique_name(f"{el.name} initial value")
+                name = w.unique_name(f"{xmile_name(el.name)} initial value")
                 E("eqn", identifier(name), parent=node)
                 initial.append((name, el, dims_, cells))
             ins, outs = flows.links.get(_clean(el.name), ([], []))
@@ -585,7 +591,7 @@ def _document(path: Path):
     groups: dict = {}
     for name, group in element_groups(path).items():
         if group and _clean(name) in w.elements and name.upper() not in _CONTROL_NAMES:
-            groups.setdefault(group, []).append(w.elements[_clean(name)].name)
+            groups.setdefault(group, []).append(xmile_name(w.elements[_clean(name)].name))
     docs = group_docs(path)
     for group, members in groups.items():
         node = E("group", parent=variables, name=group)
@@ -637,7 +643,7 @@ def _assign_flows(w: _Writer, plan) -> _Flows:
                 (ins if sign > 0 else outs).append(w.elements[ref.reference].name)
             out.links[_clean(el.name)] = (ins, outs)
             continue
-        name = w.unique_name(f"{el.name} net flow")
+        name = w.unique_name(f"{xmile_name(el.name)} net flow")
         out.net[name] = (el, dims)
         out.links[_clean(el.name)] = ([name], [])
     return out

@@ -204,6 +204,7 @@ def _round_trip(model: Path, tmp: Path):
         a, b = vensim.run(progress=False), xmile.run(progress=False)
     times = a.index.intersection(b.index)
     assert len(times) == len(a.index), "every saved time of the .mdl is a saved time of the XMILE file"
+    a = a.rename(columns=lambda c: c[1:-1] if c.startswith('"') and c.endswith('"') else c)  # "a & b"
     columns = [c for c in a.columns if c not in CONTROL]
     assert set(columns) <= set(b.columns)
     for c in columns:
@@ -220,9 +221,11 @@ def test_jakarta_round_trips_through_xmile(tmp_path):
     # units, ranges and documentation come back as they went
     before = vensim.doc.set_index("Real Name")
     after = xmile.doc.set_index("Real Name")
-    for name in before.index.difference(list(CONTROL)):
+    for name in before.index.difference([*CONTROL, "Time"]):
         assert after.loc[name, "Units"] == before.loc[name, "Units"], name
         assert " ".join(str(after.loc[name, "Comment"]).split()) == " ".join(str(before.loc[name, "Comment"]).split())
+        if before.loc[name, "Type"] == "Lookup":
+            continue  # a lookup's y range went into <gf><yscale>, which PySD reads as its limits
         lo, hi = before.loc[name, "Limits"][:2] if isinstance(before.loc[name, "Limits"], tuple) else (None, None)
         got = after.loc[name, "Limits"] if isinstance(after.loc[name, "Limits"], tuple) else (None, None)
         assert got == (lo if lo is not None else (None if hi is None else -math.inf),
@@ -290,19 +293,18 @@ def test_the_structure_checks_can_fail(tmp_path):
 
 def test_export_is_reproducible_and_escapes_text(tmp_path):
     model = tmp_path / "esc.mdl"
-    model.write_text('{UTF-8}\nA & <b> "c"=\n\t1\n\t~\tm [0,?]\n\t~\tx < y & "z" \\\\ done.\n\t|\n\n'
-                     'B=\n\tA & <b> "c" * 2\n\t~\tm\n\t~\t\n\t|\n\n'
+    model.write_text('{UTF-8}\n"A & <b>"=\n\t1\n\t~\tm [0,?]\n\t~\tx < y & "z" done.\n\t|\n\n'
+                     'B=\n\t"A & <b>" * 2\n\t~\tm\n\t~\t\n\t|\n\n'
                      'INITIAL TIME = 0\n\t~\tYear\n\t~\t\n\t|\n\nFINAL TIME = 2\n\t~\tYear\n\t~\t\n\t|\n\n'
                      'TIME STEP = 1\n\t~\tYear\n\t~\t\n\t|\n\nSAVEPER = TIME STEP\n\t~\tYear\n\t~\t\n\t|\n')
     a, b = tmp_path / "a.xmile", tmp_path / "b.xmile"
     export_xmile(model, a)
     export_xmile(model, b)
     assert a.read_bytes() == b.read_bytes()
-    root = etree.parse(str(a)).getroot()
-    aux = root.find("x:model/x:variables/x:aux", NS)
-    assert aux.get("name") == 'A & <b> "c"' and aux.findtext("x:doc", namespaces=NS).startswith("x < y & \"z\"")
-    assert root.findall("x:model/x:variables/x:aux", NS)[1].findtext("x:eqn", namespaces=NS) == '"A & <b> c" * 2' \
-        or "A" in root.findall("x:model/x:variables/x:aux", NS)[1].findtext("x:eqn", namespaces=NS)
+    assert b'name="A &amp; &lt;b&gt;"' in a.read_bytes()  # XML escaping by lxml, not by hand
+    auxes = etree.parse(str(a)).getroot().findall("x:model/x:variables/x:aux", NS)
+    assert auxes[0].get("name") == "A & <b>" and auxes[0].findtext("x:doc", namespaces=NS) == 'x < y & "z" done.'
+    assert auxes[1].findtext("x:eqn", namespaces=NS) == '"A & <b>" * 2'
     _round_trip(model, tmp_path)
 
 
