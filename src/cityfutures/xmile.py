@@ -415,6 +415,7 @@ def _read(path: Path) -> XmileModel:
     section.elements = section.subscripts + section.components
     am = xf.get_abstract_model()
     lines = {c.name: getattr(getattr(c, "node", None), "sourceline", None) for c in section.components}
+    _typed_inline_gfs(am)
     _resolve_builtins(t, am, lines)
     groups = {}
     for group in t.all(t.one(t.root, "ns:model"), "ns:variables/ns:group"):
@@ -552,6 +553,35 @@ def _is_max_zero(ast) -> bool:
     """True for PySD's uniflow wrapper ``MAX(x, 0)``."""
     return (type(ast).__name__ == "CallStructure" and getattr(ast.function, "reference", None) == "max"
             and len(ast.arguments) == 2 and ast.arguments[1] == 0)
+
+
+def _typed_inline_gfs(am) -> None:
+    """A ``<gf type="extrapolate|discrete">`` inside an aux or flow becomes a named lookup.
+
+    PySD builds an embedded graphical function with ``np.interp`` whatever its type; a named
+    one honours the type. The lookup is called ``"<variable> gf"`` (a lookup, not an output).
+    """
+    from pysd.translators.structures.abstract_expressions import CallStructure, ReferenceStructure
+    from pysd.translators.structures.abstract_model import AbstractElement, AbstractLookup
+    section = am.sections[0]
+    taken = {_reference(e.name) for e in section.elements}
+    added = []
+    for element in section.elements:
+        for i, comp in enumerate(element.components):
+            ast = comp.ast
+            if type(ast).__name__ != "InlineLookupsStructure" or ast.lookups.type == "interpolate":
+                continue
+            name, k = f"{element.name} gf", 2
+            while _reference(name) in taken:
+                name, k = f"{element.name} gf {k}", k + 1
+            taken.add(_reference(name))
+            added.append(AbstractElement(
+                name=name, components=[AbstractLookup(subscripts=comp.subscripts, ast=ast.lookups)],
+                units="", limits=(None, None),
+                documentation=f"The {ast.lookups.type} graphical function of '{element.name}'."))
+            element.components[i] = dataclasses.replace(
+                comp, ast=CallStructure(ReferenceStructure(_reference(name)), (ast.argument,)))
+    section.elements.extend(added)
 
 
 # ----------------------------------------------------------------------------- builtins

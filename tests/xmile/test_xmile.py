@@ -336,3 +336,16 @@ def test_groups_and_method_are_read(write_xmile):
                        method="RK4")
     xm = read_xmile(path)
     assert xm.method == "rk4" and xm.groups == {"a": "sector one"}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_graphical_function_types(write_xmile, engine):
+    """continuous holds at the ends, extrapolate follows the end segments, discrete steps."""
+    points = '<xpts>0,1,2</xpts><ypts>0,10,30</ypts>'
+    path = write_xmile(f'<aux name="c"><eqn>TIME - 1</eqn><gf>{points}</gf></aux>'
+                       f'<aux name="e"><eqn>TIME - 1</eqn><gf type="extrapolate">{points}</gf></aux>'
+                       f'<aux name="d"><eqn>TIME - 1</eqn><gf type="discrete">{points}</gf></aux>', stop=4, dt=0.5)
+    t = run(path, engine)
+    np.testing.assert_allclose(t["c"], [0, 0, 0, 5, 10, 20, 30, 30, 30])
+    np.testing.assert_allclose(t["e"], [-10, -5, 0, 5, 10, 20, 30, 40, 50])
+    np.testing.assert_allclose(t["d"], [0, 0, 0, 0, 10, 10, 30, 30, 30])

@@ -217,8 +217,7 @@ class ExprCompiler:
             (x,) = [self.compile(a) for a in ast.arguments]
             subs = ast.function.subscripts.subscripts if ast.function.subscripts else None
             table = self.builder.lookup_table(name, subs, self.binding, self.element)
-            return _merge([x], f"_f.lookup({x.run}, {table}x, {table}y)",
-                          f"_f.lookup({x.init}, {table}x, {table}y)")
+            return self._table_call(x, table)
         if name in _REDUCTIONS:
             return self._reduction(name, ast.arguments[0])
         if name == "elmcount":
@@ -297,8 +296,12 @@ class ExprCompiler:
     def _InlineLookupsStructure(self, ast) -> Expr:
         x = self.compile(ast.argument)
         table = self.builder.add_table(ast.lookups, self.element)
-        return _merge([x], f"_f.lookup({x.run}, {table}x, {table}y)",
-                      f"_f.lookup({x.init}, {table}x, {table}y)")
+        return self._table_call(x, table)
+
+    def _table_call(self, x: Expr, table: str) -> Expr:
+        """The lookup table ``table`` at ``x``, by the table's type (continuous, extrapolate, discrete)."""
+        fn = self.builder.table_functions.get(table, "lookup")
+        return _merge([x], f"_f.{fn}({x.run}, {table}x, {table}y)", f"_f.{fn}({x.init}, {table}x, {table}y)")
 
     # ------------------------------------------------------------------ statefuls
     def _stateful(self, kind: str, ast, **args) -> Expr:
