@@ -15,7 +15,7 @@ from cityfutures.errors import InputError, ModelError
 from cityfutures.simulate import simulate, simulate_table
 from cityfutures.xmile import is_xmile, parse_xmile, read_xmile
 
-from conftest import HEADER, xmile_text
+from _xmiledocs import HEADER, xmile_text
 
 ENGINES = ("pysd", "batch")
 
