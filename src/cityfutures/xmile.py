@@ -35,6 +35,7 @@ import dataclasses
 import hashlib
 import math
 import re
+import types
 from pathlib import Path
 
 from .errors import ModelError, did_you_mean
@@ -397,6 +398,9 @@ def _read(path: Path) -> XmileModel:
     section.parse(parse_all=False)
     behaviors = _behaviors(t)
     section.behaviors = behaviors
+    for comp in section.components:
+        if type(comp).__name__ == "Stock":
+            comp._parse_component = types.MethodType(_stock_component, comp)
     specs = t.one(t.root, "ns:sim_specs")
     for comp in section.components:
         node = getattr(comp, "node", specs)
@@ -426,6 +430,42 @@ def _read(path: Path) -> XmileModel:
 
 
 # ----------------------------------------------------------------------------- stock semantics
+def _stock_component(self, node, behaviors: dict) -> list:
+    """PySD's ``Stock._parse_component``, reading the initial value of ``node``.
+
+    PySD reads the stock's own ``<eqn>`` even for an ``<element>`` of a non-apply-to-all
+    stock (and fails: it has none); the flows are the stock's, shared by its elements.
+    """
+    from pysd.translators.xmile.xmile_structures import structures
+    cell = node.get("subscript")
+    arrayed = {_reference(v.get("name", "")) for v in self.node.getparent()
+               if v.xpath("ns:dimensions", namespaces=self.ns)}
+
+    def flow(text):  # in an element, an arrayed flow is taken at the element's subscripts
+        ast = self._smile_parser(text)
+        if cell and type(ast).__name__ == "ReferenceStructure" and ast.subscripts is None \
+                and ast.reference in arrayed:
+            ast = dataclasses.replace(ast, subscripts=structures["subscripts_ref"](
+                [s.strip() for s in cell.split(",")]))
+        return ast
+
+    inflows = [flow(n.text) for n in self.node.xpath("ns:inflow", namespaces=self.ns)]
+    outflows = [flow(n.text) for n in self.node.xpath("ns:outflow", namespaces=self.ns)]
+    if inflows:
+        ops = ["+"] * (len(inflows) - 1) + ["-"] * len(outflows)
+    elif outflows:
+        outflows[0] = structures["negative"](outflows[0])
+        ops = ["-"] * (len(outflows) - 1)
+    else:
+        ops, inflows = [], [0]
+    flows = structures["arithmetic"](ops, inflows + outflows) if ops else (inflows + outflows)[0]
+    eqn = self._get_xpath_text(node, "ns:eqn")
+    if eqn is None:
+        eqn = self._get_xpath_text(self.node, "ns:eqn")
+    initial = self._smile_parser(eqn)
+    return [structures["stock"](flows, initial, self._get_non_negative(behaviors["non_negative_stock"]))]
+
+
 def _flows_by_reference(section) -> dict:
     from pysd.translators.xmile.xmile_element import Flow
     return {_reference(c.name): c for c in section.components if isinstance(c, Flow)}
@@ -485,6 +525,9 @@ def _multipliers(t: _Tree, section) -> None:
         inflows, outflows = _stock_links(t, stock)
         if not any(_reference(i) in scaled for i in inflows):
             continue
+        if len(stock.components) != 1:
+            t.fail(stock.node, "<multiplier>", f"{_variable(stock.node)}: a flow multiplier into a stock "
+                   "defined element by element is not supported", "an apply-to-all stock")
         terms = [ArithmeticStructure(["*"], (_ref(i), scaled[_reference(i)]))
                  if _reference(i) in scaled else _ref(i) for i in inflows]
         rate = _sum(terms + [_ref(o) for o in outflows],

@@ -349,3 +349,15 @@ def test_graphical_function_types(write_xmile, engine):
     np.testing.assert_allclose(t["c"], [0, 0, 0, 5, 10, 20, 30, 30, 30])
     np.testing.assert_allclose(t["e"], [-10, -5, 0, 5, 10, 20, 30, 40, 50])
     np.testing.assert_allclose(t["d"], [0, 0, 0, 0, 10, 10, 30, 30, 30])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_stock_defined_element_by_element(write_xmile, engine):
+    """PySD reads the stock's own <eqn> for each <element>; here each element's initial value counts."""
+    path = write_xmile('<stock name="s"><dimensions><dim name="D"/></dimensions>'
+                       '<element subscript="a"><eqn>1</eqn></element><element subscript="b"><eqn>5</eqn></element>'
+                       '<inflow>f</inflow></stock>'
+                       '<flow name="f"><dimensions><dim name="D"/></dimensions><eqn>2</eqn></flow>',
+                       top='<dimensions><dim name="D"><elem name="a"/><elem name="b"/></dim></dimensions>')
+    t = run(path, engine)
+    assert list(t["s[a]"]) == [1, 3, 5, 7, 9] and list(t["s[b]"]) == [5, 7, 9, 11, 13]
