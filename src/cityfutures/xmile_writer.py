@@ -59,6 +59,16 @@ SUPPORTED_FUNCTIONS = ("ABS", "EXP", "SQRT", "LN", "LOG", "SIN", "COS", "TAN", "
 _VENSIM = {"if_then_else": "IF THEN ELSE", "active_initial": "ACTIVE INITIAL",
            "pulse_train": "PULSE TRAIN", "sum": "SUM", "prod": "PROD", "vmin": "VMIN", "vmax": "VMAX",
            "elmcount": "ELMCOUNT", "quantum": "QUANTUM", "invert_matrix": "INVERT MATRIX"}
+_STATEFULS = {  # PySD structure -> XMILE builtin and its arguments, in XMILE's order
+    "SmoothStructure": ("SMTH{order}", ("input", "smooth_time", "initial")),
+    "SmoothNStructure": ("SMTHN", ("input", "smooth_time", "order", "initial")),
+    "DelayStructure": ("DELAY{order}", ("input", "delay_time", "initial")),
+    "DelayNStructure": ("DELAYN", ("input", "delay_time", "order", "initial")),
+    "DelayFixedStructure": ("DELAY", ("input", "delay_time", "initial")),
+    "TrendStructure": ("TREND", ("input", "average_time", "initial_trend")),
+    "ForecastStructure": ("FORCST", ("input", "average_time", "horizon", "initial_trend")),
+    "InitialStructure": ("INIT", ("initial",)),
+}
 _STRUCTURES = {"SampleIfTrueStructure": "SAMPLE IF TRUE", "GetConstantsStructure": "GET CONSTANTS",
                "GetDataStructure": "GET DATA", "GetLookupsStructure": "GET LOOKUPS",
                "AllocateByPriorityStructure": "ALLOCATE BY PRIORITY",
@@ -169,6 +179,8 @@ class _Writer:
             return number(ast, element, self)
         if isinstance(ast, np.ndarray):
             self.fail(element, "array of numbers", "inside an expression has no XMILE 1.0 equivalent")
+        if kind in _STATEFULS:
+            return self.stateful(ast, element)
         method = getattr(self, "_" + kind, None)
         if method is None:
             self.unsupported(element, _STRUCTURES.get(kind, kind.replace("Structure", "").upper()))
@@ -265,40 +277,15 @@ class _Writer:
             return f"PULSE({a[2]}, {a[0]}, {a[1]})"
         self.unsupported(element, _VENSIM.get(fn, fn.upper().replace("_", " ")))
 
-    def _InitialStructure(self, ast, element):
-        return f"INIT({self.expr(ast.initial, element)})"
-
-    def _SmoothStructure(self, ast, element):
-        if ast.order not in (1, 3):
-            self.fail(element, "SMOOTH", f"of order {ast.order} has no XMILE 1.0 equivalent")
-        args = [ast.input, ast.smooth_time, ast.initial]
-        return f"SMTH{ast.order}(" + ", ".join(self.expr(x, element) for x in args) + ")"
-
-    def _SmoothNStructure(self, ast, element):
-        args = [ast.input, ast.smooth_time, ast.order, ast.initial]
-        return "SMTHN(" + ", ".join(self.expr(x, element) for x in args) + ")"
-
-    def _DelayStructure(self, ast, element):
-        if ast.order not in (1, 3):
-            self.fail(element, "DELAY", f"of order {ast.order} has no XMILE 1.0 equivalent")
-        args = [ast.input, ast.delay_time, ast.initial]
-        return f"DELAY{ast.order}(" + ", ".join(self.expr(x, element) for x in args) + ")"
-
-    def _DelayNStructure(self, ast, element):
-        args = [ast.input, ast.delay_time, ast.order, ast.initial]
-        return "DELAYN(" + ", ".join(self.expr(x, element) for x in args) + ")"
-
-    def _DelayFixedStructure(self, ast, element):
-        args = [ast.input, ast.delay_time, ast.initial]
-        return "DELAY(" + ", ".join(self.expr(x, element) for x in args) + ")"
-
-    def _TrendStructure(self, ast, element):
-        args = [ast.input, ast.average_time, ast.initial_trend]
-        return "TREND(" + ", ".join(self.expr(x, element) for x in args) + ")"
-
-    def _ForecastStructure(self, ast, element):
-        args = [ast.input, ast.average_time, ast.horizon, ast.initial_trend]
-        return "FORCST(" + ", ".join(self.expr(x, element) for x in args) + ")"
+    def stateful(self, ast, element: str) -> str:
+        """A Vensim stateful (SMOOTH, DELAY, TREND, ...) as its XMILE builtin."""
+        name, fields = _STATEFULS[type(ast).__name__]
+        if "{order}" in name:
+            if ast.order not in (1, 3):
+                self.fail(element, name.format(order="").rstrip("_") + f" of order {ast.order}",
+                          "has no XMILE 1.0 equivalent")
+            name = name.format(order=int(ast.order))
+        return f"{name}(" + ", ".join(self.expr(getattr(ast, f), element) for f in fields) + ")"
 
     # ------------------------------------------------------------------ elements
     def kind(self, el) -> str:
