@@ -21,7 +21,11 @@ specification (OASIS Standard, 14 December 2015):
 - flow **unit-conversion multipliers** (``<multiplier>``, spec 4.3): the downstream stock
   receives the flow times the multiplier;
 - the builtins ``DT``, ``STARTTIME``, ``STOPTIME`` and ``LOG10``;
-- numbered dimensions (``<dim name="X" size="3"/>``, spec 4.1.4).
+- numbered dimensions (``<dim name="X" size="3"/>``, spec 4.1.4);
+- ``extrapolate`` and ``discrete`` graphical functions embedded in a variable (PySD builds
+  every embedded ``<gf>`` with ``np.interp``): they become named lookups;
+- stocks defined element by element (``<element subscript="...">``; PySD reads the stock's
+  own ``<eqn>`` for every element).
 
 Refused with an error naming the construct and the variable (never ignored): conveyors,
 queues and their leak/overflow flows, submodels (``<module>``, several ``<model>`` blocks),
@@ -206,14 +210,13 @@ class _Tree:
                          field=construct, allowed=allowed)
 
 
-def etree_local(node) -> str:
+def _local(node) -> str:
     """The local name of an element's tag (no namespace)."""
     return node.tag.split("}")[-1] if isinstance(node.tag, str) else ""
 
 
 def _variable(node) -> str:
-    from lxml import etree
-    return f"{etree.QName(node).localname} '{node.get('name', '?')}'"
+    return f"{_local(node)} '{node.get('name', '?')}'"
 
 
 def _check(t: _Tree) -> None:
@@ -243,12 +246,9 @@ def _check(t: _Tree) -> None:
                  if s is not None]
         if not any(g is not None and (g.text or "").strip() for g in given):
             t.fail(specs, f"<sim_specs><{tag}>", f"<sim_specs> has no <{tag}>")
-    method = specs.get("method", "euler").strip().lower()
-    if method not in METHODS:
-        t.fail(specs, "<sim_specs method>", f"integration method '{specs.get('method')}' is not supported",
-               ", ".join(METHODS))
+    _method(t)
     for node in t.all(model, "ns:variables/*"):
-        kind = node.tag.split("}")[-1] if isinstance(node.tag, str) else ""
+        kind = _local(node)
         if kind == "module":
             t.fail(node, "<module>", f"submodels are not supported (module '{node.get('name')}')")
         if kind not in ("stock", "flow", "aux", "gf", "group"):
@@ -269,7 +269,7 @@ def _check(t: _Tree) -> None:
                    "an <eqn> (a stock's initial value)")
     for node in t.all(root, "ns:dimensions/ns:dim") + t.all(root, "ns:dimensions/ns:dim/ns:elem"):
         if re.search(r"['\"\\\n]", node.get("name", "")):
-            t.fail(node, f"<{etree_local(node)} name>", f"'{node.get('name')}': a dimension or element "
+            t.fail(node, f"<{_local(node)} name>", f"'{node.get('name')}': a dimension or element "
                    "name with a quote, a backslash or a line break is not read",
                    "letters, digits, spaces and _ $ . - , ( ) /")
     names: dict = {}
@@ -296,11 +296,18 @@ def integration_method(path) -> str:
     ModelError
         The file is unsafe or malformed, or asks for another method.
     """
-    t = _Tree(parse_xmile(path), Path(path))
-    specs = _sim_specs(t)
-    method = "euler" if specs is None else specs.get("method", "euler").strip().lower()
+    return _method(_Tree(parse_xmile(path), Path(path)))
+
+
+def _method(t: _Tree) -> str:
+    """``<sim_specs method>`` (the model's, else the file's; Euler by default) as an engine method."""
+    model = t.one(t.root, "ns:model")
+    blocks = [b for b in (t.one(model, "ns:sim_specs") if model is not None else None,
+                          t.one(t.root, "ns:sim_specs")) if b is not None]
+    given = next((b for b in blocks if b.get("method")), None)
+    method = "euler" if given is None else given.get("method").strip().lower()
     if method not in METHODS:
-        t.fail(specs, "<sim_specs method>", f"integration method '{specs.get('method')}' is not supported",
+        t.fail(given, "<sim_specs method>", f"integration method '{given.get('method')}' is not supported",
                ", ".join(METHODS))
     return METHODS[method]
 
@@ -425,8 +432,7 @@ def _read(path: Path) -> XmileModel:
     for group in t.all(t.one(t.root, "ns:model"), "ns:variables/ns:group"):
         for entity in t.all(group, "ns:entity"):
             groups.setdefault(entity.get("name", "").replace("\\n", " "), group.get("name"))
-    method = METHODS[specs.get("method", "euler").strip().lower()]
-    return XmileModel(am, method, groups)
+    return XmileModel(am, _method(t), groups)
 
 
 # ----------------------------------------------------------------------------- stock semantics
