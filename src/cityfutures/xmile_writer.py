@@ -189,7 +189,7 @@ class _Writer:
     def operand(self, ast, element: str) -> str:
         text = self.expr(ast, element)
         simple = _IDENT.match(text) or re.fullmatch(r"[0-9.eE+]+", text) or \
-            (text.startswith('"') and text.endswith('"')) or _balanced_call(text) \
+            re.fullmatch(r'"[^"]*"', text) or _balanced_call(text) \
             or re.fullmatch(r'[A-Za-z_"][^ ()]*\[[^\[\]]*\]', text)
         return text if simple else f"({text})"
 

@@ -331,3 +331,15 @@ def test_cli_export_refusals_write_nothing(tmp_path, capsys, argv, fragment):
     err = capsys.readouterr().err
     assert fragment.format(tmp=tmp_path) in err and err.count("\n") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_precedence_survives_quoted_names(tmp_path):
+    """Compound operands are parenthesised even when they start and end with a quoted name."""
+    model = tmp_path / "prec.mdl"
+    model.write_text('{UTF-8}\n"a/b"=\n\t2\n\t~\tm\n\t~\t\n\t|\n\n"c-d"=\n\t3\n\t~\tm\n\t~\t\n\t|\n\n'
+                     'E=\n\t12 / ("a/b" * "c-d") - ("a/b" - "c-d") ^ 2\n\t~\tm\n\t~\t\n\t|\n\n'
+                     'INITIAL TIME = 0\n\t~\tYear\n\t~\t\n\t|\n\nFINAL TIME = 1\n\t~\tYear\n\t~\t\n\t|\n\n'
+                     'TIME STEP = 1\n\t~\tYear\n\t~\t\n\t|\n\nSAVEPER = TIME STEP\n\t~\tYear\n\t~\t\n\t|\n')
+    out, _notes, _v, xmile = _round_trip(model, tmp_path)
+    assert xmile.run(progress=False)["E"].iloc[0] == 12 / 6 - 1
+    assert '12 / ("a/b" * "c-d")' in out.read_text()
