@@ -156,3 +156,22 @@ def test_a_vensim_comment_cannot_end_pysds_docstring(tmp_path):
         warnings.simplefilter("ignore")
         simulate(model, engine="pysd")
     assert not marker.exists()
+
+
+def test_an_ensemble_on_the_xmile_model_gives_the_vensim_tables(tmp_path):
+    import pandas as pd
+    town = Path(__file__).resolve().parents[1] / "data" / "uncertainty" / "town"
+    tables = {}
+    for name in ("mdl", "stmx"):
+        folder = tmp_path / name
+        shutil.copytree(town, folder)
+        if name == "stmx":
+            export_xmile(folder / "mini.mdl", folder / "mini.stmx")
+            (folder / "mini.mdl").unlink()
+            base = folder / "baseline.yaml"
+            base.write_text(base.read_text().replace("model: mini.mdl", "model: mini.stmx"))
+        out = folder / "out"
+        assert main(["ensemble", str(folder / "town.yaml"), "--uncertain", str(folder / "uncertain.yaml"),
+                     "--samples", "32", "--seed", "5", "--quiet", "--no-charts", "--out", str(out)]) == 0
+        tables[name] = pd.read_csv(out / "summary.csv")
+    pd.testing.assert_frame_equal(tables["stmx"], tables["mdl"], rtol=1e-9)
