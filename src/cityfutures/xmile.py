@@ -12,16 +12,16 @@ specification (OASIS Standard, 14 December 2015):
 
 - **non-negative stocks** (``<non_negative/>`` on a stock, or in a ``<behavior>`` block):
   the stock's drains are cut back so that they take no more than the stock holds plus what
-  flows in during the step, in priority order (spec 3.7.1 "Macros extending building block
-  behavior": the logic lives in the outflows; 4.2: ``<outflow>`` order is the outflow
-  priority). PySD instead clips the stock at zero after each step, which breaks the stock
+  flows in during the step, in priority order (spec, "Macros Extending Building Block
+  Behavior": the logic lives in the outflows; "Stocks" of the XML encoding: the order of
+  the ``<outflow>`` tags is the outflow priority). PySD instead clips the stock at zero after each step, which breaks the stock
   equation (the outflows report more than left the stock). See :func:`non_negative_drains`;
 - ``<behavior>`` inside ``<model>`` (PySD reads only the file-level block), and
   ``<sim_specs>`` inside ``<model>``;
-- flow **unit-conversion multipliers** (``<multiplier>``, spec 4.3): the downstream stock
+- flow **unit-conversion multipliers** (``<multiplier>``, spec "Flows"): the downstream stock
   receives the flow times the multiplier;
 - the builtins ``DT``, ``STARTTIME``, ``STOPTIME`` and ``LOG10``;
-- numbered dimensions (``<dim name="X" size="3"/>``, spec 4.1.4);
+- numbered dimensions (``<dim name="X" size="3"/>``, spec "Arrays");
 - ``extrapolate`` and ``discrete`` graphical functions embedded in a variable (PySD builds
   every embedded ``<gf>`` with ``np.interp``): they become named lookups;
 - stocks defined element by element (``<element subscript="...">``; PySD reads the stock's
@@ -252,7 +252,7 @@ def _check(t: _Tree) -> None:
         if kind == "module":
             t.fail(node, "<module>", f"submodels are not supported (module '{node.get('name')}')")
         if kind not in ("stock", "flow", "aux", "gf", "group"):
-            continue  # vendor elements are ignored (spec 2.x: readers ignore other namespaces)
+            continue  # vendor elements: readers ignore other namespaces (spec, "Namespaces")
         for construct, what in (("conveyor", "conveyors"), ("queue", "queues"),
                                 ("leak", "conveyor leakage flows"), ("overflow", "queue overflows")):
             if t.one(node, f"ns:{construct}") is not None:
@@ -282,7 +282,7 @@ def _check(t: _Tree) -> None:
 
 
 def _sim_specs(t: _Tree):
-    """The model's own <sim_specs>, else the file's (spec 4: the model's override)."""
+    """The model's own <sim_specs>, else the file's (a model's own override the file's)."""
     model = t.one(t.root, "ns:model")
     local = t.one(model, "ns:sim_specs") if model is not None else None
     return local if local is not None else t.one(t.root, "ns:sim_specs")
@@ -317,7 +317,7 @@ def _normalise(t: _Tree) -> None:
     from lxml import etree
     root, model = t.root, t.one(t.root, "ns:model")
     local = t.one(model, "ns:sim_specs")
-    if local is not None:  # spec 4: a model's own sim_specs override the file's
+    if local is not None:  # a model's own sim_specs override the file's
         top = t.one(root, "ns:sim_specs")
         if top is None:
             root.insert(list(root).index(model), local)
@@ -328,7 +328,7 @@ def _normalise(t: _Tree) -> None:
                     top.remove(old)
                 top.append(child)
             top.attrib.update(local.attrib)
-    for dim in t.all(root, "ns:dimensions/ns:dim"):  # <dim size="n"/>: indices 1..n (spec 3.7.1)
+    for dim in t.all(root, "ns:dimensions/ns:dim"):  # <dim size="n"/>: indices 1..n
         if not t.all(dim, "ns:elem") and dim.get("size"):
             try:
                 size = int(dim.get("size"))
@@ -512,7 +512,7 @@ def _flow_component(t: _Tree, stock, flows: dict, text: str, role: str):
 
 
 def _multipliers(t: _Tree, section) -> None:
-    """Flow ``<multiplier>``: the downstream stock receives flow x multiplier (spec 4.3)."""
+    """Flow ``<multiplier>``: the downstream stock receives flow x multiplier (spec, "Flows")."""
     from pysd.translators.structures.abstract_expressions import ArithmeticStructure
     from pysd.translators.xmile.xmile_element import Stock
     flows = _flows_by_reference(section)
@@ -546,7 +546,7 @@ def non_negative_drains(t: _Tree, section) -> None:
     """Make every non-negative stock cut back its drains instead of being clipped.
 
     For a stock ``S`` with inflows ``I1..Im`` and outflows ``O1..On`` (in the file's order,
-    which is their priority, spec 4.2), each flow variable becomes what actually flows:
+    which is their priority: spec, "Stocks"), each flow variable becomes what actually flows:
 
     - a bidirectional inflow running backwards takes at most what is there:
       ``Ik' = MAX(Ik, -MAX(0, S/DT + I1' + ... + I(k-1)'))`` (uniflows are left alone);

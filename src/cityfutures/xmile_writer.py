@@ -690,7 +690,7 @@ def _plain(value) -> str:
 
 
 def _doc(text: str) -> str:
-    """Plain-text documentation: whitespace runs as one space, backslashes escaped (spec 4.1)."""
+    """Plain-text documentation: whitespace runs as one space, backslashes escaped (spec, "Common Variable Properties")."""
     return " ".join(text.split()).replace("\\", "\\\\")
 
 
