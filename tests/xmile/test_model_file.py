@@ -175,3 +175,9 @@ def test_an_ensemble_on_the_xmile_model_gives_the_vensim_tables(tmp_path):
                      "--samples", "32", "--seed", "5", "--quiet", "--no-charts", "--out", str(out)]) == 0
         tables[name] = pd.read_csv(out / "summary.csv")
     pd.testing.assert_frame_equal(tables["stmx"], tables["mdl"], rtol=1e-9)
+
+
+def test_the_structure_map_of_an_xmile_model_is_the_vensim_one(town):
+    from cityfutures.charts import structure
+    x, v = structure.build(load_model(town)), structure.build(load_model(MINI / "mini.mdl"))
+    assert (x.kind, x.sector, x.links, x.inflows) == (v.kind, v.sector, v.links, v.inflows)
