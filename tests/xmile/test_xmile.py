@@ -361,3 +361,14 @@ def test_a_stock_defined_element_by_element(write_xmile, engine):
                        top='<dimensions><dim name="D"><elem name="a"/><elem name="b"/></dim></dimensions>')
     t = run(path, engine)
     assert list(t["s[a]"]) == [1, 3, 5, 7, 9] and list(t["s[b]"]) == [5, 7, 9, 11, 13]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_uniflows_and_the_behavior_block(write_xmile, engine):
+    """A <non_negative/> flow never runs backwards; <behavior> sets the default, a flow may opt out."""
+    flows = ('<flow name="uni"><eqn>-2</eqn><non_negative/></flow><flow name="bi"><eqn>-2</eqn></flow>'
+             '<flow name="out"><eqn>-2</eqn><non_negative>false</non_negative></flow>')
+    t = run(write_xmile(flows), engine)
+    assert (t["uni"].iloc[0], t["bi"].iloc[0], t["out"].iloc[0]) == (0, -2, -2)
+    t = run(write_xmile(flows, name="b.xmile", top="<behavior><flow><non_negative/></flow></behavior>"), engine)
+    assert (t["uni"].iloc[0], t["bi"].iloc[0], t["out"].iloc[0]) == (0, 0, -2)
