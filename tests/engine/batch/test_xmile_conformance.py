@@ -2,8 +2,8 @@
 
 The XMILE files under ``../shared/reference-models`` share the canonical output (Vensim's
 run) of their ``.mdl`` twin. Each is run by both engines, through the same reading
-(:mod:`cityfutures.xmile`), compared with the canonical output at the case's tolerance,
-and the two engines with each other (rel. 1e-9). A file the suite's conversion left
+(:mod:`cityfutures.model.parse`, :mod:`cityfutures.model.xmile`), compared with the canonical
+output at the case's tolerance, and the two engines with each other (rel. 1e-9). A file the suite's conversion left
 broken is refused with an error naming the file, its line and the variable; the table
 below says which, and why, so that a changed outcome fails the test.
 """
@@ -17,10 +17,11 @@ import pytest
 from pysd.py_backend.utils import detect_encoding, load_outputs
 from pysd.tools.benchmarking import assert_frames_close
 
+from cityfutures.engine.batch import compile_model
+from cityfutures.engine.simulate import simulate_table
 from cityfutures.errors import InputError, ModelError
-from cityfutures.simulate import simulate_table
-
-from _refcases import REFERENCE, copy_case
+from tests.engine.batch._refcases import copy_case
+from tests.helpers import REFERENCE
 
 FILES = sorted(str(p.relative_to(REFERENCE)) for p in REFERENCE.rglob("*.xmile")) if REFERENCE.is_dir() else []
 TWINS = {}
@@ -101,14 +102,13 @@ def test_xmile_case(rel, case_dir):
         with pytest.raises(AssertionError):
             assert_frames_close(runs["batch"][columns], canon[columns], rtol=rtol)
         return
-    for engine, table in runs.items():
+    for table in runs.values():
         assert_frames_close(table[columns].astype(float), canon[columns], rtol=rtol)
 
 
 @pytest.mark.parametrize("rel", sorted(RK4))
 def test_rk4_in_sim_specs_is_honoured_by_default(rel, case_dir):
     """The file's own method is the default: the batch engine integrates RK4; PySD refuses."""
-    from cityfutures.batch import compile_model
     model = copy_case(rel, case_dir)
     assert 'method="RK4"' in model.read_text()
     with warnings.catch_warnings():

@@ -5,7 +5,9 @@ off (lxml with ``resolve_entities=False``, ``no_network=True``, ``load_dtd=False
 that declares a ``<!DOCTYPE>`` (the carrier of entity bombs and external entities) is
 refused. PySD's own XMILE translator (:mod:`pysd.translators.xmile`) then reads the parsed
 tree element by element, so that an equation it cannot parse names its variable and line.
-Nothing from the file is executed.
+Nothing from the file is executed. Everything else reads XMILE through
+:func:`cityfutures.model.parse.parse_model`, the one place a model file of either format is
+read (:func:`is_xmile` is how it tells XMILE from Vensim text).
 
 What PySD's translator drops or lacks is handled here, following the XMILE 1.0
 specification (OASIS Standard, 14 December 2015):
@@ -14,8 +16,9 @@ specification (OASIS Standard, 14 December 2015):
   the stock's drains are cut back so that they take no more than the stock holds plus what
   flows in during the step, in priority order (spec, "Macros Extending Building Block
   Behavior": the logic lives in the outflows; "Stocks" of the XML encoding: the order of
-  the ``<outflow>`` tags is the outflow priority). PySD instead clips the stock at zero after each step, which breaks the stock
-  equation (the outflows report more than left the stock). See :func:`non_negative_drains`;
+  the ``<outflow>`` tags is the outflow priority). PySD instead clips the stock at zero after
+  each step, which breaks the stock equation (the outflows report more than left the stock).
+  See :func:`non_negative_drains`;
 - ``<behavior>`` inside ``<model>`` (PySD reads only the file-level block), and
   ``<sim_specs>`` inside ``<model>``;
 - flow **unit-conversion multipliers** (``<multiplier>``, spec "Flows"): the downstream stock
@@ -36,31 +39,31 @@ function or reference PySD's builder does not know.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import math
 import re
 import types
 from pathlib import Path
 
-from .errors import ModelError, did_you_mean
+from lxml import etree
 
-__all__ = ["XMILE_NAMESPACE", "XMILE_SUFFIXES", "READER_VERSION", "is_xmile", "parse_xmile",
-           "read_xmile", "integration_method", "XmileModel", "non_negative_drains"]
+from ..errors import ModelError
+from ..names import CONTROL, did_you_mean
+
+__all__ = ["XMILE_NAMESPACE", "XMILE_SUFFIXES", "CONTROL_BUILTINS", "is_xmile", "parse_xmile", "read_xmile",
+           "integration_method", "xmile_groups", "variable_nodes", "XmileModel", "non_negative_drains"]
 
 XMILE_NAMESPACE = "http://docs.oasis-open.org/xmile/ns/XMILE/v1.0"
 XMILE_SUFFIXES = (".xmile", ".xml", ".stmx")
-READER_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
-"""The hash of this module: keys cached translations of XMILE files, so that none outlives
-the reading that made it."""
-
 MAX_BYTES = 64 * 2**20
 """Largest XMILE file read [bytes]: a model is text; anything bigger is refused unread."""
 
 METHODS = {"euler": "euler", "rk4": "rk4"}
 """``<sim_specs method>`` values the engines integrate (lower case) -> engine method."""
 
-_CONTROL = {"dt": "time_step", "starttime": "initial_time", "stoptime": "final_time"}
-_TIME_NAMES = {"time", "initial_time", "final_time", "time_step", "saveper"}
+CONTROL_BUILTINS = {"dt": "time_step", "starttime": "initial_time", "stoptime": "final_time"}
+"""XMILE's builtins for the run's time settings (as PySD's reader spells them) -> PySD's names of
+Vensim's control variables (:data:`cityfutures.names.CONTROL`)."""
+_TIME_NAMES = {"time", *CONTROL}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,13 +76,14 @@ class XmileModel:
         Format-neutral, the same structure PySD's Vensim translator yields.
     method : {"euler", "rk4"}
         The integration method ``<sim_specs method>`` asks for.
-    groups : dict
-        Variable name -> the ``<group>`` (sector) listing it.
+    equations : dict
+        Variable name -> its equations as the file writes them, one per definition (a stock's
+        as ``INTEG(inflows - outflows, initial value)``).
     """
 
     abstract_model: object
     method: str
-    groups: dict
+    equations: dict
 
 
 # ----------------------------------------------------------------------------- safe parsing
@@ -90,7 +94,6 @@ def _parser():
     (xmutil, which converts Vensim models, writes ``isee:`` elements without declaring
     ``isee``); :func:`parse_xmile` refuses every other error the parser logs.
     """
-    from lxml import etree
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                            dtd_validation=False, huge_tree=False, remove_pis=True,
                            remove_comments=True, recover=True)
@@ -101,7 +104,6 @@ def is_xmile(path) -> bool:
 
     Only the start of the document is read, with the same safe parser as :func:`parse_xmile`.
     """
-    from lxml import etree
     try:
         with open(path, "rb") as fh:
             head = fh.read(1024)
@@ -150,7 +152,6 @@ def parse_xmile(path):
         The file is too big, not well-formed XML, declares a DOCTYPE (entities), or its root
         is not an ``<xmile>`` element in a default namespace.
     """
-    from lxml import etree
     path = Path(path)
     size = path.stat().st_size
     if size > MAX_BYTES:
@@ -314,7 +315,6 @@ def _method(t: _Tree) -> str:
 
 def _normalise(t: _Tree) -> None:
     """Rewrite what PySD reads from one place only into that place (on our parsed copy)."""
-    from lxml import etree
     root, model = t.root, t.one(t.root, "ns:model")
     local = t.one(model, "ns:sim_specs")
     if local is not None:  # a model's own sim_specs override the file's
@@ -428,11 +428,60 @@ def _read(path: Path) -> XmileModel:
     lines = {c.name: getattr(getattr(c, "node", None), "sourceline", None) for c in section.components}
     _typed_inline_gfs(am)
     _resolve_builtins(t, am, lines)
-    groups = {}
-    for group in t.all(t.one(t.root, "ns:model"), "ns:variables/ns:group"):
+    return XmileModel(am, _method(t), {c.name: _written(t, c) for c in section.components if hasattr(c, "node")})
+
+
+def _written(t: _Tree, comp) -> list:
+    """A variable's equations as the file writes them, one per definition (``<element>`` or the variable)."""
+    own = t.one(comp.node, "ns:eqn")
+    texts = []
+    for cell in t.all(comp.node, "ns:element") or [comp.node]:
+        eqn = t.one(cell, "ns:eqn")
+        eqn = own if eqn is None else eqn
+        texts.append(" ".join((eqn.text or "").split()) if eqn is not None else "")
+    if _local(comp.node) != "stock":
+        return texts
+    inflows, outflows = _stock_links(t, comp)
+    rate = " + ".join(inflows)
+    for outflow in outflows:
+        rate = f"{rate} - {outflow}" if rate else f"-{outflow}"
+    return [f"INTEG({rate or 0}, {text})" for text in texts]
+
+
+def xmile_groups(root) -> tuple[dict, dict]:
+    """The groups (sectors) of a parsed XMILE file (:func:`parse_xmile`).
+
+    Returns
+    -------
+    members : dict
+        Variable name -> the ``<group>`` listing it first (``None`` outside any group).
+    docs : dict
+        Group name -> its ``<doc>``.
+    """
+    t = _Tree(root, Path())
+    model = t.one(root, "ns:model")
+    members: dict = {}
+    docs: dict = {}
+    for group in t.all(model, "ns:variables/ns:group"):
+        doc = t.one(group, "ns:doc")
+        docs[group.get("name")] = (doc.text or "").strip() if doc is not None else ""
         for entity in t.all(group, "ns:entity"):
-            groups.setdefault(entity.get("name", "").replace("\\n", " "), group.get("name"))
-    return XmileModel(am, _method(t), groups)
+            members.setdefault(_name(entity), group.get("name"))
+    for node in variable_nodes(root):
+        members.setdefault(_name(node), None)
+    return members, docs
+
+
+def variable_nodes(root) -> list:
+    """The ``<stock>``, ``<flow>``, ``<aux>`` and ``<gf>`` elements of a parsed XMILE file's model."""
+    t = _Tree(root, Path())
+    return t.all(t.one(root, "ns:model"), "ns:variables/*[self::ns:stock or self::ns:flow or self::ns:aux "
+                 "or self::ns:gf]")
+
+
+def _name(node) -> str:
+    """A variable's name as PySD's reader gives it (an escaped line break read as a space)."""
+    return node.get("name", "").replace("\\n", " ")
 
 
 # ----------------------------------------------------------------------------- stock semantics
@@ -649,8 +698,8 @@ def _resolve_builtins(t: _Tree, am, lines: dict) -> None:
         name = type(x).__name__
         if name == "ReferenceStructure":
             ref = x.reference
-            if ref in _CONTROL and ref not in elements:
-                return dataclasses.replace(x, reference=_CONTROL[ref])
+            if ref in CONTROL_BUILTINS and ref not in elements:
+                return dataclasses.replace(x, reference=CONTROL_BUILTINS[ref])
             if ref not in elements and ref not in _TIME_NAMES and ref not in subscripts \
                     and ref.split(".")[0] not in subscripts:
                 t.fail(None, "<eqn>", f"'{element.name}' refers to '{ref}', which is not a "

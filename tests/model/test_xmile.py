@@ -1,4 +1,4 @@
-"""Reading XMILE (:mod:`cityfutures.xmile`): safe parsing, refused constructs, added semantics.
+"""Reading XMILE (:mod:`cityfutures.model.xmile`): safe parsing, refused constructs, added semantics.
 
 Every expected value below is worked out by hand from the XMILE 1.0 specification (a
 Euler step is ``stock += DT * (inflows - outflows)``), and both engines must give it.
@@ -10,12 +10,14 @@ import warnings
 
 import numpy as np
 import pytest
+from lxml import etree
 
+from cityfutures.engine.simulate import simulate, simulate_table
 from cityfutures.errors import InputError, ModelError
-from cityfutures.simulate import simulate, simulate_table
-from cityfutures.xmile import is_xmile, parse_xmile, read_xmile
-
-from _xmiledocs import HEADER, xmile_text
+from cityfutures.model import xmile
+from cityfutures.model.parse import element_groups
+from cityfutures.model.xmile import _parser, is_xmile, parse_xmile, read_xmile
+from tests.helpers import XMILE_HEADER as HEADER, xmile_text
 
 ENGINES = ("pysd", "batch")
 
@@ -77,9 +79,6 @@ def test_external_entity_is_never_read(tmp_path):
         simulate(path, engine="pysd")
     assert "TOP-SECRET" not in str(err.value)
     # the parser underneath neither fetches nor substitutes it
-    from lxml import etree
-
-    from cityfutures.xmile import _parser
     root = etree.fromstring(path.read_bytes(), _parser())
     assert "TOP-SECRET" not in etree.tostring(root, encoding="unicode")
 
@@ -118,7 +117,6 @@ def test_undeclared_vendor_prefixes_are_tolerated(write_xmile):
 
 
 def test_files_larger_than_the_limit_are_not_read(write_xmile, monkeypatch):
-    from cityfutures import xmile
     path = write_xmile('<aux name="a"><eqn>1</eqn></aux>')
     monkeypatch.setattr(xmile, "MAX_BYTES", 100)
     with pytest.raises(ModelError, match="an XMILE model is read up to"):
@@ -334,8 +332,7 @@ def test_a_non_negative_stock_needs_flows_that_are_flows(write_xmile):
 def test_groups_and_method_are_read(write_xmile):
     path = write_xmile('<aux name="a"><eqn>1</eqn></aux><group name="sector one"><entity name="a"/></group>',
                        method="RK4")
-    xm = read_xmile(path)
-    assert xm.method == "rk4" and xm.groups == {"a": "sector one"}
+    assert read_xmile(path).method == "rk4" and element_groups(path) == {"a": "sector one"}
 
 
 @pytest.mark.parametrize("engine", ENGINES)
