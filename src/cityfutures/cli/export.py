@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from ..errors import InputError
+from .options import check_out_file
 
 EXAMPLES = """examples:
   cityfutures export models/jakarta.mdl --to xmile --out jakarta.xmile
@@ -26,23 +25,16 @@ def register(subparsers) -> None:
     p.add_argument("model", help="a model file or the name of a bundled model")
     p.add_argument("--to", choices=("xmile",), default="xmile", help="the format to write (xmile)")
     p.add_argument("--out", metavar="FILE.xmile", required=True,
-                   help="the file to write (.xmile, .stmx or .xml)")
+                   help="the file to write (.xmile, .stmx or .xml; its folder must exist)")
     p.set_defaults(func=handler)
 
 
 def handler(args) -> int:
     """Export the model; one summary line on stdout, one line per thing XMILE does not carry."""
-    from ..model import resolve_model_path
-    from ..xmile import XMILE_SUFFIXES
-    from ..xmile_writer import export_xmile
-    out = Path(args.out)
-    if out.suffix.lower() not in XMILE_SUFFIXES:
-        raise InputError(f"'{args.out}' must end in one of {', '.join(XMILE_SUFFIXES)}", field="--out",
-                         path="<command line>")
-    if not out.parent.is_dir():
-        raise InputError(f"folder '{out.parent}' does not exist", field="--out", path="<command line>")
-    path = resolve_model_path(args.model)
-    notes = export_xmile(path, out)
+    from ..model.export import export_xmile
+    from ..model.xmile import XMILE_SUFFIXES
+    out = check_out_file(args.out, XMILE_SUFFIXES)
+    notes = export_xmile(args.model, out)
     print(f"wrote {out}: {notes.stocks} stocks, {notes.flows} flows, {notes.auxiliaries} auxiliaries, "
           f"{notes.graphical_functions} graphical functions, {notes.groups} groups")
     for name in notes.made_up:

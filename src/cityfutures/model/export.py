@@ -1,7 +1,7 @@
 """Write a model as an XMILE 1.0 file (so Stella users can open it).
 
-The writer works from PySD's abstract model of the file (:func:`cityfutures.model_file.
-read_model_file`): the same parse the engines run. It writes, following the XMILE 1.0
+The writer works from PySD's abstract model of the file (:func:`.parse.parse_model`): the
+same parse the engines run. It writes, following the XMILE 1.0
 specification (OASIS Standard, 14 December 2015):
 
 - ``<header>`` (vendor, product and version, model name; ``<uses_arrays>`` when arrayed);
@@ -25,22 +25,24 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from lxml import etree
 
-from .errors import ModelError
-from .model_file import element_groups, group_docs, read_model_file
-from .xmile import XMILE_NAMESPACE
+from .._version import __version__
+from ..errors import ModelError
+from ..files import atomic_write
+from ..names import CONTROL_NAMES, py_name
+from .load import resolve_model_path
+from .parse import definition_line, element_groups, group_docs, parse_model
+from .xmile import CONTROL_BUILTINS, XMILE_NAMESPACE
 
 __all__ = ["ExportNotes", "xmile_document", "export_xmile", "SUPPORTED_FUNCTIONS"]
 
-_CONTROL = {"initial_time": "STARTTIME", "final_time": "STOPTIME", "time_step": "DT"}
-_CONTROL_NAMES = {"INITIAL TIME", "FINAL TIME", "TIME STEP", "SAVEPER"}
+_CONTROL = {control: builtin.upper() for builtin, control in CONTROL_BUILTINS.items()}
 
 # PySD's clean function name -> XMILE 1.0 builtin (same arguments, same order)
 _SAME = {"abs": "ABS", "exp": "EXP", "sqrt": "SQRT", "ln": "LN", "sin": "SIN", "cos": "COS",
@@ -102,19 +104,14 @@ class ExportNotes:
     dropped: list = field(default_factory=list)
 
 
-def _clean(name: str) -> str:
-    return " ".join(name.replace("_", " ").split()).lower().replace(" ", "_")
-
-
 class _Writer:
     def __init__(self, path: Path, source):
         self.path = path
-        self.text = path.read_text(encoding="utf-8", errors="replace") if source.format == "vensim" else ""
         self.section = source.abstract_model.sections[0]
         if len(source.abstract_model.sections) > 1:
             macro = source.abstract_model.sections[1].name
             self.fail(macro, "macro", "(a Vensim macro) has no XMILE 1.0 equivalent PySD reads")
-        self.elements = {_clean(e.name): e for e in self.section.elements}
+        self.elements = {py_name(e.name): e for e in self.section.elements}
         self.ranges = {}
         for rng in self.section.subscripts:
             if rng.mapping or not isinstance(rng.subscripts, list) \
@@ -129,23 +126,15 @@ class _Writer:
     def unique_name(self, base: str) -> str:
         """``base``, or ``base 2``, ``base 3``... : a name no variable has (for made-up variables)."""
         name, k = base, 2
-        while _clean(name) in self.taken:
+        while py_name(name) in self.taken:
             name, k = f"{base} {k}", k + 1
-        self.taken.add(_clean(name))
+        self.taken.add(py_name(name))
         return name
 
     # ------------------------------------------------------------------ errors
-    def line_of(self, name: str) -> int | None:
-        key = _clean(name)
-        for i, line in enumerate(self.text.splitlines(), 1):
-            head = re.split(r"[=(\[:~]", line, maxsplit=1)[0]
-            if head.strip() and _clean(head) == key:
-                return i
-        return None
-
     def fail(self, element: str, construct: str, problem: str, allowed: str | None = None):
         raise ModelError(f"'{element}': {construct} {problem}", path=str(self.path),
-                         line=self.line_of(element), field="export to XMILE", allowed=allowed)
+                         line=definition_line(self.path, element), field="export to XMILE", allowed=allowed)
 
     def unsupported(self, element: str, function: str):
         self.fail(element, function, "has no XMILE 1.0 equivalent",
@@ -165,7 +154,7 @@ class _Writer:
             return identifier(el.name)
         for rng, members in self.ranges.items():
             for name in [rng, *members]:
-                if _clean(name) == reference:
+                if py_name(name) == reference:
                     return identifier(name)
         self.fail(element, "reference", f"to '{reference}': not a variable of the model")
 
@@ -343,7 +332,7 @@ class _Writer:
             axes = [self.ranges[s] if s in self.ranges else [s] for s in subs]
             shape = tuple(len(a) for a in axes)
             values = comp.ast
-            for i, cell in enumerate(np.ndindex(*shape) if shape else [()]):
+            for cell in np.ndindex(*shape) if shape else [()]:
                 names = tuple(axes[k][j] for k, j in enumerate(cell))
                 if isinstance(values, np.ndarray):
                     ast = float(values.reshape(shape)[cell]) if values.size == int(np.prod(shape)) \
@@ -459,14 +448,11 @@ def xmile_document(path):
 
 
 def _document(path: Path):
-    from lxml import etree
-
-    from . import __version__
-    source = read_model_file(path)
+    source = parse_model(path)
     w = _Writer(path, source)
-    E = _maker(etree)
+    E = _maker()
     section = w.section
-    control = {e.name.upper(): e for e in section.elements if e.name.upper() in _CONTROL_NAMES}
+    control = {e.name.upper(): e for e in section.elements if e.name.upper() in CONTROL_NAMES}
     times = {}
     for key in ("INITIAL TIME", "FINAL TIME", "TIME STEP", "SAVEPER"):
         el = control.get(key)
@@ -504,7 +490,7 @@ def _document(path: Path):
 
     plan = []
     for el in section.elements:
-        if el.name.upper() in _CONTROL_NAMES:
+        if el.name.upper() in CONTROL_NAMES:
             continue
         kind = w.kind(el)
         dims_ = w.dims(el)
@@ -513,7 +499,7 @@ def _document(path: Path):
     flows = _assign_flows(w, plan)
     initial: list = []
     for el, kind, dims_ in plan:
-        tag = "flow" if _clean(el.name) in flows.roles else kind
+        tag = "flow" if py_name(el.name) in flows.roles else kind
         node = E(tag, parent=variables, name=xmile_name(el.name))
         _common(E, w, node, el, dims_, tag)
         if kind == "gf":
@@ -531,7 +517,7 @@ def _document(path: Path):
                 name = w.unique_name(f"{xmile_name(el.name)} initial value")
                 E("eqn", identifier(name), parent=node)
                 initial.append((name, el, dims_, cells))
-            ins, outs = flows.links.get(_clean(el.name), ([], []))
+            ins, outs = flows.links.get(py_name(el.name), ([], []))
             for name in ins:
                 E("inflow", identifier(name), parent=node)
             for name in outs:
@@ -577,8 +563,8 @@ def _document(path: Path):
         w.notes.made_up.append(name)
     groups: dict = {}
     for name, group in element_groups(path).items():
-        if group and _clean(name) in w.elements and name.upper() not in _CONTROL_NAMES:
-            groups.setdefault(group, []).append(xmile_name(w.elements[_clean(name)].name))
+        if group and py_name(name) in w.elements and name.upper() not in CONTROL_NAMES:
+            groups.setdefault(group, []).append(xmile_name(w.elements[py_name(name)].name))
     docs = group_docs(path)
     for group, members in groups.items():
         node = E("group", parent=variables, name=group)
@@ -607,7 +593,7 @@ class _Flows:
 def _assign_flows(w: _Writer, plan) -> _Flows:
     """Name each stock's inflows and outflows; a rate that is no plain sum gets a net flow."""
     out = _Flows()
-    kinds = {_clean(el.name): (kind, dims) for el, kind, dims in plan}
+    kinds = {py_name(el.name): (kind, dims) for el, kind, dims in plan}
     for el, kind, dims in plan:
         if kind != "stock":
             continue
@@ -628,15 +614,15 @@ def _assign_flows(w: _Writer, plan) -> _Flows:
             for sign, ref in terms:
                 out.roles.setdefault(ref.reference, {})["in" if sign > 0 else "out"] = el.name
                 (ins if sign > 0 else outs).append(w.elements[ref.reference].name)
-            out.links[_clean(el.name)] = (ins, outs)
+            out.links[py_name(el.name)] = (ins, outs)
             continue
         name = w.unique_name(f"{xmile_name(el.name)} net flow")
         out.net[name] = (el, dims)
-        out.links[_clean(el.name)] = ([name], [])
+        out.links[py_name(el.name)] = ([name], [])
     return out
 
 
-def _maker(etree):
+def _maker():
     ns = XMILE_NAMESPACE
 
     def make(tag, text=None, parent=None, **attrs):
@@ -690,7 +676,10 @@ def _plain(value) -> str:
 
 
 def _doc(text: str) -> str:
-    """Plain-text documentation: whitespace runs as one space, backslashes escaped (spec, "Common Variable Properties")."""
+    """Plain-text documentation: whitespace runs as one space, backslashes escaped.
+
+    (XMILE 1.0, "Common Variable Properties".)
+    """
     return " ".join(text.split()).replace("\\", "\\\\")
 
 
@@ -731,30 +720,32 @@ def _points(E, w: _Writer, gf, lookups, name: str) -> None:
         gf.append(c)
 
 
-def export_xmile(path, out) -> ExportNotes:
-    """Write a model file as XMILE 1.0 at ``out`` (atomically: a temporary file renamed).
+def export_xmile(model, out) -> ExportNotes:
+    """Write a model as XMILE 1.0 at ``out`` (atomically: nothing is written when the model cannot be).
 
     Parameters
     ----------
-    path : str or Path
-        The model (Vensim ``.mdl`` or XMILE).
+    model : str, Path or Model
+        A model file (Vensim ``.mdl`` or XMILE), the name of a bundled model, or a loaded model.
     out : str or Path
-        The XMILE file to write; its folder must exist.
+        The XMILE file to write (``.xmile``, ``.stmx`` or ``.xml``).
 
     Returns
     -------
     ExportNotes
+
+    Raises
+    ------
+    ModelError
+        The model uses something XMILE 1.0 cannot express (naming the variable and the function).
+
+    Examples
+    --------
+    >>> export_xmile("jakarta", "jakarta.stmx").stocks       # doctest: +SKIP
+    43
     """
-    from lxml import etree
-    out = Path(out)
+    path = Path(model.path) if hasattr(model, "path") else resolve_model_path(model)
     tree, notes = xmile_document(path)
     data = etree.tostring(tree, xml_declaration=True, encoding="utf-8", pretty_print=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(out, lambda tmp: tmp.write_bytes(data))
     return notes

@@ -1,4 +1,4 @@
-"""The XMILE export (:mod:`cityfutures.xmile_writer`): valid XMILE 1.0 that PySD runs to the same results.
+"""The XMILE export (:mod:`cityfutures.model.export`): valid XMILE 1.0 that PySD runs to the same results.
 
 Round trip: PySD's own ``read_xmile`` (no cityfutures code in between) runs the exported
 file, PySD's ``read_vensim`` the ``.mdl``; every variable agrees within rel. 1e-9 at the
@@ -17,16 +17,13 @@ import numpy as np
 import pytest
 from lxml import etree
 
-from cityfutures.cli import main
+from cityfutures.engine.simulate import simulate
 from cityfutures.errors import ModelError
 from cityfutures.model import load_model
-from cityfutures.xmile import XMILE_NAMESPACE
-from cityfutures.xmile_writer import export_xmile, xmile_document
+from cityfutures.model.export import export_xmile, xmile_document
+from cityfutures.model.xmile import XMILE_NAMESPACE
+from tests.helpers import JAKARTA, REFERENCE
 
-from _refcases import REFERENCE
-
-REPO = Path(__file__).resolve().parents[2]
-JAKARTA = REPO / "models" / "jakarta.mdl"
 NS = {"x": XMILE_NAMESPACE}
 CONTROL = ("INITIAL TIME", "FINAL TIME", "TIME STEP", "SAVEPER")
 CASES = json.loads((REFERENCE / "cases.json").read_text()) if (REFERENCE / "cases.json").is_file() else {}
@@ -235,7 +232,6 @@ def test_jakarta_round_trips_through_xmile(tmp_path):
 
 
 def test_jakarta_export_runs_on_the_batch_engine_as_the_mdl(tmp_path):
-    from cityfutures.simulate import simulate
     out = tmp_path / "jakarta.xmile"
     export_xmile(JAKARTA, out)
     with warnings.catch_warnings():
@@ -306,31 +302,6 @@ def test_export_is_reproducible_and_escapes_text(tmp_path):
     assert auxes[0].get("name") == "A & <b>" and auxes[0].findtext("x:doc", namespaces=NS) == 'x < y & "z" done.'
     assert auxes[1].findtext("x:eqn", namespaces=NS) == '"A & <b>" * 2'
     _round_trip(model, tmp_path)
-
-
-def test_cli_export(tmp_path, capsys):
-    out = tmp_path / "jakarta.stmx"
-    assert main(["export", str(JAKARTA), "--to", "xmile", "--out", str(out)]) == 0
-    captured = capsys.readouterr()
-    assert captured.out.startswith(f"wrote {out}: 43 stocks,") and "SAVEPER" in captured.err
-    assert etree.parse(str(out)).getroot().get("version") == "1.0"
-
-
-@pytest.mark.parametrize("argv, fragment", [
-    (["export", "{game}", "--out", "{tmp}/g.xmile"], "'Gamed Equation': GAME has no XMILE 1.0 equivalent"),
-    (["export", "jakarta", "--out", "{tmp}/j.csv"], "--out: '{tmp}/j.csv' must end in one of .xmile, .xml, .stmx"),
-    (["export", "jakarta", "--out", "{tmp}/no/j.xmile"], "does not exist"),
-    (["export", "jakarta", "--to", "mdl", "--out", "{tmp}/j.xmile"], "invalid choice: 'mdl'"),
-])
-def test_cli_export_refusals_write_nothing(tmp_path, capsys, argv, fragment):
-    game = REFERENCE / "tests" / "game" / "test_game.mdl"
-    if not game.is_file():
-        pytest.skip("reference models not found")
-    argv = [a.format(game=game, tmp=tmp_path) for a in argv]
-    assert main(argv) == 2
-    err = capsys.readouterr().err
-    assert fragment.format(tmp=tmp_path) in err and err.count("\n") == 1
-    assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
 def test_precedence_survives_quoted_names(tmp_path):
