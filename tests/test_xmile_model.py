@@ -1,55 +1,37 @@
-"""XMILE models wherever a model is taken: dispatch on content, load_model, scenarios, the CLI.
+"""XMILE models wherever a model is taken: load_model, scenarios, comparisons, ensembles, the dashboard, the CLI.
 
-The test town (``tests/data/mini``) is exported to XMILE and its metadata sidecar put
-beside it; every face must then give what it gives for the ``.mdl``.
+The test town (``tests/data/mini``) is exported to XMILE (Stella's ``.stmx``) and its metadata
+sidecar put beside it; every face must then give what it gives for the ``.mdl``, as
+``test_second_model.py`` runs the whole pipeline on a second city.
 """
 from __future__ import annotations
 
 import shutil
-import sys
 import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from cityfutures.api import run
 from cityfutures.cli import main
+from cityfutures.dashboard.session import Dashboard
+from cityfutures.engine.simulate import simulate
 from cityfutures.errors import ModelError
 from cityfutures.model import load_model, resolve_model_path
-from cityfutures.model_file import element_groups, model_format, read_model_file
-from cityfutures.runner import run
-from cityfutures.simulate import simulate
-from cityfutures.xmile_writer import export_xmile
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from test_plan import write_workshop  # noqa: E402
-
-MINI = Path(__file__).resolve().parents[1] / "data" / "mini"
+from cityfutures.model.export import export_xmile
+from cityfutures.model.structure import build
+from tests.helpers import MINI, MINI_DIR, TOWN, write_workshop
 
 
 @pytest.fixture(scope="module")
 def town(tmp_path_factory) -> Path:
     """The test town as ``mini.stmx`` (Stella's suffix) with ``mini.meta.yaml`` beside it."""
     folder = tmp_path_factory.mktemp("town")
-    shutil.copy2(MINI / "mini.meta.yaml", folder / "mini.meta.yaml")
-    export_xmile(MINI / "mini.mdl", folder / "mini.stmx")
+    shutil.copy2(MINI_DIR / "mini.meta.yaml", folder / "mini.meta.yaml")
+    export_xmile(MINI, folder / "mini.stmx")
     return folder / "mini.stmx"
-
-
-def test_format_is_found_from_the_content(town, tmp_path):
-    xml = tmp_path / "town.xml"
-    shutil.copy2(town, xml)
-    misnamed = tmp_path / "town.mdl"  # XMILE content under a Vensim name is still XMILE
-    shutil.copy2(town, misnamed)
-    assert [model_format(p) for p in (town, xml, misnamed, MINI / "mini.mdl")] == ["xmile"] * 3 + ["vensim"]
-    other = tmp_path / "other.xml"
-    other.write_text('<?xml version="1.0"?><project><name>x</name></project>')
-    with pytest.raises(ModelError, match=r"other.xml:1: not an XMILE model: the root element is <project>"):
-        model_format(other)
-    text = tmp_path / "model.txt"
-    text.write_text((MINI / "mini.mdl").read_text())
-    with pytest.raises(ModelError, match="not a model file: neither XMILE"):
-        load_model(text)
 
 
 def test_a_model_is_found_by_name_under_any_model_suffix(town):
@@ -59,7 +41,7 @@ def test_a_model_is_found_by_name_under_any_model_suffix(town):
 
 
 def test_load_model_reads_the_sidecar_beside_an_xmile_model(town):
-    vensim, xmile = load_model(MINI / "mini.mdl"), load_model(town)
+    vensim, xmile = load_model(MINI), load_model(town)
     assert (xmile.format, xmile.method, vensim.format) == ("xmile", "euler", "vensim")
     assert xmile.levers == vensim.levers and xmile.indicators == vensim.indicators
     assert xmile.shocks == vensim.shocks and xmile.sectors == vensim.sectors
@@ -76,19 +58,14 @@ def test_load_model_reads_the_sidecar_beside_an_xmile_model(town):
     assert sorted(p.name for p in town.parent.iterdir()) == ["mini.meta.yaml", "mini.stmx"]  # nothing written
 
 
-def test_groups_are_read_from_xmile_as_from_vensim(town):
-    assert element_groups(town) == {k: v for k, v in element_groups(MINI / "mini.mdl").items()
-                                    if k not in ("INITIAL TIME", "FINAL TIME", "TIME STEP", "SAVEPER")}
-
-
 def test_a_comparison_on_the_xmile_model_gives_the_vensim_results(town, tmp_path):
     results = {}
-    for name, model in (("vensim", MINI / "mini.mdl"), ("xmile", town)):
+    for name, model in (("vensim", MINI), ("xmile", town)):
         folder = tmp_path / name
         folder.mkdir()
         workshop = write_workshop(folder, baseline_shock=True)
         base = folder / "baseline.yaml"
-        base.write_text(base.read_text().replace(str(MINI / "mini.mdl"), str(model))
+        base.write_text(base.read_text().replace(str(MINI), str(model))
                         + "horizon: {start: 2018, end: 2028, dt: 0.0625, saveper: 0.25}\n")
         with warnings.catch_warnings():
             warnings.simplefilter("error", UserWarning)
@@ -101,10 +78,9 @@ def test_a_comparison_on_the_xmile_model_gives_the_vensim_results(town, tmp_path
 
 
 def test_the_dashboard_core_runs_an_xmile_model(town, tmp_path):
-    from cityfutures.dashboard.state import Dashboard
     workshop = write_workshop(tmp_path)
     base = tmp_path / "baseline.yaml"
-    base.write_text(base.read_text().replace(str(MINI / "mini.mdl"), str(town)))
+    base.write_text(base.read_text().replace(str(MINI), str(town)))
     board = Dashboard(tmp_path, workshop)
     view = board.update(board.initial_state().with_lever("Bus capacity", 400.0))
     assert board.model.format == "xmile"
@@ -126,7 +102,7 @@ def test_simulate_on_xmile_matches_the_vensim_run(town):
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         x = simulate(town, {"Growth rate": [0.01, 0.03]})
-        v = simulate(MINI / "mini.mdl", {"Growth rate": [0.01, 0.03]}, saveper=0.0625)
+        v = simulate(MINI, {"Growth rate": [0.01, 0.03]}, saveper=0.0625)
     assert x.attrs["engine"] == "batch"
     for var in v.data_vars:
         if var not in ("SAVEPER",):
@@ -143,24 +119,8 @@ def test_bad_xmile_is_one_line_and_exit_2(tmp_path, capsys):
     assert not out.exists()
 
 
-def test_a_vensim_comment_cannot_end_pysds_docstring(tmp_path):
-    """The same guard covers Vensim text: a comment is documentation, never code."""
-    marker = tmp_path / "pwned"
-    text = (MINI / "mini.mdl").read_text().replace(
-        "assumption: a round number for tests.", f'"""; open({str(marker)!r}, "w"); """')
-    model = tmp_path / "hostile.mdl"
-    model.write_text(text)
-    docs = [e.documentation for e in read_model_file(model).abstract_model.sections[0].elements]
-    assert any("open(" in d for d in docs) and not any('"""' in d for d in docs)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        simulate(model, engine="pysd")
-    assert not marker.exists()
-
-
 def test_an_ensemble_on_the_xmile_model_gives_the_vensim_tables(tmp_path):
-    import pandas as pd
-    town = Path(__file__).resolve().parents[1] / "data" / "uncertainty" / "town"
+    town = TOWN
     tables = {}
     for name in ("mdl", "stmx"):
         folder = tmp_path / name
@@ -178,6 +138,5 @@ def test_an_ensemble_on_the_xmile_model_gives_the_vensim_tables(tmp_path):
 
 
 def test_the_structure_map_of_an_xmile_model_is_the_vensim_one(town):
-    from cityfutures.charts import structure
-    x, v = structure.build(load_model(town)), structure.build(load_model(MINI / "mini.mdl"))
+    x, v = build(load_model(town)), build(load_model(MINI))
     assert (x.kind, x.sector, x.links, x.inflows) == (v.kind, v.sector, v.links, v.inflows)
