@@ -18,7 +18,7 @@ from cityfutures.api import run
 from cityfutures.cli import main
 from cityfutures.dashboard.session import Dashboard
 from cityfutures.engine.simulate import simulate
-from cityfutures.errors import ModelError
+from cityfutures.errors import ModelError, RunError
 from cityfutures.model import load_model, resolve_model_path
 from cityfutures.model.export import export_xmile
 from cityfutures.model.structure import build
@@ -75,6 +75,22 @@ def test_a_comparison_on_the_xmile_model_gives_the_vensim_results(town, tmp_path
     for var in v.data_vars:
         np.testing.assert_allclose(x[var].values, v[var].values, rtol=1e-9, err_msg=var)
     assert x.attrs["model_sha256"] != v.attrs["model_sha256"]
+
+
+def test_scenario_runs_integrate_with_the_models_own_method(town, tmp_path):
+    """A file asking for RK4 runs RK4 in a plan as in simulate(); PySD refuses it rather than run Euler."""
+    rk4 = tmp_path / "mini.stmx"
+    rk4.write_text(town.read_text().replace('method="Euler"', 'method="RK4"'))
+    shutil.copy2(MINI_DIR / "mini.meta.yaml", tmp_path / "mini.meta.yaml")
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(f"name: s\ntitle: {{en: S, id: S}}\nmodel: {rk4}\n")
+    ran = run(scenario)
+    own, euler = simulate(rk4, variables=["Population"]), simulate(rk4, variables=["Population"], method="euler")
+    times = ran["time"].values
+    np.testing.assert_allclose(ran["Population"].values[0], own["Population"].sel(time=times).values[0], rtol=1e-12)
+    assert not np.allclose(ran["Population"].values[0], euler["Population"].sel(time=times).values[0], rtol=1e-9)
+    with pytest.raises(RunError, match=r"asks for RK4 .* PySD integrates with Euler only"):
+        run(scenario, engine="pysd")   # the runner records the refusal as every run's failure
 
 
 def test_the_dashboard_core_runs_an_xmile_model(town, tmp_path):

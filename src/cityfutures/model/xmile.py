@@ -458,14 +458,12 @@ def xmile_groups(root) -> tuple[dict, dict]:
     docs : dict
         Group name -> its ``<doc>``.
     """
-    t = _Tree(root, Path())
-    model = t.one(root, "ns:model")
+    ns = {"ns": root.nsmap[None]}
     members: dict = {}
     docs: dict = {}
-    for group in t.all(model, "ns:variables/ns:group"):
-        doc = t.one(group, "ns:doc")
-        docs[group.get("name")] = (doc.text or "").strip() if doc is not None else ""
-        for entity in t.all(group, "ns:entity"):
+    for group in root.xpath("ns:model/ns:variables/ns:group", namespaces=ns):
+        docs[group.get("name")] = " ".join(group.xpath("ns:doc/text()", namespaces=ns)).strip()
+        for entity in group.xpath("ns:entity", namespaces=ns):
             members.setdefault(_name(entity), group.get("name"))
     for node in variable_nodes(root):
         members.setdefault(_name(node), None)
@@ -474,9 +472,8 @@ def xmile_groups(root) -> tuple[dict, dict]:
 
 def variable_nodes(root) -> list:
     """The ``<stock>``, ``<flow>``, ``<aux>`` and ``<gf>`` elements of a parsed XMILE file's model."""
-    t = _Tree(root, Path())
-    return t.all(t.one(root, "ns:model"), "ns:variables/*[self::ns:stock or self::ns:flow or self::ns:aux "
-                 "or self::ns:gf]")
+    return root.xpath("ns:model/ns:variables/*[self::ns:stock or self::ns:flow or self::ns:aux or self::ns:gf]",
+                      namespaces={"ns": root.nsmap[None]})
 
 
 def _name(node) -> str:
