@@ -7,7 +7,9 @@ refused. PySD's own XMILE translator (:mod:`pysd.translators.xmile`) then reads 
 tree element by element, so that an equation it cannot parse names its variable and line.
 Nothing from the file is executed. Everything else reads XMILE through
 :func:`cityfutures.model.parse.parse_model`, the one place a model file of either format is
-read (:func:`is_xmile` is how it tells XMILE from Vensim text).
+read (:func:`is_xmile` is how it tells XMILE from Vensim text). PySD's modules are imported
+by the functions that read a file into the abstract model, so that recognising and loading a
+model whose translation is cached needs only lxml.
 
 What PySD's translator drops or lacks is handled here, following the XMILE 1.0
 specification (OASIS Standard, 14 December 2015):
