@@ -127,7 +127,7 @@ PARAMS = [
     Parameter("Initial commuter rail boardings", 2.5e5, 4.5e5, kind="initial-2010"),
     Parameter("Initial public transport mode share", 0.1, 0.3, kind="initial-2010"),
     Parameter("Baseline NRW reduction rate", 0.01, 0.3, "nrw"),
-    Parameter("Median flood load ratio", 0.5, 5.0, "flood"),
+    Parameter("Median flood load ratio", 0.5, 3.0, "flood"),
     Parameter("Flood load exponent", 2.0, 10.0, "flood"),
     Parameter("Share of flooded residents displaced", 0.03, 0.12, "impact"),
     Parameter("Flood fatality rate", 3e-5, 1.7e-4, "impact"),

@@ -115,3 +115,44 @@ def test_same_text_under_two_file_names_gets_two_translations(mini, tmp_path, mo
     a, b = load_model(mini), load_model(twin)
     assert a.sha256 == b.sha256 and a.translation != b.translation
     assert a.translation.is_file() and b.translation.is_file()
+
+
+LOOP = """loops:
+  - name: growth
+    label: {en: Births grow the town, id: Kelahiran menumbuhkan kota}
+    polarity: reinforcing
+    variables: [Population, Births]
+    cut: {from: Population, to: Births}
+"""
+
+
+def _with_loops(mini, block: str) -> Path:
+    meta = mini.with_name("mini.meta.yaml")
+    text = meta.read_text()
+    meta.write_text(text.replace("\nvariables:", "\n" + block + "variables:", 1) if "\nvariables:" in text else text + block)
+    return meta
+
+
+def test_loops_are_read_in_file_order_with_their_cut(mini):
+    m = load_model(_with_loops(mini, LOOP).with_name("mini.mdl"))
+    loop = m.loops["growth"]
+    assert (loop.polarity, loop.variables, loop.cut) == ("reinforcing", ("Population", "Births"), ("Population", "Births"))
+    assert loop.label("id") == "Kelahiran menumbuhkan kota"
+    assert load_model(MINI / "mini.mdl").loops == {}          # the block is optional
+
+
+@pytest.mark.parametrize("edit, field, problem", [
+    (("[Population, Births]", "[Population, Birth]"), "loops[0].variables[1]", "did you mean 'Births'"),
+    (("{from: Population, to: Births}", "{from: Births, to: Growth rate}"), "loops[0].cut", "not an edge of the loop"),
+    (("[Population, Births]", "[Population, Trips]"), "loops[0].variables", "does not depend on"),
+    (("polarity: reinforcing", "polarity: positive"), "loops[0].polarity", "'reinforcing' or 'balancing'"),
+    (("variables: [Population, Births]", "variables: [Population]"), "loops[0].variables", "at least 2"),
+])
+def test_loop_errors_name_the_field(mini, edit, field, problem):
+    meta = _with_loops(mini, LOOP.replace(*edit))
+    with pytest.raises(ModelError) as info:
+        load_model(mini)
+    err = info.value
+    assert err.path == str(meta) and err.field.startswith(field) and problem in str(err), str(err)
+    lines = meta.read_text().splitlines()
+    assert lines.index("loops:") < err.line <= lines.index("loops:") + len(LOOP.splitlines())   # a line of the block
