@@ -18,8 +18,9 @@ Three blocks, each fitted on its own (no constant belongs to two blocks):
   damage of the same events.
 
 Observations come from ``../shared/context/`` (named per row); annual figures are compared with the model
-at mid-year. The fit minimises squared relative errors weighted so that every series counts the same
-(``scipy.optimize.least_squares``, trust-region within the constants' documented ranges). Observations
+at mid-year. The fit minimises squared relative errors
+weighted by each series' measurement error (``SIGMA``) and number of points (``scipy.optimize.least_squares``,
+trust-region within the constants' documented ranges). Observations
 after 2018 are never used. Fitted values are copied into jakarta.mdl by hand (the script prints them and
 the 2018 states of the history run); nothing here edits the model file. ``validate_jakarta.py`` uses this
 module for the holdout test and the confidence intervals.
@@ -111,6 +112,16 @@ OBS = [
     Observation("Flood damage", "Flood damage share of output", 2007, 0.0071,
                 f"{FLD} section 1: Rp 5.2 trillion direct damage (Bappenas), 0.71% of that year's GRDP", "impact", "pulse_total", 1.0),
 ]
+
+# measurement error of each series (relative, or of the log for flood events): the spread between sources
+# of the same figure. Errors are weighted by 1/(sigma sqrt(n)), so each series counts as much as its data allow.
+SIGMA = {
+    "Population": 0.01, "Piped water coverage": 0.05, "Piped water connections": 0.05,
+    "Waste delivered to Bantargebang": 0.05, "Cars": 0.05, "Motorcycles": 0.1, "Congestion level": 0.1,
+    "TransJakarta ridership": 0.1, "Commuter rail ridership": 0.1, "Public transport mode share": 0.1,
+    "Non revenue water fraction": 0.03, "Flooded area fraction": 0.1, "People affected by floods": 0.2,
+    "Peak displaced population": 0.3, "Flood deaths": 0.3, "Flood damage": 0.2,
+}
 
 PARAMS = [
     Parameter("Out migration rate", 0.003, 0.015),
@@ -304,9 +315,10 @@ SIMULATORS = {"history": simulate_history, "nrw": simulate_nrw, "flood": simulat
 
 # ----------------------------------------------------------------------------- fitting
 def residuals(sim: np.ndarray, obs: list[Observation]) -> np.ndarray:
-    """Weighted errors, shape (N, n_obs): relative for levels, log for flood events; each series weighs the same."""
+    """Weighted errors, shape (N, n_obs): relative for levels, log for flood events, over each series'
+    measurement error (``SIGMA``) and the square root of its number of points."""
     counts = pd.Series([o.series for o in obs]).value_counts()
-    w = np.array([1.0 / np.sqrt(counts[o.series]) for o in obs])
+    w = np.array([1.0 / (SIGMA[o.series] * np.sqrt(counts[o.series])) for o in obs])
     value = np.array([o.value for o in obs])
     log = np.array([o.block in ("flood", "impact") for o in obs])
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -302,14 +302,15 @@ def test_unlimited_capacity_leaves_ridership_to_demand(runs):
 
 
 def test_without_public_transport_trips_go_by_road(runs):
-    """No public transport from 2019: ridership and share fall to zero, the trips go by motorcycle and congestion
-    rises (no indicator of mobility improves)."""
-    none = {name: step(0.0) for name in ("TransJakarta capacity target", "Commuter rail capacity target")}
-    none["Other public transport decline fraction"] = step(3.0)     # a third of a year: gone by 2028
-    none["MRT phase 1 capacity"] = step(0.0)
+    """No TransJakarta, MRT or KRL from 2019: their riders crowd the minibuses (whose operators add vehicles)
+    or go by road; public transport's share falls and congestion rises (no mobility indicator improves)."""
+    none = {name: step(0.0) for name in ("TransJakarta capacity target", "Commuter rail capacity target",
+                                         "MRT phase 1 capacity")}
     out = runs({"base": {}, "none": none})
     b, n = out["base"].loc[END], out["none"].loc[END]
-    assert n["Public transport mode share"] < 0.02 and n["TransJakarta ridership"] < 0.01 * b["TransJakarta ridership"]
+    assert n["TransJakarta ridership"] < 0.01 * b["TransJakarta ridership"] and n["MRT ridership"] == 0
+    assert n["Public transport mode share"] < 0.9 * b["Public transport mode share"]
+    assert n["Other public transport capacity"] > b["Other public transport capacity"]
     assert n["Motorcycle person trips"] > b["Motorcycle person trips"]
     assert n["Congestion level"] > b["Congestion level"]
 
