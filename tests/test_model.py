@@ -122,7 +122,7 @@ LOOP = """loops:
     label: {en: Births grow the town, id: Kelahiran menumbuhkan kota}
     polarity: reinforcing
     variables: [Population, Births]
-    cut: {from: Population, to: Births}
+    cut: [Population, Births]
 """
 
 
@@ -135,18 +135,20 @@ def _with_loops(mini, block: str) -> Path:
 
 def test_loops_are_read_in_file_order_with_their_cut(mini):
     m = load_model(_with_loops(mini, LOOP).with_name("mini.mdl"))
-    loop = m.loops["growth"]
-    assert (loop.polarity, loop.variables, loop.cut) == ("reinforcing", ("Population", "Births"), ("Population", "Births"))
+    (loop,) = m.loops
+    assert (loop.name, loop.polarity, loop.variables, loop.cut) == ("growth", "reinforcing", ("Population", "Births"),
+                                                                  ("Population", "Births"))
     assert loop.label("id") == "Kelahiran menumbuhkan kota"
-    assert load_model(MINI / "mini.mdl").loops == {}          # the block is optional
+    assert load_model(MINI / "mini.mdl").loops == ()          # the block is optional
 
 
 @pytest.mark.parametrize("edit, field, problem", [
     (("[Population, Births]", "[Population, Birth]"), "loops[0].variables[1]", "did you mean 'Births'"),
-    (("{from: Population, to: Births}", "{from: Births, to: Growth rate}"), "loops[0].cut", "not an edge of the loop"),
+    (("cut: [Population, Births]", "cut: [Births, Growth rate]"), "loops[0].cut", "not an edge of the loop"),
     (("[Population, Births]", "[Population, Trips]"), "loops[0].variables", "does not depend on"),
     (("polarity: reinforcing", "polarity: positive"), "loops[0].polarity", "'reinforcing' or 'balancing'"),
     (("variables: [Population, Births]", "variables: [Population]"), "loops[0].variables", "at least 2"),
+    (("cut: [Population, Births]", "cut: [Population]"), "loops[0].cut", "missing"),
 ])
 def test_loop_errors_name_the_field(mini, edit, field, problem):
     meta = _with_loops(mini, LOOP.replace(*edit))
@@ -156,3 +158,12 @@ def test_loop_errors_name_the_field(mini, edit, field, problem):
     assert err.path == str(meta) and err.field.startswith(field) and problem in str(err), str(err)
     lines = meta.read_text().splitlines()
     assert lines.index("loops:") < err.line <= lines.index("loops:") + len(LOOP.splitlines())   # a line of the block
+
+
+def test_equilibrium_stocks_must_be_stocks(mini):
+    meta = _with_loops(mini, "equilibrium_stocks: [Population, Births]\n")
+    with pytest.raises(ModelError) as info:
+        load_model(mini)
+    assert info.value.field == "equilibrium_stocks[1]" and "not a stock" in str(info.value)
+    meta.write_text(meta.read_text().replace("[Population, Births]", "[Population]"))
+    assert load_model(mini).equilibrium_stocks == ("Population",)

@@ -263,6 +263,10 @@ def test_population_balance(baseline):
 
 
 # ----------------------------------------------------------------------------- equilibria and convergence
+def test_sidecar_declares_the_equilibrium_stocks(jakarta):
+    assert set(jakarta.equilibrium_stocks) == set(EQUILIBRIUM_STOCKS)
+
+
 def test_designated_stocks_start_in_equilibrium_in_sampled_futures(jakarta):
     """Sixteen futures drawn from the baseline's `uncertain:` block: no equilibrium stock moves at the initial time."""
     from cityfutures.scenario import load_scenario
@@ -340,9 +344,9 @@ def test_sidecar_shock(meta):
 def test_sidecar_loops_are_the_documented_ones(jakarta):
     """Thirteen loops, both polarities, each cut at one of its own links (load_model checks every link)."""
     loops = jakarta.loops
-    assert len(loops) >= 12
-    assert {lp.polarity for lp in loops.values()} == {"reinforcing", "balancing"}
-    for lp in loops.values():
+    assert len(loops) >= 12 and len({lp.name for lp in loops}) == len(loops)
+    assert {lp.polarity for lp in loops} == {"reinforcing", "balancing"}
+    for lp in loops:
         assert lp.cut in list(zip(lp.variables, lp.variables[1:] + lp.variables[:1])), lp.name
 
 
