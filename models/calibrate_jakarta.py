@@ -132,7 +132,7 @@ PARAMS = [
     Parameter("Initial waste collection capacity", 3000.0, 7000.0, kind="initial-2010"),
     Parameter("Car ownership income elasticity", 0.0, 2.0),
     Parameter("Motorcycle ownership income elasticity", 0.0, 3.0),
-    Parameter("Initial road capacity", 3e6, 8e6),
+    Parameter("Initial road capacity", 3e6, 8e6, kind="initial-2010"),
     Parameter("Initial TransJakarta capacity", 2e5, 6e5, kind="initial-2010"),
     Parameter("Initial commuter rail capacity", 2e5, 1e6, kind="initial-2010"),
     Parameter("Initial commuter rail boardings", 2.5e5, 4.5e5, kind="initial-2010"),
