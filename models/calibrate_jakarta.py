@@ -39,6 +39,8 @@ import pandas as pd
 import xarray as xr
 from scipy.optimize import least_squares
 
+import cityfutures as cf
+
 HERE = Path(__file__).resolve().parent
 MDL = HERE / "jakarta.mdl"
 FIT_CSV = HERE / "calibration" / "jakarta-fit.csv"
@@ -191,8 +193,7 @@ def split(obs: Observation, until: float | None) -> str:
 # ----------------------------------------------------------------------------- model runs
 def load(path: Path = MDL):
     """The model, loaded once (translation cached by cityfutures)."""
-    from cityfutures.model import load_model
-    return load_model(path)
+    return cf.load_model(path)
 
 
 def _series(times, values, n: int) -> xr.DataArray:
@@ -203,10 +204,9 @@ def _series(times, values, n: int) -> xr.DataArray:
 
 
 def _simulate(model, params: dict, n: int, start: float, end: float, variables):
-    from cityfutures.simulate import simulate
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return simulate(model, params, n_runs=n, start=start, end=end, dt=DT, saveper=DT, variables=list(variables))
+        return cf.simulate(model, params, n_runs=n, start=start, end=end, dt=DT, saveper=DT, variables=list(variables))
 
 
 def _at(ds: xr.Dataset, variable: str, t: float) -> np.ndarray:
@@ -242,7 +242,7 @@ def simulate_history(model, theta, names, obs=None):
 def history_states(model, values: dict[str, float]) -> dict[str, float]:
     """The 2018 states of the history run (to copy into the .mdl's Initial ... constants)."""
     names = [p.name for p in PARAMS if p.block == "history"]
-    theta, th = _theta([[values[n] for n in names]], names)
+    _, th = _theta([[values[n] for n in names]], names)
     wanted = {"Piped water connections": "Initial piped water connections",
               "Waste collection coverage": "Initial waste collection coverage",
               "Waste collection capacity": "Initial waste collection capacity",
@@ -275,14 +275,13 @@ FLOOD_START, FLOOD_WIDTH = 2018.5, 0.25
 
 def flood_event(model, magnitudes, extra: dict | None = None, dt: float = DT, variables=None) -> xr.Dataset:
     """2018 runs hit by flood pulses of the given magnitudes (one run each), saved every step."""
-    from cityfutures.simulate import simulate
     mags = np.atleast_1d(np.asarray(magnitudes, dtype=float))
     n = len(mags) if not extra else max(len(mags), *(np.size(v) for v in extra.values()))
     mags = np.broadcast_to(mags, (n,))
     params = {**(extra or {}), "Flood shock input": pulse(FLOOD_START, FLOOD_WIDTH, mags)}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return simulate(model, params, n_runs=n, end=2020.0, dt=dt, saveper=dt, variables=variables)
+        return cf.simulate(model, params, n_runs=n, end=2020.0, dt=dt, saveper=dt, variables=variables)
 
 
 def simulate_flood(model, theta, names, obs=None):
@@ -387,7 +386,7 @@ def fit_block(model, block: str, obs: list[Observation], values: dict[str, float
     z0 = np.clip([values[n] for n in names], lo, hi) / scale
     res = least_squares(lambda z: evaluate(z)[0], z0, jac=lambda z: evaluate(z)[1],
                         bounds=(lo / scale, hi / scale), max_nfev=max_nfev, method="trf")
-    r, jac, sim = evaluate(res.x)
+    _, jac, sim = evaluate(res.x)
     return Fit(block, names, res.x * scale, obs, sim, jac / scale, res.message, res.nfev)
 
 
@@ -434,8 +433,8 @@ def predict(model, values: dict[str, float], obs=OBS) -> np.ndarray:
 def fit_table(model, values: dict[str, float], until: float | None = None) -> pd.DataFrame:
     """One row per observation: observed, simulated, relative error, split and source."""
     sim = predict(model, values)
-    return pd.DataFrame([dict(series=o.series, variable=o.variable, year=o.time, observed=o.value, simulated=s,
-                              relative_error=(s - o.value) / o.value, split=split(o, until), block=o.block, source=o.source)
+    return pd.DataFrame([{"series": o.series, "variable": o.variable, "year": o.time, "observed": o.value, "simulated": s,
+                              "relative_error": (s - o.value) / o.value, "split": split(o, until), "block": o.block, "source": o.source}
                          for o, s in zip(OBS, sim)])
 
 
@@ -475,8 +474,8 @@ def main(argv=None) -> int:
     if args.write:
         FIT_CSV.parent.mkdir(exist_ok=True)
         table.to_csv(FIT_CSV, index=False, float_format="%.6g")
-        rows = [dict(name=p.name, value=values[p.name], kind=p.kind, block=p.block) for p in PARAMS]
-        rows += [dict(name=k, value=v, kind="state-2018", block="nrw" if "revenue" in k else "history") for k, v in states.items()]
+        rows = [{"name": p.name, "value": values[p.name], "kind": p.kind, "block": p.block} for p in PARAMS]
+        rows += [{"name": k, "value": v, "kind": "state-2018", "block": "nrw" if "revenue" in k else "history"} for k, v in states.items()]
         pd.DataFrame(rows).to_csv(PARAMS_CSV, index=False, float_format="%.6g")
         print(f"wrote {FIT_CSV} and {PARAMS_CSV}")
     return 0

@@ -34,6 +34,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import xarray as xr
+
+import cityfutures as cf
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -183,11 +186,10 @@ def convergence(model) -> pd.DataFrame:
 
 def cross_checks(model) -> pd.DataFrame:
     """Figures not used in the fit, against the model."""
-    from cityfutures.simulate import simulate
     rows = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        pop = simulate(model, end=2040.0, saveper=0.5, variables=["Population", "In migration", "Out migration",
+        pop = cf.simulate(model, end=2040.0, saveper=0.5, variables=["Population", "In migration", "Out migration",
                                                                   "Flood out migration"])
     for year, bps in ((2022.5, 10.64e6), (2040.5, 11.28e6)):
         sim = float(pop["Population"].sel(time=min(year, 2040.0), method="nearest").isel(run=0))
@@ -220,14 +222,12 @@ KNOCKOUT_INDICATORS = ["People affected by floods", "Flood deaths", "Displaced p
                        "Public transport mode share", "Congestion level", "Social cohesion index", "Population"]
 
 
-def _step(value: float, year: float, before: float) -> "xr.DataArray":
-    import xarray as xr
+def _step(value: float, year: float, before: float) -> xr.DataArray:
     return xr.DataArray([before, value], dims="time", coords={"time": [year - 1e-6, year]})
 
 
 def knockout_policies(model) -> dict[str, tuple[dict, str]]:
     """The changes whose effects the loop-knockout table traces: a shock and two programme bundles."""
-    import xarray as xr
     v = {name: model.variables[name].value for name in model.levers}
     flood = xr.DataArray([0.0, 1.0, 1.0, 0.0], dims="time", coords={"time": [2021.1 - 1e-6, 2021.1, 2021.35 - 1e-6, 2021.35]})
     return {
@@ -248,9 +248,8 @@ def knockout_policies(model) -> dict[str, tuple[dict, str]]:
 def knockout_table(model) -> list[tuple[str, pd.DataFrame]] | str:
     """For each traced change, the share (%) of its effect on each indicator carried by each documented loop:
     the analysis' knockout routine cuts the loop's ``cut`` link at the reference run's trajectory."""
-    try:
-        from cityfutures.analysis.knockout import knockout
-    except ImportError:
+    knockout = getattr(cf, "knockout", None)
+    if knockout is None:
         return ("The knockout routine (`cityfutures.analysis.knockout`, issue 12: the engines cut a link at the "
                 "reference trajectory) is not in this build yet; the table is produced when it is.")
     names = {tuple(lp.cut): f"{lp.name} ({lp.polarity[0].upper()})" for lp in model.loops}
@@ -293,17 +292,17 @@ def render(parts: dict) -> str:
     out = [
         "# Validation of the Jakarta model (`models/jakarta.mdl`)",
         "",
-        f"Written by `python models/validate_jakarta.py{' --fast' if parts['fast'] else ''}` from the model as "
+        (f"Written by `python models/validate_jakarta.py{' --fast' if parts['fast'] else ''}` from the model as "
         f"committed ({parts['sha'][:12]}); {parts['samples']} bootstrap fits per block; {parts['seconds']:.0f} s. "
-        "Observations: `models/calibrate_jakarta.py` (`OBS`, each with its source row); none after 2018.",
+        "Observations: `models/calibrate_jakarta.py` (`OBS`, each with its source row); none after 2018."),
         "",
         "## 1. Holdout test: fitted to 2015, tested on 2016-2018",
         "",
-        "The history block refitted on observations up to 2015 (a series whose data start in 2016 - congestion - is "
+        ("The history block refitted on observations up to 2015 (a series whose data start in 2016 - congestion - is "
         "fitted on 2016-2017 and tested on 2018; the mode share, observed once in 2017, is fitted and not tested; NRW "
         "and the flood events end before 2016 and are fitted in full). Theil statistics are on the test points "
         "when there are any: U^M is the share of the squared error due to bias, U^S to unequal variation, U^C to "
-        "unequal co-movement (unsystematic). With one test point all of the error is bias by construction.",
+        "unequal co-movement (unsystematic). With one test point all of the error is bias by construction."),
         "",
         _md(series_statistics(held)),
         "",
@@ -315,31 +314,31 @@ def render(parts: dict) -> str:
         "",
         "## 3. Fitted constants: 95% intervals and identifiability",
         "",
-        "Residual bootstrap per block: the block refitted to observations rebuilt from the fitted values and "
+        ("Residual bootstrap per block: the block refitted to observations rebuilt from the fitted values and "
         "its errors resampled with replacement (relative errors, log errors for the flood events, each in units of "
         "its series' measurement error `SIGMA` of the calibration script). A constant is "
         "marked not identified when its interval spans more than half of the range it is fitted in, reaches a "
         "bound, or moves in lockstep (|r| > 0.95 in the Jacobian's covariance) with another constant. "
-        "`initial-2010` constants are states of 2010 used only in the history run.",
+        "`initial-2010` constants are states of 2010 used only in the history run."),
         "",
         _md(parts["bootstrap"]),
         "",
         "## 4. Extreme-condition tests",
         "",
-        f"{len(parts['extremes'])} tests in `tests/models/test_jakarta_extremes.py`, each asserting the direction its "
-        "mechanism implies (run with `pytest tests/models`); the review cases among them failed on the previous model.",
+        (f"{len(parts['extremes'])} tests in `tests/models/test_jakarta_extremes.py`, each asserting the direction its "
+        "mechanism implies (run with `pytest tests/models`); the review cases among them failed on the previous model."),
         "",
         *[f"- `{name}`: {doc}" for name, doc in parts["extremes"]],
         "",
         "## 5. Loop knockout",
         "",
-        "Each documented loop of `models/jakarta.meta.yaml` (`loops:`; R reinforcing, B balancing) cut at its `cut` "
+        ("Each documented loop of `models/jakarta.meta.yaml` (`loops:`; R reinforcing, B balancing) cut at its `cut` "
         "link, one at a time, by the analysis' knockout routine: the link's target sees the source's trajectory of the "
         "reference run, so the loop no longer feeds the change back. Each table traces one change against the "
         "baseline: the first row is its effect (indicator units; for the flood, units x years), the others the "
         "share of that effect (%) each loop carries (negative: the loop damps it), what needs two loops at once "
         "(interaction) and what travels through none of them (remaining). Shares are left blank where the effect "
-        "is below 0.1% of the indicator's level.",
+        "is below 0.1% of the indicator's level."),
         "",
         *(parts["knockout"] if isinstance(parts["knockout"], str) else
           [line for title, table in parts["knockout"] for line in (f"**{title}**", "", _md(table), "")]),

@@ -8,14 +8,20 @@ PySD to 1e-9 (tests/batch/test_parity_jakarta.py).
 """
 from __future__ import annotations
 
+import importlib.util
+import os
 import re
 import shutil
+import sys
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
+
+import cityfutures as cf
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # chardet deprecation raised on import by pysd's dependency
@@ -74,13 +80,10 @@ def baseline(run_model) -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def jakarta(tmp_path_factory):
     """The Jakarta model loaded by cityfutures (translation cached in a session folder)."""
-    import os
-
-    from cityfutures.model import load_model
     old = os.environ.get("CITYFUTURES_CACHE_DIR")
     os.environ.setdefault("CITYFUTURES_CACHE_DIR", str(tmp_path_factory.mktemp("cfcache")))
     try:
-        yield load_model(MDL)
+        yield cf.load_model(MDL)
     finally:
         if old is not None:
             os.environ["CITYFUTURES_CACHE_DIR"] = old
@@ -93,10 +96,6 @@ def runs(jakarta):
     ``cases`` maps a case name to its parameters (constants, or series from :func:`step` and
     :func:`pulse`); every case runs in one call of the batch engine, unset constants at their values.
     """
-    import xarray as xr
-
-    from cityfutures.simulate import simulate
-
     def run(cases: dict, variables=None, **kwargs):
         names = list(cases)
         keys = sorted({k for c in cases.values() for k in c})
@@ -115,7 +114,7 @@ def runs(jakarta):
             params[key] = xr.DataArray(np.array(rows), dims=("run", "time"), coords={"time": times})
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            ds = simulate(jakarta, params, n_runs=len(names), variables=variables, **kwargs)
+            ds = cf.simulate(jakarta, params, n_runs=len(names), variables=variables, **kwargs)
         out = {}
         for i, n in enumerate(names):
             frame = ds.isel(run=i).to_dataframe()
@@ -127,8 +126,6 @@ def runs(jakarta):
 @pytest.fixture(scope="session")
 def calibration():
     """models/calibrate_jakarta.py as a module (observations, fits, flood-event runs)."""
-    import importlib.util
-    import sys
     spec = importlib.util.spec_from_file_location("calibrate_jakarta", MODELS / "calibrate_jakarta.py")
     mod = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = mod          # dataclasses look their module up

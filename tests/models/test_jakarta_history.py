@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from .conftest import MODELS
+from .conftest import MODELS, parse_mdl
 
 # relative tolerance per series (model card, section "Calibration"); flood impacts: a factor (log error)
 TOLERANCE = {
@@ -79,7 +79,6 @@ def test_calibrated_constants_are_in_the_model(fitted, calibration):
 
 
 def test_fitted_constants_cite_their_calibration():
-    from .conftest import parse_mdl
     eqs = parse_mdl()
     for name, kind in zip(*pd.read_csv(PARAMS)[["name", "kind"]].T.values):
         if kind == "constant":

@@ -9,7 +9,11 @@ import numpy as np
 import pytest
 import yaml
 
-from .conftest import DT, META, mdl_groups, parse_mdl, stocks
+import cityfutures as cf
+from cityfutures.model import _running_links
+from cityfutures.uncertainty.sampling import sample
+
+from .conftest import DT, META, MODELS, mdl_groups, parse_mdl, stocks
 
 EQS = parse_mdl()
 STOCKS = stocks(EQS)
@@ -205,7 +209,6 @@ def test_divisions_by_stocks_are_guarded():
 def test_nothing_feeds_nothing_but_indicators(jakarta):
     """Every variable feeds another, or is a public indicator (no dead ends: unmet demand and untreated
     wastewater have consequences)."""
-    from cityfutures.model import _running_links
     pm = jakarta.pysd()
     read = set().union(*_running_links(pm.dependencies).values())
     for dep in pm.dependencies.values():      # initial values count as use too
@@ -269,17 +272,12 @@ def test_sidecar_declares_the_equilibrium_stocks(jakarta):
 
 def test_designated_stocks_start_in_equilibrium_in_sampled_futures(jakarta):
     """Sixteen futures drawn from the baseline's `uncertain:` block: no equilibrium stock moves at the initial time."""
-    from cityfutures.scenario import load_scenario
-    from cityfutures.simulate import simulate
-    from cityfutures.uncertainty.sampling import sample
-
-    from .conftest import MODELS
-    spec = load_scenario(MODELS.parent / "scenarios" / "baseline.yaml").uncertain
+    spec = cf.load_scenario(MODELS.parent / "scenarios" / "baseline.yaml").uncertain
     draws = sample(spec, 16, seed=7, start=2018.0, end=2028.0).constants
     assert len(draws.columns) >= 20
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        ds = simulate(jakarta, {k: draws[k].values for k in draws}, n_runs=16, end=2018.25, saveper=DT,
+        ds = cf.simulate(jakarta, {k: draws[k].values for k in draws}, n_runs=16, end=2018.25, saveper=DT,
                       variables=EQUILIBRIUM_STOCKS)
     for stock in EQUILIBRIUM_STOCKS:
         x = ds[stock].values
