@@ -10,8 +10,7 @@ import pytest
 import yaml
 
 import cityfutures as cf
-from cityfutures.model import _running_links
-from cityfutures.uncertainty.sampling import sample
+from cityfutures.plan.sampling import sample
 
 from .conftest import DT, META, MODELS, mdl_groups, parse_mdl, stocks
 
@@ -209,14 +208,13 @@ def test_divisions_by_stocks_are_guarded():
 def test_nothing_feeds_nothing_but_indicators(jakarta):
     """Every variable feeds another, or is a public indicator (no dead ends: unmet demand and untreated
     wastewater have consequences)."""
-    pm = jakarta.pysd()
-    read = set().union(*_running_links(pm.dependencies).values())
-    for dep in pm.dependencies.values():      # initial values count as use too
-        for k, v in (dep.items() if isinstance(dep, dict) else []):
-            if isinstance(v, dict):
-                read |= set(v)
+    read = set().union(*(v.reads for v in jakarta.variables.values()))
     py = {v.py_name: n for n, v in jakarta.variables.items()}
-    dead = sorted(py[p] for p in py if p not in read and py[p] not in CONTROL and py[p] not in jakarta.indicators)
+    for dep in jakarta.pysd().dependencies.values():      # initial values count as use too
+        for v in (dep.values() if isinstance(dep, dict) else []):
+            if isinstance(v, dict):
+                read |= {py[p] for p in v if p in py}
+    dead = sorted(n for n in jakarta.variables if n not in read and n not in CONTROL and n not in jakarta.indicators)
     assert dead == [], dead
 
 

@@ -1,0 +1,1 @@
+"""Analysis of results: metrics, the comparison, ensembles, sensitivity, discovery."""
