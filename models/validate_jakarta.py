@@ -34,7 +34,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import xarray as xr
 
 import cityfutures as cf
 
@@ -44,6 +43,7 @@ import calibrate_jakarta as cal  # noqa: E402  (the calibration module beside th
 
 REPORT = HERE / "validation.md"
 EXTREMES = HERE.parent / "tests" / "models" / "test_jakarta_extremes.py"
+SCENARIOS = HERE.parent / "scenarios"
 HOLDOUT_UNTIL = 2015.0
 
 
@@ -222,27 +222,26 @@ KNOCKOUT_INDICATORS = ["People affected by floods", "Flood deaths", "Displaced p
                        "Public transport mode share", "Congestion level", "Social cohesion index", "Population"]
 
 
-def _step(value: float, year: float, before: float) -> xr.DataArray:
-    return xr.DataArray([before, value], dims="time", coords={"time": [year - 1e-6, year]})
+KNOCKOUT_CHANGES = (   # (a comparison file, or the reference's and the change's scenario files; the run; measure)
+    (("baseline.yaml", "shocks/flood-2007.yaml"), "flood-2007", "cumulative"),
+    ("workshop-2018.yaml", "water-package", "end"),
+    ("workshop-2018.yaml", "mobility-package", "end"),
+)
 
 
-def knockout_policies(model) -> dict[str, tuple[dict, str]]:
-    """The changes whose effects the loop-knockout table traces: a shock and two programme bundles."""
-    v = {name: model.variables[name].value for name in model.levers}
-    flood = xr.DataArray([0.0, 1.0, 1.0, 0.0], dims="time", coords={"time": [2021.1 - 1e-6, 2021.1, 2021.35 - 1e-6, 2021.35]})
-    return {
-        "a 2007-like flood in 2021 (cumulative effect to 2028)": ({"Flood shock input": flood}, "cumulative"),
-        "the flood package: reservoirs to 439 ha and the Ciliwung to 33.69 km from 2019 (effect in 2028)": (
-            {"Reservoir area target": _step(438.93, 2019, v["Reservoir area target"]),
-             "River normalisation target": _step(33.69, 2019, v["River normalisation target"])}, "end"),
-        "the mobility package: TransJakarta 1 million, MRT +200,000, KRL 1.8 million, ERP Rp 20,000, odd-even 60% "
-        "(effect in 2028)": (
-            {"TransJakarta capacity target": _step(1e6, 2019, v["TransJakarta capacity target"]),
-             "MRT extension capacity target": _step(2e5, 2019, v["MRT extension capacity target"]),
-             "Commuter rail capacity target": _step(1.8e6, 2019, v["Commuter rail capacity target"]),
-             "Electronic road pricing charge": _step(20.0, 2020, v["Electronic road pricing charge"]),
-             "Odd even restriction coverage": _step(0.6, 2019, v["Odd even restriction coverage"])}, "end"),
-    }
+def knockout_policies() -> dict[str, tuple[dict, dict, str, object]]:
+    """The changes the loop-knockout table traces, as the shipped scenarios define them:
+    title -> (the change's params, its baseline's params, measure, horizon)."""
+    out = {}
+    for files, name, measure in KNOCKOUT_CHANGES:
+        plan = cf.build_plan(cf.load_comparison(SCENARIOS / files) if isinstance(files, str)
+                             else [cf.load_scenario(SCENARIOS / f) for f in files])
+        file = files if isinstance(files, str) else files[-1]
+        runs = {r.name: r for r in plan.runs}
+        when = "cumulative effect to" if measure == "cumulative" else "effect in"
+        title = f"{runs[name].title_en} (`{file}`, {when} {plan.horizon.end:.0f})"
+        out[title] = (dict(runs[name].params), dict(plan.runs[0].params), measure, plan.horizon)
+    return out
 
 
 def knockout_table(model) -> list[tuple[str, pd.DataFrame]] | str:
@@ -255,8 +254,9 @@ def knockout_table(model) -> list[tuple[str, pd.DataFrame]] | str:
     names = {tuple(lp.cut): f"{lp.name} ({lp.polarity[0].upper()})" for lp in model.loops}
     indicators = [i for i in KNOCKOUT_INDICATORS if i in model.indicators]
     out = []
-    for title, (params, measure) in knockout_policies(model).items():
-        res = knockout(model, params, cuts=list(names), indicators=indicators, measure=measure)
+    for title, (params, reference, measure, horizon) in knockout_policies().items():
+        res = knockout(model, params, reference=reference, cuts=list(names), indicators=indicators, measure=measure,
+                       start=horizon.start, end=horizon.end, dt=horizon.dt)
         t = res.table
         total = t[t.kind == "total"].set_index("indicator")["effect"]
         level = {i: abs(float(res.reference[i].isel(run=0).isel(time=-1) if measure == "end"
@@ -285,6 +285,17 @@ def _md(table: pd.DataFrame, floatfmt: str = ".3g") -> str:
     rule = "|" + "|".join("---" for _ in table.columns) + "|"
     body = ["| " + " | ".join(fmt(v) for v in row) + " |" for row in table.itertuples(index=False)]
     return "\n".join([head, rule, *body])
+
+
+def _knockout_md(table: pd.DataFrame) -> str:
+    """The effect row to three significant digits, the shares (%) to one decimal."""
+    shares = table.iloc[1:].copy()
+    cols = shares.columns[1:]
+    shares[cols] = shares[cols].astype(object).map(lambda v: "" if np.isnan(v) else f"{v + 0.0:.1f}".replace("-0.0",
+                                                                                                              "0.0"))
+    effect = table.iloc[:1].copy()
+    effect[cols] = effect[cols].astype(object).map(lambda v: format(v, ".3g"))
+    return _md(pd.concat([effect, shares]))
 
 
 def render(parts: dict) -> str:
@@ -341,7 +352,7 @@ def render(parts: dict) -> str:
         "is below 0.1% of the indicator's level."),
         "",
         *(parts["knockout"] if isinstance(parts["knockout"], str) else
-          [line for title, table in parts["knockout"] for line in (f"**{title}**", "", _md(table), "")]),
+          [line for title, table in parts["knockout"] for line in (f"**{title}**", "", _knockout_md(table), "")]),
         "",
         "## 6. Integration error under a shock",
         "",
