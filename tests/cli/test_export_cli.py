@@ -12,7 +12,7 @@ def test_cli_export(tmp_path, capsys):
     out = tmp_path / "jakarta.stmx"
     assert main(["export", str(JAKARTA), "--to", "xmile", "--out", str(out)]) == 0
     captured = capsys.readouterr()
-    assert captured.out.startswith(f"wrote {out}: 43 stocks,") and "SAVEPER" in captured.err
+    assert captured.out.startswith(f"wrote {out}: 53 stocks,") and "SAVEPER" in captured.err
     assert etree.parse(str(out)).getroot().get("version") == "1.0"
 
 
