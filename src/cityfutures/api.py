@@ -45,9 +45,9 @@ def run(what: Any, *, engine: str = DEFAULT_ENGINE, progress: bool = False,
     what : Scenario, Comparison, sequence of Scenario, Plan, mapping or path
         A path may name a scenario file or a comparison file. A comparison runs its baseline,
         each intervention on the baseline, and each bundle.
-    engine : {"batch", "pysd"}
-        ``batch``: every run at once on the vectorised engine; ``pysd``: PySD's loop, one
-        run at a time (the reference).
+    engine : {"compiled", "batch", "pysd"}
+        ``compiled`` (default): numba kernels; ``batch``: every run at once on the vectorised
+        numpy engine; ``pysd``: PySD's loop, one run at a time (the reference).
     progress : bool
         Show a progress bar (when more than three runs are made).
     variables : sequence of str, optional
@@ -103,7 +103,7 @@ def compare(what: Any = None, *, engine: str = DEFAULT_ENGINE, results: xr.Datas
     ----------
     what : Comparison, Plan or path, optional
         The comparison to run. Not needed when ``results`` is given.
-    engine : {"batch", "pysd"}
+    engine : {"compiled", "batch", "pysd"}
         See :func:`run`.
     results : Dataset or path, optional
         Results of an earlier run (a Dataset or a ``results.nc``): compare them without running.
@@ -156,7 +156,7 @@ def run_ensemble(plan: Plan, *, executor: Executor | None = None, chunk_size: in
         Stated targets on the last year's annual mean, e.g. ``"Travel time<=40"``.
     sketch_size : int
         Points kept per quantile cell; ensembles up to this many futures are reduced exactly.
-    engine : {"batch", "pysd"}
+    engine : {"compiled", "batch", "pysd"}
     progress : bool
         Show a progress bar (runs done, time left).
 

@@ -90,7 +90,7 @@ def knockout(model, params: Mapping | None = None, *, holds: Sequence[str] = (),
         Default: the model's indicators (from its sidecar); at least one is needed.
     measure : {"end", "cumulative"}
         The effect at the end of the run, or the area between the two curves.
-    engine : {"batch", "pysd"}
+    engine : {"compiled", "batch", "pysd"}
         PySD holds variables but cannot cut links.
     start, end, dt : float, optional
         Time settings [time units] (default the model's).
