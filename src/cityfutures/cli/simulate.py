@@ -28,7 +28,8 @@ def register(subparsers) -> None:
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("model", help="a Vensim .mdl or XMILE file (or the name of a bundled model)")
     p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
-                   help="batch: the vectorised engine (default); pysd: PySD's reference loop")
+                   help="compiled: numba kernels (default); batch: the vectorised numpy engine; pysd: PySD's "
+                        "reference loop")
     p.add_argument("--method", choices=("euler", "rk4"), default=None,
                    help="integration method (default: the model's own; XMILE <sim_specs method>)")
     p.add_argument("--out", metavar="FILE.csv", help="write the table here (default: stdout)")
