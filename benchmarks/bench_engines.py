@@ -133,6 +133,34 @@ def _steps(cm) -> int:
     return len(time_grid(*cm.control())[0])
 
 
+def _stream_child(model: str, n: int, path: str, out) -> None:
+    """In a child process: stream every variable of ``n`` runs to ``path``; send back seconds and peak RSS."""
+    import resource
+
+    from cityfutures.results.runs import stream_runs
+    rng = np.random.default_rng(7)
+    cm = compile_compiled(model)
+    constants = _scalar_constants(cm)
+    t0 = time.perf_counter()
+    stream_runs(model, _params(constants, n, rng), path)
+    out.send((time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024))
+
+
+def _stream(model: str, n: int) -> tuple[float, float, int]:
+    """Seconds, peak resident memory [B] and file size [B] of streaming every variable of ``n`` runs."""
+    import multiprocessing
+    import tempfile
+    ctx = multiprocessing.get_context("spawn")
+    with tempfile.TemporaryDirectory(dir=ROOT) as folder:
+        path = str(Path(folder) / "runs.nc")
+        parent, child = ctx.Pipe()
+        proc = ctx.Process(target=_stream_child, args=(model, n, path, child))
+        proc.start()
+        seconds, peak = parent.recv()
+        proc.join()
+        return seconds, peak, Path(path).stat().st_size
+
+
 def _ns(rate: float, n_vars: int, steps: int) -> float:
     return 1e9 / (rate * n_vars * steps)
 
@@ -142,6 +170,9 @@ def main(argv=None) -> int:
     parser.add_argument("--model", default=str(ROOT / "models" / "jakarta.mdl"))
     parser.add_argument("--pysd-runs", type=int, default=20)
     parser.add_argument("--sizes", default=",".join(str(s) for s in SIZES))
+    parser.add_argument("--stream", type=int, default=0, metavar="N",
+                        help="also keep every variable of N runs (cf.stream_runs into a temporary NetCDF file, "
+                             "in a child process) and report its peak resident memory")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     rng = np.random.default_rng(42)
@@ -219,6 +250,10 @@ def main(argv=None) -> int:
     if pipes:
         print(f"  DELAY/SMOOTH models, compiled / batch at N = 10,000: "
               f"{min(c / b for *_, b, c in pipes):.1f}x to {max(c / b for *_, b, c in pipes):.1f}x (target >= 10x)")
+    if args.stream:
+        seconds, peak, size = _stream(args.model, args.stream)
+        print(f"\nevery variable of {args.stream:,} runs streamed to NetCDF (cf.stream_runs): {seconds:.0f} s, "
+              f"file {size / 2**30:.1f} GiB, peak resident memory {peak / 2**30:.2f} GiB (target <= 2 GiB)")
     print("\ncompile times this process (model, kernel, seconds, cold):")
     for label, name, seconds, cold in COMPILE_TIMES:
         print(f"  {label:<32} {name:<44} {seconds:6.1f} s  {'cold' if cold else 'warm'}")

@@ -144,7 +144,7 @@ def test_results_without_a_baseline_are_rejected(tmp_path):
 def test_terminal_table_in_english(result):
     text = format_terminal(result, lang="en")
     assert text == format_terminal(result)                          # English is the default
-    assert text.startswith("Mini workshop: 4 programmes against the baseline, 2018-2028 (engine batch)")
+    assert text.startswith("Mini workshop: 4 programmes against the baseline, 2018-2028 (engine compiled)")
     assert "  indicator  " in text and "better" in text and "baseline 2028" in text and "verdict" in text
     assert "[drains, intervention] rank 2 overall, 1 in water-waste; score +1.00 of 3" in text
     assert "People affected by floods  lower" in text and "\u221234.7 %" in text
