@@ -2,11 +2,12 @@
 
 Tolerance: relative 1e-9 with an absolute floor of 1e-12 times the variable's largest magnitude. The
 city model, every shipped scenario, and the reference models the batch engine supports: a sample
-that covers every kind of stateful and lookup in the everyday run (each compiles a kernel), the rest
-with ``slow``.
+that covers every kind of stateful and lookup in every run (each compiles a kernel), the rest with
+``CITYFUTURES_FULL_PARITY=1`` (CI compiles only the sample; the conformance suite runs on the batch engine).
 """
 from __future__ import annotations
 
+import os
 import warnings
 
 import numpy as np
@@ -102,6 +103,8 @@ def test_reference_model_sample_matches_the_batch_engine(case, case_dir):
 
 @pytest.mark.slow
 @pytest.mark.skipif(not CASES, reason="reference cases not found")
+@pytest.mark.skipif(not os.environ.get("CITYFUTURES_FULL_PARITY"),
+                    reason="compiles a kernel per reference model: set CITYFUTURES_FULL_PARITY=1 (CI compiles the sample)")
 @pytest.mark.parametrize("case", sorted(c for c in CASES if c not in SAMPLE))
 def test_every_other_reference_model_matches_the_batch_engine(case, case_dir):
     _case(case, case_dir)
