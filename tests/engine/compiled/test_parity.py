@@ -104,7 +104,7 @@ def test_reference_model_sample_matches_the_batch_engine(case, case_dir):
 @pytest.mark.slow
 @pytest.mark.skipif(not CASES, reason="reference cases not found")
 @pytest.mark.skipif(not os.environ.get("CITYFUTURES_FULL_PARITY"),
-                    reason="compiles a kernel per reference model: set CITYFUTURES_FULL_PARITY=1 (CI compiles the sample)")
+                    reason="a kernel per reference model: set CITYFUTURES_FULL_PARITY=1 (CI compiles the sample)")
 @pytest.mark.parametrize("case", sorted(c for c in CASES if c not in SAMPLE))
 def test_every_other_reference_model_matches_the_batch_engine(case, case_dir):
     _case(case, case_dir)
