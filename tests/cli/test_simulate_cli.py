@@ -1,7 +1,8 @@
 """``cityfutures simulate MODEL.mdl --out FILE.csv`` against Vensim's output, every reference case.
 
-This runs the command exactly as an independent check does (default engine, the model's
-own time settings, the case copied with its data files into a tmp folder) and compares
+This runs the command exactly as an independent check does (the model's own time settings, the case
+copied with its data files into a tmp folder; the batch engine and PySD on every case, the default
+engine, compiled, on the sample of cases CI compiles) and compares
 every column of the canonical output (``output.tab`` / ``output.csv``, as Vensim exported
 it) at the saved times, with the case's tolerance. A case the batch engine does not cover
 runs through PySD (the command warns on one line); cases PySD itself cannot run are
@@ -24,6 +25,7 @@ from pysd.tools.benchmarking import assert_frames_close, load_outputs
 from cityfutures.cli import main
 from cityfutures.engine.batch import compile_model
 from cityfutures.errors import UnsupportedFeatureError
+from tests.engine.batch._refcases import COMPILED_SAMPLE
 from tests.helpers import REFERENCE as REF
 
 CASES = json.loads((REF / "cases.json").read_text()) if (REF / "cases.json").is_file() else {}
@@ -46,10 +48,10 @@ def _copy(spec: dict, dest: Path) -> Path:
     return target / src.name
 
 
-@pytest.mark.parametrize("engine", ["default", "pysd"])
-@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("case, engine", [(c, e) for c in sorted(CASES) for e in ("batch", "pysd")]
+                         + [(c, "default") for c in COMPILED_SAMPLE if c in CASES])
 def test_simulate_command_matches_vensim_output(case, engine, tmp_path, capsys):
-    """Default engine (batch, or PySD after a one-line warning) and PySD's own loop."""
+    """The batch engine (or PySD after a one-line warning), PySD's own loop, and the default (compiled)."""
     spec = CASES[case]
     if "pysd_mark" in spec:
         reason = re.search(r"'reason': '([^']*)'", spec["pysd_mark"])

@@ -8,6 +8,12 @@ from pathlib import Path
 from tests.helpers import REFERENCE
 
 
+COMPILED_SAMPLE = ("delays", "delay_fixed", "smooth_and_stock", "subscripted_smooth", "trend", "forecast",
+                   "sample_if_true", "lookups_inline", "input_functions", "subscript_2d_arrays", "active_initial")
+"""Reference cases run on the compiled engine in every test run (every kind of stateful and lookup, subscripts):
+each compiles a kernel, so the rest of the suite runs on the batch engine."""
+
+
 def load_cases() -> dict:
     """The table of reference cases (empty when the reference folder is missing)."""
     path = REFERENCE / "cases.json"

@@ -17,13 +17,12 @@ import cityfutures as cf
 from cityfutures.engine.compiled import compile_model
 from cityfutures.engine.simulate import simulate
 from cityfutures.errors import UnsupportedFeatureError
-from tests.engine.batch._refcases import copy_case, load_cases
+from tests.engine.batch._refcases import COMPILED_SAMPLE, copy_case, load_cases
 from tests.helpers import JAKARTA, SCENARIOS
 
 RTOL, FLOOR = 1e-9, 1e-12
 CASES = load_cases()
-SAMPLE = ("delays", "delay_fixed", "smooth_and_stock", "subscripted_smooth", "trend", "forecast",
-          "sample_if_true", "lookups_inline", "input_functions", "subscript_2d_arrays", "active_initial")
+SAMPLE = COMPILED_SAMPLE
 
 
 def assert_parity(compiled, batch, what: str) -> None:
