@@ -7,7 +7,6 @@ from pathlib import Path
 
 from tests.helpers import REFERENCE
 
-
 COMPILED_SAMPLE = ("delays", "delay_fixed", "smooth_and_stock", "subscripted_smooth", "trend", "forecast",
                    "sample_if_true", "lookups_inline", "input_functions", "subscript_2d_arrays", "active_initial")
 """Reference cases run on the compiled engine in every test run (every kind of stateful and lookup, subscripts):
