@@ -3,10 +3,14 @@
 The batch engine's :func:`~cityfutures.engine.batch.codegen.layout` gives the equations of one program
 (overrides, outputs and cuts applied) in run order, as numpy source over readable names. This module
 rewrites that source for one run in plain floats (an :mod:`ast` transform, so both engines compute the
-same formulas in the same order) and fuses everything a run does into one loop: its parameters, the
-initial values, then for every time step all equations, the saved outputs and the Euler step of
-every state. The one function, ``run(lo, hi, ...)``, runs runs ``lo`` to ``hi - 1`` without the GIL,
-so threads run slices of an ensemble in parallel (one compilation serves both).
+same formulas in the same order) and fuses it: runs go in blocks of ``BLOCK``; each run of a block
+computes its parameters and initial values, then at every time step one loop over the block's runs
+computes every equation, the outputs and the Euler step of every state. That loop reads and writes
+only scalars and one flat work array (``_W``: the states and the constants the loop reads, one row of
+``BLOCK`` per value), so LLVM vectorises it over the runs; lookups become chains of selects
+(:func:`lookup_chain`) and SMOOTH/DELAY chains one local per stage for the same reason. ``run(lo, hi,
+...)`` runs blocks ``lo`` to ``hi`` (whole blocks; the caller pads), ``run1`` the same run by run
+(a single run, a few). Both release the GIL, so threads run slices of an ensemble in parallel.
 
 Nothing a model file says reaches the source unescaped: names are the batch engine's identifiers
 (:func:`~cityfutures.engine.batch.source.identifier`), equations and names go in as one-line ASCII
