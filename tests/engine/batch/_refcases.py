@@ -3,8 +3,13 @@ from __future__ import annotations
 
 import json
 import shutil
+import warnings
 from pathlib import Path
 
+import pytest
+
+from cityfutures.engine.batch import compile_model
+from cityfutures.errors import UnsupportedFeatureError
 from tests.helpers import REFERENCE
 
 COMPILED_SAMPLE = ("delays", "delay_fixed", "smooth_and_stock", "subscripted_smooth", "trend", "forecast",
@@ -28,3 +33,18 @@ def copy_case(model_rel: str, dest: Path) -> Path:
     return target / src.name
 
 
+
+
+def batch_case(case: str, spec: dict, dest: Path) -> Path:
+    """The case's model copied under ``dest``; the test is skipped when PySD cannot run it or the batch
+    engine does not support it (with the engine's reason: element and function)."""
+    if "pysd_mark" in spec:
+        pytest.skip(f"{case}: PySD itself cannot run it ({spec['pysd_mark'][:60]}...)")
+    model = copy_case(spec["model"], dest)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile_model(model)
+    except UnsupportedFeatureError as exc:
+        pytest.skip(f"{case}: unsupported: {exc}")
+    return model

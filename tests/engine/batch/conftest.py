@@ -8,12 +8,6 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def case_dir(tmp_path_factory):
-    """A session tmp folder holding copies of reference cases."""
-    return tmp_path_factory.mktemp("cases")
-
-
-@pytest.fixture(scope="session")
 def pysd_run():
     """Translate a (copied) model with PySD once per path and run it; returns a DataFrame."""
     import pysd

@@ -12,10 +12,8 @@ import pytest
 from pysd.py_backend.utils import detect_encoding, load_outputs
 from pysd.tools.benchmarking import assert_frames_close
 
-from cityfutures.engine.batch import compile_model
 from cityfutures.engine.simulate import simulate_table
-from cityfutures.errors import UnsupportedFeatureError
-from tests.engine.batch._refcases import REFERENCE, copy_case, load_cases
+from tests.engine.batch._refcases import REFERENCE, batch_case, load_cases
 
 CASES = load_cases()
 
@@ -32,15 +30,7 @@ def _canonical(folder):
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_case_matches_canonical_output(case, case_dir):
     spec = CASES[case]
-    if "pysd_mark" in spec:
-        pytest.skip(f"{case}: PySD itself cannot run it ({spec['pysd_mark'][:60]}...)")
-    model = copy_case(spec["model"], case_dir)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            compile_model(model)
-    except UnsupportedFeatureError as exc:
-        pytest.skip(f"{case}: unsupported: {exc}")
+    model = batch_case(case, spec, case_dir)
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)  # no fallback to PySD allowed here
         ours = simulate_table(model, engine="batch")

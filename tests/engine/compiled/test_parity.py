@@ -8,16 +8,13 @@ that covers every kind of stateful and lookup in every run (each compiles a kern
 from __future__ import annotations
 
 import os
-import warnings
 
 import numpy as np
 import pytest
 
 import cityfutures as cf
-from cityfutures.engine.compiled import compile_model
 from cityfutures.engine.simulate import simulate
-from cityfutures.errors import UnsupportedFeatureError
-from tests.engine.batch._refcases import COMPILED_SAMPLE, copy_case, load_cases
+from tests.engine.batch._refcases import COMPILED_SAMPLE, batch_case, load_cases
 from tests.helpers import JAKARTA, SCENARIOS
 
 RTOL, FLOOR = 1e-9, 1e-12
@@ -80,16 +77,7 @@ def _kernel_files():
 
 
 def _case(case, case_dir):
-    spec = CASES[case]
-    if "pysd_mark" in spec:
-        pytest.skip(f"{case}: PySD itself cannot run it")
-    model = copy_case(spec["model"], case_dir)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            compile_model(model)
-    except UnsupportedFeatureError as exc:
-        pytest.skip(f"{case}: the batch engine does not support it: {exc}")
+    model = batch_case(case, CASES[case], case_dir)
     compiled = simulate(model, engine="compiled")
     assert_parity(compiled, simulate(model, engine="batch"), case)
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..batch.functions import SMALL_VENSIM
 
-__all__ = ["step", "ramp", "pulse", "pulse_train", "xidz", "zidz", "integer", "modulo", "quantum", "lookup",
+__all__ = ["step", "ramp", "pulse", "pulse_train", "xidz", "zidz", "integer", "modulo", "quantum",
            "land", "lor", "lnot", "fixed_length", "JIT"]
 
 JIT = dict(cache=True, error_model="numpy", fastmath=False, nogil=True)
@@ -82,28 +82,6 @@ def modulo(x, m):
 def quantum(x, q):
     """QUANTUM(x, q): ``x`` truncated to a multiple of ``q``, or ``x`` when ``q < 1e-6``."""
     return x if q < SMALL_VENSIM else q * np.trunc(x / q)
-
-
-@_jit
-def lookup(x, xs, ys):
-    """``np.interp(x, xs, ys)`` for one float, step for step as numpy computes it (``xs`` increasing)."""
-    if x != x:
-        return x
-    last = xs.shape[0] - 1
-    if x > xs[last]:
-        return ys[last]
-    if x < xs[0]:
-        return ys[0]
-    j = np.searchsorted(xs, x, side="right") - 1
-    if j >= last or xs[j] == x:
-        return ys[j]
-    slope = (ys[j + 1] - ys[j]) / (xs[j + 1] - xs[j])
-    out = slope * (x - xs[j]) + ys[j]
-    if out != out:
-        out = slope * (x - xs[j + 1]) + ys[j + 1]
-        if out != out and ys[j] == ys[j + 1]:
-            out = ys[j]
-    return out
 
 
 @_jit

@@ -1,4 +1,4 @@
-"""Fixtures of the compiled-engine tests."""
+"""Fixtures of the engine tests."""
 from __future__ import annotations
 
 import pytest
