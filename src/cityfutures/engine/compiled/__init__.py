@@ -41,12 +41,9 @@ from ..batch.source import identifier
 from .kernel import BLOCK, PIPELINES, KernelSource, kernel_source, series_index
 
 __all__ = ["CompiledModel", "Kernel", "KernelError", "compile_model", "kernel_dir", "PARALLEL_MIN_RUNS",
-           "BLOCK_MIN_RUNS", "COMPILE_TIMES"]
+           "COMPILE_TIMES"]
 
 _LITERAL = re.compile(r"^-?_L\d+$")
-
-BLOCK_MIN_RUNS = 8
-"""Runs from which the kernel computes blocks of ``BLOCK`` runs together (fewer go run by run)."""
 
 PARALLEL_MIN_RUNS = 64
 """Runs from which the kernel runs in slices on several threads, one per core (below, handing work to
@@ -88,8 +85,8 @@ def kernel_dir() -> Path:
 class Kernel:
     """A loaded kernel module and the meaning of its arguments (:class:`.kernel.KernelSource`).
 
-    ``entry("run")`` runs blocks of ``BLOCK`` runs, ``entry("run1")`` run by run; each is compiled (or
-    read from numba's cache) on first use.
+    ``entry("run")`` runs blocks of ``BLOCK`` runs (a single run too: one block, the run repeated costs less
+    than a second compilation), compiled (or read from numba's cache) on first use.
     """
 
     spec: KernelSource
@@ -251,7 +248,7 @@ class CompiledModel:
         """Run a prepared job in the kernel; returns as :meth:`BatchModel.run`."""
         kern = self.kernel(job)
         spec, n, values = kern.spec, job.n, job.values
-        block = 1 if n < BLOCK_MIN_RUNS else BLOCK
+        block = BLOCK
         padded = -(-n // block) * block            # whole blocks: the last run repeated
         _, _, dt, _ = job.control
         times, saved = (np.array(a) for a in time_grid(*job.control))     # writable, as compiled
@@ -280,7 +277,7 @@ class CompiledModel:
         out = np.empty((len(spec.dynamic), nsave, padded))
         static = np.empty((len(spec.static), padded))
         args = (times, saved, float(dt), consts, j0, j1, den, dx, *ys, out, static)
-        run = kern.entry("run1" if block == 1 else "run")
+        run = kern.entry("run")
         blocks = padded // block
         workers = _workers(n, blocks)
         if workers == 1:

@@ -9,8 +9,8 @@ computes every equation, the outputs and the Euler step of every state. That loo
 only scalars and one flat work array (``_W``: the states and the constants the loop reads, one row of
 ``BLOCK`` per value), so LLVM vectorises it over the runs; lookups become chains of selects
 (:func:`lookup_chain`) and SMOOTH/DELAY chains one local per stage for the same reason. ``run(lo, hi,
-...)`` runs blocks ``lo`` to ``hi`` (whole blocks; the caller pads), ``run1`` the same run by run
-(a single run, a few). Both release the GIL, so threads run slices of an ensemble in parallel.
+...)`` runs blocks ``lo`` to ``hi`` (whole blocks; the caller pads: a single run is one block) without
+the GIL, so threads run slices of an ensemble in parallel.
 
 Nothing a model file says reaches the source unescaped: names are the batch engine's identifiers
 (:func:`~cityfutures.engine.batch.source.identifier`), equations and names go in as one-line ASCII
@@ -53,7 +53,7 @@ class KernelSource:
     Attributes
     ----------
     source : str
-        The Python module: numba functions ``run`` (blocks of ``BLOCK`` runs) and ``run1`` (run by run).
+        The Python module: the numba function ``run`` (blocks of ``BLOCK`` runs).
     label : str
         The model's file name.
     constants : tuple of str
@@ -356,7 +356,7 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str, stages:
         text += ["    for _b in range(_lo, _hi, _B):"]
         text += [f"        {line}" if line else "" for line in body]
         return text + [""]
-    out += entry("run", BLOCK) + entry("run1", 1)     # ensembles; one run (or a few) without padding
+    out += entry("run", BLOCK)
     return KernelSource("\n".join(out), label, tuple(constants), tuple(series), tuple(dynamic), tuple(static))
 
 
