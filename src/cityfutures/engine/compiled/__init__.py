@@ -85,8 +85,8 @@ def kernel_dir() -> Path:
 class Kernel:
     """A loaded kernel module and the meaning of its arguments (:class:`.kernel.KernelSource`).
 
-    ``entry("run")`` runs blocks of ``BLOCK`` runs (a single run too: one block, the run repeated costs less
-    than a second compilation), compiled (or read from numba's cache) on first use.
+    ``entry("run")`` runs blocks of up to ``BLOCK`` runs (a single run is a block of one), compiled (or read
+    from numba's cache) on first use.
     """
 
     spec: KernelSource
@@ -248,18 +248,15 @@ class CompiledModel:
         """Run a prepared job in the kernel; returns as :meth:`BatchModel.run`."""
         kern = self.kernel(job)
         spec, n, values = kern.spec, job.n, job.values
-        block = BLOCK
-        padded = -(-n // block) * block            # whole blocks: the last run repeated
         _, _, dt, _ = job.control
         times, saved = (np.array(a) for a in time_grid(*job.control))     # writable, as compiled
         nsave = int(saved.sum())
         column, row_of = self._defaults(spec)
-        consts = np.repeat(column, padded, axis=1)      # every constant at its model value, then the params
+        consts = np.repeat(column, n, axis=1)           # every constant at its model value, then the params
         for label, value in values.items():
             k = row_of.get(label)
             if k is not None:
-                consts[k, :n] = value
-                consts[k, n:] = consts[k, n - 1]
+                consts[k] = value
         ns = max(len(spec.series), 1)
         j0 = np.zeros((ns, len(times)), dtype=np.int64)
         j1 = np.zeros((ns, len(times)), dtype=np.int64)
@@ -270,26 +267,23 @@ class CompiledModel:
             xs, y = values[label]
             j0[k], j1[k], den[k], dx[k] = series_index(times, np.asarray(xs, dtype=float))
             y = np.asarray(y, dtype=float)
-            if y.ndim == 1:
-                ys.append(np.ascontiguousarray(y.reshape(1, -1)))
-            else:
-                ys.append(np.concatenate([y, np.repeat(y[-1:], padded - n, axis=0)]))
-        out = np.empty((len(spec.dynamic), nsave, padded))
-        static = np.empty((len(spec.static), padded))
+            ys.append(np.ascontiguousarray(y.reshape(1, -1) if y.ndim == 1 else y))
+        out = np.empty((len(spec.dynamic), nsave, n))
+        static = np.empty((len(spec.static), n))
         args = (times, saved, float(dt), consts, j0, j1, den, dx, *ys, out, static)
         run = kern.entry("run")
-        blocks = padded // block
+        blocks = -(-n // BLOCK)
         workers = _workers(n, blocks)
         if workers == 1:
-            run(0, padded, *args)
-        else:
-            bounds = np.linspace(0, blocks, workers + 1).astype(int) * block
+            run(0, n, *args)
+        else:                                           # whole blocks per thread
+            bounds = np.minimum(np.linspace(0, blocks, workers + 1).astype(int) * BLOCK, n)
             list(_pool(workers).map(lambda k: run(bounds[k], bounds[k + 1], *args), range(workers)))
         table = {}
         for j, k in enumerate(spec.dynamic):
-            table[job.outputs[k]] = out[j, :, :n]
+            table[job.outputs[k]] = out[j]
         for j, k in enumerate(spec.static):
-            table[job.outputs[k]] = np.broadcast_to(static[j, :n], (nsave, n))
+            table[job.outputs[k]] = np.broadcast_to(static[j], (nsave, n))
         digits = -int(np.log10(dt * RPREC))
         return np.round(times[saved], digits), {label: table[label] for label in job.outputs}
 

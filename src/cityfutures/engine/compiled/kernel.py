@@ -9,7 +9,7 @@ computes every equation, the outputs and the Euler step of every state. That loo
 only scalars and one flat work array (``_W``: the states and the constants the loop reads, one row of
 ``BLOCK`` per value), so LLVM vectorises it over the runs; lookups become chains of selects
 (:func:`lookup_chain`) and SMOOTH/DELAY chains one local per stage for the same reason. ``run(lo, hi,
-...)`` runs blocks ``lo`` to ``hi`` (whole blocks; the caller pads: a single run is one block) without
+...)`` runs runs ``lo`` to ``hi - 1`` in blocks of up to ``BLOCK`` (a single run is a block of one) without
 the GIL, so threads run slices of an ensemble in parallel.
 
 Nothing a model file says reaches the source unescaped: names are the batch engine's identifiers
@@ -39,8 +39,8 @@ from ..batch.source import comment
 __all__ = ["KernelSource", "kernel_source", "series_index", "stage", "lookup_chain", "PIPELINES", "BLOCK"]
 
 BLOCK = 32
-"""Runs computed together in the kernel's inner loop (a whole number of SIMD lanes; the caller pads an
-ensemble to whole blocks)."""
+"""Runs computed together in the kernel's inner loop (a whole number of SIMD lanes; the last block of an
+ensemble may hold fewer)."""
 
 PIPELINES = ("smooth", "delay", "delayn")
 """Continuous states kept as a chain of stages (one local per stage in the kernel)."""
@@ -318,7 +318,7 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str, stages:
         load = [f"{n} = int(_W[{slots[n] * B} + _j])" if n.startswith("_q") or n in rings else
                 f"{n} = _W[{slots[n] * B} + _j]" for n in slots]
         store = [f"_W[{slots[n] * B} + _j] = {n}" for n in slots]
-        body = ["for _j in range(_B):", "    _r = _b + _j", "    # parameters of this run"]
+        body = ["for _j in range(_nb):", "    _r = _b + _j", "    # parameters of this run"]
         body += [f"    _c{k} = _C[{k}, _r]" for k in range(len(constants))]
         body += ["    t = _times[0]"]
         body += [f"    _y{k} = (_Y{k}[_r * _m{k}, _J1[{k}, 0]] - _Y{k}[_r * _m{k}, _J0[{k}, 0]]) / _DEN[{k}, 0] "
@@ -329,14 +329,14 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str, stages:
         body += [f"    _static[{j}, _r] = {names[lay.out_ids[k]]}" for j, k in enumerate(static)]
         body += [f"    {line}" for line in store]
         for name, (ring, _pointer) in rings.items():     # each ring as long as the block's longest
-            body += [f"{ring} = np.empty((int(np.max(_W[{slots[name] * B}:{(slots[name] + 1) * B}])), _B))",
-                     "for _j in range(_B):",
+            body += [f"{ring} = np.empty((int(np.max(_W[{slots[name] * B}:{slots[name] * B} + _nb])), _B))",
+                     "for _j in range(_nb):",
                      f"    {ring}[:, _j] = _W[{slots[ring + '_init'] * B} + _j]"]
         body += ["_row = 0", "for _i in range(_times.shape[0]):", "    t = _times[_i]"]
         for k in range(len(series)):
             body += [f"    _a{k} = _J0[{k}, _i]", f"    _e{k} = _J1[{k}, _i]", f"    _n{k} = _DEN[{k}, _i]",
                      f"    _x{k} = _DX[{k}, _i]"]
-        body += ["    for _j in range(_B):", "        _r = _b + _j"]
+        body += ["    for _j in range(_nb):", "        _r = _b + _j"]
         body += [f"        {line}" for line in load]
         body += [f"        _y{k} = (_Y{k}[_r * _m{k}, _e{k}] - _Y{k}[_r * _m{k}, _a{k}]) / _n{k} * _x{k} "
                  f"+ _Y{k}[_r * _m{k}, _a{k}]" for k in range(len(series))]
@@ -347,13 +347,13 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str, stages:
         body += [f"        {line}" for line in steps + moves]
         body += [f"        {line}" for line in store if line.split(" = ")[1] in by_name or "__" in line
                  or line.endswith(tuple(p for _, p in rings.values()))]
-        body += ["    if _saved[_i]:", f"        for _o in range({len(outs)}):", "            for _j in range(_B):",
+        body += ["    if _saved[_i]:", f"        for _o in range({len(outs)}):", "            for _j in range(_nb):",
                  f"                _out[_o, _row, _b + _j] = _W[({len(slots)} + _o) * _B + _j]", "        _row += 1"]
         text = ["", "", "@numba.njit(**_JIT)", f"def {fname}(_lo, _hi, {sig}):",
-                f'    """Runs ``_lo`` to ``_hi - 1`` in blocks of {B} (the caller pads the runs to whole blocks)."""',
+                f'    """Runs ``_lo`` to ``_hi - 1`` in blocks of up to {B}."""',
                 f"    _B = {B}", f"    _W = np.empty({n_slots} * _B)"]
         text += [f"    _m{k} = 1 if _Y{k}.shape[0] > 1 else 0" for k in range(len(series))]
-        text += ["    for _b in range(_lo, _hi, _B):"]
+        text += ["    for _b in range(_lo, _hi, _B):", "        _nb = min(_B, _hi - _b)     # runs in this block"]
         text += [f"        {line}" if line else "" for line in body]
         return text + [""]
     out += entry("run", BLOCK)
