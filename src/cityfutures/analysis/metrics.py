@@ -28,6 +28,11 @@ recovery time
     Years from ``y`` until, after the peak, the loss is back within ``(1 - level) * |p|``
     (``level`` = 0.95: "back to 95 % of the pre-shock level"); 0 if the loss never exceeds
     that band, NaN if the curve has not recovered by the end of the horizon.
+loss area (the resilience triangle)
+    The area of the loss from ``y`` to the end of the horizon, ``integral of max(0, loss(t)) dt``
+    (trapezoid over the saved times, the loss taken as 0 before ``y``) [units x Year]. For an
+    indicator that is a yearly rate (deaths a year, people affected a year) it is the shock's toll:
+    the deaths (people) above the pre-shock level.
 """
 from __future__ import annotations
 
@@ -35,7 +40,7 @@ import numpy as np
 import xarray as xr
 
 __all__ = ["end_value", "delta", "percent_change", "improvement", "area_between", "time_to_effect",
-           "peak_loss", "recovery_time", "first_crossing"]
+           "peak_loss", "recovery_time", "loss_area", "loss_curve", "first_crossing", "is_rate"]
 
 TIME = "time"
 
@@ -143,6 +148,40 @@ def _loss_1d(x, t, year, sign):
     if not np.isfinite(p) or i0 >= len(t):
         return np.full(len(t) - i0 if i0 < len(t) else 0, np.nan), p, i0
     return sign * (p - x[i0:]), p, i0
+
+
+def loss_curve(t, x, year: float, better: str) -> tuple[float, np.ndarray]:
+    """The pre-shock level and the loss at every saved time (0 before ``year``, never below 0)."""
+    t = np.asarray(t, dtype=float)
+    x = np.asarray(x, dtype=float)
+    p, _i0 = _pre_shock(t, x, year)
+    sign = _sign(better)
+    if not np.isfinite(p):
+        return p, np.full(len(t), np.nan)
+    return p, np.where(t >= year - 1e-9, np.clip(sign * (p - x), 0, None), 0.0)
+
+
+def _loss_area_1d(x, t, year, better):
+    p, loss = loss_curve(t, x, year, better)
+    if not np.isfinite(p) or np.all(np.isnan(loss)):
+        return float("nan")
+    return float(np.trapezoid(loss, t))
+
+
+def loss_area(da: xr.DataArray, shock_year: float, better: str, dim: str = TIME) -> xr.DataArray:
+    """The resilience triangle's area after ``shock_year`` [units of da x Year] (module docstring).
+
+    NaN when no time is saved before the shock.
+    """
+    t = da[dim].values.astype(float)
+    return xr.apply_ufunc(_loss_area_1d, da, kwargs=dict(t=t, year=float(shock_year), better=better),
+                          input_core_dims=[[dim]], vectorize=True, output_dtypes=[float])
+
+
+def is_rate(units: str, time_units: str = "Year") -> bool:
+    """Whether a Vensim unit is a yearly rate (``person/Year``): its area over time counts things [units x Year]."""
+    u = str(units).replace(" ", "").lower()
+    return u.endswith("/" + str(time_units or "Year").lower()) or u.endswith("/year") or u.endswith("/years")
 
 
 def _peak_loss_1d(x, t, year, sign):

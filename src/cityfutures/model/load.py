@@ -149,7 +149,9 @@ def _records(side: Sidecar, variables: Mapping[str, Variable]) -> dict:
                           focus_area=lm.focus_area, label=lm.label, doc=variables[name].doc)
               for name, lm in side.levers.items()}
     indicators = {name: Indicator(name=name, units=variables[name].units, focus_area=im.focus_area,
-                                  better=im.better, label=im.label, unit_label=im.unit_label)
+                                  better=im.better, label=im.label, unit_label=im.unit_label,
+                                  scale=im.scale.value if im.scale else None,
+                                  scale_reason=im.scale.reason if im.scale else None)
                   for name, im in side.indicators.items()}
     shocks = {kind: Shock(kind=kind, input=sm.input, duration=sm.duration,
                           magnitude_range=tuple(sm.magnitude_range), label=sm.label)

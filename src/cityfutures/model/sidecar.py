@@ -15,7 +15,15 @@ Schema (``extra="forbid"`` everywhere, one pydantic class per block)::
     levers:                             # scalar constants with a Vensim range [min,max]
       Bus fleet: {focus_area: mobility, label: {en: Bus fleet, id: Armada bus}}
     indicators:
-      Travel time: {focus_area: mobility, better: lower, label: {...}, unit_label: {...}}
+      Travel time:
+        focus_area: mobility
+        better: lower
+        label: {en: Travel time, id: Waktu tempuh}
+        unit_label: {en: minutes per trip, id: menit per perjalanan}
+        scale:                          # one unit of improvement, in the model's units (for the score)
+          value: 5
+          units: minute                 # the indicator's Vensim units (checked)
+          reason: {en: "five minutes a trip: ...", id: "lima menit per perjalanan: ..."}
     shocks:                             # kinds of shock a scenario may name
       storm: {input: Storm input, duration: 0.25, magnitude_range: [0, 3], label: {...}}
     variables:                          # labels of any other variable (structure maps)
@@ -40,8 +48,8 @@ from ..errors import ModelError
 from ..names import did_you_mean
 from ..yamlio import YamlDocument, field_path, pydantic_error, read_yaml
 
-__all__ = ["Label", "FocusArea", "LeverMeta", "IndicatorMeta", "ShockMeta", "Sidecar", "read_sidecar", "CHECKS",
-           "sidecar_path"]
+__all__ = ["Label", "FocusArea", "LeverMeta", "IndicatorScale", "IndicatorMeta", "ShockMeta", "Sidecar",
+           "read_sidecar", "CHECKS", "sidecar_path", "same_units"]
 
 _HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
@@ -82,13 +90,34 @@ class LeverMeta(_Block):
     label: Label
 
 
+class IndicatorScale(_Block):
+    """One unit of improvement of an indicator: what the appraisal divides each change by.
+
+    ``value`` is in the indicator's model units (``units`` repeats them, and is checked against the
+    model, so that a scale is never read in the wrong unit); ``reason`` says in words, in both
+    languages, why a change of this size is one unit (e.g. "10,000 people a year less affected: ...").
+    """
+
+    value: float
+    units: str
+    reason: Label
+
+    @field_validator("value")
+    @classmethod
+    def _positive(cls, v: float) -> float:
+        if not (math.isfinite(v) and v > 0):
+            raise ValueError("must be a positive number (one unit of improvement, in the indicator's units)")
+        return v
+
+
 class IndicatorMeta(_Block):
-    """An indicator: its focus area, the direction in which it improves, and its labels."""
+    """An indicator: its focus area, the direction in which it improves, its labels and its scale."""
 
     focus_area: str
     better: Literal["lower", "higher"]
     label: Label
     unit_label: Label
+    scale: IndicatorScale | None = None
 
 
 class ShockMeta(_Block):
@@ -150,11 +179,23 @@ def _check_levers(side: Sidecar, variables: Mapping, fail: Fail) -> None:
             fail(("levers", name), f"lever '{name}' needs a Vensim range [min,max] in the model")
 
 
+def same_units(a: str, b: str) -> bool:
+    """Whether two Vensim unit texts name the same unit (case, spaces and ``Dmnl``/``1`` aside)."""
+    def norm(u: str) -> str:
+        u = re.sub(r"\s+", "", str(u)).lower()
+        return "1" if u in ("", "dmnl", "1", "fraction") else u
+    return norm(a) == norm(b)
+
+
 def _check_indicators(side: Sidecar, variables: Mapping, fail: Fail) -> None:
-    for name in side.indicators:
+    for name, meta in side.indicators.items():
         if name not in variables:
             fail(("indicators", name), f"indicator '{name}' is not a variable of the model. "
                  + did_you_mean(name, variables))
+        units = getattr(variables[name], "units", None)
+        if meta.scale is not None and units is not None and not same_units(meta.scale.units, units):
+            fail(("indicators", name, "scale", "units"), f"the scale is in '{meta.scale.units}' but the "
+                 f"indicator is in '{units}' (the model's units)", units)
 
 
 def _check_shocks(side: Sidecar, variables: Mapping, fail: Fail) -> None:

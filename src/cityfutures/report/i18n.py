@@ -12,7 +12,7 @@ here: they live in the model's sidecar (``models/<name>.meta.yaml``).
 Examples
 --------
 >>> t("baseline", "id")
-'Garis dasar'
+'Skenario dasar'
 >>> t("recovery_time", "en", years="2.5")
 'Recovery time: 2.5 years'
 """

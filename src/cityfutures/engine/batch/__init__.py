@@ -148,10 +148,11 @@ class BatchModel:
         hold : dict, optional
             Variable name -> a value or a time series (as in ``params``): the variable (a
             constant, auxiliary, flow or stock) takes these values, as every equation reading
-            it sees; its own equation is not used.
+            it sees; its own equation is not used (except in runs whose values are NaN).
         cut : dict, optional
             ``(source, target)`` -> a value or a time series: only ``target``'s equation sees
-            ``source`` as these values (a link cut); every other equation reads ``source``.
+            ``source`` as these values (a link cut); every other equation reads ``source``. A run
+            whose values are NaN keeps the link whole.
 
         Returns
         -------
@@ -167,6 +168,9 @@ class BatchModel:
         n = _n_runs([params or {}, hold, cut], n_runs)
         values, overrides, _ = self._params(params or {}, n)
         held, held_over, _ = self._params(hold, n, how="hold", field="hold")
+        for label, how in held_over.items():   # a run whose series is NaN keeps the variable's own equation
+            if how == "hold" and np.isnan(np.asarray(held[label][1], dtype=float)).any():
+                held_over[label] = "held"
         values.update(held)
         overrides.update(held_over)
         cuts = []
@@ -175,7 +179,8 @@ class BatchModel:
             for label in self.element_cells(source, field="cut"):
                 key = f"cut {label} -> {target_name}"
                 values[key] = (np.asarray(value[0], dtype=float), np.asarray(value[1], dtype=float))
-                cuts.append((label, target_name, key))
+                masked = bool(np.isnan(values[key][1]).any())
+                cuts.append((label, target_name, key, masked) if masked else (label, target_name, key))
         for key, value in zip(("initial_time", "final_time", "time_step", "saveper"),
                               (start, end, dt, saveper)):
             if value is not None:

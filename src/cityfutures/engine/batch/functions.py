@@ -89,6 +89,13 @@ def lookup(x, xs, ys):
     return np.interp(x, xs, ys)
 
 
+def held(value, own):
+    """A held value where it is a number, the variable's own value where it is NaN (not held in that run)."""
+    if isinstance(value, float):
+        return own if value != value else value
+    return np.where(np.isnan(value), own, value)
+
+
 def series(time, xs, ys):
     """A time-series parameter at ``time``: PySD's ``np.interp`` of a ``pandas.Series``.
 

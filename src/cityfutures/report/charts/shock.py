@@ -43,12 +43,13 @@ def triangle(t: np.ndarray, y: np.ndarray, year: float, better: str) -> Triangle
     t = np.asarray(t, float)
     y = np.asarray(y, float)
     da = xr.DataArray(y, dims="time", coords={"time": t})
-    before = np.nonzero(t < year - 1e-9)[0]
-    level = float(y[before[-1]]) if before.size else float(y[0])
-    sign = 1.0 if better == "lower" else -1.0
-    loss = np.where(t >= year - 1e-9, np.clip(sign * (y - level), 0, None), 0.0)
+    level, loss = metrics.loss_curve(t, y, year, better)
+    if not np.isfinite(level):   # no time saved before the shock: the first value stands for the level
+        level = float(y[0])
+        loss = np.where(t >= year - 1e-9, np.clip(metrics.improvement(level - y, better), 0, None), 0.0)
     peak = float(metrics.peak_loss(da, year, better))
-    area = float(np.trapezoid(loss, t)) if np.nanmax(loss) > 0 else 0.0
+    area = float(metrics.loss_area(da, year, better)) if np.nanmax(loss) > 0 else 0.0
+    area = area if np.isfinite(area) else float(np.trapezoid(loss, t))
     rec = float(metrics.recovery_time(da, year, better, level=LEVEL))
     return Triangle(level, loss, peak if np.isfinite(peak) else 0.0, area, rec)
 
@@ -131,14 +132,6 @@ def recovery_text(tri: Triangle, labels: Labels, end_year: str) -> str:
     return labels.t("recovery_time", years=numbers.number(tri.recovery_time, labels.lang, 2))
 
 
-def cumulative_unit(unit: str, labels: Labels) -> str:
-    """The unit of a rate's running total: ``people per year`` -> ``people``."""
-    suffix = labels.t("unit.per_year_suffix")
-    if unit.endswith(suffix) and len(unit) > len(suffix):
-        return unit[: -len(suffix)].strip()
-    return labels.t("unit.times_years", unit=unit)
-
-
 def draw_event(ds: xr.Dataset, table: pd.DataFrame, event: dict, indicator: str, scenarios: list[str],
                labels: Labels):
     """Panels side by side: the reference (baseline) against each programme, losses shaded.
@@ -174,7 +167,7 @@ def draw_event(ds: xr.Dataset, table: pd.DataFrame, event: dict, indicator: str,
                 ax.plot(t[win], _cumulative(t, ys, x0)[win], color=c.BETTER_COLOR, lw=3.2, zorder=5)
             texts = [labels.t("shock.pulse_total", shock=labels.shock(event["kind"]),
                               total=numbers.number(_shock_total(t, yy, tri, year, better), lang),
-                              unit=cumulative_unit(unit, labels))
+                              unit=labels.cumulative_unit(indicator))
                      for (_n, tri, _col), yy in zip(lines, (yb, ys))]
             ax.set_ylim(bottom=0)
         else:
@@ -201,7 +194,7 @@ def draw_event(ds: xr.Dataset, table: pd.DataFrame, event: dict, indicator: str,
                     zorder=10, bbox=dict(fc="white", ec="none", alpha=0.85, pad=1))
         ax.xaxis.set_major_locator(MaxNLocator(nbins=5 if len(progs) < 3 else 4, integer=True))
     ylabel = (labels.t("shock.cumulative_ylabel", indicator=labels.variable(indicator),
-                       unit=cumulative_unit(unit, labels)) if pulse
+                       unit=labels.cumulative_unit(indicator)) if pulse
               else f"{labels.variable(indicator)} [{unit}]")
     title = fig.suptitle(labels.t("shock.title", indicator=labels.variable(indicator),
                                   shock=labels.shock(event["kind"]), year=str(int(year))),
@@ -263,8 +256,78 @@ def stem(event: dict, indicator: str) -> str:
     return f"shock-{c.slug(event['kind'])}-{int(np.floor(float(event['year']) + 1e-9))}-{c.slug(indicator)}"
 
 
+MAX_TOLLS = 3   # panels of the losses chart: the first yearly rates (in the comparison's order) the shock hits
+
+
+def tolls(table: pd.DataFrame) -> pd.DataFrame:
+    """The shock's toll per run and indicator: the loss area of every yearly-rate indicator the shock hits
+    (deaths, people affected, damage a year: the loss area counts them), and its change against the baseline."""
+    t = table[table["loss_area"].notna()]
+    rated = [i for i in t["indicator"].unique() if metrics.is_rate(t.loc[t.indicator == i, "units"].iloc[0])]
+    base = t[(t["kind"] == "baseline") & t["indicator"].isin(rated) & (t["loss_area"] > 0)]
+    order = base["indicator"].tolist()[:MAX_TOLLS]          # in the comparison's order
+    return t[t["indicator"].isin(order)].assign(_o=lambda d: d["indicator"].map(order.index)).sort_values(
+        ["_o", "loss_area"]).drop(columns="_o")
+
+
+def draw_losses(ds: xr.Dataset, table: pd.DataFrame, labels: Labels):
+    """The shock's toll with each programme: one panel per yearly rate the shock hits (deaths, people affected
+    ...), a bar per run for what the shock costs in it, the baseline's bar in black, fewest losses at the top."""
+    tl = tolls(table)
+    inds = list(dict.fromkeys(tl["indicator"]))
+    # one order of the runs in every panel: by the first panel's toll, fewest losses at the top
+    order = tl[tl["indicator"] == inds[0]].sort_values("loss_area", ascending=False)["scenario"].tolist()
+    fig = c.figure()
+    W = fig.bbox.width
+    fs_name = 13 if len(order) <= 14 else 12
+    names = [labels.scenario(sc) for sc in order]
+    room = float(np.clip(max(c.text_width(fig, nm, fs_name) for nm in names) / W + 0.03, 0.15, 0.32))
+    names = [c.shorten_px(fig, nm, (room - 0.03) * W, fs_name) for nm in names]
+    axes = fig.subplots(1, len(inds), squeeze=False, sharey=False)[0]
+    fig.subplots_adjust(left=room, right=0.985, top=0.78, bottom=0.2, wspace=0.1)
+    lang = labels.lang
+    for k, (ax, ind) in enumerate(zip(axes, inds)):
+        rows = tl[tl["indicator"] == ind].set_index("scenario").reindex(order).reset_index()
+        y = np.arange(len(rows))
+        colors = [c.BASELINE_COLOR if kd == "baseline" else c.BETTER_COLOR if ch < 0 else c.WORSE_COLOR
+                  for kd, ch in zip(rows["kind"], rows["loss_area_change"])]
+        ax.barh(y, rows["loss_area"], color=colors, height=0.7)
+        ax.set_yticks(y)
+        ax.set_yticklabels([] if k else names, fontsize=fs_name)
+        ax.grid(axis="y", visible=False)
+        span = float(rows["loss_area"].max()) or 1.0
+        for yi, (v, ch, kd) in enumerate(zip(rows["loss_area"], rows["loss_area_change"], rows["kind"])):
+            text = numbers.number(v, lang) + ("" if kd == "baseline" or not np.isfinite(ch)
+                                                else f" ({numbers.signed_number(ch, lang)})")
+            ax.text(v + 0.02 * span, yi, text, va="center", ha="left", fontsize=11)
+        ax.set_xlim(0, 1.8 * span)
+        ax.set_ylim(-0.6, len(rows) - 0.4)
+        c.set_number_format(ax.xaxis, lang)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=3))
+        title, size = c.fit(fig, labels.variable(ind), ax.get_position().width * W, 16,
+                            weight="bold", max_lines=2, min_size=12)
+        ax.set_title(title, fontsize=size, loc="left")
+        ax.set_xlabel(c.fit(fig, labels.cumulative_unit(ind), ax.get_position().width * W, 14, max_lines=2,
+                            min_size=11)[0], fontsize=14)
+    events = _events(ds)
+    ev = events[0] if events else {"kind": "", "year": float(ds["time"].values[0])}
+    fig.suptitle(labels.t("losses.title", shock=labels.shock(ev["kind"]) if ev["kind"] else "",
+                          year=str(int(ev["year"]))), x=0.01, ha="left", y=0.975)
+    fig.text(0.01, 0.905, c.fit(fig, labels.t("losses.subtitle"), 0.97 * W, 15, max_lines=2, min_size=13)[0],
+             fontsize=15, ha="left", va="top", color="#333333")
+    handles = [Patch(color=c.BASELINE_COLOR, label=labels.t("baseline")),
+               Patch(color=c.BETTER_COLOR, label=labels.t("losses.fewer")),
+               Patch(color=c.WORSE_COLOR, label=labels.t("losses.more"))]
+    fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.01, 0.035), ncols=3, frameon=False, fontsize=13)
+    c.add_footer(fig, ds, labels, None)
+    return fig
+
+
 def draw(ds: xr.Dataset, table: pd.DataFrame, out_dir: Path, labels: Labels, formats) -> list[Path]:
     paths: list[Path] = []
+    if "loss_area" in table and len(tolls(table)) and (table["kind"] != "baseline").any():
+        with c.style():
+            paths += c.save(draw_losses(ds, table, labels), out_dir, "shock-losses", formats)
     for event, ind, scen in pick(ds, table):
         with c.style():
             fig = draw_event(ds, table, event, ind, scen, labels)
