@@ -23,7 +23,7 @@ def write_workshop(folder: Path, *, baseline_shock: bool = False, bundles: str |
     """A small comparison on the mini model, written as YAML files into ``folder``."""
     shock = "shocks:\n  - {kind: flood, year: 2023, magnitude: 2}\n" if baseline_shock else ""
     files = {
-        "baseline.yaml": f"name: baseline\ntitle: {{en: Baseline, id: Garis dasar}}\nmodel: {MINI}\n{shock}",
+        "baseline.yaml": f"name: baseline\ntitle: {{en: Baseline, id: Skenario dasar}}\nmodel: {MINI}\n{shock}",
         "drains.yaml": (
             "name: drains\nextends: baseline.yaml\ntitle: {en: More drains, id: Tambah drainase}\n"
             "focus_area: water-waste\ntrack: normal\ninterventions:\n"

@@ -91,7 +91,7 @@ def print_written(paths, quiet: bool) -> None:
         print(f"wrote {p}")
 
 
-def _whole_number(text: str, minimum: int) -> int:
+def whole_number(text: str, minimum: int) -> int:
     try:
         v = int(text)
     except ValueError:
@@ -103,12 +103,12 @@ def _whole_number(text: str, minimum: int) -> int:
 
 def positive_int(text: str) -> int:
     """An argument that must be a whole number of 1 or more."""
-    return _whole_number(text, 1)
+    return whole_number(text, 1)
 
 
 def seed_int(text: str) -> int:
     """An argument that must be a whole number of 0 or more (a seed)."""
-    return _whole_number(text, 0)
+    return whole_number(text, 0)
 
 
 def add_uncertainty_options(p: argparse.ArgumentParser, default_samples: int) -> None:

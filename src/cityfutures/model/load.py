@@ -47,6 +47,13 @@ def bundled_models_dir() -> Path | None:
     return candidate if candidate.is_dir() else None
 
 
+def bundled_scenarios_dir() -> Path | None:
+    """The ``scenarios/`` folder of a source checkout (beside the bundled ``models/``), if there is one."""
+    models = bundled_models_dir()
+    candidate = models.parent / "scenarios" if models is not None else None
+    return candidate if candidate is not None and candidate.is_dir() else None
+
+
 def resolve_model_path(ref: str | os.PathLike, relative_to: Path | None = None) -> Path:
     """Find a model by path or by bundled name (``"jakarta"`` -> ``models/jakarta.mdl``).
 

@@ -29,6 +29,7 @@ import xarray as xr
 from matplotlib.backends.backend_pdf import PdfPages
 
 from ..analysis.compare import ComparisonResult, comparison_result
+from ..analysis.discount import rate_of
 from ..files import atomic_write
 from . import numbers
 from .charts import _common as c, cost, score, scorecard, shock
@@ -203,7 +204,7 @@ def _page_answer(ds, result: ComparisonResult, labels: Labels):
         y -= step * 0.8
         _line(fig, 0.052, y, main_pathway(result, r.scenario, labels), fs - 1.5, 0.915 * W, color="#444444")
         y -= step * 1.05
-    note = labels.t("brief.answer_note", rate=numbers.fixed(100 * float(a.get("discount_rate", 0.0)), 0, lang))
+    note = labels.t("brief.answer_note", rate=numbers.number(100 * rate_of(ds), lang))
     if int(result.table["futures"].max() or 0):
         note += " " + labels.t("brief.futures_note", n=int(result.table["futures"].max()))
     note, nsize = c.fit(fig, note, 0.94 * W, 11.5, max_lines=4, min_size=10)

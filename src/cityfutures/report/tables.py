@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.compare import NOTABLE_PCT, RANKING_RULE, ComparisonResult
+from ..analysis.discount import rate_of
 from ..analysis.metrics import is_rate
 from ..results.dataset import json_attr
 from . import numbers
@@ -145,7 +146,7 @@ def to_markdown(result: ComparisonResult) -> str:
     base = table[table.kind == "baseline"]
     base_name = base.scenario.iloc[0] if len(base) else "baseline"
     n_fut = int(table["futures"].max()) if _has_futures(table) else 0
-    rate = float(ds.attrs.get("discount_rate", np.nan))
+    rate = rate_of(ds)
     lines = [f"# {title}", "",
              f"Model `{ds.attrs.get('model_name', '')}` (sha256 {str(ds.attrs.get('model_sha256', ''))[:12]}), "
              f"horizon {t0:g}-{t1:g}, engine `{ds.attrs.get('engine', '')}`, "

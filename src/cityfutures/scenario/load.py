@@ -68,7 +68,7 @@ from .types import (
 )
 from .uncertain import parse_uncertain
 
-__all__ = ["load_scenario", "load_comparison", "load_file", "is_comparison", "load_any"]
+__all__ = ["load_scenario", "load_comparison", "load_file", "is_comparison", "load_any", "against_baseline"]
 
 _MODES = ("set", "add", "scale")
 _MAX_STEPS = 200_000
@@ -364,11 +364,12 @@ def load_scenario(source: str | os.PathLike | Mapping, *, model: Model | str | o
         "seed": seed, "description": data.get("description", ""), "source": data.get("source"),
         "owner": data.get("owner"), "uncertain": data.get("uncertain"),
     }
+    root = chain[0].path if len(chain) > 1 and str(chain[0].path) != "<dict>" else None
     return Scenario(name=data["name"], title=title, path=path, sha256=_scenario_sha(content, m), model=m,
                     horizon=hz, focus_area=focus, track=track, set=FrozenDict(set_values),
                     interventions=interventions, shocks=shocks, seed=seed,
                     description=content["description"], source=content["source"], owner=content["owner"],
-                    uncertain=uncertain)
+                    uncertain=uncertain, base_path=root)
 
 
 # ----------------------------------------------------------------------------- comparisons
@@ -568,6 +569,35 @@ def _bundle_members(doc, at: tuple, spec) -> list[str]:
         if not isinstance(member, str):
             doc_fail(doc, at + (j,), f"must be a scenario name (text), got {member!r}")
     return list(spec)
+
+
+def against_baseline(scenario: Scenario, baseline: Scenario | str | os.PathLike | None = None) -> Comparison | None:
+    """A comparison of one scenario against its baseline: ``baseline``, else the root of the scenario's
+    ``extends`` chain; None when it has neither (a scenario of its own).
+
+    Raises
+    ------
+    ScenarioError
+        The baseline runs another model or horizon, or is the scenario itself.
+    """
+    if baseline is None:
+        if scenario.base_path is None:
+            return None
+        baseline = scenario.base_path
+    base = baseline if isinstance(baseline, Scenario) else load_scenario(baseline)
+    where = str(base.path) if base.path is not None else "<api>"
+    if base.name == scenario.name:
+        raise ScenarioError(f"'{scenario.name}' is its own baseline", path=where, field="baseline",
+                            allowed="another scenario (the one it extends)")
+    if base.model.sha256 != scenario.model.sha256 or base.horizon != scenario.horizon:
+        raise ScenarioError(f"the baseline '{base.name}' runs another model or horizon than '{scenario.name}'",
+                            path=where, field="baseline", allowed="a baseline with the scenario's model and horizon")
+    m = base.model
+    indicators = tuple(m.indicators)
+    sha = _canonical_sha({"model_sha256": m.sha256, "baseline": base.sha256, "interventions": [scenario.sha256]})
+    return Comparison(name=scenario.name, title=scenario.title, path=None, sha256=sha, baseline=base,
+                      interventions=(scenario,), bundles=FrozenDict(), indicators=indicators,
+                      description=scenario.description)
 
 
 # ----------------------------------------------------------------------------- either kind

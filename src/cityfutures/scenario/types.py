@@ -108,6 +108,7 @@ class Scenario:
     source: str | None
     owner: str | None = None
     uncertain: Any = None   # a scenario.uncertain.UncertainSpec, or None: what ensembles sample
+    base_path: Path | None = None   # the root of its extends chain (its baseline), when it extends one
 
     @property
     def cost(self) -> Cost:

@@ -14,6 +14,7 @@ from matplotlib.ticker import FuncFormatter
 from matplotlib.transforms import Bbox
 
 from ...analysis.compare import ComparisonResult
+from ...analysis.discount import rate_of
 from .. import numbers
 from ..labels import NO_FOCUS_COLOR, Labels
 from . import _common as c
@@ -139,7 +140,7 @@ def draw_cost(ds: xr.Dataset, result: ComparisonResult, labels: Labels):
                    lw=1.2, zorder=3)
     ax.axhline(0, color="#000000", lw=1.2)
     ax.set_xlabel(labels.t("cost.xlabel", year=numbers.year(float(ds["time"].values[0])),
-                           rate=numbers.fixed(100 * float(ds.attrs.get("discount_rate", 0.0)), 0, labels.lang)))
+                           rate=numbers.number(100 * rate_of(ds), labels.lang)))
     ax.set_ylabel(c.wrap(labels.t("cost.ylabel"), 34))
     c.set_number_format(ax.yaxis, labels.lang)
     if not log:
@@ -220,8 +221,8 @@ def _key_table(fig, key: pd.DataFrame, labels: Labels, x0: float) -> None:
                  and step * fig.bbox.height >= 2.2 * 13 * fig.dpi / 72)
     if two_lines:   # tall rows: the names on two lines instead of cut
         fs = min(fs0, max(13, min(c.fit(fig, nm, name_px, fs0, max_lines=2, min_size=13)[1] for nm in names)))
-    fig.text(x0, top + 0.012, labels.t("cost.key_title"), fontsize=15, fontweight="bold", va="bottom")
-    fig.text(0.995, top + 0.012, labels.t("cost.key_values"), fontsize=13, color="#333333", va="bottom", ha="right")
+    fig.text(x0, top + 0.042, labels.t("cost.key_title"), fontsize=15, fontweight="bold", va="bottom")
+    fig.text(0.99, top + 0.008, labels.t("cost.key_values"), fontsize=13, color="#333333", va="bottom", ha="right")
     for k, r in enumerate(key.itertuples()):
         col, row = divmod(k, per_col)
         xx, yy = x0 + col * width, top - (row + 0.5) * step
