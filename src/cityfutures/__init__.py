@@ -42,6 +42,7 @@ _API = {
     "Target": "analysis.robust", "discover": "analysis.discovery", "knockout": "analysis.knockout",
     "write_report": "report.write", "write_charts": "report.write", "write_ensemble_report": "report.write",
     "draw_ensemble": "report.charts.ensemble", "draw_sensitivity": "report.charts.ensemble",
+    "chart": "report.charts", "score": "analysis.score", "present_value": "analysis.discount",
 }
 
 __all__ = sorted(_API) + ["__version__", "CityfuturesError", "InputError", "ModelError", "ScenarioError",

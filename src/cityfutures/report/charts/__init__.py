@@ -35,7 +35,7 @@ from ...model import structure as model_structure
 from ..labels import Labels, resolve_model
 from . import _common, change, cost, score, scorecard, shock, structure, trajectories
 
-__all__ = ["draw_all", "CHARTS", "Labels"]
+__all__ = ["draw_all", "chart", "CHARTS", "FIGURES", "Labels"]
 
 CHARTS = ("shock", "trajectories", "change", "scorecard", "score", "cost", "structure")
 
@@ -124,3 +124,37 @@ def draw_all(results_ds: xr.Dataset, table: pd.DataFrame, out_dir, lang: str = "
         step("structure")
         paths += structure.draw(results_ds, out, labels, formats, model_structure.build(labels.model))
     return paths
+
+
+FIGURES = ("scorecard", "score-terms", "rank-stability", "cost-effectiveness", "shock-losses")
+
+
+def chart(result: ComparisonResult, name: str, lang: str = "en"):
+    """One chart of a comparison as a matplotlib figure (for a notebook, where it shows inline).
+
+    Parameters
+    ----------
+    result : ComparisonResult
+        From :func:`cityfutures.compare`.
+    name : {"scorecard", "score-terms", "rank-stability", "cost-effectiveness", "shock-losses"}
+    lang : {"en", "id"}
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> fig = chart(cf.compare("scenarios/workshop-2018.yaml"), "cost-effectiveness", lang="id")  # doctest: +SKIP
+    """
+    if name not in FIGURES:
+        raise ValueError(f"unknown chart {name!r}; allowed: {', '.join(FIGURES)}")
+    ds, table = result.results, result.table
+    labels = Labels(ds, lang, model=resolve_model(ds, None))
+    draw = {"scorecard": lambda: scorecard.draw_scorecard(ds, table, labels),
+            "score-terms": lambda: score.draw_terms(ds, result, labels),
+            "rank-stability": lambda: score.draw_stability(ds, result, labels),
+            "cost-effectiveness": lambda: cost.draw_cost(ds, result, labels),
+            "shock-losses": lambda: shock.draw_losses(ds, table, labels)}[name]
+    with _common.style():
+        return draw()

@@ -104,7 +104,7 @@ def draw_stability(ds: xr.Dataset, result: ComparisonResult, labels: Labels):
     rk = result.ranking[result.ranking["rank_p05"].notna()].reset_index(drop=True)
     n = len(rk)
     fig = c.figure()
-    ax, fs = _rows(fig, labels, rk, 0.86)
+    ax, fs = _rows(fig, labels, rk, 0.86, top=0.77)
     y = np.arange(n)
     top = result.top
     ax.axvspan(0.5, top + 0.5, color="#E8F1FA", zorder=0)
@@ -117,7 +117,7 @@ def draw_stability(ds: xr.Dataset, result: ComparisonResult, labels: Labels):
     for yi, p in zip(y, rk["p_top"]):
         ax.text(1.012, yi, numbers.share(p, labels.lang), transform=ax.get_yaxis_transform(), va="center",
                 ha="left", fontsize=max(fs - 1, 10), color=c.BETTER_COLOR if p >= 0.5 else "#333333")
-    ax.text(1.012, -0.9, labels.t("stability.p_top", k=top), transform=ax.get_yaxis_transform(), va="bottom",
+    ax.text(1.012, 1.005, labels.t("stability.p_top", k=top), transform=ax.transAxes, va="bottom",
             ha="left", fontsize=13, fontweight="bold")
     fig.suptitle(labels.t("stability.title"), x=0.01, ha="left", y=0.975)
     futures = int(result.table["futures"].max() or 0)
