@@ -1,4 +1,4 @@
-"""Loading a model: find the file, translate it with PySD (cached), read its variables and its sidecar.
+"""Loading a model: find the file (Vensim or XMILE), translate it with PySD (cached), read its variables and sidecar.
 
 ``load_model`` is the edge where a model file is read and checked; the frozen
 :class:`Model` it returns is trusted by everything downstream. PySD's translation is
@@ -24,12 +24,14 @@ from platformdirs import user_cache_dir
 from ..errors import ModelError
 from ..files import atomic_write, sha256_file
 from ..names import CONTROL
-from .model import Indicator, Lever, Model, Shock, Variable
+from .model import DocumentedLoop, Indicator, Lever, Model, Shock, Variable
+from .parse import MODEL_SUFFIXES, READER_VERSION, integration_method, model_format, parse_model
 from .sidecar import Sidecar, read_sidecar, sidecar_path
 
 __all__ = ["load_model", "resolve_model_path", "cache_dir", "bundled_models_dir", "translate", "pysd_version"]
 
 _HERE = Path(__file__).resolve()
+_RECORD_FORMAT = 2   # of the translation's record (see _translation_info); 2: variables carry ``reads``
 
 
 # ----------------------------------------------------------------------------- loading
@@ -58,11 +60,14 @@ def resolve_model_path(ref: str | os.PathLike, relative_to: Path | None = None) 
     """Find a model by path or by bundled name (``"jakarta"`` -> ``models/jakarta.mdl``).
 
     Search order: the path itself; relative to ``relative_to`` and its ``../models``;
-    ``./models``; the bundled ``models/`` folder.
+    ``./models``; the bundled ``models/`` folder. A name without a suffix is tried with each
+    of :data:`~cityfutures.model.parse.MODEL_SUFFIXES`. A file found is taken by its content
+    (:func:`~cityfutures.model.parse.model_format`): Vensim text ending in ``.mdl``, or XMILE
+    (a root element ``<xmile>``) under any name; any other file is an error naming why.
     """
     ref_s = str(ref)
     p = Path(ref_s)
-    names = [p] if p.suffix.lower() == ".mdl" else [p.with_suffix(".mdl"), p]
+    names = [p] if p.suffix.lower() in MODEL_SUFFIXES else [p.with_suffix(s) for s in MODEL_SUFFIXES] + [p]
     bases: list[Path] = []
     if p.is_absolute():
         bases = [Path("/")]
@@ -76,11 +81,14 @@ def resolve_model_path(ref: str | os.PathLike, relative_to: Path | None = None) 
     for base in bases:
         for name in names:   # normalised: a ".." after a folder that does not exist yet still resolves
             cand = name if name.is_absolute() else Path(os.path.normpath(base / name))
-            if cand.is_file() and cand.suffix.lower() == ".mdl":
+            if cand.is_file():
+                model_format(cand)  # raises when the file is no model, naming why
                 return cand.resolve()
-    available = sorted(x.stem for x in (bundled_models_dir() or Path(".")).glob("*.mdl"))
+    folder = bundled_models_dir() or Path(".")
+    available = sorted({x.stem for suffix in MODEL_SUFFIXES for x in folder.glob("*" + suffix)})
     raise ModelError(f"model '{ref_s}' not found", field="model",
-                     allowed="a path to a .mdl file or a bundled model: " + ", ".join(available or ["(none)"]))
+                     allowed=f"a path to a model file ({', '.join(MODEL_SUFFIXES)}) or a bundled model: "
+                     + ", ".join(available or ["(none)"]))
 
 
 @lru_cache(maxsize=None)
@@ -89,25 +97,32 @@ def pysd_version() -> str:
     return importlib.metadata.version("pysd")
 
 
-def translate(mdl: Path, sha: str) -> Path:
-    """PySD translation of ``mdl``, cached under ``cache_dir()/translations/<sha>``."""
-    # keyed by content and file name: PySD names the translation (and its modules) after the file
-    target = cache_dir() / "translations" / f"{sha[:24]}-{mdl.stem}-pysd{pysd_version()}"
-    py = target / (mdl.stem + ".py")
+def translate(path: Path, sha: str) -> Path:
+    """PySD's translation of a model file (Vensim or XMILE), cached under ``cache_dir()/translations``.
+
+    The file is read by :func:`~cityfutures.model.parse.parse_model` (the one reading path,
+    shared with the batch engine) and built by PySD's Python builder into a folder of the
+    cache, keyed by the file's content and name (PySD names the translation and its modules
+    after the file), PySD's version and the reading code's
+    (:data:`~cityfutures.model.parse.READER_VERSION`).
+    """
+    target = cache_dir() / "translations" / f"{sha[:24]}-{path.stem}-pysd{pysd_version()}-r{READER_VERSION}"
+    py = target / (path.stem + ".py")
     if py.is_file():
         return py
-    import pysd  # only on a miss: a cached translation is read without PySD's modules
+    # only on a miss: a cached translation is read without PySD's modules
+    from pysd.builders.python.python_model_builder import ModelBuilder
+    abstract_model = parse_model(path).abstract_model
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
     try:
-        shutil.copy2(mdl, work / mdl.name)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                pysd.read_vensim(str(work / mdl.name), initialize=False)
-            except Exception as exc:  # PySD's parser raises many kinds; all mean a bad file
+                ModelBuilder(_written_into(abstract_model, work)).build_model()
+            except Exception as exc:  # PySD's builder raises many kinds; all mean a bad file
                 raise ModelError(f"PySD cannot translate the model: {type(exc).__name__}: {exc}"
-                                 .splitlines()[0][:500], path=str(mdl)) from exc
+                                 .splitlines()[0][:500], path=str(path)) from exc
         try:
             work.rename(target)
         except OSError:  # another process won the race: use its translation
@@ -118,6 +133,19 @@ def translate(mdl: Path, sha: str) -> Path:
     return py
 
 
+def _written_into(abstract_model, folder: Path):
+    """A copy of ``abstract_model`` whose sections PySD's builder writes into ``folder``.
+
+    PySD writes a translation next to the file it read (each section's ``path``); the parse
+    itself is shared (:func:`~cityfutures.model.parse.parse_model`) and stays as it is.
+    """
+    home = abstract_model.original_path.parent
+    sections = tuple(dataclasses.replace(s, path=folder / Path(s.path).relative_to(home))
+                     for s in abstract_model.sections)
+    return dataclasses.replace(abstract_model, original_path=folder / abstract_model.original_path.name,
+                               sections=sections)
+
+
 def _finite(x) -> float:
     try:
         x = float(x)
@@ -126,8 +154,29 @@ def _finite(x) -> float:
     return x
 
 
+def _reads(dependencies: Mapping, names: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+    """Vensim name -> the names its equation reads while the model runs, from PySD's ``dependencies``
+    (``names``: PySD name -> Vensim name). A stock reads its flows, a SMOOTH or DELAY its inputs (the
+    ``step`` dependencies of the stateful object); an INITIAL's argument is read once and not counted."""
+    out: dict[str, tuple[str, ...]] = {}
+    for py, name in names.items():
+        deps = dependencies.get(py)
+        if not isinstance(deps, dict):
+            continue
+        read: set[str] = set()
+        for dep in deps:
+            if dep.startswith("_"):
+                read.update((dependencies.get(dep) or {}).get("step") or {})
+            else:
+                read.add(dep)
+        out[name] = tuple(sorted(names[r] for r in read if r in names and r != py))
+    return out
+
+
 def _variables(pysd_model) -> dict[str, Variable]:
     doc = pysd_model.doc
+    reads = _reads(pysd_model.dependencies, {row[1]: getattr(row, "_0", None) or row[0]
+                                             for row in doc.itertuples(index=False)})
     out: dict[str, Variable] = {}
     for row in doc.itertuples(index=False):
         name = getattr(row, "_0", None) or row[0]
@@ -145,7 +194,7 @@ def _variables(pysd_model) -> dict[str, Variable]:
         kind = row.Type if isinstance(row.Type, str) else ""
         out[name] = Variable(name=name, py_name=row[1], units=units.strip(), kind=kind, subtype=subtype,
                              minimum=_finite(limits[0]), maximum=_finite(limits[1]),
-                             doc=comment.strip(), value=value)
+                             doc=comment.strip(), value=value, reads=reads.get(name, ()))
     return out
 
 
@@ -163,7 +212,10 @@ def _records(side: Sidecar, variables: Mapping[str, Variable]) -> dict:
     shocks = {kind: Shock(kind=kind, input=sm.input, duration=sm.duration,
                           magnitude_range=tuple(sm.magnitude_range), label=sm.label)
               for kind, sm in side.shocks.items()}
-    return dict(levers=levers, indicators=indicators, shocks=shocks, focus_areas=dict(side.focus_areas),
+    loops = tuple(DocumentedLoop(name=lm.name, label=lm.label, polarity=lm.polarity, variables=tuple(lm.variables),
+                                 cut=tuple(lm.cut)) for lm in side.loops)
+    return dict(levers=levers, indicators=indicators, shocks=shocks, loops=loops,
+                equilibrium_stocks=tuple(side.equilibrium_stocks), focus_areas=dict(side.focus_areas),
                 sectors=dict(side.sectors), labels=dict(side.variables), meta=side)
 
 
@@ -173,8 +225,8 @@ def load_model(ref: str | os.PathLike | Model, *, relative_to: Path | None = Non
     Parameters
     ----------
     ref : str, path or Model
-        A ``.mdl`` path or the name of a bundled model (``"jakarta"``). A :class:`Model`
-        is returned unchanged.
+        A model file (Vensim ``.mdl``; XMILE ``.xmile``, ``.xml``, ``.stmx``) or the name of a
+        bundled model (``"jakarta"``). A :class:`Model` is returned unchanged.
     relative_to : Path, optional
         Folder to resolve a relative ``ref`` against first (a scenario file's folder).
 
@@ -211,14 +263,15 @@ def _load_model_cached(path_s: str, mtime: int) -> Model:
     sha = sha256_file(path)
     py = translate(path, sha)
     info = _translation_info(py, path)
-    variables = {v["name"]: Variable(**v) for v in info["variables"]}
+    variables = {v["name"]: Variable(**{**v, "reads": tuple(v["reads"])}) for v in info["variables"]}
     meta_path = sidecar_path(path)
     extra: dict = {}
     if meta_path.is_file():
         extra = dict(_records(read_sidecar(meta_path, variables), variables), meta_path=meta_path,
                      meta_sha256=sha256_file(meta_path))
     model = Model(name=path.stem, path=path, sha256=sha, translation=py, time_units=info["time_units"],
-                  variables=variables, **info["times"], **extra)
+                  variables=variables, format=model_format(path), method=integration_method(path),
+                  **info["times"], **extra)
     _MODEL_CACHE[key] = model
     return model
 
@@ -232,9 +285,11 @@ def _translation_info(py: Path, path: Path) -> dict:
     record = py.with_name(py.stem + ".variables.json")
     if record.is_file():
         try:
-            return json.loads(record.read_text(encoding="utf-8"))
+            info = json.loads(record.read_text(encoding="utf-8"))
         except (OSError, ValueError):   # a damaged record is made again
-            pass
+            info = {}
+        if info.get("format") == _RECORD_FORMAT:    # a record of an older layout is made again
+            return info
     import pysd  # only when a translation is read for the first time
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -248,8 +303,8 @@ def _translation_info(py: Path, path: Path) -> dict:
         times = {key: float(getattr(pm.components, key)()) for key in CONTROL}
     except Exception as exc:
         raise ModelError(f"the model's time settings cannot be evaluated: {exc}", path=str(path)) from exc
-    info = {"variables": [dataclasses.asdict(v) for v in variables.values()], "times": times,
-            "time_units": variables["INITIAL TIME"].units if "INITIAL TIME" in variables else ""}
+    info = {"format": _RECORD_FORMAT, "variables": [dataclasses.asdict(v) for v in variables.values()],
+            "times": times, "time_units": variables["INITIAL TIME"].units if "INITIAL TIME" in variables else ""}
     try:
         atomic_write(record, lambda tmp: tmp.write_text(json.dumps(info), encoding="utf-8"))
     except OSError:   # a read-only cache: the record is only a shortcut

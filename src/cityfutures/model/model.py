@@ -13,7 +13,7 @@ from typing import Mapping
 from ..names import CONTROL_NAMES, norm_name
 from .sidecar import FocusArea, Label, Sidecar
 
-__all__ = ["Variable", "Lever", "Indicator", "Shock", "Model"]
+__all__ = ["Variable", "Lever", "Indicator", "Shock", "DocumentedLoop", "Model"]
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,8 @@ class Variable:
 
     ``kind`` is PySD's type: ``Constant``, ``Stateful``, ``Auxiliary``, ``Lookup``, ``Data``.
     ``minimum``/``maximum`` come from the Vensim range ``[min,max]`` (``nan`` when open).
+    ``reads``: the variables its equation reads while the model runs (a stock reads its flows, a SMOOTH
+    or DELAY its inputs; what only an INITIAL reads is not counted), from PySD's dependencies.
     """
 
     name: str
@@ -33,6 +35,7 @@ class Variable:
     maximum: float
     doc: str
     value: float | None = None   # baseline value of a scalar constant
+    reads: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,18 @@ class Shock:
 
 
 @dataclass(frozen=True)
+class DocumentedLoop:
+    """A feedback loop the model card documents (the sidecar's ``loops:``): its variables in causal order
+    (the last feeds the first), its polarity, and the link a knockout cuts (``cut = (source, target)``)."""
+
+    name: str
+    label: Label
+    polarity: str
+    variables: tuple[str, ...]
+    cut: tuple[str, str]
+
+
+@dataclass(frozen=True)
 class Model:
     """A loaded, checked model. Build it with :func:`cityfutures.model.load_model`.
 
@@ -87,7 +102,7 @@ class Model:
     name : str
         File stem, e.g. ``"jakarta"``.
     path : Path
-        The ``.mdl`` file.
+        The model file (Vensim ``.mdl`` or XMILE).
     sha256 : str
         Hash of the file's bytes: the provenance key of every result.
     translation : Path
@@ -98,6 +113,10 @@ class Model:
     variables : mapping of Vensim name -> Variable
     levers, indicators : mapping of name -> Lever / Indicator (from the sidecar)
     shocks : mapping of kind -> Shock
+    loops : tuple of DocumentedLoop
+        The documented feedback loops, in the sidecar's order.
+    equilibrium_stocks : tuple of str
+        Stocks declared to start in equilibrium.
     focus_areas : mapping of id -> FocusArea
         In the sidecar's order (the order of every chart and table); each a bilingual label
         with an optional chart colour.
@@ -105,6 +124,10 @@ class Model:
     meta : Sidecar or None
         The whole validated sidecar (blocks other than the ones above are read from here).
     meta_path, meta_sha256 : Path, str or None
+    format : {"vensim", "xmile"}
+        The file's format, found from its content.
+    method : {"euler", "rk4"}
+        The integration method the file asks for (XMILE ``<sim_specs method>``; Euler for Vensim).
     """
 
     name: str
@@ -120,12 +143,16 @@ class Model:
     levers: Mapping[str, Lever] = field(default_factory=dict)
     indicators: Mapping[str, Indicator] = field(default_factory=dict)
     shocks: Mapping[str, Shock] = field(default_factory=dict)
+    loops: tuple[DocumentedLoop, ...] = ()
+    equilibrium_stocks: tuple[str, ...] = ()
     focus_areas: Mapping[str, FocusArea] = field(default_factory=dict)
     sectors: Mapping[str, Label] = field(default_factory=dict)
     labels: Mapping[str, Label] = field(default_factory=dict)
     meta: Sidecar | None = field(default=None, repr=False)
     meta_path: Path | None = None
     meta_sha256: str | None = None
+    format: str = "vensim"
+    method: str = "euler"
 
     def pysd(self):
         """A freshly loaded PySD model from the cached translation (cheap: no re-translation)."""

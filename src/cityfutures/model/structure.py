@@ -1,21 +1,17 @@
-"""The model's structure: element kinds, sectors (Vensim groups), information links and flows into stocks.
+"""The model's structure: element kinds, sectors (groups), information links and flows into stocks.
 
-The links come from PySD: the translated model's ``dependencies`` (which element reads which)
-and its documentation table (which element is a stock). The sector of an element is its Vensim
-group, read with PySD's own grammar of a model section (``section_elements.peg``), which keeps the
-group headers that PySD's visitor skips. Drawing lives in :mod:`cityfutures.report.charts.structure`.
+The links come from PySD: what each variable reads (``Variable.reads``, from the translated model's
+``dependencies``) and its documentation table (which element is a stock). The sector of an element is its
+group, a Vensim group or an XMILE ``<group>`` (:func:`.parse.element_groups`). Drawing lives in
+:mod:`cityfutures.report.charts.structure`.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
-
-from pysd.translators.vensim import vensim_utils as vu
-from pysd.translators.vensim.vensim_section import SectionElementsVisitor
 
 from ..names import CONTROL_NAMES, TIME_NAMES
-from .parse import parse_vensim
+from .parse import element_groups
 
 __all__ = ["Structure", "build", "skeleton", "KEY_KINDS"]
 
@@ -30,62 +26,18 @@ class Structure:
     inflows: set[tuple[str, str]] = field(default_factory=set)   # (flow, stock)
 
 
-@lru_cache(maxsize=8)
-def _groups(path: str, mtime: int) -> dict[str, str | None]:
-    """Vensim group (sector) of each element of the model file at ``path``."""
-
-    class _GroupedVisitor(SectionElementsVisitor):
-        def __init__(self, ast):
-            self.group = None
-            self.groups: list = []
-            super().__init__(ast)
-
-        def visit_section(self, n, vc):  # a group header: "****\n.name\n****~ doc |"
-            text = vc[0].strip().strip("*").strip()
-            self.group = text.lstrip(".").strip() or None
-
-        def visit_entry(self, n, vc):
-            super().visit_entry(n, vc)
-            self.groups.append(self.group)
-
-    main = parse_vensim(path).vensim_file.sections[0]
-    tree = vu.Grammar.get("section_elements").parse(main.content)
-    visitor = _GroupedVisitor(tree)
-    out: dict[str, str | None] = {}
-    for element, group in zip(visitor.entries, visitor.groups):
-        try:
-            parsed = element.parse()
-        except Exception:  # an element PySD cannot parse alone (e.g. a macro call): no sector for it
-            continue
-        name = getattr(parsed, "name", None)
-        if name:
-            out.setdefault(name, group)
-    return out
-
-
 def build(model) -> Structure:
     """The structure of a loaded :class:`~cityfutures.model.Model`: element kinds, sectors, links, flows."""
-    groups = _groups(str(model.path), model.path.stat().st_mtime_ns)
-    py_to_name = {v.py_name: n for n, v in model.variables.items() if n not in CONTROL_NAMES | TIME_NAMES}
+    groups = element_groups(model.path)
     shock_inputs = {s.input for s in model.shocks.values()}
-    deps = model.pysd().dependencies
+    skip = CONTROL_NAMES | TIME_NAMES
     flows: set[tuple[str, str]] = set()
     links: set[tuple[str, str]] = set()
-    for py, d in deps.items():
-        if py.startswith("_integ_"):
-            stock = py_to_name.get(py[len("_integ_"):])
-            if stock is None:
-                continue
-            for src in (d.get("step") or {}):
-                if src in py_to_name:
-                    flows.add((py_to_name[src], stock))
+    for target, var in model.variables.items():
+        if target in skip:
             continue
-        target = py_to_name.get(py)
-        if target is None or not isinstance(d, dict):
-            continue
-        for src in d:
-            if src in py_to_name and py_to_name[src] != target:
-                links.add((py_to_name[src], target))
+        into = flows if var.kind == "Stateful" and var.subtype == "Integ" else links
+        into.update((source, target) for source in var.reads if source not in skip)
     kind: dict[str, str] = {}
     flow_names = {f for f, _s in flows}
     for name, var in model.variables.items():
