@@ -321,9 +321,9 @@ def test_a_slider_cannot_move_a_lever_a_programme_sets(dashboard):
 
 def test_why_explains_the_configuration(dashboard):
     found = dashboard.why(dashboard.initial_state().with_switch("programme", "mrt-phase-2", True))
-    pt = found[found.indicator == "Public transport mode share"]
-    assert len(pt) and pt.short_en.iloc[0].startswith(dashboard.model.levers[MRT].label("en"))
-    assert pt.share.sum() == pytest.approx(1.0, abs=0.05)
+    riders = found[found.indicator == "MRT ridership"]
+    assert len(riders) and riders.short_en.iloc[0].startswith(dashboard.model.levers[MRT].label("en"))
+    assert riders.share.sum() == pytest.approx(1.0, abs=0.05)
 
 
 def test_the_bundled_scenarios_are_found_from_any_folder(tmp_path, monkeypatch):
