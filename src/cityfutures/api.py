@@ -26,8 +26,8 @@ from .engine import DEFAULT_ENGINE, check_engine
 from .engine.executors import Executor, InProcessExecutor
 from .engine.runner import collect, execute
 from .errors import InputError, RunError, RunFailedWarning
-from .plan import Plan, build_plan, plan_ensemble
-from .results.dataset import attach_futures, attach_pathways, build_results, load_results
+from .plan import Plan, build_plan, plan_ensemble, without_shocks
+from .results.dataset import attach_futures, attach_pathways, attach_without_shock, build_results, load_results
 from .results.ensemble import reduce_ensemble
 from .scenario import Comparison, load_any
 
@@ -138,6 +138,9 @@ def compare(what: Any = None, *, engine: str = DEFAULT_ENGINE, results: xr.Datas
             raise InputError("nothing to compare: give a comparison or results", path="<api>")
         plan = _plan(what)
         ds = run_plan(plan, engine=engine, progress=progress)
+        if any(r.shocks for r in plan.runs):   # a stress test: each run without its shock is its reference
+            values, _failures = collect(without_shocks(plan), engine=engine, variables=plan.indicators)
+            ds = attach_without_shock(ds, values, indicators=plan.indicators)
     elif isinstance(results, xr.Dataset):
         ds = results
     else:
@@ -186,16 +189,20 @@ def pathways(plan: Plan, ds: xr.Dataset, *, progress: bool = False) -> xr.Datase
     table = comparison_table(ds)
     names = [r.name for r in plan.runs if r.kind != "baseline"]
     bar = tqdm(total=len(names), unit="programme", desc="why", leave=False) if progress else None
+    started = []
 
-    def step(name: str) -> None:
+    def step(name: str) -> None:   # the programme now explained; the one before it is done
         if bar is not None:
+            if started:
+                bar.update(1)
+            started.append(name)
             bar.set_postfix_str(name)
-            bar.update(1)
 
     try:
         found = explain(plan, table, progress=step)
     finally:
         if bar is not None:
+            bar.update(len(names) - bar.n)
             bar.close()
     return attach_pathways(ds, found.to_dict("records"))
 

@@ -170,10 +170,27 @@ def test_shock_metrics(result):
     assert d.loss_area_change == pytest.approx(d.loss_area - r.loss_area, rel=1e-12) and d.loss_area_change < 0
 
 
+def test_a_stress_test_measures_the_shock_against_the_run_without_it(result):
+    """People affected drift after the flood (drains grow faster than the town): the loss is measured
+    against the same run without the shock, not against the level before it."""
+    ds = result.results
+    assert "without_shock" in ds
+    x = ds["People affected by floods"].sel(scenario="baseline")
+    ref = ds["without_shock"].sel(indicator="People affected by floods", scenario="baseline")
+    t = ds["time"].values
+    loss = np.clip((x - ref).values, 0, None) * (t >= 2023 - 1e-9)
+    r = row(result, "baseline", "People affected by floods")
+    assert r.loss_area == pytest.approx(np.trapezoid(loss, t), rel=1e-12)
+    assert r.peak_loss == pytest.approx(loss.max(), rel=1e-12)
+    drift = abs(float(ref.isel(time=-1)) / float(ref.sel(time=2022.75)) - 1)
+    assert drift > 0.05                                   # the drift a pre-shock level would have counted
+
+
 def test_no_shock_means_no_shock_metrics(tmp_path):
     res = compare(write_workshop(tmp_path))
     t = res.table
     assert t.peak_loss.isna().all() and t.recovery_time.isna().all() and t.loss_area.isna().all()
+    assert "without_shock" not in res.results
 
 
 def test_rank_stability_is_reported(result):

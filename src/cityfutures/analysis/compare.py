@@ -14,6 +14,12 @@ better rank; ``rank_in_focus_area`` ranks among the programmes of the same focus
 without one, e.g. mixed bundles, among themselves). Failed runs, and runs that cannot be scored, are
 not ranked.
 
+Shocks
+------
+In a stress test each run's peak loss, loss area and recovery time are measured against the same run
+without its shock (``without_shock``, run by :func:`cityfutures.compare`), so that a trend going on
+after the shock is not a loss; results without it fall back to the level before the shock.
+
 Intervals
 ---------
 When the results carry paired futures (``future_end``, ``compare --futures N``), each change gets the
@@ -33,7 +39,7 @@ import pandas as pd
 import xarray as xr
 
 from ..errors import InputError
-from ..results.dataset import FUTURE_END, json_attr
+from ..results.dataset import FUTURE_END, WITHOUT_SHOCK, json_attr
 from . import metrics
 from .discount import discounted_area, present_value, rate_of
 from .effectiveness import cost_per
@@ -42,7 +48,7 @@ from .score import SCORE_RULE, baseline_of, improvement_units, indicators_of, sc
 from .stability import TOP_K, WEIGHT_DRAWS, rank_acceptability
 
 __all__ = ["ComparisonResult", "comparison_result", "comparison_table", "rank", "COLUMNS", "RANKING_COLUMNS",
-           "RANKING_RULE", "QUANTILES", "futures_of"]
+           "RANKING_RULE", "QUANTILES", "futures_of", "reference_of"]
 
 QUANTILES = (5, 50, 95)
 """The percentiles of every interval [%]: p5-p95 around the median."""
@@ -127,6 +133,13 @@ def _first_shocks(ds: xr.Dataset) -> dict[str, float]:
     return out
 
 
+def reference_of(ds: xr.Dataset, indicator: str, scenario: str) -> xr.DataArray | None:
+    """The run's indicator without its shock (a stress test's counterfactual), or None when not known."""
+    if WITHOUT_SHOCK not in ds.data_vars or indicator not in ds[WITHOUT_SHOCK]["indicator"].values:
+        return None
+    return ds[WITHOUT_SHOCK].sel(indicator=indicator, scenario=scenario, drop=True)
+
+
 def futures_of(ds: xr.Dataset) -> xr.DataArray | None:
     """The paired futures' end values ``(scenario, future, indicator)``, or None."""
     return ds[FUTURE_END] if FUTURE_END in ds.data_vars else None
@@ -193,10 +206,10 @@ def _compare(ds: xr.Dataset, *, draws: int = WEIGHT_DRAWS, top: int = TOP_K):
         shock_m = {}
         for i, name in enumerate(names):
             if name in shocks:
-                one = da.isel(scenario=i)
-                shock_m[name] = (float(metrics.peak_loss(one, shocks[name], better)),
-                                 float(metrics.loss_area(one, shocks[name], better)),
-                                 float(metrics.recovery_time(one, shocks[name], better)))
+                one, ref = da.isel(scenario=i), reference_of(ds, ind, name)
+                shock_m[name] = (float(metrics.peak_loss(one, shocks[name], better, reference=ref)),
+                                 float(metrics.loss_area(one, shocks[name], better, reference=ref)),
+                                 float(metrics.recovery_time(one, shocks[name], better, reference=ref)))
         base_shock = shock_m.get(base_name, (math.nan,) * 3)
         if fut is not None:
             f = fut.sel(indicator=ind).transpose("scenario", "future").values.astype(float)

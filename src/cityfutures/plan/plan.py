@@ -37,7 +37,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -52,7 +52,7 @@ from .periods import check_pulses, report_times, saved_times
 from .sampling import Samples, sample, transform
 
 __all__ = ["RunSpec", "CostStream", "Futures", "Plan", "build_plan", "plan_ensemble", "combine", "uncertain_of",
-           "KINDS"]
+           "without_shocks", "KINDS"]
 
 KINDS = ("baseline", "intervention", "bundle")
 
@@ -546,6 +546,18 @@ def _plan_comparison(comp) -> Plan:
     indicators = tuple(comp.indicators) if comp.indicators else tuple(model.indicators)
     return Plan(model=model, horizon=base.horizon, seed=base.seed, runs=tuple(runs), comparison=comp,
                 indicators=indicators, name=comp.name)
+
+
+def without_shocks(plan: Plan) -> Plan:
+    """The same runs without their scenario shocks: each run's counterfactual, against which a stress test
+    measures what the shock costs (:func:`cityfutures.analysis.metrics.peak_loss` with ``reference``)."""
+    if plan.futures is not None:
+        raise ScenarioError("a plan with sampled futures has no single counterfactual", field="plan")
+    runs = []
+    for r in plan.runs:
+        params = _params(plan.model, plan.horizon, r.name, dict(r.set), list(r.interventions), (), None)
+        runs.append(replace(r, params=params, shocks=()))
+    return replace(plan, runs=tuple(runs))
 
 
 # ----------------------------------------------------------------------------- sampled futures

@@ -247,8 +247,9 @@ def _page_shock(ds, result: ComparisonResult, labels: Labels):
         is_base = name == base
         _line(fig, 0.03, y, labels.scenario(name), fs, 0.36 * W, fontweight="bold" if is_base else "normal")
         rec = row["recovery_time"].dropna()
-        fig.text(right[0], y, labels.t("terminal.years", years=numbers.number(rec.max(), lang, 2))
-                 if len(rec) else numbers.NO_VALUE, fontsize=fs, va="top", ha="right")
+        recovery = (labels.t("terminal.not_recovered") if len(rec) < len(row) or not len(rec) else
+                    labels.t("terminal.years", years=numbers.fixed(rec.max(), 1, lang)))
+        fig.text(right[0], y, recovery, fontsize=fs, va="top", ha="right")
         for x, ind in zip(right[1:], inds):
             cell = row[row["indicator"] == ind]
             if cell.empty:

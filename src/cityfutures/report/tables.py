@@ -162,11 +162,11 @@ def to_markdown(result: ComparisonResult) -> str:
     shock = shock_rows(result)
     if len(shock):
         lines += ["", "## At the shock", "",
-                  "Every run meets the baseline's shock. `peak loss`: the largest worsening against the level "
-                  "before the shock; `loss area`: the resilience triangle, the loss summed over time (for a yearly "
-                  "rate such as deaths or people affected: the shock's toll); `recovery`: years until back within "
-                  "5 % of the level before the shock (`-`: not within the horizon). Changes are against the baseline "
-                  "(negative: smaller losses).", ""]
+                  "Every run meets the baseline's shock, and is measured against the same run without it. "
+                  "`peak loss`: the largest worsening; `loss area`: the resilience triangle, the loss summed over "
+                  "time (for a yearly rate such as deaths or people affected: the shock's toll); `recovery`: years "
+                  "until back within 5 % of the run without the shock (`-`: not within the horizon). Changes are "
+                  "against the baseline (negative: smaller losses).", ""]
         lines.append(_md_table(["programme", "indicator", "peak loss", "loss area", "recovery", "peak loss change",
                                 "loss area change"],
                                [[f"`{r.scenario}`", r.indicator, number_text(r.peak_loss), number_text(r.loss_area),
@@ -301,7 +301,7 @@ def format_terminal(result: ComparisonResult, lang: str = "en", width: int = 100
                 "unit.times_years", unit=unit)
             rows.append([labels.scenario(r.scenario), labels.variable(r.indicator),
                          numbers.number(r.peak_loss, lang), numbers.number(r.loss_area, lang), total_unit,
-                         labels.t("terminal.years", years=numbers.number(r.recovery_time, lang, 2))
+                         labels.t("terminal.years", years=numbers.fixed(r.recovery_time, 1, lang))
                          if np.isfinite(r.recovery_time) else t("terminal.not_recovered", lang),
                          "" if r.kind == "baseline" else numbers.signed_number(r.loss_area_change, lang)])
         out += _grid([t(f"terminal.shock.{k}", lang) for k in ("programme", "indicator", "peak", "area", "unit",

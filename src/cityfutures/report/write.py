@@ -62,11 +62,14 @@ def write_charts(results: xr.Dataset, table: pd.DataFrame, folder: str | os.Path
         result = comparison_result(results)
     steps = [k for k in charts] + (["brief"] if brief and comparative else [])
     bar = tqdm(total=len(steps), unit="step", desc="charts", leave=False) if progress else None
+    started = []
 
-    def step(name: str) -> None:
+    def step(name: str) -> None:   # the step now drawn; the one before it is done
         if bar is not None:
+            if started:
+                bar.update(1)
+            started.append(name)
             bar.set_postfix_str(name)
-            bar.update(1)
 
     try:
         paths = draw_all(results, table, folder, lang=lang, formats=formats, charts=charts, model=model, notes=notes,
@@ -80,6 +83,7 @@ def write_charts(results: xr.Dataset, table: pd.DataFrame, folder: str | os.Path
                                      result=result))
     finally:
         if bar is not None:
+            bar.update(1 if started else 0)
             bar.close()
     return paths
 

@@ -33,7 +33,8 @@ Paired futures (``compare --futures N``, :func:`attach_futures`) add the data va
 sampled future, and the attributes ``futures`` (N), ``futures_seed``, ``futures_sampler`` and
 ``futures_failed`` (JSON list of {scenario, sample, error}). The pathways behind each notable effect
 (:func:`attach_pathways`, :mod:`cityfutures.analysis.pathways`) are the attribute ``pathways`` (JSON list
-of records).
+of records). A stress test's counterfactual (:func:`attach_without_shock`) is the data variable
+``without_shock`` (dims ``scenario``, ``time``, ``indicator``): each run's indicators without its shocks.
 
 Files
 -----
@@ -68,7 +69,7 @@ from ..scenario.types import DEFAULT_DISCOUNT_RATE
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "build_results", "attach_futures", "save_results", "load_results",
            "results_csv_frame", "json_attr", "netcdf_ready", "model_attrs", "read_netcdf", "FUTURE_END",
-           "attach_pathways"]
+           "attach_pathways", "attach_without_shock", "WITHOUT_SHOCK"]
 
 FORMAT = "cityfutures-results"
 FORMAT_VERSION = 1
@@ -237,6 +238,30 @@ def attach_futures(ds: xr.Dataset, values: xr.Dataset, *, indicators: Sequence[s
                                           "depan sampel", "units": ""})
     out.attrs.update(futures=int(values.sizes["sample"]), futures_seed=int(seed), futures_sampler=str(sampler or ""),
                      futures_failed=json.dumps([dict(f) for f in failures]))
+    return out
+
+
+WITHOUT_SHOCK = "without_shock"
+
+
+def attach_without_shock(ds: xr.Dataset, values: xr.Dataset, *, indicators: Sequence[str]) -> xr.Dataset:
+    """``ds`` with each run's indicators in the same run without its shocks (``without_shock``: dims
+    ``scenario``, ``time``, ``indicator``), the reference a stress test measures the shock against.
+
+    ``values`` is the runner's output of :func:`cityfutures.plan.without_shocks` of the same plan
+    (dims ``(scenario, sample, time)`` or ``(scenario, time)``).
+    """
+    if "sample" in values.dims:
+        values = values.isel(sample=0, drop=True)
+    values = values.reindex(scenario=ds["scenario"].values)
+    arr = np.stack([np.asarray(values[i].transpose("scenario", "time").values, dtype=float) for i in indicators],
+                   axis=-1)
+    out = ds.copy()
+    out[WITHOUT_SHOCK] = xr.DataArray(arr, dims=("scenario", "time", "indicator"),
+                                      coords={"indicator": np.array(list(indicators), dtype=object)},
+                                      attrs={"long_name_en": "Indicators of each run without its shocks",
+                                             "long_name_id": "Indikator tiap simulasi tanpa guncangannya",
+                                             "units": ""})
     return out
 
 

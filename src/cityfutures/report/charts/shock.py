@@ -19,6 +19,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from ...analysis import metrics
+from ...analysis.compare import reference_of
 from .. import numbers
 from ..labels import Labels
 from . import _common as c
@@ -27,31 +28,42 @@ from .trajectories import mark_shocks
 MAX_INDICATORS = 3   # figures per shock: the indicators the shock hits hardest
 MAX_PANELS = 3       # programmes compared with the baseline, side by side
 LEVEL = 0.95         # recovered: back to 95 % of the pre-shock level (metrics.recovery_time's default)
+PULSE_YEARS = 1.5    # a rate back within 5 % of its level this soon after the shock is drawn as a running total
 
 
 @dataclass(frozen=True)
 class Triangle:
-    level: float               # pre-shock level [indicator units]
+    level: float | np.ndarray  # pre-shock level, or the run without the shock at each time [indicator units]
     loss: np.ndarray           # >= 0 where the curve is worse than the level (from the shock on)
     peak: float                # the largest loss [indicator units]
     area: float                # lost area [indicator units x Year]
     recovery_time: float       # years from shock to recovery; nan if not recovered in the horizon
+    base: float = float("nan")  # the level when the shock strikes (the scale of a loss)
 
 
-def triangle(t: np.ndarray, y: np.ndarray, year: float, better: str) -> Triangle:
-    """The resilience triangle of curve ``y`` for a shock at ``year`` (definitions of metrics.py)."""
+def triangle(t: np.ndarray, y: np.ndarray, year: float, better: str, reference=None) -> Triangle:
+    """The resilience triangle of curve ``y`` for a shock at ``year`` (definitions of metrics.py), against
+    the level before the shock, or against ``reference`` (the same run without the shock) when given."""
     t = np.asarray(t, float)
     y = np.asarray(y, float)
     da = xr.DataArray(y, dims="time", coords={"time": t})
-    level, loss = metrics.loss_curve(t, y, year, better)
-    if not np.isfinite(level):   # no time saved before the shock: the first value stands for the level
+    ref = None if reference is None else xr.DataArray(np.asarray(reference, float), dims="time", coords={"time": t})
+    level, loss = metrics.loss_curve(t, y, year, better, None if ref is None else ref.values)
+    if ref is None and not np.isfinite(level):   # no time saved before the shock: the first value stands for it
         level = float(y[0])
         loss = np.where(t >= year - 1e-9, np.clip(metrics.improvement(level - y, better), 0, None), 0.0)
-    peak = float(metrics.peak_loss(da, year, better))
-    area = float(metrics.loss_area(da, year, better)) if np.nanmax(loss) > 0 else 0.0
+    peak = float(metrics.peak_loss(da, year, better, reference=ref))
+    area = float(metrics.loss_area(da, year, better, reference=ref)) if np.nanmax(loss) > 0 else 0.0
     area = area if np.isfinite(area) else float(np.trapezoid(loss, t))
-    rec = float(metrics.recovery_time(da, year, better, level=LEVEL))
-    return Triangle(level, loss, peak if np.isfinite(peak) else 0.0, area, rec)
+    rec = float(metrics.recovery_time(da, year, better, level=LEVEL, reference=ref))
+    at = int(np.searchsorted(t, year - 1e-9))
+    base = float(np.atleast_1d(level)[min(at, len(t) - 1)] if np.ndim(level) else level)
+    return Triangle(level, loss, peak if np.isfinite(peak) else 0.0, area, rec, base)
+
+
+def _reference(ds: xr.Dataset, indicator: str, scenario: str):
+    ref = reference_of(ds, indicator, scenario)
+    return None if ref is None else np.asarray(ref.values, float)
 
 
 def _events(ds: xr.Dataset) -> list[dict]:
@@ -71,14 +83,15 @@ def pick(ds: xr.Dataset, table: pd.DataFrame) -> list[tuple[dict, str, list[str]
         hits = []
         for ind in c.indicators(ds, table):
             better = c.indicator_meta(table, ind, ds)["better"] or "higher"
-            tri = triangle(t, ds[ind].sel(scenario=ref_s).values, ev["year"], better)
-            scale = abs(tri.level) or 1.0
+            tri = triangle(t, ds[ind].sel(scenario=ref_s).values, ev["year"], better, _reference(ds, ind, ref_s))
+            scale = abs(tri.base) or 1.0
             if tri.peak / scale > 0.02:
                 hits.append((tri.peak / scale, ind, better, tri))
         hits.sort(key=lambda h: -h[0])
         for _rel, ind, better, _tri in hits[:MAX_INDICATORS]:
             cands = [s for s in ev["scenarios"] if s != ref_s] or [s for s in ds["scenario"].values if s != ref_s]
-            scored = sorted(cands, key=lambda s: triangle(t, ds[ind].sel(scenario=s).values, ev["year"], better).area)
+            scored = sorted(cands, key=lambda s: triangle(t, ds[ind].sel(scenario=s).values, ev["year"], better,
+                                                          _reference(ds, ind, s)).area)
             out.append((ev, ind, [ref_s] + [str(s) for s in scored[:MAX_PANELS]]))
     return out
 
@@ -87,13 +100,14 @@ def is_pulse(ds: xr.Dataset, indicator: str, tri: Triangle) -> bool:
     """Whether ``indicator`` is a flow (a rate per year) whose shock response is a short pulse.
 
     A pulse of a few weeks (people affected by floods: millions per year for a quarter of a
-    year) reads as a needle on a ten-year axis: its size is its area, not its height. Such a
+    year; recovered within :data:`PULSE_YEARS`) reads as a needle on a ten-year axis: its size is its
+    area, not its height. Such a
     flow is drawn as its running total since the window's start, where the shock is a step
     whose height is the number of people (or tonnes) the shock added.
     """
     units = str(ds[indicator].attrs.get("units", "")).replace(" ", "").lower()
     is_rate = units.endswith("/year") or units.endswith("/years")
-    return bool(is_rate and tri.peak > 0 and np.isfinite(tri.recovery_time) and tri.recovery_time <= 1.0)
+    return bool(is_rate and tri.peak > 0 and np.isfinite(tri.recovery_time) and tri.recovery_time <= PULSE_YEARS)
 
 
 def _shock_total(t: np.ndarray, y: np.ndarray, tri: Triangle, year: float, better: str) -> float:
@@ -129,7 +143,7 @@ def recovery_text(tri: Triangle, labels: Labels, end_year: str) -> str:
         return labels.t("not_recovered", year=end_year)
     if tri.recovery_time <= 1e-9:
         return labels.t("small_loss")
-    return labels.t("recovery_time", years=numbers.number(tri.recovery_time, labels.lang, 2))
+    return labels.t("recovery_time", years=numbers.fixed(tri.recovery_time, 1, labels.lang))
 
 
 def draw_event(ds: xr.Dataset, table: pd.DataFrame, event: dict, indicator: str, scenarios: list[str],
@@ -150,13 +164,13 @@ def draw_event(ds: xr.Dataset, table: pd.DataFrame, event: dict, indicator: str,
     x0 = max(float(t[0]), year - 2.0)
     win = t >= x0 - 1e-9
     yb = ds[indicator].sel(scenario=ref_s).values
-    tri_b = triangle(t, yb, year, better)
+    tri_b = triangle(t, yb, year, better, _reference(ds, indicator, ref_s))
     pulse = is_pulse(ds, indicator, tri_b)
     unit = labels.unit(indicator)
     lang = labels.lang
     for ax, s in zip(axes, progs):
         ys = ds[indicator].sel(scenario=s).values
-        tri_s = triangle(t, ys, year, better)
+        tri_s = triangle(t, ys, year, better, _reference(ds, indicator, s))
         after = win & (t >= year - 1e-9)
         lines = [(labels.t("baseline"), tri_b, c.BASELINE_COLOR)]
         if s != ref_s:
@@ -171,13 +185,14 @@ def draw_event(ds: xr.Dataset, table: pd.DataFrame, event: dict, indicator: str,
                      for (_n, tri, _col), yy in zip(lines, (yb, ys))]
             ax.set_ylim(bottom=0)
         else:
-            ax.hlines(tri_b.level, x0, float(t[-1]), color="#666666", lw=1.5, ls=":", zorder=2)
-            ax.fill_between(t[after], yb[after], tri_b.level, where=tri_b.loss[after] > 0, color=c.WORSE_COLOR,
+            _level(ax, t, win, tri_b.level, "#666666")
+            ax.fill_between(t[after], yb[after], _at(tri_b.level, after), where=tri_b.loss[after] > 0,
+                            color=c.WORSE_COLOR,
                             alpha=0.25, lw=0, zorder=1, interpolate=True)
             ax.plot(t[win], yb[win], color=c.BASELINE_COLOR, lw=3.2, zorder=4)
             if s != ref_s:
-                ax.hlines(tri_s.level, x0, float(t[-1]), color=c.BETTER_COLOR, lw=1.5, ls=":", zorder=2)
-                ax.fill_between(t[after], ys[after], tri_s.level, where=tri_s.loss[after] > 0,
+                _level(ax, t, win, tri_s.level, c.BETTER_COLOR)
+                ax.fill_between(t[after], ys[after], _at(tri_s.level, after), where=tri_s.loss[after] > 0,
                                 color=c.BETTER_COLOR, alpha=0.35, lw=0, zorder=2, interpolate=True)
                 ax.plot(t[win], ys[win], color=c.BETTER_COLOR, lw=3.2, zorder=5)
             texts = [recovery_text(tri, labels, c.end_year(ds)) for _n, tri, _col in lines]
@@ -214,7 +229,8 @@ def draw_event(ds: xr.Dataset, table: pd.DataFrame, event: dict, indicator: str,
     if has_prog:
         handles.append(Line2D([], [], color=c.BETTER_COLOR, lw=3.2, label=labels.t("legend.programme")))
     if not pulse:
-        handles += [Line2D([], [], color="#666666", lw=1.5, ls=":", label=labels.t("shock.reference")),
+        handles += [Line2D([], [], color="#666666", lw=1.5, ls=":",
+                           label=labels.t("shock.reference_run" if np.ndim(tri_b.level) else "shock.reference")),
                     Patch(color=c.WORSE_COLOR, alpha=0.25, label=labels.t("shock.lost_baseline"))]
         if has_prog:
             handles.append(Patch(color=c.BETTER_COLOR, alpha=0.35, label=labels.t("shock.lost_programme")))
@@ -237,9 +253,23 @@ def draw_event(ds: xr.Dataset, table: pd.DataFrame, event: dict, indicator: str,
         left = 0.1 + (4 - bb.x0) / fig.bbox.width
         fig.subplots_adjust(left=left)
     note = (labels.t("shock.note_pulse", shock=labels.shock(event["kind"])) if pulse
-            else labels.t("shock.note", better=labels.t(f"better.{better}").lower()))
+            else labels.t("shock.note_run" if np.ndim(tri_b.level) else "shock.note",
+                          better=labels.t(f"better.{better}").lower()))
     c.add_footer(fig, ds, labels, note)
     return fig
+
+
+def _level(ax, t, win, level, color) -> None:
+    """The level a loss is measured against: a flat line at the level before the shock, or the run
+    without the shock."""
+    if np.ndim(level):
+        ax.plot(t[win], np.asarray(level)[win], color=color, lw=1.5, ls=":", zorder=2)
+    else:
+        ax.hlines(level, float(t[win][0]), float(t[-1]), color=color, lw=1.5, ls=":", zorder=2)
+
+
+def _at(level, mask):
+    return np.asarray(level)[mask] if np.ndim(level) else level
 
 
 def _fit_size(fig, ax, texts: list[str]) -> float:
