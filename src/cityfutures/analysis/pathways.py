@@ -126,7 +126,7 @@ def chains(shares: Mapping[tuple[str, str], float], into: Mapping[str, set], lev
     out = []
     for chain, _share in done:
         links = list(zip(chain[:-1], chain[1:]))
-        left = min(shares[link] - used[link] for link in links)
+        left = min(1.0, min(shares[link] - used[link] for link in links))   # a link may overshoot (others oppose)
         if left < min_share:
             continue
         for link in links:
