@@ -21,9 +21,10 @@ from typing import Literal, Mapping
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from .errors import ModelError, did_you_mean
+from .findings import RULES, SOURCE_TAGS, Silence
 from .yamlio import YamlDocument, pydantic_error, read_yaml
 
-__all__ = ["Model", "Variable", "Lever", "Indicator", "Shock", "Label", "load_model",
+__all__ = ["Model", "Variable", "Lever", "Indicator", "Shock", "Label", "DocumentedLoop", "CheckConfig", "load_model",
            "resolve_model_path", "cache_dir", "FOCUS_AREAS"]
 
 FOCUS_AREAS = ("governance", "preparedness", "water-waste", "connectivity-mobility", "social-cohesion")
@@ -73,6 +74,42 @@ class _ShockMeta(BaseModel):
         return v
 
 
+class _LoopMeta(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str
+    label: Label
+    polarity: Literal["reinforcing", "balancing"]
+    variables: list[str]
+    cut: tuple[str, str] | None = None
+
+    @field_validator("variables")
+    @classmethod
+    def _two_or_more(cls, v: list[str]) -> list[str]:
+        if len(v) < 1:
+            raise ValueError("a loop names at least one variable")
+        return v
+
+
+class _SilenceMeta(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    rule: str
+    variable: str
+    reason: str
+
+    @field_validator("reason")
+    @classmethod
+    def _stated(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("a silenced finding needs its reason")
+        return v
+
+
+class _ChecksMeta(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    source_tags: list[str] = list(SOURCE_TAGS)
+    silence: list[_SilenceMeta] = []
+
+
 class _Sidecar(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     model: str
@@ -82,6 +119,9 @@ class _Sidecar(BaseModel):
     indicators: dict[str, _IndicatorMeta] = {}
     shocks: dict[str, _ShockMeta] = {}
     variables: dict[str, Label] = {}
+    loops: list[_LoopMeta] = []
+    equilibrium_stocks: list[str] = []
+    checks: _ChecksMeta = _ChecksMeta()
 
 
 # ----------------------------------------------------------------------------- public records
@@ -142,6 +182,32 @@ class Shock:
 
 
 @dataclass(frozen=True)
+class DocumentedLoop:
+    """A feedback loop the model card documents (the sidecar's ``loops:``).
+
+    ``variables`` are in the loop's causal order; ``cut`` is the link a knockout removes.
+    """
+
+    name: str
+    label: Label
+    polarity: str
+    variables: tuple[str, ...]
+    cut: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class CheckConfig:
+    """How ``cityfutures check`` reads this model (the sidecar's ``checks:``).
+
+    ``source_tags``: words that name a constant's source; ``silence``: findings accepted
+    with a reason (:class:`cityfutures.findings.Silence`).
+    """
+
+    source_tags: tuple[str, ...] = SOURCE_TAGS
+    silence: tuple[Silence, ...] = ()
+
+
+@dataclass(frozen=True)
 class Model:
     """A loaded, checked model. Build it with :func:`load_model`.
 
@@ -180,6 +246,9 @@ class Model:
     labels: Mapping[str, Label] = field(default_factory=dict)
     meta_path: Path | None = None
     meta_sha256: str | None = None
+    loops: tuple[DocumentedLoop, ...] = ()
+    equilibrium_stocks: tuple[str, ...] = ()
+    check_config: CheckConfig = field(default_factory=CheckConfig)
 
     def pysd(self):
         """A freshly loaded PySD model from the cached translation (cheap: no re-translation)."""
@@ -378,7 +447,32 @@ def _load_sidecar(meta_path: Path, variables: Mapping[str, Variable]):
     for name in side.variables:
         if name not in variables:
             fail(("variables", name), f"'{name}' is not a variable of the model. " + did_you_mean(name, variables))
-    return side, levers, indicators, shocks
+    loops = []
+    for i, lm in enumerate(side.loops):
+        for j, name in enumerate(lm.variables):
+            if name not in variables:
+                fail(("loops", i, "variables", j), f"'{name}' is not a variable of the model. "
+                     + did_you_mean(name, variables))
+        for j, name in enumerate(lm.cut or ()):
+            if name not in variables:
+                fail(("loops", i, "cut", j), f"'{name}' is not a variable of the model. " + did_you_mean(name, variables))
+        loops.append(DocumentedLoop(lm.name, lm.label, lm.polarity, tuple(lm.variables), lm.cut))
+    for i, name in enumerate(side.equilibrium_stocks):
+        var = variables.get(name)
+        if var is None or not (var.kind == "Stateful" and var.subtype == "Integ"):
+            stocks = [n for n, v in variables.items() if v.kind == "Stateful" and v.subtype == "Integ"]
+            fail(("equilibrium_stocks", i), f"'{name}' is not a stock (INTEG) of the model. "
+                 + did_you_mean(name, stocks))
+    silences = []
+    for i, sm in enumerate(side.checks.silence):
+        if sm.rule not in RULES:
+            fail(("checks", "silence", i, "rule"), f"unknown rule '{sm.rule}'", ", ".join(RULES))
+        if sm.variable != "*" and sm.variable not in variables:
+            fail(("checks", "silence", i, "variable"), f"'{sm.variable}' is not a variable of the model. "
+                 + did_you_mean(sm.variable, variables), "a variable of the model or '*'")
+        silences.append(Silence(sm.rule, sm.variable, sm.reason.strip(), doc.line_of(("checks", "silence", i))))
+    checks = CheckConfig(tuple(side.checks.source_tags), tuple(silences))
+    return side, levers, indicators, shocks, (tuple(loops), tuple(side.equilibrium_stocks), checks)
 
 
 def load_model(ref: str | os.PathLike | Model, *, relative_to: Path | None = None) -> Model:
@@ -443,10 +537,11 @@ def _load_model_cached(path_s: str, mtime: int) -> Model:
     meta_path = path.with_name(path.stem + ".meta.yaml")
     extra: dict = {}
     if meta_path.is_file():
-        side, levers, indicators, shocks = _load_sidecar(meta_path, variables)
+        side, levers, indicators, shocks, (loops, equilibrium, checks) = _load_sidecar(meta_path, variables)
         extra = dict(levers=levers, indicators=indicators, shocks=shocks, focus_areas=dict(side.focus_areas),
                      sectors=dict(side.sectors), labels=dict(side.variables), meta_path=meta_path,
-                     meta_sha256=_sha256(meta_path))
+                     meta_sha256=_sha256(meta_path), loops=loops, equilibrium_stocks=equilibrium,
+                     check_config=checks)
     model = Model(name=path.stem, path=path, sha256=sha, translation=py, time_units=time_units,
                   variables=variables, **times, **extra)
     _MODEL_CACHE[key] = model
