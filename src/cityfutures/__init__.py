@@ -7,6 +7,8 @@ The Python API mirrors the CLI::
     scenario = cf.load_scenario("scenarios/mrt-phase-2.yaml")
     results = cf.run(scenario)                 # xarray.Dataset (scenario, time)
     table = cf.compare("scenarios/workshop-2018.yaml")
+    report = cf.check("models/jakarta.mdl")   # units, structure, equilibrium, reality checks
+    loops = cf.loop_dominance("scenarios/baseline.yaml")   # which loops drive each indicator
 """
 from __future__ import annotations
 
@@ -26,6 +28,8 @@ _LAZY = {
     "run": ("runner", "run"),
     "load_results": ("results", "load_results"),
     "save_results": ("results", "save_results"),
+    "check": ("analysis.check", "check"),
+    "loop_dominance": ("analysis.loops", "loop_dominance"),
 }
 
 

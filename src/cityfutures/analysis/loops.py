@@ -1,0 +1,635 @@
+"""Loop dominance by Loops That Matter (Schoenberg, Davidsen & Eberlein, *System Dynamics
+Review* 36(2), 2020): which feedback loops drive each indicator, period by period.
+
+Method
+------
+A run saves every variable at every time step (the batch engine, Euler). For each link
+``x -> z`` the **link score** says how much of ``z``'s change over a step came through
+``x``, with the link's sign:
+
+* ``z`` an auxiliary, ``z = f(x, y, ...)``::
+
+      LS(x -> z) = |Δx z / Δz| * sign(Δx z / Δx),    Δx z = f(x_t, y_t-dt, ...) - f(x_t-dt, y_t-dt, ...)
+
+  (0 when ``Δz`` or ``Δx`` is 0);
+* ``z`` a stock whose net rate is ``R(x, ...)`` (its flows, or the expression inside
+  INTEG): the same formula on the rate, ``|Δx R / ΔR| * sign(Δx R / Δx)``. For a rate that
+  is ``inflow - outflow`` this is the paper's flow-to-stock score (``|Δi / Δ(i - o)|``, sign
+  + for an inflow and - for an outflow), written with the change of the net flow so that
+  it has no time unit (as in Schoenberg, Hayward & Eberlein 2023).
+
+Each partial change ``Δx`` is the model's own equation evaluated with only ``x`` moved: the
+equations are those the batch engine compiled from PySD's parse of the model (hidden
+sub-expressions inlined), evaluated for all steps at once. A loop's **score** is the
+product of its link scores, signed (positive: reinforcing at that time, negative:
+balancing). For an indicator, the loops that matter are those through the stocks it is
+computed from at the same time step (itself, if it is a stock); each one's **relative score** is its score divided by the sum of their
+absolute scores (a share in [-1, 1]). Relative scores are averaged over periods so that a
+step-to-step flicker does not hide which loop leads; the loops whose absolute shares add up
+to more than half are the period's **dominant** loops.
+
+Loops are found as the elementary cycles of the link graph (Johnson's algorithm, networkx),
+bounded in length (``max_length``) and number (``max_loops``). A found loop is named after
+a documented loop of the sidecar (``loops:``) when it passes through all the documented
+loop's variables in their order.
+
+Statefuls other than INTEG are scored as first-order adjustments of their output towards
+their input, ``(input - output) / time`` (exact for SMOOTH, SMOOTHI and DELAY1; an
+approximation for higher orders); TREND, FORECAST, SAMPLE IF TRUE and DELAY FIXED are
+treated as exogenous (loops through them are not scored), and so are constants, INITIALs
+and the inputs a scenario sets over time.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import xarray as xr
+from scipy import sparse
+
+from ..batch import BatchModel, compile_model
+from ..batch import functions as batch_functions
+from ..batch import statefuls as batch_statefuls
+from ..errors import InputError, did_you_mean
+from ..mdl_source import name_key
+from ..model import Model, load_model
+from ..plan import build_plan
+from ..scenario import Scenario, load_scenario
+
+__all__ = ["LinkGraph", "Vertex", "Loop", "LoopDominance", "link_graph", "find_loops", "link_scores",
+           "loop_dominance", "dominance_table", "MAX_LENGTH", "MAX_LOOPS"]
+
+MAX_LENGTH = 100
+"""Longest loop searched for (number of variables)."""
+MAX_LOOPS = 50_000
+"""The search stops after this many loops (and says so)."""
+_EPS = 1e-12
+_CONTROL = {"INITIAL TIME", "FINAL TIME", "TIME STEP", "SAVEPER"}
+
+
+@dataclass(frozen=True)
+class Vertex:
+    """A variable (cell) of the link graph.
+
+    ``kind``: ``stock`` (scored through its net rate), ``aux`` (through its equation) or
+    ``exogenous`` (no incoming links). ``source`` is the Python expression of the equation
+    (or the stock's net rate) over the input vertices' variables ``inputs``.
+    """
+
+    label: str
+    element: str
+    kind: str
+    var: str
+    source: str | None = None
+    inputs: tuple[str, ...] = ()
+
+
+@dataclass
+class LinkGraph:
+    """The model as links between variables, with each variable's equation.
+
+    Attributes
+    ----------
+    vertices : dict
+        Label -> Vertex (labels are Vensim cell names; a stateful inside a larger equation
+        gets ``"Element (STATE hN)"``).
+    extra : dict
+        Labels of hidden nodes the run must save (label -> node id of the batch graph).
+    namespace : dict
+        What the expressions need besides the variables (numpy, helpers, literals, tables).
+    notes : list of str
+        What was approximated or left out.
+    """
+
+    vertices: dict
+    extra: dict
+    namespace: dict
+    notes: list = field(default_factory=list)
+
+    @property
+    def edges(self) -> list[tuple[str, str]]:
+        return [(x, v.label) for v in self.vertices.values() for x in v.inputs]
+
+    def digraph(self) -> nx.DiGraph:
+        g = nx.DiGraph()
+        g.add_nodes_from(self.vertices)
+        g.add_edges_from(self.edges)
+        return g
+
+
+@dataclass(frozen=True)
+class Loop:
+    """A feedback loop: its variables in causal order (starting at a stock) and its name."""
+
+    id: str
+    variables: tuple[str, ...]
+    name: str
+    label_en: str
+    label_id: str
+    documented: bool = False
+
+    @property
+    def links(self) -> list[tuple[str, str]]:
+        v = self.variables
+        return list(zip(v, v[1:] + v[:1]))
+
+
+@dataclass
+class LoopDominance:
+    """Loop scores of one run and their shares per indicator and period.
+
+    Attributes
+    ----------
+    times : ndarray (T-1,)
+        The times the scores stand for (each step's end) [time units].
+    loops : tuple of Loop
+    scores : ndarray (L, T-1)
+        Loop scores (dimensionless; positive reinforcing, negative balancing at that time).
+    relative : dict
+        Indicator -> ndarray (L, T-1) of relative scores (0 for loops that cannot move it).
+    periods : list of (start, end)
+    table : pandas.DataFrame
+        One row per (indicator, period, loop) with the period's mean relative score:
+        ``indicator, period_start, period_end, loop, name, polarity, share, rank, dominant``.
+    values : dict
+        Indicator -> ndarray (T,) of its values [units] at every step (for charts).
+    all_times : ndarray (T,)
+    notes : list of str
+    """
+
+    times: np.ndarray
+    loops: tuple
+    scores: np.ndarray
+    relative: dict
+    periods: list
+    table: pd.DataFrame
+    values: dict
+    all_times: np.ndarray
+    units: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
+    labels: dict = field(default_factory=dict)
+    source: str = ""
+    model_name: str = ""
+    model_sha256: str = ""
+    time_units: str = ""
+
+    def label(self, indicator: str, lang: str) -> str:
+        """Name of an indicator in ``lang`` (the sidecar's label, else its Vensim name)."""
+        return self.labels.get(indicator, {}).get(lang, indicator)
+
+    def unit_label(self, indicator: str, lang: str) -> str | None:
+        """The sidecar's unit label of an indicator in ``lang``, or None (then show its Vensim units)."""
+        return self.labels.get(indicator, {}).get(f"unit_{lang}")
+
+
+# ----------------------------------------------------------------------------- the link graph
+class _Rename(ast.NodeTransformer):
+    """Names of the batch graph's nodes -> vertex variables, hidden sub-expressions inlined."""
+
+    def __init__(self, resolve):
+        self.resolve = resolve
+
+    def visit_Name(self, node):
+        out = self.resolve(node.id)
+        return node if out is None else out
+
+
+def link_graph(bm: BatchModel, exogenous: Sequence[str] = ()) -> LinkGraph:
+    """The link graph of a compiled model.
+
+    Parameters
+    ----------
+    bm : BatchModel
+        The batch engine's compilation of the model (PySD's parse, our expressions).
+    exogenous : sequence of str
+        Cell labels the run sets from outside (a scenario's time series): no incoming links.
+    """
+    g = bm.graph
+    nodes = g.nodes
+    states = {s.id: s for s in g.continuous}
+    discrete = {s.id for s in g.discrete}
+    by_node = {nid: label for label, nid in g.labels.items()}
+    control = {g.cells[k][()] for k in ("initial_time", "final_time", "time_step", "saveper")}
+    vertices: dict[str, Vertex] = {}
+    extra: dict[str, str] = {}
+    notes: list[str] = []
+    var_of: dict[str, str] = {}
+
+    def vertex_label(nid: str) -> str:
+        """The vertex standing for node ``nid`` (a model cell, or a hidden stateful/INITIAL)."""
+        if nid in by_node:
+            return by_node[nid]
+        owner = next((lab for lab, v in g.labels.items() if nodes[v].run == nid), None)
+        if owner is not None:
+            return owner
+        label = f"{nodes[nid].element} ({'INITIAL' if nodes[nid].kind == 'initial' else 'STATE'} {nid})"
+        extra[label] = nid
+        return label
+
+    def var(label: str) -> str:
+        if label not in var_of:
+            var_of[label] = f"x{len(var_of)}"
+        return var_of[label]
+
+    def translate(source: str, used: set) -> ast.expr:
+        tree = ast.parse(source, mode="eval").body
+
+        def resolve(name: str):
+            node = nodes.get(name)
+            if node is None:
+                return None
+            if node.kind == "hidden":
+                return translate(node.run, used)
+            label = vertex_label(name)
+            used.add(label)
+            return ast.Name(var(label), ast.Load())
+
+        return _Rename(resolve).visit(tree)
+
+    def rate_of(out_node) -> tuple[str | None, set, str | None]:
+        """The net rate of a stateful output node over vertices, or why there is none."""
+        sids = [d for d in out_node.run_deps if d in states]
+        if any(d in discrete for d in out_node.run_deps) or len(sids) != 1:
+            return None, set(), "a discrete stateful (DELAY FIXED, SAMPLE IF TRUE, DELAY N)"
+        state = states[sids[0]]
+        used: set = set()
+        if out_node.run == state.id:   # INTEG: the rate is the flow expression
+            return ast.unparse(translate(state.step, used)), used, None
+        call = ast.parse(state.step, mode="eval").body
+        fname = call.func.attr if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) else ""
+        args = [ast.unparse(a) for a in getattr(call, "args", [])]
+        if fname in ("smooth_ddt", "delay_ddt"):
+            inp, time = args[1], args[2]
+        elif fname == "delayn_ddt":
+            inp, time = args[2], args[3]
+        else:
+            return None, set(), "TREND or FORECAST"
+        self_label = vertex_label(out_node.id)
+        used.add(self_label)
+        src = f"(({ast.unparse(translate(inp, used))}) - {var(self_label)}) / ({ast.unparse(translate(time, used))})"
+        return src, used, "first-order"
+
+    pending = list(g.labels)
+    done: set = set()
+    exogenous = set(exogenous)
+    while pending:
+        label = pending.pop(0)
+        if label in done:
+            continue
+        done.add(label)
+        nid = g.labels[label] if label in g.labels else extra[label]
+        node = nodes[nid]
+        element = node.element or label
+        head = nodes.get(node.run) if node.kind == "aux" else node
+        if node.kind == "aux" and head is not None and head.kind in ("state", "initial") and node.run == head.id:
+            node_for_kind = head
+        else:
+            node_for_kind = node
+        var(label)
+        if label in exogenous or nid in control or node_for_kind.kind == "initial" or not (
+                node.run_deps or node.time):
+            vertices[label] = Vertex(label, element, "exogenous", var(label))
+            continue
+        if node_for_kind.kind == "state":
+            src, used, why = rate_of(node_for_kind)
+            if src is None:
+                notes.append(f"'{element}' is {why}: loops through it are not scored")
+                vertices[label] = Vertex(label, element, "exogenous", var(label))
+                continue
+            if why == "first-order":
+                notes.append(f"'{element}' is scored as a first-order adjustment towards its input")
+            vertices[label] = Vertex(label, element, "stock", var(label), src, tuple(sorted(used)))
+        else:
+            used = set()
+            src = ast.unparse(translate(node.run, used))
+            vertices[label] = Vertex(label, element, "aux", var(label), src, tuple(sorted(used)))
+        pending += [u for u in used if u not in done]
+    namespace = {"np": np, "_f": batch_functions, "_st": batch_statefuls}
+    namespace.update(g.literals.values())
+    for prefix, (xs, ys) in g.tables.items():
+        namespace[prefix + "x"], namespace[prefix + "y"] = xs, ys
+    return LinkGraph(vertices, extra, namespace, sorted(set(notes)))
+
+
+# ----------------------------------------------------------------------------- runs and scores
+def _run_every_step(bm: BatchModel, graph: LinkGraph, params: Mapping[str, Any], start, end, dt):
+    """Every vertex at every time step of one run (Euler)."""
+    wide = copy.copy(bm.graph)
+    wide.labels = dict(bm.graph.labels, **graph.extra)
+    runner = BatchModel(bm.path, wide)
+    batch_params = {}
+    for name, value in params.items():
+        if isinstance(value, xr.DataArray):
+            batch_params[name] = (np.asarray(value["time"].values, float), np.asarray(value.values, float))
+        else:
+            batch_params[name] = float(value)
+    times, values = runner.run(batch_params, n_runs=1, start=start, end=end, dt=dt, saveper=dt,
+                               variables=list(graph.vertices), method="euler")
+    return times, {k: v[:, 0] for k, v in values.items()}
+
+
+def link_scores(graph: LinkGraph, times: np.ndarray, values: Mapping[str, np.ndarray]) -> dict:
+    """Link score of every link at every step after the first.
+
+    Parameters
+    ----------
+    times : ndarray (T,)
+    values : mapping of label -> ndarray (T,)
+        Every vertex at every time step.
+
+    Returns
+    -------
+    dict of (source, target) -> ndarray (T-1,)
+        Dimensionless; 0 where the target or the source did not change.
+    """
+    out = {}
+    ns = dict(graph.namespace)
+    prev = {v.var: values[v.label][:-1] for v in graph.vertices.values()}
+    curr = {v.var: values[v.label][1:] for v in graph.vertices.values()}
+    n = len(times) - 1
+    with np.errstate(all="ignore"):
+        for v in graph.vertices.values():
+            if v.kind == "exogenous" or not v.inputs:
+                continue
+            code = compile(v.source, f"<link score of {v.label}>", "eval")
+
+            def evaluate(env, t):
+                return np.broadcast_to(np.asarray(eval(code, dict(ns, t=t, **env)), dtype=float), (n,))  # noqa: S307 - our own compiled model source
+
+            base = evaluate(prev, times[:-1])
+            total = evaluate(curr, times[1:]) - base
+            scale = np.maximum(np.abs(base), np.abs(base + total))
+            for x in v.inputs:
+                xv = graph.vertices[x]
+                dx = curr[xv.var] - prev[xv.var]
+                part = evaluate(dict(prev, **{xv.var: curr[xv.var]}), times[:-1]) - base
+                moved = (np.abs(total) > _EPS * np.maximum(scale, 1.0)) & \
+                        (np.abs(dx) > _EPS * np.maximum(np.abs(prev[xv.var]), 1.0))
+                score = np.where(moved, np.abs(part / np.where(moved, total, 1.0)) *
+                                 np.sign(part / np.where(moved, dx, 1.0)), 0.0)
+                out[(x, v.label)] = np.nan_to_num(score, nan=0.0, posinf=0.0, neginf=0.0)
+    return out
+
+
+def find_loops(graph: LinkGraph, max_length: int = MAX_LENGTH, max_loops: int = MAX_LOOPS) -> tuple[list, bool]:
+    """Elementary feedback loops of the link graph, each starting at its first stock.
+
+    Returns
+    -------
+    loops : list of tuple of labels
+    complete : bool
+        False when the search stopped at ``max_loops``.
+    """
+    dg = graph.digraph()
+    dg.remove_nodes_from([k for k, v in graph.vertices.items() if v.kind == "exogenous"])
+    stocks = {k for k, v in graph.vertices.items() if v.kind == "stock"}
+    found = []
+    for cycle in nx.simple_cycles(dg, length_bound=max_length):
+        if len(found) >= max_loops:
+            return found, False
+        first = next((i for i, x in enumerate(cycle) if x in stocks), 0)
+        found.append(tuple(cycle[first:] + cycle[:first]))
+    found.sort(key=lambda c: (len(c), c))
+    return found, True
+
+
+def _matches(documented: Sequence[str], cycle_elements: Sequence[str]) -> bool:
+    """True when the cycle passes through the documented variables in their (cyclic) order."""
+    want = [name_key(n) for n in documented]
+    have = [name_key(n) for n in cycle_elements]
+    if not set(want) <= set(have):
+        return False
+    pos = [have.index(w) for w in want]
+    shifts = sum(1 for a, b in zip(pos, pos[1:] + pos[:1]) if b < a)
+    return shifts <= 1
+
+
+def _polarity(scores: Mapping, links) -> int:
+    """Structural polarity of a loop: the product of its links' usual signs (+1 or -1)."""
+    sign = 1
+    for lk in links:
+        s = np.sign(np.sum(np.sign(scores.get(lk, 0.0))))
+        sign *= -1 if s < 0 else 1
+    return sign
+
+
+def _path(model, graph: LinkGraph, cycle, lang: str) -> str:
+    """``A → B → A`` for a short loop; its stocks (``A → … → C → … → A``) for a long one."""
+    shown = [_shown(model, c, lang) for c in cycle]
+    if len(cycle) <= 4:
+        return " → ".join(shown + shown[:1])
+    stocks = [_shown(model, c, lang) for c in cycle if graph.vertices[c].kind == "stock"] or shown[:1]
+    words = {"en": "variables", "id": "variabel"}[lang]
+    return " → … → ".join(stocks + stocks[:1]) + f" ({len(cycle)} {words})"
+
+
+def _name_loops(graph: LinkGraph, cycles: list, scores: Mapping, model: Model | None) -> list[Loop]:
+    loops = []
+    counts: dict[str, int] = {}
+    for i, cycle in enumerate(cycles):
+        elements = [graph.vertices[c].element for c in cycle]
+        links = list(zip(cycle, cycle[1:] + cycle[:1]))
+        letter = "R" if _polarity(scores, links) > 0 else "B"
+        doc = None
+        if model is not None:
+            doc = next((d for d in model.loops if _matches(d.variables, elements)), None)
+        if doc is not None:
+            counts[doc.name] = counts.get(doc.name, 0) + 1
+            suffix = f" ({counts[doc.name]})" if counts[doc.name] > 1 else ""
+            loops.append(Loop(f"L{i + 1}", tuple(cycle), doc.name + suffix, doc.label("en") + suffix,
+                              doc.label("id") + suffix, True))
+            continue
+        loops.append(Loop(f"L{i + 1}", tuple(cycle), f"{letter}{i + 1}", _path(model, graph, cycle, "en"),
+                          _path(model, graph, cycle, "id")))
+    return loops
+
+
+def _log_scores(loops, scores: Mapping, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``log |loop score|`` and its sign (0 where a link score is 0), shape (L, n).
+
+    Loop scores are products of many link scores that may each be large (near an
+    equilibrium a flow's change is a large multiple of its stock's net change), so they
+    are formed as sums of logarithms with a sparse incidence matrix.
+    """
+    keys = sorted({lk for lp in loops for lk in lp.links})
+    index = {k: j for j, k in enumerate(keys)}
+    rows = [i for i, lp in enumerate(loops) for _ in lp.links]
+    cols = [index[lk] for lp in loops for lk in lp.links]
+    incidence = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(loops), len(keys)))
+    ls = np.array([scores.get(k, np.zeros(n)) for k in keys]).reshape(len(keys), n)
+    with np.errstate(divide="ignore"):
+        logs = np.where(ls != 0, np.log(np.abs(ls)), 0.0)
+    zeros = incidence @ (ls == 0).astype(float)
+    negatives = incidence @ (ls < 0).astype(float)
+    sign = np.where(zeros > 0, 0.0, np.where(np.mod(negatives, 2) > 0.5, -1.0, 1.0))
+    return np.asarray(incidence @ logs), sign
+
+
+def _relative(log_scores: np.ndarray, sign: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Relative loop scores among the loops in ``mask`` (sum of absolute values 1 at each time)."""
+    rel = np.zeros_like(log_scores)
+    if not mask.any():
+        return rel
+    logs = np.where(sign[mask] != 0, log_scores[mask], -np.inf)
+    top = logs.max(axis=0)
+    ok = np.isfinite(top)
+    weights = np.exp(logs - np.where(ok, top, 0.0))
+    total = weights.sum(axis=0)
+    rel[mask] = np.where(ok, sign[mask] * weights / np.where(ok, total, 1.0), 0.0)
+    return rel
+
+
+def _shown(model: Model | None, label: str, lang: str) -> str:
+    if model is None:
+        return label
+    try:
+        return model.label(label, lang)
+    except KeyError:
+        return label
+
+
+def _frontier_stocks(graph: LinkGraph, indicator: str) -> set:
+    """The stocks an indicator is computed from at the same time step (itself, if a stock).
+
+    Walks the links backwards from the indicator and stops at each stock: the loops that
+    matter for the indicator are the loops that move these stocks.
+    """
+    if graph.vertices[indicator].kind == "stock":
+        return {indicator}
+    found, seen, todo = set(), {indicator}, [indicator]
+    while todo:
+        for x in graph.vertices[todo.pop()].inputs:
+            if x in seen:
+                continue
+            seen.add(x)
+            if graph.vertices[x].kind == "stock":
+                found.add(x)
+            else:
+                todo.append(x)
+    return found
+
+
+def _periods(t0: float, t1: float, n: int) -> list[tuple[float, float]]:
+    edges = np.linspace(t0, t1, n + 1)
+    return [(float(a), float(b)) for a, b in zip(edges[:-1], edges[1:])]
+
+
+def loop_dominance(what, indicators: Sequence[str] | None = None, *, periods: int = 10,
+                   max_length: int = MAX_LENGTH, max_loops: int = MAX_LOOPS) -> LoopDominance:
+    """Which loops drive each indicator, period by period (Loops That Matter).
+
+    Parameters
+    ----------
+    what : Scenario, path to a scenario file, path to a ``.mdl``, or Model
+        A scenario runs with its levers, shocks and horizon; a model as it stands.
+    indicators : sequence of str, optional
+        Variables to explain; by default the model's indicators (its stocks when it has none).
+    periods : int
+        Number of equal periods the horizon is cut into for averaging.
+    max_length, max_loops : int
+        Bounds of the loop search.
+
+    Returns
+    -------
+    LoopDominance
+    """
+    model, params, (start, end, dt), source = _setup(what)
+    bm = compile_model(model.path)
+    exo = [c for name in params for c in bm.element_cells(name)]
+    graph = link_graph(bm, exogenous=exo)
+    times, values = _run_every_step(bm, graph, params, start, end, dt)
+    scores = link_scores(graph, times, values)
+    cycles, complete = find_loops(graph, max_length, max_loops)
+    loops = _name_loops(graph, cycles, scores, model)
+    n = len(times) - 1
+    log_scores, signs = _log_scores(loops, scores, n) if loops else (np.zeros((0, n)), np.zeros((0, n)))
+    notes = list(graph.notes)
+    if not complete:
+        notes.append(f"the loop search stopped at {max_loops} loops (longer or rarer loops are not scored)")
+    names = _indicators(model, graph, indicators)
+    relative, table_rows = {}, []
+    cuts = _periods(float(times[0]), float(times[-1]), periods)
+    for ind in names:
+        frontier = _frontier_stocks(graph, _cell(graph, ind))
+        mask = np.array([any(v in frontier for v in lp.variables) for lp in loops], dtype=bool)
+        relative[ind] = _relative(log_scores, signs, mask)
+        table_rows += _period_rows(ind, loops, relative[ind], mask, times[1:], cuts)
+    loop_scores = signs * np.exp(np.minimum(log_scores, 700.0))
+    table = pd.DataFrame(table_rows, columns=["indicator", "period_start", "period_end", "loop", "name",
+                                              "label_en", "label_id", "polarity", "share", "rank", "dominant"])
+    vals = {ind: values[_cell(graph, ind)] for ind in names}
+    units = {ind: bm.units.get(graph.vertices[_cell(graph, ind)].element, "") for ind in names}
+    labels = {ind: {lang: _shown(model, ind, lang) for lang in ("en", "id")} for ind in names}
+    for ind in names:
+        if ind in model.indicators:
+            labels[ind].update({f"unit_{lang}": model.indicators[ind].unit_label(lang) for lang in ("en", "id")})
+    return LoopDominance(times[1:], tuple(loops), loop_scores, relative, cuts, table, vals, times, units, notes,
+                         labels, source, model.name, model.sha256, model.time_units)
+
+
+def _period_rows(ind, loops, rel, mask, times, cuts) -> list:
+    rows = []
+    for a, b in cuts:
+        sel = (times > a - 1e-9) & (times <= b + 1e-9)
+        if not sel.any():
+            continue
+        mean = rel[:, sel].mean(axis=1)
+        order = [i for i in np.argsort(-np.abs(mean)) if mask[i] and abs(mean[i]) > 0]
+        covered = 0.0
+        for rank, i in enumerate(order, 1):
+            dominant = covered < 0.5
+            covered += abs(mean[i])
+            lp = loops[i]
+            rows.append((ind, a, b, lp.id, lp.name, lp.label_en, lp.label_id,
+                         "reinforcing" if mean[i] > 0 else "balancing", float(mean[i]), rank, dominant))
+    return rows
+
+
+def dominance_table(result: LoopDominance, indicator: str | None = None, top: int = 3) -> pd.DataFrame:
+    """The dominant loops per indicator and period (at most ``top`` per period)."""
+    t = result.table
+    if indicator is not None:
+        t = t[t["indicator"] == indicator]
+    return t[(t["rank"] <= top)].reset_index(drop=True)
+
+
+def _indicators(model: Model, graph: LinkGraph, wanted) -> list[str]:
+    if wanted:
+        out = []
+        for name in wanted:
+            try:
+                out.append(model.lookup_name(name))
+            except KeyError:
+                raise InputError(f"'{name}' is not a variable of the model", field="indicator",
+                                 allowed=did_you_mean(name, model.variables) or None) from None
+        return out
+    if model.indicators:
+        return list(model.indicators)
+    return [v.element for v in graph.vertices.values() if v.kind == "stock" and v.label == v.element]
+
+
+def _cell(graph: LinkGraph, name: str) -> str:
+    if name in graph.vertices:
+        return name
+    for label, v in graph.vertices.items():
+        if name_key(v.element) == name_key(name):
+            return label
+    raise InputError(f"'{name}' is not a variable of the link graph", field="indicator")
+
+
+def _setup(what) -> tuple[Model, dict, tuple, str]:
+    """The model, the run's parameters, ``(start, end, dt)`` and a name of a scenario or model."""
+    if isinstance(what, Model) or (isinstance(what, (str, bytes)) or hasattr(what, "__fspath__")) and \
+            str(what).lower().endswith(".mdl"):
+        model = load_model(what)
+        return model, {}, (model.initial_time, model.final_time, model.time_step), model.path.name
+    sc = what if isinstance(what, Scenario) else load_scenario(what)
+    plan = build_plan(sc)
+    hz = sc.horizon
+    return sc.model, dict(plan.runs[0].params), (hz.start, hz.end, hz.dt), sc.name
+

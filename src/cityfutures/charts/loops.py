@@ -1,0 +1,143 @@
+"""Loop dominance of one indicator: its course over time, and which loops drove it in each period.
+
+Top: the indicator in the run. Bottom: per period, the mean relative loop score of the
+loops that matter for it (Loops That Matter), stacked above zero for loops that reinforced
+its change and below zero for loops that balanced it; the loops that lead most often are
+coloured, the rest grey; the period's dominant loops are outlined.
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+from matplotlib.patches import Patch
+
+from ..i18n import check_lang, t
+from . import _common as c
+
+__all__ = ["draw_loop_dominance", "save_loop_dominance", "TOP_LOOPS"]
+
+TOP_LOOPS = 6
+"""Loops shown in colour (the others are one grey 'other loops' bar)."""
+
+
+def _tr(key: str, lang: str, **fmt) -> str:
+    return t(key, lang, catalog="checks", **fmt)
+
+
+def _unit(result, indicator: str, lang: str) -> str:
+    label = result.unit_label(indicator, lang)
+    if label:
+        return label
+    units = result.units.get(indicator, "")
+    if units.strip().lower() in ("", "dmnl", "1", "dimensionless"):
+        return _tr("unit.dimensionless", lang)
+    return units
+
+
+def _chosen(result, indicator: str, top: int) -> list[int]:
+    """Indices of the loops drawn in colour: the largest mean shares over the periods."""
+    rows = result.table[result.table["indicator"] == indicator]
+    if rows.empty:
+        return []
+    best = rows.assign(a=rows["share"].abs()).groupby("loop")["a"].max().sort_values(ascending=False)
+    ids = [lp.id for lp in result.loops]
+    return [ids.index(i) for i in best.index[:top]]
+
+
+def draw_loop_dominance(result, indicator: str, lang: str = "en", *, top: int = TOP_LOOPS):
+    """The loop-dominance figure of ``indicator`` (a matplotlib Figure, not saved).
+
+    Parameters
+    ----------
+    result : LoopDominance
+        From :func:`cityfutures.analysis.loops.loop_dominance`.
+    indicator : str
+        One of the result's indicators.
+    lang : {"en", "id"}
+    top : int
+        Loops drawn in colour.
+    """
+    check_lang(lang)
+    rel = result.relative[indicator]
+    times = result.times
+    chosen = _chosen(result, indicator, top)
+    periods = result.periods
+    mids = np.array([(a + b) / 2 for a, b in periods])
+    width = 0.8 * min(b - a for a, b in periods)
+    means = np.array([[rel[i, (times > a - 1e-9) & (times <= b + 1e-9)].mean() if rel.shape[1] else 0.0
+                       for a, b in periods] for i in range(rel.shape[0])]) if rel.shape[0] else np.zeros((0, len(periods)))
+    rows = result.table[result.table["indicator"] == indicator]
+    dominant = {(r.period_start, r.loop) for r in rows.itertuples() if r.dominant}
+    with c.style():
+        fig = c.figure()
+        title = _tr("loops.title", lang, indicator=result.label(indicator, lang))
+        tt, ts = c.fit(fig, title, 0.94 * fig.bbox.width, 26, max_lines=2, min_size=20)
+        fig.suptitle(tt, x=0.03, ha="left", y=0.975, fontsize=ts)
+        ax_v = fig.add_axes([0.08, 0.66, 0.54, 0.22])
+        ax = fig.add_axes([0.08, 0.17, 0.54, 0.45], sharex=ax_v)
+        ax_v.plot(result.all_times, result.values[indicator], color="#000000", lw=2.5)
+        ax_v.set_ylabel(c.wrap(_unit(result, indicator, lang), 22), fontsize=15)
+        c.set_number_format(ax_v.yaxis, lang)
+        ax_v.tick_params(labelbottom=False)
+        for a, _b in periods[1:]:
+            ax_v.axvline(a, color="#DDDDDD", lw=1)
+        colors = [col for col in c.OKABE_ITO if col != "#000000"]
+        up, down = np.zeros(len(periods)), np.zeros(len(periods))
+        handles = []
+        for k, i in enumerate(chosen):
+            lp = result.loops[i]
+            vals = 100 * means[i]
+            bottoms = np.where(vals >= 0, up, down)
+            edge = ["#000000" if (a, lp.id) in dominant else "white" for a, _b in periods]
+            lw = [2.2 if e == "#000000" else 0.8 for e in edge]
+            ax.bar(mids, vals, width=width, bottom=bottoms, color=colors[k % len(colors)], edgecolor=edge,
+                   linewidth=lw)
+            handles.append((Patch(facecolor=colors[k % len(colors)]),
+                            f"{lp.name}: {lp.label_en if lang == 'en' else lp.label_id}"))
+            up += np.where(vals >= 0, vals, 0)
+            down += np.where(vals < 0, vals, 0)
+        rest = [i for i in range(means.shape[0]) if i not in chosen]
+        if rest:
+            other = 100 * means[rest]
+            pos, neg = np.where(other > 0, other, 0).sum(0), np.where(other < 0, other, 0).sum(0)
+            ax.bar(mids, pos, width=width, bottom=up, color=c.OTHER_COLOR, edgecolor="white",
+                   linewidth=np.where(pos > 0, 0.8, 0.0))
+            ax.bar(mids, neg, width=width, bottom=down, color=c.OTHER_COLOR, edgecolor="white",
+                   linewidth=np.where(neg < 0, 0.8, 0.0))
+            if np.abs(other).sum() > 0:
+                handles.append((Patch(facecolor=c.OTHER_COLOR), _tr("loops.other", lang)))
+        ax.axhline(0, color="#000000", lw=1.2)
+        ax.set_ylim(-105, 105)
+        ax.set_ylabel(c.wrap(_tr("loops.share_axis", lang), 24), fontsize=15)
+        tu = (result.time_units or "Year").strip()
+        ax.set_xlabel(c.t("axis.year", lang) if tu.lower() in ("year", "years") else tu)
+        c.set_number_format(ax.yaxis, lang)
+        ax.text(0.005, 0.98, "R ↑ " + _tr("loops.reinforcing", lang), transform=ax.transAxes, fontsize=13,
+                va="top", color="#333333")
+        ax.text(0.005, 0.02, "B ↓ " + _tr("loops.balancing", lang), transform=ax.transAxes, fontsize=13,
+                va="bottom", color="#333333")
+        ax.set_xlim(result.all_times[0], result.all_times[-1])
+        room = 0.34 * fig.bbox.width
+        labels = [c.fit(fig, text, room - 40, 13, max_lines=3, min_size=11)[0] for _h, text in handles]
+        if handles:
+            fig.legend([h for h, _ in handles], labels, loc="upper left", bbox_to_anchor=(0.645, 0.89),
+                       frameon=False, fontsize=12, title=_tr("loops.legend", lang), title_fontsize=13,
+                       alignment="left", labelspacing=0.9)
+        note, ns = c.fit(fig, _tr("loops.note", lang), 0.94 * fig.bbox.width, 13, max_lines=2, min_size=11)
+        fig.text(0.01, 0.045, note, fontsize=ns, color="#333333", ha="left", va="bottom")
+        footer = _tr("loops.footer", lang, source=result.source, model=result.model_name,
+                     sha=result.model_sha256[:12], today=date.today().isoformat())
+        fig.text(0.01, 0.01, footer, fontsize=11, color="#555555", ha="left", va="bottom")
+    return fig
+
+
+def save_loop_dominance(result, out_dir: str | Path, lang: str = "en", *, indicators=None,
+                        formats=("png", "svg"), top: int = TOP_LOOPS) -> list[Path]:
+    """Draw and save one figure per indicator as ``loops-<indicator>-<lang>.<fmt>``; returns the paths."""
+    paths = []
+    for ind in indicators or list(result.relative):
+        fig = draw_loop_dominance(result, ind, lang, top=top)
+        paths += c.save(fig, Path(out_dir), f"loops-{c.slug(ind)}-{lang}", formats)
+    return paths
