@@ -17,9 +17,11 @@ Rules (ids of :data:`cityfutures.findings.RULES`; every one a warning except
     a stock whose initial value is a number other than 0 (an equilibrium typed in from a
     run, or a value without a name and a source): use a named constant or ``INITIAL()``.
 ``short-time-constant``
-    a time constant - a smoothing, delay or averaging time, or a constant in the time unit
-    that divides - below 4 x TIME STEP (Euler cannot follow it), by value or by the low end
-    of its documented range.
+    a time constant - a smoothing, delay or averaging time, or a variable in the time unit
+    that divides - below 4 x TIME STEP (Euler cannot follow it), by value, by the low end
+    of its documented range, by its smallest value in a baseline run, or by a time-unit
+    constant it is made of. (DELAY FIXED is a pipeline of whole steps, not integrated: it
+    is not judged.)
 ``division-by-zero``
     ``x / y`` where ``y`` is a stock or a constant whose documented range includes zero,
     without ZIDZ or XIDZ.
@@ -59,7 +61,7 @@ _SAME_TIME = {"IntegStructure": (), "SmoothStructure": (), "SmoothNStructure": (
               "ForecastStructure": ("input", "average_time", "horizon"),
               "SampleIfTrueStructure": ("condition", "input"), "InitialStructure": ()}
 _TIME_ARGS = {"SmoothStructure": "smooth_time", "SmoothNStructure": "smooth_time", "DelayStructure": "delay_time",
-              "DelayNStructure": "delay_time", "DelayFixedStructure": "delay_time", "TrendStructure": "average_time",
+              "DelayNStructure": "delay_time", "TrendStructure": "average_time",
               "ForecastStructure": "average_time"}
 
 

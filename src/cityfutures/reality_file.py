@@ -65,7 +65,7 @@ class _RawWhen(_Strict):
 class _RawExpect(_Strict):
     variable: StrictStr
     change: Literal["rise", "fall", "not_improve"] = None
-    within: tuple[Number, Number] = None
+    within: list[Number] = None
     at: Union[Literal["end", "all"], Number] = "end"
 
 
@@ -228,6 +228,8 @@ def _expectation(model: Model, ex: _RawExpect, loc: tuple, fail, line, t0: float
             fail(loc + ("change",), f"'{real}' is not an indicator, so it has no better direction",
                  "an indicator of the model's sidecar, or change: rise | fall")
         better = model.indicators[real].better
+    if ex.within is not None and len(ex.within) != 2:
+        fail(loc + ("within",), f"needs two numbers, got {len(ex.within)}", "[low, high]")
     if ex.within is not None and not ex.within[0] <= ex.within[1]:
         fail(loc + ("within",), f"low {ex.within[0]:g} is above high {ex.within[1]:g}", "[low, high]")
     if not isinstance(ex.at, str) and not (t0 <= ex.at <= t1 and math.isfinite(ex.at)):

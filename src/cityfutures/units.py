@@ -35,6 +35,7 @@ from typing import Mapping
 
 import numpy as np
 import pint
+from pint.util import UnitsContainer
 
 from .findings import finding
 from .mdl_source import ModelSource
@@ -43,25 +44,41 @@ __all__ = ["VensimUnits", "UnitsParseError", "UnitsAnalysis", "analyse", "refere
            "element_units_text", "DEFINITIONS", "MULTIPLES", "CONTROL"]
 
 DEFINITIONS = """
-second = [time] = s = sec
-minute = 60 * second = min
-hour = 60 * minute = hr
+second = [time]
+s = second
+sec = second
+minute = 60 * second
+min = minute
+hour = 60 * minute
+hr = hour
 day = 24 * hour
 week = 7 * day
-year = 365 * day = yr
+year = 365 * day
+yr = year
 month = year / 12
 quarter = year / 4
-metre = [length] = m = meter
-kilometre = 1000 * metre = km = kilometer
-centimetre = metre / 100 = cm
-millimetre = metre / 1000 = mm
+metre = [length]
+m = metre
+meter = metre
+kilometre = 1000 * metre
+km = kilometre
+kilometer = kilometre
+centimetre = metre / 100
+cm = centimetre
+millimetre = metre / 1000
+mm = millimetre
 m2 = metre ** 2
 km2 = kilometre ** 2
-hectare = 10000 * m2 = ha
+hectare = 10000 * m2
+ha = hectare
 m3 = metre ** 3
-litre = m3 / 1000 = l = liter
-kilogram = [mass] = kg
-gram = kilogram / 1000 = g
+litre = m3 / 1000
+l = litre
+liter = litre
+kilogram = [mass]
+kg = kilogram
+gram = kilogram / 1000
+g = gram
 tonne = 1000 * kilogram
 """
 """pint definitions of the units every model may use (lower case: names ignore case)."""
@@ -71,7 +88,7 @@ MULTIPLES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 
 CONTROL = ("initial_time", "final_time", "time_step", "saveper")
 _DIMENSIONLESS = {"dmnl", "dimensionless"}
-_TOKEN = re.compile(r"\s*(?:(?P<num>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)|(?P<op>[*/^()])|"
+_TOKEN = re.compile(r"\s*(?:(?P<num>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)|(?P<op>[*/^()-])|"
                     r"(?P<name>[^\W\d][\w $%€£¥'.\-]*|[$%€£¥][\w $%€£¥'.\-]*))")
 _REL = 1e-9
 
@@ -104,10 +121,10 @@ class VensimUnits:
 
     def __init__(self, equivalences=()):
         self.registry = pint.UnitRegistry(None, on_redefinition="raise")
+        self.defined: set[str] = set()
         for line in DEFINITIONS.strip().splitlines():
             self.registry.define(line)
-        for word, factor in MULTIPLES.items():
-            self.registry.define(f"{word}_- = {factor:g}")
+            self.defined.add(line.split("=")[0].strip())
         self.display: dict[str, str] = {}
         for group in equivalences:
             names = [self._sanitise(n) for n in group]
@@ -116,8 +133,9 @@ class VensimUnits:
             canonical = names[0]
             self._ensure(canonical, group[0])
             for alias, original in zip(names[1:], group[1:]):
-                if not self._known(alias):
+                if alias not in self.defined:
                     self.registry.define(f"{alias} = {canonical}")
+                    self.defined.add(alias)
                 self.display.setdefault(alias, original)
 
     # ------------------------------------------------------------------ names
@@ -127,25 +145,22 @@ class VensimUnits:
         key = re.sub(r"[^0-9a-z_]", lambda m: f"_{ord(m.group()):x}_", key)
         return "u_" + key if key[:1].isdigit() else key
 
-    def _known(self, key: str) -> bool:
-        try:
-            self.registry.parse_units(key)
-            return True
-        except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, AttributeError,
-                TypeError, ValueError):
-            return False
-
     def _ensure(self, key: str, original: str) -> None:
+        """Define ``key`` if it is new: a multiple of a unit, or a base unit of its own.
+
+        Every name is defined exactly (pint's prefix and plural rules are never used:
+        Vensim reads ``widgets`` and ``widget`` as two units unless the model says otherwise).
+        """
         self.display.setdefault(key, original.strip())
-        if self._known(key):
+        if key in self.defined:
             return
         m = re.fullmatch(r"(thousand|million|billion|trillion)_(.+)", key)
-        if m and not self._known(m.group(2)):
-            self.registry.define(f"{m.group(2)} = [{m.group(2)}]")
-            self.display.setdefault(m.group(2), original.strip().split("_", 1)[-1])
-            return
-        if not m:
+        if m:
+            self._ensure(m.group(2), original.strip().split("_", 1)[-1])
+            self.registry.define(f"{key} = {MULTIPLES[m.group(1)]:g} * {m.group(2)}")
+        else:
             self.registry.define(f"{key} = [{key}]")
+        self.defined.add(key)
 
     # ------------------------------------------------------------------ parsing
     def parse(self, text: str) -> pint.Quantity | None:
@@ -191,7 +206,7 @@ class VensimUnits:
         if pos < len(tokens) and tokens[pos][1] == "^":
             pos += 1
             sign = 1.0
-            if pos < len(tokens) and tokens[pos] == ("name", "-"):
+            if pos < len(tokens) and tokens[pos] == ("op", "-"):
                 sign, pos = -1.0, pos + 1
             if pos < len(tokens) and tokens[pos][1] == "(":
                 pos, exponent = self._expr(tokens, pos + 1, text)
@@ -224,7 +239,7 @@ class VensimUnits:
             if key in _DIMENSIONLESS:
                 return pos + 1, self.registry.Quantity(1.0, "")
             self._ensure(key, tok)
-            return pos + 1, self.registry.Quantity(1.0, key)
+            return pos + 1, self.registry.Quantity(1.0, UnitsContainer({key: 1}))
         raise UnitsParseError(f"unexpected '{tok}' in units '{text}'")
 
     # ------------------------------------------------------------------ comparing and showing
@@ -549,6 +564,8 @@ class _Checker:
             for a in args[1:]:
                 self._need_time(shown, "time", a)
             tu = self.a.time_unit
+            if args[0].literal:  # a bare slope takes the units its place needs, as a bare number does
+                return _U(args[0].q, text, literal=True)
             return _U(None if args[0].q is None or tu is None else args[0].q * tu, text)
         if name in ("pulse", "pulse_train"):
             for a in args:

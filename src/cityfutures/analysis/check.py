@@ -88,14 +88,16 @@ def check(model, reality=None, *, strict: bool = False, samples: int = 32, seed:
     am = read_abstract_model(path)
     notes: list[str] = []
     findings: list[Finding] = []
-    loaded = None
-    try:
-        loaded = load_model(model if isinstance(model, Model) else path)
-    except ModelError as exc:
-        if exc.path and Path(exc.path).name.endswith(".meta.yaml"):
-            raise
-        findings.append(finding("not-checked", path.stem, f"PySD cannot load the model, so nothing was run: "
-                                f"{exc.problem}", file=file, line=None))
+    loaded = model if isinstance(model, Model) else None
+    sidecar_file = path.with_name(path.stem + ".meta.yaml")
+    if loaded is None and (run or sidecar_file.is_file()):
+        try:
+            loaded = load_model(path)
+        except ModelError as exc:
+            if exc.path and Path(exc.path).name.endswith(".meta.yaml"):
+                raise
+            findings.append(finding("not-checked", path.stem, f"PySD cannot load the model, so nothing was run: "
+                                    f"{exc.problem}", file=file, line=None))
     units = analyse(am, source, file=file)
     findings += units.findings
     indicators = list(loaded.indicators) if loaded else []
@@ -122,7 +124,7 @@ def check(model, reality=None, *, strict: bool = False, samples: int = 32, seed:
                 notes.append(note + f" ({_shown(rf.path)})")
     elif reality is not None and loaded is None:
         raise InputError("reality checks need a model PySD can load", path=file, field="--reality")
-    findings += lint(am, source, units, file=file, time_step=loaded.time_step if loaded else None,
+    findings += lint(am, source, units, file=file, time_step=loaded.time_step if loaded else _time_step(am),
                      outputs=indicators, **({"source_tags": tags} if tags is not None else {}),
                      minima=minima)
     silences = loaded.check_config.silence if loaded else ()
@@ -130,6 +132,15 @@ def check(model, reality=None, *, strict: bool = False, samples: int = 32, seed:
     kept, silenced = apply_silences(findings, silences, sidecar=sidecar)
     kept.sort(key=lambda f: (f.file != file, f.file, f.line or 0, f.variable, f.rule, f.message))
     return CheckReport(file, tuple(kept), tuple(silenced), strict, tuple(notes))
+
+
+def _time_step(am) -> float | None:
+    """TIME STEP when the model writes it as a number (the model is not loaded)."""
+    for el in am.sections[0].elements:
+        if " ".join(el.name.replace("_", " ").upper().split()) == "TIME STEP":
+            ast = el.components[0].ast
+            return float(ast) if isinstance(ast, (int, float, np.number)) else None
+    return None
 
 
 def _relative(f: Finding) -> Finding:

@@ -31,7 +31,7 @@ to more than half are the period's **dominant** loops.
 Loops are found as the elementary cycles of the link graph (Johnson's algorithm, networkx),
 bounded in length (``max_length``) and number (``max_loops``). A found loop is named after
 a documented loop of the sidecar (``loops:``) when it passes through all the documented
-loop's variables in their order.
+loop's variables in their order (the documented loop naming the most variables wins).
 
 Statefuls other than INTEG are scored as first-order adjustments of their output towards
 their input, ``(input - output) / time`` (exact for SMOOTH, SMOOTHI and DELAY1; an
@@ -436,8 +436,9 @@ def _name_loops(graph: LinkGraph, cycles: list, scores: Mapping, model: Model | 
         links = list(zip(cycle, cycle[1:] + cycle[:1]))
         letter = "R" if _polarity(scores, links) > 0 else "B"
         doc = None
-        if model is not None:
-            doc = next((d for d in model.loops if _matches(d.variables, elements)), None)
+        if model is not None:   # the most specific documented loop it passes through
+            matching = [d for d in model.loops if _matches(d.variables, elements)]
+            doc = max(matching, key=lambda d: len(d.variables), default=None)
         if doc is not None:
             counts[doc.name] = counts.get(doc.name, 0) + 1
             suffix = f" ({counts[doc.name]})" if counts[doc.name] > 1 else ""
