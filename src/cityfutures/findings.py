@@ -160,7 +160,11 @@ class CheckReport:
         n_err, n_warn = len(self.errors), len(self.warnings)
         summary = f"{self.model}: {n_err} error{'s' * (n_err != 1)}, {n_warn} warning{'s' * (n_warn != 1)}"
         if self.silenced:
-            summary += f", {len(self.silenced)} silenced with a reason"
+            per_rule: dict[str, int] = {}
+            for f, _s in self.silenced:
+                per_rule[f.rule] = per_rule.get(f.rule, 0) + 1
+            summary += f", {len(self.silenced)} silenced with a reason (" + ", ".join(
+                f"{rule} {n}" for rule, n in sorted(per_rule.items(), key=lambda x: -x[1])) + ")"
         if self.strict:
             summary += " (strict: warnings count as errors)"
         return "\n".join(lines + list(self.notes) + [summary])

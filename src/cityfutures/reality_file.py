@@ -13,11 +13,15 @@ follow, compared with the same run without the change::
         across: levers                        # optional: also under samples of the other levers
 
 ``when``: ``set`` (constants set from ``start``, default the first time) and/or
-``shocks`` (``[{kind, year, magnitude}]``, kinds from the model's sidecar). ``expect`` is one
+``shocks`` (``[{kind, year, magnitude}]``, kinds from the model's sidecar): made in the
+changed run only. ``given`` (optional, the same shape): made in both runs, e.g. a flood in
+which a programme must not make things worse. ``expect`` is one
 expectation or a list: ``variable`` and exactly one of ``change: rise | fall |
-not_improve`` (the change from the run without ``when``; ``not_improve`` reads the
-indicator's ``better``) or ``within: [low, high]`` (bounds of the changed run); ``at``:
+not_improve | not_worsen`` (the change from the run without ``when``; ``not_improve`` and
+``not_worsen`` read the indicator's ``better``) or ``within: [low, high]`` (bounds of the changed run); ``at``:
 ``end`` (default), ``all`` (every saved time from the change on) or a year.
+``not_worsen`` (also from ``better``) is the mirror of ``not_improve``: a programme must never
+make its own indicator worse.
 
 The file is read once by :func:`load_reality` (unknown keys, types and names are errors
 with their line, as in scenario files); the :class:`RealityFile` it returns is trusted.
@@ -30,16 +34,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal, Mapping, Union
 
-from pydantic import AllowInfNan, BaseModel, ConfigDict, Strict, StrictInt, StrictStr, ValidationError
+from pydantic import AllowInfNan, BaseModel, ConfigDict, Strict, StrictInt, StrictStr, ValidationError, field_validator
 
 from .errors import ScenarioError, did_you_mean
 from .model import Model
 from .yamlio import field_path, pydantic_error, read_yaml
 
-__all__ = ["RealityFile", "RealityCheck", "Expectation", "load_reality", "reality_path", "CHANGES",
+__all__ = ["RealityFile", "RealityCheck", "Change", "Expectation", "load_reality", "reality_path", "CHANGES",
            "DEFAULT_SAMPLES"]
 
-CHANGES = ("rise", "fall", "not_improve")
+CHANGES = ("rise", "fall", "not_improve", "not_worsen")
 DEFAULT_SAMPLES = 16
 _CONTROL = ("INITIAL TIME", "FINAL TIME", "TIME STEP", "SAVEPER")
 
@@ -64,18 +68,34 @@ class _RawWhen(_Strict):
 
 class _RawExpect(_Strict):
     variable: StrictStr
-    change: Literal["rise", "fall", "not_improve"] = None
+    change: Literal["rise", "fall", "not_improve", "not_worsen"] = None
     within: list[Number] = None
     at: Union[Literal["end", "all"], Number] = "end"
 
 
 class _RawCheck(_Strict):
     name: StrictStr
+    given: _RawWhen = _RawWhen()
     when: _RawWhen = _RawWhen()
-    expect: Union[_RawExpect, list[_RawExpect]]
+    expect: list[_RawExpect]
     across: Literal["levers"] = None
     description: StrictStr = None
     source: StrictStr = None
+
+    @field_validator("expect", mode="before")
+    @classmethod
+    def _one_or_many(cls, v):
+        return [v] if isinstance(v, dict) else v
+
+
+class _Errors:
+    """A ValidationError look-alike (for :func:`pydantic_error`) with cleaned locations."""
+
+    def __init__(self, errors: list[dict]):
+        self._errors = errors
+
+    def errors(self):
+        return self._errors
 
 
 class _RawReality(_Strict):
@@ -90,8 +110,8 @@ class _RawReality(_Strict):
 class Expectation:
     """What must hold for one variable.
 
-    ``change`` (rise, fall, not_improve) or ``within`` (low, high); ``at`` is ``"end"``,
-    ``"all"`` or a year; ``better`` is the indicator's better direction for not_improve.
+    ``change`` (rise, fall, not_improve, not_worsen) or ``within`` (low, high); ``at`` is ``"end"``,
+    ``"all"`` or a year; ``better`` is the indicator's better direction for not_improve and not_worsen.
     """
 
     variable: str
@@ -103,14 +123,26 @@ class Expectation:
 
 
 @dataclass(frozen=True)
+class Change:
+    """Constants ``set`` from ``start`` (from the first time when None) and ``shocks`` (kind, year, magnitude)."""
+
+    set: Mapping[str, float]
+    start: float | None
+    shocks: tuple[tuple[str, float, float], ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.set or self.shocks)
+
+
+@dataclass(frozen=True)
 class RealityCheck:
-    """One check: the change (``set`` from ``start``, ``shocks``) and its expectations."""
+    """One check: the change ``when`` (made in one run of each pair), the conditions ``given``
+    (made in both runs), and the expectations."""
 
     name: str
     line: int | None
-    set: Mapping[str, float]
-    start: float | None
-    shocks: tuple[tuple[str, float, float], ...]     # (kind, year, magnitude)
+    when: Change
+    given: Change
     expect: tuple[Expectation, ...]
     across_levers: bool
     description: str = ""
@@ -143,10 +175,19 @@ def load_reality(path: str | os.PathLike, model: Model) -> RealityFile:
         the model's run, duplicate check names. The message names the file and line.
     """
     doc = read_yaml(path, error=ScenarioError, what="reality-check file")
+    checks = doc.data.get("checks")
+    single = {i for i, c in enumerate(checks) if isinstance(c, dict) and isinstance(c.get("expect"), dict)} \
+        if isinstance(checks, list) else set()
     try:
         raw = _RawReality.model_validate(doc.data)
-    except ValidationError as exc:
-        raise pydantic_error(exc, doc, error=ScenarioError) from None
+    except ValidationError as exc:   # one expectation written as a mapping: no list index in the field
+        errors = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            if loc[:1] == ("checks",) and len(loc) > 3 and loc[1] in single and loc[2] == "expect" and loc[3] == 0:
+                loc = loc[:3] + loc[4:]
+            errors.append(dict(err, loc=loc))
+        raise pydantic_error(_Errors(errors), doc, error=ScenarioError) from None
 
     def fail(loc: tuple, problem: str, allowed: str | None = None):
         raise ScenarioError(problem, path=str(doc.path), field=field_path(loc), line=doc.line_of(loc),
@@ -166,37 +207,42 @@ def load_reality(path: str | os.PathLike, model: Model) -> RealityFile:
         if rc.name in names:
             fail(at + ("name",), f"check name '{rc.name}' appears twice", "a unique name per check")
         names.add(rc.name)
-        sets = {}
-        for name, value in rc.when.set.items():
-            sets[_constant(model, name, at + ("when", "set", name), fail)] = float(value)
-        if rc.when.start is not None and not t0 <= rc.when.start <= t1:
-            fail(at + ("when", "start"), f"start {rc.when.start:g} is outside the run {t0:g}-{t1:g}")
-        shocks = []
-        for j, sh in enumerate(rc.when.shocks):
-            if sh.kind not in model.shocks:
-                fail(at + ("when", "shocks", j, "kind"), f"unknown shock kind '{sh.kind}'",
-                     ", ".join(model.shocks) or "none: the model's sidecar declares no shocks")
-            lo, hi = model.shocks[sh.kind].magnitude_range
-            if not lo <= sh.magnitude <= hi:
-                fail(at + ("when", "shocks", j, "magnitude"), f"magnitude {sh.magnitude:g} is outside the "
-                     f"range of '{sh.kind}' shocks", f"{lo:g} to {hi:g}")
-            if not t0 <= sh.year <= t1:
-                fail(at + ("when", "shocks", j, "year"), f"year {sh.year:g} is outside the run {t0:g}-{t1:g}")
-            shocks.append((sh.kind, float(sh.year), float(sh.magnitude)))
+        when = _change(model, rc.when, at + ("when",), fail, t0, t1)
+        given = _change(model, rc.given, at + ("given",), fail, t0, t1)
         expects = []
-        raw_expects = rc.expect if isinstance(rc.expect, list) else [rc.expect]
-        for j, ex in enumerate(raw_expects):
-            where = at + ("expect", j) if isinstance(rc.expect, list) else at + ("expect",)
+        for j, ex in enumerate(rc.expect):
+            where = at + ("expect",) if i in single else at + ("expect", j)
             expects.append(_expectation(model, ex, where, fail, doc.line_of(where), t0, t1))
-        if any(e.change for e in expects) and not sets and not shocks:
+        if any(e.change for e in expects) and not when:
             fail(at + ("when",), "a 'change' expectation needs a change: set a constant or add a shock",
                  "when: {set: {...}, start: ...} and/or when: {shocks: [...]}")
-        if rc.across == "levers" and not [lv for lv in model.levers if lv not in sets]:
+        if rc.across == "levers" and not [lv for lv in model.levers if lv not in when.set and lv not in given.set]:
             fail(at + ("across",), "the model has no other levers to sample",
                  "declare levers in the model's sidecar, or leave 'across' out")
-        checks.append(RealityCheck(rc.name, doc.line_of(at), sets, rc.when.start, tuple(shocks), tuple(expects),
-                                   rc.across == "levers", rc.description or ""))
+        checks.append(RealityCheck(rc.name, doc.line_of(at), when, given, tuple(expects), rc.across == "levers",
+                                   rc.description or ""))
     return RealityFile(doc.path, tuple(checks), baseline, raw.samples, raw.seed)
+
+
+def _change(model: Model, raw: _RawWhen, at: tuple, fail, t0: float, t1: float) -> Change:
+    sets = {}
+    for name, value in raw.set.items():
+        sets[_constant(model, name, at + ("set", name), fail)] = float(value)
+    if raw.start is not None and not t0 <= raw.start <= t1:
+        fail(at + ("start",), f"start {raw.start:g} is outside the run {t0:g}-{t1:g}")
+    shocks = []
+    for j, sh in enumerate(raw.shocks):
+        if sh.kind not in model.shocks:
+            fail(at + ("shocks", j, "kind"), f"unknown shock kind '{sh.kind}'",
+                 ", ".join(model.shocks) or "none: the model's sidecar declares no shocks")
+        lo, hi = model.shocks[sh.kind].magnitude_range
+        if not lo <= sh.magnitude <= hi:
+            fail(at + ("shocks", j, "magnitude"), f"magnitude {sh.magnitude:g} is outside the range of "
+                 f"'{sh.kind}' shocks", f"{lo:g} to {hi:g}")
+        if not t0 <= sh.year <= t1:
+            fail(at + ("shocks", j, "year"), f"year {sh.year:g} is outside the run {t0:g}-{t1:g}")
+        shocks.append((sh.kind, float(sh.year), float(sh.magnitude)))
+    return Change(sets, raw.start, tuple(shocks))
 
 
 def _constant(model: Model, name: str, loc: tuple, fail) -> str:
@@ -221,9 +267,9 @@ def _expectation(model: Model, ex: _RawExpect, loc: tuple, fail, line, t0: float
              + did_you_mean(ex.variable, model.variables))
     if (ex.change is None) == (ex.within is None):
         fail(loc, "give exactly one of 'change' and 'within'",
-             "change: rise | fall | not_improve, or within: [low, high]")
+             "change: rise | fall | not_improve | not_worsen, or within: [low, high]")
     better = None
-    if ex.change == "not_improve":
+    if ex.change in ("not_improve", "not_worsen"):
         if real not in model.indicators:
             fail(loc + ("change",), f"'{real}' is not an indicator, so it has no better direction",
                  "an indicator of the model's sidecar, or change: rise | fall")

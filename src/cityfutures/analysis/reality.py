@@ -27,7 +27,7 @@ ATOL = 1e-12
 
 
 def _lever_samples(model: Model, check: RealityCheck, n: int, seed: int) -> list[dict]:
-    levers = [lv for lv in model.levers.values() if lv.name not in check.set]
+    levers = [lv for lv in model.levers.values() if lv.name not in check.when.set and lv.name not in check.given.set]
     unit = unit_design(len(levers), n, method="lhs", seed=seed)
     return [{lv.name: float(lv.minimum + u * (lv.maximum - lv.minimum)) for lv, u in zip(levers, row)}
             for row in unit]
@@ -41,7 +41,8 @@ def _run_text(model: Model, levers: dict) -> str:
 
 
 def _change_start(check: RealityCheck, t0: float) -> float:
-    times = ([check.start] if check.start is not None and check.set else []) + [y for _, y, _ in check.shocks]
+    when = check.when
+    times = ([when.start] if when.start is not None and when.set else []) + [y for _, y, _ in when.shocks]
     return min(times) if times else t0
 
 
@@ -64,9 +65,10 @@ def _judge(e: Expectation, times: np.ndarray, base: np.ndarray, test: np.ndarray
     tol = RTOL * np.maximum(np.abs(b), np.abs(t)) + ATOL
     d = t - b
     direction = {"rise": 1.0, "fall": -1.0}.get(e.change)
-    if direction is None:  # not_improve: an improvement is a fall when lower is better
-        direction = 1.0 if e.better == "lower" else -1.0
-        gap = np.where(direction * d < -tol, -direction * d, 0.0)   # improved by this much
+    if direction is None:  # not_improve / not_worsen: which way is better
+        worse = 1.0 if e.better == "lower" else -1.0
+        direction = worse if e.change == "not_improve" else -worse   # the direction allowed
+        gap = np.where(direction * d < -tol, -direction * d, 0.0)   # moved the forbidden way by this much
     elif e.at == "all":
         wrong = np.where(direction * d < -tol, -direction * d, 0.0)
         gap = wrong if wrong.any() or (direction * d > tol).any() else np.abs(d) + tol
@@ -84,8 +86,8 @@ def _expected(e: Expectation) -> str:
     at = "at the end" if e.at == "end" else "at every time from the change" if e.at == "all" else f"in {e.at:g}"
     if e.within is not None:
         return f"should stay within [{e.within[0]:g}, {e.within[1]:g}] {at}"
-    if e.change == "not_improve":
-        return f"should not improve ({e.better} is better) {at}"
+    if e.change in ("not_improve", "not_worsen"):
+        return f"should not {e.change[4:]} ({e.better} is better) {at}"
     return f"should {e.change} {at}"
 
 
@@ -108,8 +110,10 @@ def run_reality(model: Model, reality: RealityFile, base: Baseline) -> tuple[lis
             lever_sets += _lever_samples(model, check, reality.samples, reality.seed + c)
         runs = []
         for levers in lever_sets:
-            b = dict(base.params, **levers)
-            runs += [b, changed(model, b, hz, check.set, check.start, check.shocks)]
+            g = check.given
+            b = changed(model, dict(base.params, **levers), hz, g.set, g.start, g.shocks)
+            w = check.when
+            runs += [b, changed(model, b, hz, w.set, w.start, w.shocks)]
         n_runs += len(runs)
         variables = sorted({e.variable for e in check.expect})
         ds = simulate(model, stack(model, hz, runs), n_runs=len(runs), start=hz.start, end=hz.end, dt=hz.dt,
