@@ -377,7 +377,7 @@ def link_scores(graph: LinkGraph, times: np.ndarray, values: Mapping[str, np.nda
 
 
 def find_loops(graph: LinkGraph, max_length: int = MAX_LENGTH, max_loops: int = MAX_LOOPS) -> tuple[list, bool]:
-    """Elementary feedback loops of the link graph, each starting at its first stock.
+    """Elementary feedback loops of the link graph, each starting at its first stock (by name).
 
     Returns
     -------
@@ -392,7 +392,8 @@ def find_loops(graph: LinkGraph, max_length: int = MAX_LENGTH, max_loops: int = 
     for cycle in nx.simple_cycles(dg, length_bound=max_length):
         if len(found) >= max_loops:
             return found, False
-        first = next((i for i, x in enumerate(cycle) if x in stocks), 0)
+        anchors = [x for x in cycle if x in stocks] or cycle   # a canonical rotation: ids do not depend on
+        first = cycle.index(min(anchors))                        # the order networkx visits the graph in
         found.append(tuple(cycle[first:] + cycle[:first]))
     found.sort(key=lambda c: (len(c), c))
     return found, True

@@ -11,12 +11,12 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 
 from ..i18n import check_lang, t
 from . import _common as c
 
-__all__ = ["draw_loop_dominance", "save_loop_dominance", "TOP_LOOPS"]
+__all__ = ["draw_loop_dominance", "draw_overview", "save_loop_dominance", "TOP_LOOPS"]
 
 TOP_LOOPS = 6
 """Loops shown in colour (the others are one grey 'other loops' bar)."""
@@ -120,7 +120,7 @@ def draw_loop_dominance(result, indicator: str, lang: str = "en", *, top: int = 
                 va="bottom", color="#333333")
         ax.set_xlim(result.all_times[0], result.all_times[-1])
         room = 0.34 * fig.bbox.width
-        labels = [c.fit(fig, text, room - 40, 13, max_lines=3, min_size=11)[0] for _h, text in handles]
+        labels = [_lines(fig, text, room - 50, 12, 3) for _h, text in handles]
         if handles:
             fig.legend([h for h, _ in handles], labels, loc="upper left", bbox_to_anchor=(0.645, 0.89),
                        frameon=False, fontsize=12, title=_tr("loops.legend", lang), title_fontsize=13,
@@ -134,10 +134,98 @@ def draw_loop_dominance(result, indicator: str, lang: str = "en", *, top: int = 
 
 
 def save_loop_dominance(result, out_dir: str | Path, lang: str = "en", *, indicators=None,
-                        formats=("png", "svg"), top: int = TOP_LOOPS) -> list[Path]:
-    """Draw and save one figure per indicator as ``loops-<indicator>-<lang>.<fmt>``; returns the paths."""
+                        formats=("png", "svg"), top: int = TOP_LOOPS, overview: bool | None = None) -> list[Path]:
+    """Draw and save one figure per indicator as ``loops-<indicator>-<lang>.<fmt>`` and, for
+    several indicators, the overview ``loops-overview-<lang>.<fmt>``; returns the paths."""
     paths = []
-    for ind in indicators or list(result.relative):
+    chosen = indicators or list(result.relative)
+    for ind in chosen:
         fig = draw_loop_dominance(result, ind, lang, top=top)
         paths += c.save(fig, Path(out_dir), f"loops-{c.slug(ind)}-{lang}", formats)
+    if overview if overview is not None else len(result.relative) > 1:
+        paths += c.save(draw_overview(result, lang), Path(out_dir), f"loops-overview-{lang}", formats)
     return paths
+
+
+def draw_overview(result, lang: str = "en", *, top: int = 8):
+    """Every indicator's dominant loop in every period, as one table of coloured cells.
+
+    Rows are the result's indicators, columns its periods; a cell names the loop with the
+    largest mean share of the indicator's change in that period (R reinforcing, B balancing)
+    and its share. The ``top`` loops that lead most often have a colour and a legend entry.
+    """
+    check_lang(lang)
+    names = list(result.relative)
+    periods = result.periods
+    table = result.table[result.table["rank"] == 1]
+    lead = {(r.indicator, r.period_start): r for r in table.itertuples()}
+    counts = table["loop"].value_counts()
+    coloured = list(counts.index[:top])
+    colors = [col for col in c.OKABE_ITO if col != "#000000"] + ["#999933", "#882255", "#44AA99"]
+    by_id = {lp.id: lp for lp in result.loops}
+    with c.style():
+        fig = c.figure()
+        title = _tr("loops.overview_title", lang, source=result.source)
+        fig.suptitle(title, x=0.03, ha="left", y=0.975, fontsize=24)
+        left, width = 0.2, 0.5
+        ax = fig.add_axes([left, 0.15, width, 0.76])
+        n, m = len(names), len(periods)
+        for i, ind in enumerate(names):
+            for j, (a, _b) in enumerate(periods):
+                row = lead.get((ind, a))
+                color = "#F4F4F4"
+                text = ""
+                if row is not None:
+                    k = coloured.index(row.loop) if row.loop in coloured else None
+                    color = colors[k % len(colors)] if k is not None else "#DDDDDD"
+                    text = f"{row.name}\n{c.fmt_num(100 * row.share, lang, 2)}%"
+                ax.add_patch(Rectangle((j, n - 1 - i), 0.96, 0.92, facecolor=color, edgecolor="white"))
+                ax.text(j + 0.48, n - 1 - i + 0.46, text, ha="center", va="center", fontsize=8 if n > 16 else 10,
+                        color="#000000", linespacing=0.95)
+        ax.set_xlim(0, m)
+        ax.set_ylim(0, n)
+        ax.set_xticks([j + 0.48 for j in range(m)])
+        ax.set_xticklabels([c.fmt_year(a) for a, _b in periods], fontsize=12)
+        ax.set_yticks([n - 1 - i + 0.46 for i in range(n)])
+        room = left * fig.bbox.width - 16
+        ax.set_yticklabels([c.shorten_px(fig, result.label(ind, lang), room, 11) for ind in names], fontsize=11)
+        ax.tick_params(length=0)
+        ax.grid(False)
+        for side in ("left", "bottom"):
+            ax.spines[side].set_visible(False)
+        ax.set_xlabel(_tr("loops.period_axis", lang), fontsize=14)
+        handles, labels = [], []
+        legend_room = (1 - left - width - 0.03) * fig.bbox.width
+        for k, lid in enumerate(coloured):
+            lp = by_id[lid]
+            handles.append(Patch(facecolor=colors[k % len(colors)]))
+            desc = lp.label_en if lang == "en" else lp.label_id
+            labels.append(_lines(fig, f"{lp.name}: {desc}", legend_room - 90, 11, 3))
+        handles.append(Patch(facecolor="#DDDDDD"))
+        labels.append(_tr("loops.other", lang))
+        fig.legend(handles, labels, loc="upper left", bbox_to_anchor=(left + width + 0.02, 0.9), frameon=False,
+                   fontsize=11, title=_tr("loops.legend", lang), title_fontsize=12, alignment="left",
+                   labelspacing=0.8)
+        note, ns = c.fit(fig, _tr("loops.overview_note", lang), 0.94 * fig.bbox.width, 12, max_lines=2, min_size=10)
+        fig.text(0.01, 0.035, note, fontsize=ns, color="#333333", ha="left", va="bottom")
+        footer = _tr("loops.footer", lang, source=result.source, model=result.model_name,
+                     sha=result.model_sha256[:12], today=date.today().isoformat())
+        fig.text(0.01, 0.008, footer, fontsize=11, color="#555555", ha="left", va="bottom")
+    return fig
+
+
+def _lines(fig, text: str, width_px: float, size: float, max_lines: int) -> str:
+    """``text`` wrapped at word boundaries into at most ``max_lines`` lines of ``width_px``, the last cut with '…'."""
+    words, lines, current = text.split(" "), [], ""
+    for word in words:
+        cand = (current + " " + word).strip()
+        if current and c.text_width(fig, cand, size) > width_px:
+            lines.append(current)
+            current = word
+        else:
+            current = cand
+    lines.append(current)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = c.shorten_px(fig, lines[-1] + " …", width_px, size)
+    return "\n".join(lines)
