@@ -160,16 +160,18 @@ def _read_source(path_s: str, mtime: int) -> ModelSource:
     return ModelSource(path, elements, tuple(e for e in equivalences if e))
 
 
+def _version(path: str | Path) -> tuple[str, int]:
+    """The cache key of a file: its resolved path and modification time."""
+    path = Path(path).resolve()
+    return str(path), path.stat().st_mtime_ns
+
+
 def read_source(path: str | Path) -> ModelSource:
     """Lines, groups and units equivalences of the model file at ``path`` (cached per version).
 
-    Raises
-    ------
-    ModelError
-        PySD cannot parse the file.
+    Raises :class:`ModelError` when PySD cannot parse the file.
     """
-    path = Path(path).resolve()
-    return _read_source(str(path), path.stat().st_mtime_ns)
+    return _read_source(*_version(path))
 
 
 @lru_cache(maxsize=16)
@@ -187,12 +189,6 @@ def _read_abstract_model(path_s: str, mtime: int):
 
 
 def read_abstract_model(path: str | Path):
-    """PySD's abstract model of the ``.mdl`` file at ``path`` (cached per file version).
-
-    Raises
-    ------
-    ModelError
-        PySD cannot parse the file.
-    """
-    path = Path(path).resolve()
-    return _read_abstract_model(str(path), path.stat().st_mtime_ns)
+    """PySD's abstract model of the ``.mdl`` file at ``path`` (cached per version); :class:`ModelError`
+    when PySD cannot parse it."""
+    return _read_abstract_model(*_version(path))

@@ -18,7 +18,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal, Mapping
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ModelError, did_you_mean
 from .findings import RULES, SOURCE_TAGS, Silence
@@ -79,15 +79,8 @@ class _LoopMeta(BaseModel):
     name: str
     label: Label
     polarity: Literal["reinforcing", "balancing"]
-    variables: list[str]
+    variables: list[str] = Field(min_length=1)
     cut: tuple[str, str] | None = None
-
-    @field_validator("variables")
-    @classmethod
-    def _two_or_more(cls, v: list[str]) -> list[str]:
-        if len(v) < 1:
-            raise ValueError("a loop names at least one variable")
-        return v
 
 
 class _SilenceMeta(BaseModel):

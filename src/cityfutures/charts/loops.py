@@ -125,12 +125,17 @@ def draw_loop_dominance(result, indicator: str, lang: str = "en", *, top: int = 
             fig.legend([h for h, _ in handles], labels, loc="upper left", bbox_to_anchor=(0.645, 0.89),
                        frameon=False, fontsize=12, title=_tr("loops.legend", lang), title_fontsize=13,
                        alignment="left", labelspacing=0.9)
-        note, ns = c.fit(fig, _tr("loops.note", lang), 0.94 * fig.bbox.width, 13, max_lines=2, min_size=11)
-        fig.text(0.01, 0.045, note, fontsize=ns, color="#333333", ha="left", va="bottom")
-        footer = _tr("loops.footer", lang, source=result.source, model=result.model_name,
-                     sha=result.model_sha256[:12], today=date.today().isoformat())
-        fig.text(0.01, 0.01, footer, fontsize=11, color="#555555", ha="left", va="bottom")
+        _footnotes(fig, result, lang, "loops.note", 13, 0.045)
     return fig
+
+
+def _footnotes(fig, result, lang: str, note_key: str, size: float, y: float) -> None:
+    """The chart's note (at height ``y``) and the provenance footer: source, model and its hash, date."""
+    note, ns = c.fit(fig, _tr(note_key, lang), 0.94 * fig.bbox.width, size, max_lines=2, min_size=size - 2)
+    fig.text(0.01, y, note, fontsize=ns, color="#333333", ha="left", va="bottom")
+    footer = _tr("loops.footer", lang, source=result.source, model=result.model_name,
+                 sha=result.model_sha256[:12], today=date.today().isoformat())
+    fig.text(0.01, 0.008, footer, fontsize=11, color="#555555", ha="left", va="bottom")
 
 
 def save_loop_dominance(result, out_dir: str | Path, lang: str = "en", *, indicators=None,
@@ -206,11 +211,7 @@ def draw_overview(result, lang: str = "en", *, top: int = 8):
         fig.legend(handles, labels, loc="upper left", bbox_to_anchor=(left + width + 0.02, 0.9), frameon=False,
                    fontsize=11, title=_tr("loops.legend", lang), title_fontsize=12, alignment="left",
                    labelspacing=0.8)
-        note, ns = c.fit(fig, _tr("loops.overview_note", lang), 0.94 * fig.bbox.width, 12, max_lines=2, min_size=10)
-        fig.text(0.01, 0.035, note, fontsize=ns, color="#333333", ha="left", va="bottom")
-        footer = _tr("loops.footer", lang, source=result.source, model=result.model_name,
-                     sha=result.model_sha256[:12], today=date.today().isoformat())
-        fig.text(0.01, 0.008, footer, fontsize=11, color="#555555", ha="left", va="bottom")
+        _footnotes(fig, result, lang, "loops.overview_note", 12, 0.035)
     return fig
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from ..mdl_source import read_source
 from . import _common as c
 
 CONTROL = {"INITIAL TIME", "FINAL TIME", "TIME STEP", "SAVEPER", "Time"}
@@ -37,42 +37,9 @@ class Structure:
     inflows: set[tuple[str, str]] = field(default_factory=set)   # (flow, stock)
 
 
-@lru_cache(maxsize=8)
 def _groups(path: str) -> dict[str, str | None]:
     """Vensim group (sector) of each element of the model file at ``path``."""
-    from pysd.translators.vensim import vensim_utils as vu
-    from pysd.translators.vensim.vensim_file import VensimFile
-    from pysd.translators.vensim.vensim_section import SectionElementsVisitor
-
-    class _GroupedVisitor(SectionElementsVisitor):
-        def __init__(self, ast):
-            self.group = None
-            self.groups: list = []
-            super().__init__(ast)
-
-        def visit_section(self, n, vc):  # a group header: "****\n.name\n****~ doc |"
-            text = vc[0].strip().strip("*").strip()
-            self.group = text.lstrip(".").strip() or None
-
-        def visit_entry(self, n, vc):
-            super().visit_entry(n, vc)
-            self.groups.append(self.group)
-
-    vf = VensimFile(path)
-    vf.parse(parse_all=False)
-    main = vf.sections[0]
-    tree = vu.Grammar.get("section_elements").parse(main.content)
-    visitor = _GroupedVisitor(tree)
-    out: dict[str, str | None] = {}
-    for element, group in zip(visitor.entries, visitor.groups):
-        try:
-            parsed = element.parse()
-        except Exception:  # an element PySD cannot parse alone (e.g. a macro call): no sector for it
-            continue
-        name = getattr(parsed, "name", None)
-        if name:
-            out.setdefault(name, group)
-    return out
+    return {el.name: el.group for el in read_source(path).elements.values()}
 
 
 def build(model) -> Structure:
