@@ -137,3 +137,17 @@ def test_a_scenario_runs_with_its_levers(tmp_path):
     assert r.source == "more-housing" and set(r.relative) == {"Crowding"}
     assert np.isfinite(r.table["share"]).all()
     assert np.abs(r.relative["Crowding"]).sum(axis=0).max() == pytest.approx(1.0)
+
+
+def test_initials_and_statefuls_inside_equations_are_vertices(tmp_path):
+    mdl = _model(tmp_path, "inner", "S = INTEG(Adjustment, 10) ~ w ~ |\n"
+                 "Adjustment = (Goal - Perceived) / Adjustment time ~ w/Year ~ |\nGoal = INITIAL(S) * 3 ~ w ~ |\n"
+                 "Perceived = 0.5 * SMOOTH(S, 2) + 0.5 * S ~ w ~ |\nAdjustment time = 4 ~ Year ~ |\n")
+    graph = link_graph(compile_model(mdl))
+    inner = {k: v for k, v in graph.vertices.items() if "(" in k}
+    assert {v.kind for v in inner.values()} == {"exogenous", "stock"}      # INITIAL frozen, SMOOTH a stock
+    assert any("first-order adjustment" in n for n in graph.notes)
+    r = loop_dominance(mdl, ["S"], periods=2)
+    through_smooth = [lp for lp in r.loops if any("(STATE" in v for v in lp.variables) and "S" in lp.variables]
+    assert through_smooth and all(lp.name.startswith("B") for lp in through_smooth)
+    np.testing.assert_allclose(np.abs(r.relative["S"]).sum(axis=0), 1.0)
