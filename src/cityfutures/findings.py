@@ -176,8 +176,9 @@ class CheckReport:
 
 
 def apply_silences(findings: Iterable[Finding], silences: Sequence[Silence], *, sidecar: str | None,
-                   ) -> tuple[list[Finding], list[tuple[Finding, Silence]]]:
-    """Split ``findings`` into kept and silenced; a silence matching nothing becomes a finding."""
+                   not_run: Iterable[str] = ()) -> tuple[list[Finding], list[tuple[Finding, Silence]]]:
+    """Split ``findings`` into kept and silenced; a silence matching nothing becomes a finding
+    (unless its rule is in ``not_run``: checks that did not run cannot tell)."""
     kept, silenced, used = [], [], set()
     for f in findings:
         s = next((s for s in silences if s.matches(f)), None)
@@ -186,8 +187,9 @@ def apply_silences(findings: Iterable[Finding], silences: Sequence[Silence], *, 
         else:
             silenced.append((f, s))
             used.add(id(s))
+    skipped = set(not_run)
     for s in silences:
-        if id(s) not in used:
+        if id(s) not in used and s.rule not in skipped:
             kept.append(finding("stale-silence", s.variable, f"silences rule '{s.rule}' but the rule "
                                         "finds nothing there: remove the silence",
                                         file=sidecar or "", line=s.line))

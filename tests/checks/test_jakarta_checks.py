@@ -36,3 +36,8 @@ def test_the_reality_checks_cover_every_sector():
         touched |= {source.group(model.shocks[k].input) for k, _y, _m in c.when.shocks + c.given.shocks}
     sectors = set(model.sectors) - {"control"}
     assert sectors <= touched, f"sectors without a reality check: {sorted(sectors - touched)}"
+
+
+def test_without_runs_the_silences_of_behaviour_checks_are_not_stale():
+    report = check(MODELS / "jakarta.mdl", strict=True, run=False)
+    assert report.exit_code == 0, report.format_text()

@@ -162,3 +162,12 @@ def test_model_equivalences_make_synonyms(tmp_path):
     (tmp_path / "SIR.mdl").write_text(text, encoding="utf-8")
     (f,) = _units(tmp_path / "SIR.mdl")
     assert f.rule == "units-mismatch" and f.variable == "Recovering"
+
+
+def test_time_and_time_step_carry_the_time_unit(tmp_path):
+    mdl = seeded(tmp_path, ("Population / Lifetime + Flood deaths", "Population / Lifetime + Flood deaths + Time"))
+    (f,) = _units(mdl)
+    assert f.rule == "units-terms" and "'Time' has 'Year'" in f.message
+    mdl = seeded(tmp_path / "b" if not (tmp_path / "b").mkdir() else tmp_path,
+                 ("Population / Lifetime + Flood deaths", "Population / TIME STEP + Flood deaths"))
+    assert _units(mdl) == []          # person / Year: TIME STEP is a time

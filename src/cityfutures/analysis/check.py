@@ -129,7 +129,8 @@ def check(model, reality=None, *, strict: bool = False, samples: int = 32, seed:
                      minima=minima)
     silences = loaded.check_config.silence if loaded else ()
     sidecar = _shown(loaded.meta_path) if loaded and loaded.meta_path else None
-    kept, silenced = apply_silences(findings, silences, sidecar=sidecar)
+    not_run = () if minima is not None else ("equilibrium", "reality")
+    kept, silenced = apply_silences(findings, silences, sidecar=sidecar, not_run=not_run)
     kept.sort(key=lambda f: (f.file != file, f.file, f.line or 0, f.variable, f.rule, f.message))
     return CheckReport(file, tuple(kept), tuple(silenced), strict, tuple(notes))
 

@@ -62,12 +62,14 @@ from ..plan import build_plan
 from ..scenario import Scenario, load_scenario
 
 __all__ = ["LinkGraph", "Vertex", "Loop", "LoopDominance", "link_graph", "find_loops", "link_scores",
-           "loop_dominance", "dominance_table", "MAX_LENGTH", "MAX_LOOPS"]
+           "loop_dominance", "dominance_table", "period_means", "MAX_LENGTH", "MAX_LOOPS", "TABLE_TOP"]
 
 MAX_LENGTH = 100
 """Longest loop searched for (number of variables)."""
 MAX_LOOPS = 50_000
 """The search stops after this many loops (and says so)."""
+TABLE_TOP = 25
+"""Loops kept in the table per indicator and period (and any further dominant ones)."""
 _EPS = 1e-12
 _CONTROL = {"INITIAL TIME", "FINAL TIME", "TIME STEP", "SAVEPER"}
 
@@ -148,14 +150,15 @@ class LoopDominance:
     times : ndarray (T-1,)
         The times the scores stand for (each step's end) [time units].
     loops : tuple of Loop
-    scores : ndarray (L, T-1)
-        Loop scores (dimensionless; positive reinforcing, negative balancing at that time).
-    relative : dict
-        Indicator -> ndarray (L, T-1) of relative scores (0 for loops that cannot move it).
+    log_scores, signs : ndarray (L, T-1)
+        ``log |loop score|`` and its sign (0 where a link score is 0); see :attr:`scores`.
+    masks : dict
+        Indicator -> bool ndarray (L,): the loops through the stocks it is computed from.
     periods : list of (start, end)
     table : pandas.DataFrame
-        One row per (indicator, period, loop) with the period's mean relative score:
-        ``indicator, period_start, period_end, loop, name, polarity, share, rank, dominant``.
+        Per (indicator, period), the :data:`TABLE_TOP` loops with the largest mean relative
+        scores: ``indicator, period_start, period_end, loop, name, label_en, label_id,
+        polarity, share, rank, dominant``.
     values : dict
         Indicator -> ndarray (T,) of its values [units] at every step (for charts).
     all_times : ndarray (T,)
@@ -164,8 +167,9 @@ class LoopDominance:
 
     times: np.ndarray
     loops: tuple
-    scores: np.ndarray
-    relative: dict
+    log_scores: np.ndarray
+    signs: np.ndarray
+    masks: dict
     periods: list
     table: pd.DataFrame
     values: dict
@@ -177,6 +181,20 @@ class LoopDominance:
     model_name: str = ""
     model_sha256: str = ""
     time_units: str = ""
+
+    @property
+    def indicators(self) -> list[str]:
+        """The indicators explained, in order."""
+        return list(self.masks)
+
+    @property
+    def scores(self) -> np.ndarray:
+        """Loop scores (L, T-1): dimensionless; positive reinforcing, negative balancing at that time."""
+        return self.signs * np.exp(np.minimum(self.log_scores, 700.0))
+
+    def relative(self, indicator: str) -> np.ndarray:
+        """Relative loop scores (L, T-1) for ``indicator``: shares of its loops' total, 0 for the other loops."""
+        return _relative(self.log_scores, self.signs, self.masks[indicator])
 
     def label(self, indicator: str, lang: str) -> str:
         """Name of an indicator in ``lang`` (the sidecar's label, else its Vensim name)."""
@@ -410,21 +428,17 @@ def _matches(documented: Sequence[str], cycle_elements: Sequence[str]) -> bool:
     return shifts <= 1
 
 
-def _polarity(scores: Mapping, links) -> int:
-    """Structural polarity of a loop: the product of its links' usual signs (+1 or -1)."""
-    sign = 1
-    for lk in links:
-        s = np.sign(np.sum(np.sign(scores.get(lk, 0.0))))
-        sign *= -1 if s < 0 else 1
-    return sign
+def _link_signs(scores: Mapping) -> dict:
+    """Each link's usual sign (+1 or -1): the majority of its nonzero scores."""
+    return {lk: (-1 if np.sum(np.sign(v)) < 0 else 1) for lk, v in scores.items()}
 
 
-def _path(model, graph: LinkGraph, cycle, lang: str) -> str:
+def _path(names: Mapping, graph: LinkGraph, cycle, lang: str) -> str:
     """``A → B → A`` for a short loop; its stocks (``A → … → C → … → A``) for a long one."""
-    shown = [_shown(model, c, lang) for c in cycle]
+    shown = [names[lang, c] for c in cycle]
     if len(cycle) <= 4:
         return " → ".join(shown + shown[:1])
-    stocks = [_shown(model, c, lang) for c in cycle if graph.vertices[c].kind == "stock"] or shown[:1]
+    stocks = [names[lang, c] for c in cycle if graph.vertices[c].kind == "stock"] or shown[:1]
     words = {"en": "variables", "id": "variabel"}[lang]
     return " → … → ".join(stocks + stocks[:1]) + f" ({len(cycle)} {words})"
 
@@ -432,10 +446,12 @@ def _path(model, graph: LinkGraph, cycle, lang: str) -> str:
 def _name_loops(graph: LinkGraph, cycles: list, scores: Mapping, model: Model | None) -> list[Loop]:
     loops = []
     counts: dict[str, int] = {}
+    signs = _link_signs(scores)
+    names = {(lang, label): _shown(model, label, lang) for label in graph.vertices for lang in ("en", "id")}
     for i, cycle in enumerate(cycles):
         elements = [graph.vertices[c].element for c in cycle]
         links = list(zip(cycle, cycle[1:] + cycle[:1]))
-        letter = "R" if _polarity(scores, links) > 0 else "B"
+        letter = "R" if np.prod([signs.get(lk, 1) for lk in links]) > 0 else "B"
         doc = None
         if model is not None:   # the most specific documented loop it passes through
             matching = [d for d in model.loops if _matches(d.variables, elements)]
@@ -446,8 +462,8 @@ def _name_loops(graph: LinkGraph, cycles: list, scores: Mapping, model: Model | 
             loops.append(Loop(f"L{i + 1}", tuple(cycle), doc.name + suffix, doc.label("en") + suffix,
                               doc.label("id") + suffix, True))
             continue
-        loops.append(Loop(f"L{i + 1}", tuple(cycle), f"{letter}{i + 1}", _path(model, graph, cycle, "en"),
-                          _path(model, graph, cycle, "id")))
+        loops.append(Loop(f"L{i + 1}", tuple(cycle), f"{letter}{i + 1}", _path(names, graph, cycle, "en"),
+                          _path(names, graph, cycle, "id")))
     return loops
 
 
@@ -554,14 +570,18 @@ def loop_dominance(what, indicators: Sequence[str] | None = None, *, periods: in
     if not complete:
         notes.append(f"the loop search stopped at {max_loops} loops (longer or rarer loops are not scored)")
     names = _indicators(model, graph, indicators)
-    relative, table_rows = {}, []
+    masks, table_rows = {}, []
     cuts = _periods(float(times[0]), float(times[-1]), periods)
+    through: dict[str, list[int]] = {}            # stock -> the loops through it
+    for i, lp in enumerate(loops):
+        for v in lp.variables:
+            if graph.vertices[v].kind == "stock":
+                through.setdefault(v, []).append(i)
     for ind in names:
-        frontier = _frontier_stocks(graph, _cell(graph, ind))
-        mask = np.array([any(v in frontier for v in lp.variables) for lp in loops], dtype=bool)
-        relative[ind] = _relative(log_scores, signs, mask)
-        table_rows += _period_rows(ind, loops, relative[ind], mask, times[1:], cuts)
-    loop_scores = signs * np.exp(np.minimum(log_scores, 700.0))
+        masks[ind] = np.zeros(len(loops), dtype=bool)
+        for stock in _frontier_stocks(graph, _cell(graph, ind)):
+            masks[ind][through.get(stock, [])] = True
+        table_rows += _period_rows(ind, loops, _relative(log_scores, signs, masks[ind]), masks[ind], times[1:], cuts)
     table = pd.DataFrame(table_rows, columns=["indicator", "period_start", "period_end", "loop", "name",
                                               "label_en", "label_id", "polarity", "share", "rank", "dominant"])
     vals = {ind: values[_cell(graph, ind)] for ind in names}
@@ -570,25 +590,37 @@ def loop_dominance(what, indicators: Sequence[str] | None = None, *, periods: in
     for ind in names:
         if ind in model.indicators:
             labels[ind].update({f"unit_{lang}": model.indicators[ind].unit_label(lang) for lang in ("en", "id")})
-    return LoopDominance(times[1:], tuple(loops), loop_scores, relative, cuts, table, vals, times, units, notes,
+    return LoopDominance(times[1:], tuple(loops), log_scores, signs, masks, cuts, table, vals, times, units, notes,
                          labels, source, model.name, model.sha256, model.time_units)
 
 
-def _period_rows(ind, loops, rel, mask, times, cuts) -> list:
-    rows = []
-    for a, b in cuts:
+def period_means(rel: np.ndarray, times: np.ndarray, cuts) -> np.ndarray:
+    """Mean of each row of ``rel`` (L, T-1) over each period: (L, P)."""
+    out = np.zeros((rel.shape[0], len(cuts)))
+    for j, (a, b) in enumerate(cuts):
         sel = (times > a - 1e-9) & (times <= b + 1e-9)
-        if not sel.any():
-            continue
-        mean = rel[:, sel].mean(axis=1)
-        order = [i for i in np.argsort(-np.abs(mean)) if mask[i] and abs(mean[i]) > 0]
+        if sel.any():
+            out[:, j] = rel[:, sel].mean(axis=1)
+    return out
+
+
+def _period_rows(ind, loops, rel, mask, times, cuts) -> list:
+    """Table rows: per period, the TABLE_TOP loops with the largest mean shares (the dominant ones marked)."""
+    rows = []
+    idx = np.flatnonzero(mask)
+    means = period_means(rel[idx], times, cuts)
+    for j, (a, b) in enumerate(cuts):
+        order = [k for k in np.argsort(-np.abs(means[:, j]), kind="stable") if means[k, j] != 0]
         covered = 0.0
-        for rank, i in enumerate(order, 1):
-            dominant = covered < 0.5
-            covered += abs(mean[i])
-            lp = loops[i]
-            rows.append((ind, a, b, lp.id, lp.name, lp.label_en, lp.label_id,
-                         "reinforcing" if mean[i] > 0 else "balancing", float(mean[i]), rank, dominant))
+        for rank, k in enumerate(order, 1):
+            share = float(means[k, j])
+            if rank <= TABLE_TOP:
+                lp = loops[idx[k]]
+                rows.append((ind, a, b, lp.id, lp.name, lp.label_en, lp.label_id,
+                             "reinforcing" if share > 0 else "balancing", share, rank, covered < 0.5))
+            covered += abs(share)
+            if rank >= TABLE_TOP and covered >= 0.5:
+                break
     return rows
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.patches import Patch, Rectangle
 
+from ..analysis.loops import period_means
 from ..i18n import check_lang, t
 from . import _common as c
 
@@ -60,14 +61,11 @@ def draw_loop_dominance(result, indicator: str, lang: str = "en", *, top: int = 
         Loops drawn in colour.
     """
     check_lang(lang)
-    rel = result.relative[indicator]
-    times = result.times
     chosen = _chosen(result, indicator, top)
     periods = result.periods
     mids = np.array([(a + b) / 2 for a, b in periods])
     width = 0.8 * min(b - a for a, b in periods)
-    means = np.array([[rel[i, (times > a - 1e-9) & (times <= b + 1e-9)].mean() if rel.shape[1] else 0.0
-                       for a, b in periods] for i in range(rel.shape[0])]) if rel.shape[0] else np.zeros((0, len(periods)))
+    means = period_means(result.relative(indicator), result.times, periods)
     rows = result.table[result.table["indicator"] == indicator]
     dominant = {(r.period_start, r.loop) for r in rows.itertuples() if r.dominant}
     with c.style():
@@ -143,11 +141,11 @@ def save_loop_dominance(result, out_dir: str | Path, lang: str = "en", *, indica
     """Draw and save one figure per indicator as ``loops-<indicator>-<lang>.<fmt>`` and, for
     several indicators, the overview ``loops-overview-<lang>.<fmt>``; returns the paths."""
     paths = []
-    chosen = indicators or list(result.relative)
+    chosen = indicators or result.indicators
     for ind in chosen:
         fig = draw_loop_dominance(result, ind, lang, top=top)
         paths += c.save(fig, Path(out_dir), f"loops-{c.slug(ind)}-{lang}", formats)
-    if overview if overview is not None else len(result.relative) > 1:
+    if overview if overview is not None else len(result.indicators) > 1:
         paths += c.save(draw_overview(result, lang), Path(out_dir), f"loops-overview-{lang}", formats)
     return paths
 
@@ -160,7 +158,7 @@ def draw_overview(result, lang: str = "en", *, top: int = 8):
     and its share. The ``top`` loops that lead most often have a colour and a legend entry.
     """
     check_lang(lang)
-    names = list(result.relative)
+    names = result.indicators
     periods = result.periods
     table = result.table[result.table["rank"] == 1]
     lead = {(r.indicator, r.period_start): r for r in table.itertuples()}

@@ -10,8 +10,9 @@ EXAMPLES = """examples:
 
 Prints the dominant loops of each indicator in each period (Loops That Matter: mean
 relative loop score; the dominant loops together explain more than half of the change)
-and writes OUT/loops.csv (every loop's share per indicator and period) and one chart per
-indicator, OUT/loops-<indicator>-<lang>.png and .svg.
+and writes OUT/loops.csv (the 25 largest loop shares per indicator and period), one chart per
+indicator, OUT/loops-<indicator>-<lang>.png and .svg, and for several indicators the overview
+OUT/loops-overview-<lang>.png and .svg.
 """
 
 
@@ -40,7 +41,7 @@ def table_text(result, lang: str, top: int) -> str:
     from ..analysis.loops import dominance_table
     from ..i18n import t
     lines = []
-    for ind in result.relative:
+    for ind in result.indicators:
         rows = dominance_table(result, ind, top=top)
         lines.append(t("loops.table_title", lang, catalog="checks", indicator=result.label(ind, lang)))
         head = [t(f"loops.col_{k}", lang, catalog="checks") for k in ("period", "loop", "polarity", "share",
