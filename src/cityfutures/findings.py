@@ -106,7 +106,8 @@ def finding(rule: str, variable: str, message: str, *, file: str, line: int | No
 class Silence:
     """A finding the model's authors accept, and why (from the sidecar's ``checks.silence``).
 
-    ``variable`` may be ``"*"``: every variable for that rule.
+    ``variable`` may be ``"*"``: every variable for that rule; for rule ``reality`` it names
+    the reality check.
     """
 
     rule: str

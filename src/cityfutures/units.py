@@ -635,12 +635,12 @@ class _Checker:
 
     # ------------------------------------------------------------------ argument rules
     def _need_dimensionless(self, fname: str, arg: _U) -> None:
-        if arg.q is not None and not arg.literal and not (arg.q.dimensionless and self.u.factor(arg.q) == 1.0):
+        if arg.q is not None and not arg.literal and not self.u.same(arg.q, self.u.dimensionless()):
             self.report("units-argument", f"{fname} needs a dimensionless argument, but '{_short(arg.text)}' has "
                         f"'{self.u.format(arg.q)}'")
 
     def _dimensionless_input(self, fname: str, arg: _U) -> None:
-        if arg.q is not None and not arg.literal and not (arg.q.dimensionless and self.u.factor(arg.q) == 1.0):
+        if arg.q is not None and not arg.literal and not self.u.same(arg.q, self.u.dimensionless()):
             self.report("units-lookup-input", f"lookup {fname} is called with '{_short(arg.text)}' in "
                         f"'{self.u.format(arg.q)}'; a lookup's input should be dimensionless (divide it by a "
                         "reference value)")
