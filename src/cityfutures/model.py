@@ -13,10 +13,11 @@ import os
 import shutil
 import tempfile
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Literal, Mapping
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -24,8 +25,20 @@ from .errors import ModelError, did_you_mean
 from .findings import RULES, SOURCE_TAGS, Silence
 from .yamlio import YamlDocument, pydantic_error, read_yaml
 
-__all__ = ["Model", "Variable", "Lever", "Indicator", "Shock", "Label", "DocumentedLoop", "CheckConfig", "load_model",
-           "resolve_model_path", "cache_dir", "FOCUS_AREAS"]
+__all__ = [
+    "FOCUS_AREAS",
+    "Indicator",
+    "Label",
+    "Lever",
+    "CheckConfig",
+    "Loop",
+    "Model",
+    "Shock",
+    "Variable",
+    "cache_dir",
+    "load_model",
+    "resolve_model_path",
+]
 
 FOCUS_AREAS = ("governance", "preparedness", "water-waste", "connectivity-mobility", "social-cohesion")
 _HERE = Path(__file__).resolve()
@@ -74,13 +87,19 @@ class _ShockMeta(BaseModel):
         return v
 
 
+class _LinkMeta(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    source: str = Field(alias="from")
+    target: str = Field(alias="to")
+
+
 class _LoopMeta(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: str
     label: Label
     polarity: Literal["reinforcing", "balancing"]
-    variables: list[str] = Field(min_length=1)
-    cut: tuple[str, str] | None = None
+    variables: list[str] = Field(min_length=2)
+    cut: _LinkMeta
 
 
 class _SilenceMeta(BaseModel):
@@ -111,8 +130,8 @@ class _Sidecar(BaseModel):
     levers: dict[str, _LeverMeta] = {}
     indicators: dict[str, _IndicatorMeta] = {}
     shocks: dict[str, _ShockMeta] = {}
-    variables: dict[str, Label] = {}
     loops: list[_LoopMeta] = []
+    variables: dict[str, Label] = {}
     equilibrium_stocks: list[str] = []
     checks: _ChecksMeta = _ChecksMeta()
 
@@ -175,17 +194,15 @@ class Shock:
 
 
 @dataclass(frozen=True)
-class DocumentedLoop:
-    """A feedback loop the model card documents (the sidecar's ``loops:``).
-
-    ``variables`` are in the loop's causal order; ``cut`` is the link a knockout removes.
-    """
+class Loop:
+    """A documented feedback loop: its variables in causal order (the last feeds the first), its
+    polarity, and the link a knockout experiment cuts (``cut = (source, target)``, an edge of the loop)."""
 
     name: str
     label: Label
     polarity: str
     variables: tuple[str, ...]
-    cut: tuple[str, str] | None = None
+    cut: tuple[str, str]
 
 
 @dataclass(frozen=True)
@@ -218,6 +235,10 @@ class Model:
     variables : mapping of Vensim name -> Variable
     levers, indicators : mapping of name -> Lever / Indicator (from the sidecar)
     shocks : mapping of kind -> Shock
+    loops : mapping of name -> Loop (the sidecar's documented feedback loops, in file order)
+    equilibrium_stocks : tuple of str
+        Stocks that start in equilibrium (checked by ``cityfutures check``).
+    check_config : CheckConfig
     focus_areas, sectors, labels : mapping of id/name -> Label
     """
 
@@ -234,12 +255,12 @@ class Model:
     levers: Mapping[str, Lever] = field(default_factory=dict)
     indicators: Mapping[str, Indicator] = field(default_factory=dict)
     shocks: Mapping[str, Shock] = field(default_factory=dict)
+    loops: Mapping[str, Loop] = field(default_factory=dict)
     focus_areas: Mapping[str, Label] = field(default_factory=dict)
     sectors: Mapping[str, Label] = field(default_factory=dict)
     labels: Mapping[str, Label] = field(default_factory=dict)
     meta_path: Path | None = None
     meta_sha256: str | None = None
-    loops: tuple[DocumentedLoop, ...] = ()
     equilibrium_stocks: tuple[str, ...] = ()
     check_config: CheckConfig = field(default_factory=CheckConfig)
 
@@ -385,7 +406,51 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _load_sidecar(meta_path: Path, variables: Mapping[str, Variable]):
+def _running_links(dependencies: Mapping) -> dict[str, set[str]]:
+    """PySD py_name -> the py_names it reads while the model runs (a stock reads its flows; INITIAL reads nothing)."""
+    out: dict[str, set[str]] = {}
+    for name, deps in dependencies.items():
+        if name.startswith("_") or not isinstance(deps, dict):
+            continue
+        reads: set[str] = set()
+        for dep in deps:
+            if dep.startswith("_"):
+                reads |= set((dependencies.get(dep) or {}).get("step") or {})
+            else:
+                reads.add(dep)
+        out[name] = reads
+    return out
+
+
+def _load_loops(side: _Sidecar, variables: Mapping[str, Variable], dependencies: Mapping | None, fail) -> dict[str, Loop]:
+    """Validated loops: every variable exists, consecutive variables are linked in the model (when PySD's
+    dependency graph is given), and the cut is an edge of the loop."""
+    links = _running_links(dependencies) if dependencies is not None else None
+    loops: dict[str, Loop] = {}
+    for i, lm in enumerate(side.loops):
+        if lm.name in loops:
+            fail(("loops", i, "name"), f"loop '{lm.name}' is declared twice")
+        for j, name in enumerate(lm.variables):
+            if name not in variables:
+                fail(("loops", i, "variables", j), f"'{name}' is not a variable of the model. "
+                     + did_you_mean(name, variables))
+        ring = list(lm.variables)
+        edges = list(zip(ring, ring[1:] + ring[:1]))
+        if links is not None:
+            for j, (a, b) in enumerate(edges):
+                if variables[a].py_name not in links.get(variables[b].py_name, set()):
+                    fail(("loops", i, "variables", (j + 1) % len(ring)),
+                         f"loop '{lm.name}': '{b}' does not depend on '{a}' in the model",
+                         "consecutive variables linked by an equation (the last feeds the first)")
+        cut = (lm.cut.source, lm.cut.target)
+        if cut not in edges:
+            fail(("loops", i, "cut"), f"loop '{lm.name}': the cut {cut[0]} -> {cut[1]} is not an edge of the loop",
+                 "a pair of consecutive variables of the loop")
+        loops[lm.name] = Loop(name=lm.name, label=lm.label, polarity=lm.polarity, variables=tuple(ring), cut=cut)
+    return loops
+
+
+def _load_sidecar(meta_path: Path, variables: Mapping[str, Variable], dependencies: Mapping | None = None):
     doc: YamlDocument = read_yaml(meta_path, error=ModelError, what="model metadata")
     try:
         side = _Sidecar.model_validate(doc.data)
@@ -440,16 +505,12 @@ def _load_sidecar(meta_path: Path, variables: Mapping[str, Variable]):
     for name in side.variables:
         if name not in variables:
             fail(("variables", name), f"'{name}' is not a variable of the model. " + did_you_mean(name, variables))
-    loops = []
-    for i, lm in enumerate(side.loops):
-        for j, name in enumerate(lm.variables):
-            if name not in variables:
-                fail(("loops", i, "variables", j), f"'{name}' is not a variable of the model. "
-                     + did_you_mean(name, variables))
-        for j, name in enumerate(lm.cut or ()):
-            if name not in variables:
-                fail(("loops", i, "cut", j), f"'{name}' is not a variable of the model. " + did_you_mean(name, variables))
-        loops.append(DocumentedLoop(lm.name, lm.label, lm.polarity, tuple(lm.variables), lm.cut))
+    loops = _load_loops(side, variables, dependencies, fail)
+    return side, levers, indicators, shocks, loops, _load_checks(side, variables, doc, fail)
+
+
+def _load_checks(side: _Sidecar, variables: Mapping[str, Variable], doc: YamlDocument, fail):
+    """``(equilibrium_stocks, CheckConfig)``: stocks that must be stocks, silences with known rules and names."""
     for i, name in enumerate(side.equilibrium_stocks):
         var = variables.get(name)
         if var is None or not (var.kind == "Stateful" and var.subtype == "Integ"):
@@ -464,8 +525,7 @@ def _load_sidecar(meta_path: Path, variables: Mapping[str, Variable]):
             fail(("checks", "silence", i, "variable"), f"'{sm.variable}' is not a variable of the model. "
                  + did_you_mean(sm.variable, variables), "a variable of the model or '*'")
         silences.append(Silence(sm.rule, sm.variable, sm.reason.strip(), doc.line_of(("checks", "silence", i))))
-    checks = CheckConfig(tuple(side.checks.source_tags), tuple(silences))
-    return side, levers, indicators, shocks, (tuple(loops), tuple(side.equilibrium_stocks), checks)
+    return tuple(side.equilibrium_stocks), CheckConfig(tuple(side.checks.source_tags), tuple(silences))
 
 
 def load_model(ref: str | os.PathLike | Model, *, relative_to: Path | None = None) -> Model:
@@ -530,11 +590,11 @@ def _load_model_cached(path_s: str, mtime: int) -> Model:
     meta_path = path.with_name(path.stem + ".meta.yaml")
     extra: dict = {}
     if meta_path.is_file():
-        side, levers, indicators, shocks, (loops, equilibrium, checks) = _load_sidecar(meta_path, variables)
-        extra = dict(levers=levers, indicators=indicators, shocks=shocks, focus_areas=dict(side.focus_areas),
+        side, levers, indicators, shocks, loops, (equilibrium, checks) = _load_sidecar(
+            meta_path, variables, pm.dependencies)
+        extra = dict(levers=levers, indicators=indicators, shocks=shocks, loops=loops, focus_areas=dict(side.focus_areas),
                      sectors=dict(side.sectors), labels=dict(side.variables), meta_path=meta_path,
-                     meta_sha256=_sha256(meta_path), loops=loops, equilibrium_stocks=equilibrium,
-                     check_config=checks)
+                     meta_sha256=_sha256(meta_path), equilibrium_stocks=equilibrium, check_config=checks)
     model = Model(name=path.stem, path=path, sha256=sha, translation=py, time_units=time_units,
                   variables=variables, **times, **extra)
     _MODEL_CACHE[key] = model

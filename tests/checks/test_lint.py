@@ -113,8 +113,9 @@ def test_seeded_literal(tmp_path):
 
 
 def test_seeded_algebraic_loop(tmp_path):
-    mdl = seeded(tmp_path, ("Population * Birth fraction * Crowding effect", "Deaths * Crowding effect"),
-                 ("Population / Lifetime + Flood deaths", "Births + Flood deaths"))
+    mdl = seeded(tmp_path, ("Population * Birth fraction * Crowding effect",
+                            "Population * Birth fraction * Crowding effect + Deaths * 0"),
+                 ("Population / Lifetime + Flood deaths", "Population / Lifetime + Flood deaths + Births * 0"))
     found = [f for f in check(mdl, run=False).findings if f.rule == "algebraic-loop"]
     (f,) = found
     assert f.severity == "error" and "Births" in f.message and "Deaths" in f.message

@@ -87,7 +87,7 @@ def test_seeded_mismatch_in_a_plain_equation(tmp_path):
 
 
 def test_seeded_mismatch_inside_a_lookup(tmp_path):
-    mdl = seeded(tmp_path, ("Crowding effect lookup(Crowding)", "Crowding effect lookup(Perceived population)"))
+    mdl = seeded(tmp_path, ("Crowding effect lookup(Crowding)", "Crowding effect lookup(Crowding * Housing capacity)"))
     (f,) = _units(mdl)
     assert (f.rule, f.variable, f.line) == ("units-lookup-input", "Crowding effect", line_of(mdl, "Crowding effect"))
     assert "'person'" in f.message
