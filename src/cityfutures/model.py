@@ -13,11 +13,10 @@ import os
 import shutil
 import tempfile
 import warnings
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -25,20 +24,8 @@ from .errors import ModelError, did_you_mean
 from .findings import RULES, SOURCE_TAGS, Silence
 from .yamlio import YamlDocument, pydantic_error, read_yaml
 
-__all__ = [
-    "FOCUS_AREAS",
-    "Indicator",
-    "Label",
-    "Lever",
-    "CheckConfig",
-    "Loop",
-    "Model",
-    "Shock",
-    "Variable",
-    "cache_dir",
-    "load_model",
-    "resolve_model_path",
-]
+__all__ = ["Model", "Variable", "Lever", "Indicator", "Shock", "DocumentedLoop", "CheckConfig", "Label", "load_model",
+           "resolve_model_path", "cache_dir", "FOCUS_AREAS"]
 
 FOCUS_AREAS = ("governance", "preparedness", "water-waste", "connectivity-mobility", "social-cohesion")
 _HERE = Path(__file__).resolve()
@@ -87,19 +74,13 @@ class _ShockMeta(BaseModel):
         return v
 
 
-class _LinkMeta(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-    source: str = Field(alias="from")
-    target: str = Field(alias="to")
-
-
 class _LoopMeta(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: str
     label: Label
     polarity: Literal["reinforcing", "balancing"]
     variables: list[str] = Field(min_length=2)
-    cut: _LinkMeta
+    cut: tuple[str, str]
 
 
 class _SilenceMeta(BaseModel):
@@ -131,8 +112,8 @@ class _Sidecar(BaseModel):
     indicators: dict[str, _IndicatorMeta] = {}
     shocks: dict[str, _ShockMeta] = {}
     loops: list[_LoopMeta] = []
-    variables: dict[str, Label] = {}
     equilibrium_stocks: list[str] = []
+    variables: dict[str, Label] = {}
     checks: _ChecksMeta = _ChecksMeta()
 
 
@@ -194,9 +175,10 @@ class Shock:
 
 
 @dataclass(frozen=True)
-class Loop:
-    """A documented feedback loop: its variables in causal order (the last feeds the first), its
-    polarity, and the link a knockout experiment cuts (``cut = (source, target)``, an edge of the loop)."""
+class DocumentedLoop:
+    """A feedback loop the model card documents (the sidecar's ``loops:``): its variables in causal
+    order (the last feeds the first), its polarity, and the link a knockout removes (``cut = (source,
+    target)``, an edge of the loop)."""
 
     name: str
     label: Label
@@ -235,10 +217,9 @@ class Model:
     variables : mapping of Vensim name -> Variable
     levers, indicators : mapping of name -> Lever / Indicator (from the sidecar)
     shocks : mapping of kind -> Shock
-    loops : mapping of name -> Loop (the sidecar's documented feedback loops, in file order)
-    equilibrium_stocks : tuple of str
-        Stocks that start in equilibrium (checked by ``cityfutures check``).
-    check_config : CheckConfig
+    loops : tuple of DocumentedLoop (the sidecar's documented feedback loops, in file order)
+    equilibrium_stocks : tuple of str (stocks declared to start in equilibrium)
+    check_config : CheckConfig (the sidecar's ``checks:``)
     focus_areas, sectors, labels : mapping of id/name -> Label
     """
 
@@ -255,13 +236,13 @@ class Model:
     levers: Mapping[str, Lever] = field(default_factory=dict)
     indicators: Mapping[str, Indicator] = field(default_factory=dict)
     shocks: Mapping[str, Shock] = field(default_factory=dict)
-    loops: Mapping[str, Loop] = field(default_factory=dict)
+    loops: tuple[DocumentedLoop, ...] = ()
+    equilibrium_stocks: tuple[str, ...] = ()
     focus_areas: Mapping[str, Label] = field(default_factory=dict)
     sectors: Mapping[str, Label] = field(default_factory=dict)
     labels: Mapping[str, Label] = field(default_factory=dict)
     meta_path: Path | None = None
     meta_sha256: str | None = None
-    equilibrium_stocks: tuple[str, ...] = ()
     check_config: CheckConfig = field(default_factory=CheckConfig)
 
     def pysd(self):
@@ -422,11 +403,12 @@ def _running_links(dependencies: Mapping) -> dict[str, set[str]]:
     return out
 
 
-def _load_loops(side: _Sidecar, variables: Mapping[str, Variable], dependencies: Mapping | None, fail) -> dict[str, Loop]:
+def _load_loops(side: _Sidecar, variables: Mapping[str, Variable], dependencies: Mapping | None,
+                fail) -> tuple[DocumentedLoop, ...]:
     """Validated loops: every variable exists, consecutive variables are linked in the model (when PySD's
     dependency graph is given), and the cut is an edge of the loop."""
     links = _running_links(dependencies) if dependencies is not None else None
-    loops: dict[str, Loop] = {}
+    loops: dict[str, DocumentedLoop] = {}
     for i, lm in enumerate(side.loops):
         if lm.name in loops:
             fail(("loops", i, "name"), f"loop '{lm.name}' is declared twice")
@@ -442,12 +424,13 @@ def _load_loops(side: _Sidecar, variables: Mapping[str, Variable], dependencies:
                     fail(("loops", i, "variables", (j + 1) % len(ring)),
                          f"loop '{lm.name}': '{b}' does not depend on '{a}' in the model",
                          "consecutive variables linked by an equation (the last feeds the first)")
-        cut = (lm.cut.source, lm.cut.target)
+        cut = tuple(lm.cut)
         if cut not in edges:
             fail(("loops", i, "cut"), f"loop '{lm.name}': the cut {cut[0]} -> {cut[1]} is not an edge of the loop",
                  "a pair of consecutive variables of the loop")
-        loops[lm.name] = Loop(name=lm.name, label=lm.label, polarity=lm.polarity, variables=tuple(ring), cut=cut)
-    return loops
+        loops[lm.name] = DocumentedLoop(name=lm.name, label=lm.label, polarity=lm.polarity, variables=tuple(ring),
+                                        cut=cut)
+    return tuple(loops.values())
 
 
 def _load_sidecar(meta_path: Path, variables: Mapping[str, Variable], dependencies: Mapping | None = None):
@@ -506,26 +489,26 @@ def _load_sidecar(meta_path: Path, variables: Mapping[str, Variable], dependenci
         if name not in variables:
             fail(("variables", name), f"'{name}' is not a variable of the model. " + did_you_mean(name, variables))
     loops = _load_loops(side, variables, dependencies, fail)
-    return side, levers, indicators, shocks, loops, _load_checks(side, variables, doc, fail)
-
-
-def _load_checks(side: _Sidecar, variables: Mapping[str, Variable], doc: YamlDocument, fail):
-    """``(equilibrium_stocks, CheckConfig)``: stocks that must be stocks, silences with known rules and names."""
     for i, name in enumerate(side.equilibrium_stocks):
         var = variables.get(name)
         if var is None or not (var.kind == "Stateful" and var.subtype == "Integ"):
             stocks = [n for n, v in variables.items() if v.kind == "Stateful" and v.subtype == "Integ"]
-            fail(("equilibrium_stocks", i), f"'{name}' is not a stock (INTEG) of the model. "
-                 + did_you_mean(name, stocks))
+            fail(("equilibrium_stocks", i), f"'{name}' is not a stock (INTEG) of the model. " + did_you_mean(name, stocks))
+    return side, levers, indicators, shocks, (loops, _check_config(side, variables, doc, fail))
+
+
+def _check_config(side: _Sidecar, variables: Mapping[str, Variable], doc: YamlDocument, fail) -> CheckConfig:
+    """The sidecar's ``checks:``: silences with a known rule, a variable of the model (or ``*``; for rule
+    ``reality`` the check's name) and a reason."""
     silences = []
     for i, sm in enumerate(side.checks.silence):
         if sm.rule not in RULES:
             fail(("checks", "silence", i, "rule"), f"unknown rule '{sm.rule}'", ", ".join(RULES))
-        if sm.variable != "*" and sm.rule != "reality" and sm.variable not in variables:   # reality: a check's name
+        if sm.variable != "*" and sm.rule != "reality" and sm.variable not in variables:
             fail(("checks", "silence", i, "variable"), f"'{sm.variable}' is not a variable of the model. "
                  + did_you_mean(sm.variable, variables), "a variable of the model or '*'")
         silences.append(Silence(sm.rule, sm.variable, sm.reason.strip(), doc.line_of(("checks", "silence", i))))
-    return tuple(side.equilibrium_stocks), CheckConfig(tuple(side.checks.source_tags), tuple(silences))
+    return CheckConfig(tuple(side.checks.source_tags), tuple(silences))
 
 
 def load_model(ref: str | os.PathLike | Model, *, relative_to: Path | None = None) -> Model:
@@ -590,11 +573,11 @@ def _load_model_cached(path_s: str, mtime: int) -> Model:
     meta_path = path.with_name(path.stem + ".meta.yaml")
     extra: dict = {}
     if meta_path.is_file():
-        side, levers, indicators, shocks, loops, (equilibrium, checks) = _load_sidecar(
-            meta_path, variables, pm.dependencies)
-        extra = dict(levers=levers, indicators=indicators, shocks=shocks, loops=loops, focus_areas=dict(side.focus_areas),
+        side, levers, indicators, shocks, (loops, checks) = _load_sidecar(meta_path, variables, pm.dependencies)
+        extra = dict(levers=levers, indicators=indicators, shocks=shocks, loops=loops,
+                     equilibrium_stocks=tuple(side.equilibrium_stocks), focus_areas=dict(side.focus_areas),
                      sectors=dict(side.sectors), labels=dict(side.variables), meta_path=meta_path,
-                     meta_sha256=_sha256(meta_path), equilibrium_stocks=equilibrium, check_config=checks)
+                     meta_sha256=_sha256(meta_path), check_config=checks)
     model = Model(name=path.stem, path=path, sha256=sha, translation=py, time_units=time_units,
                   variables=variables, **times, **extra)
     _MODEL_CACHE[key] = model

@@ -454,7 +454,7 @@ def _name_loops(graph: LinkGraph, cycles: list, scores: Mapping, model: Model | 
         letter = "R" if np.prod([signs.get(lk, 1) for lk in links]) > 0 else "B"
         doc = None
         if model is not None:   # the most specific documented loop it passes through
-            matching = [d for d in model.loops.values() if _matches(d.variables, elements)]
+            matching = [d for d in model.loops if _matches(d.variables, elements)]
             doc = max(matching, key=lambda d: len(d.variables), default=None)
         if doc is not None:
             counts[doc.name] = counts.get(doc.name, 0) + 1
