@@ -51,7 +51,7 @@ import time
 
 import numpy as np
 
-from cityfutures.dashboard.state import Dashboard
+from cityfutures.dashboard import Dashboard
 
 
 def _summary(label: str, ms: list[float]) -> str:

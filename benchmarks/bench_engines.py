@@ -31,9 +31,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from cityfutures.batch import compile_model  # noqa: E402
+from cityfutures.engine.batch import compile_model  # noqa: E402
+from cityfutures.engine.simulate import simulate  # noqa: E402
 from cityfutures.model import load_model  # noqa: E402
-from cityfutures.simulate import simulate  # noqa: E402
 
 SIZES = (1, 100, 10_000, 100_000)
 CHUNK = 25_000

@@ -52,13 +52,11 @@ def _peak_mb() -> float:
 
 def one(executor: str, samples: int, seed: int, chunk_size: int | None) -> dict:
     import cityfutures as cf
-    from cityfutures.uncertainty.ensemble import plan_ensemble, run_ensemble
-    from cityfutures.uncertainty.executors import make_executor
     comparison = cf.load_comparison(COMPARISON)
-    plan = plan_ensemble(comparison, samples=samples, seed=seed)      # the baseline's own uncertain: block
+    plan = cf.plan_ensemble(comparison, samples=samples, seed=seed)      # the baseline's own uncertain: block
     t0 = time.perf_counter()
-    with make_executor(executor, n_workers=2 if executor != "inprocess" else None) as ex:
-        res = run_ensemble(plan, executor=ex, chunk_size=chunk_size, progress=sys.stderr.isatty())
+    with cf.make_executor(executor, n_workers=2 if executor != "inprocess" else None) as ex:
+        res = cf.run_ensemble(plan, executor=ex, chunk_size=chunk_size, progress=sys.stderr.isatty())
         workers_mb = None
         if executor == "dask":
             rss = ex.client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0)

@@ -5,38 +5,61 @@ The Python API mirrors the CLI::
     import cityfutures as cf
     model = cf.load_model("jakarta")
     scenario = cf.load_scenario("scenarios/mrt-phase-2.yaml")
-    results = cf.run(scenario)                 # xarray.Dataset (scenario, time)
-    table = cf.compare("scenarios/workshop-2018.yaml")
-    report = cf.check("models/jakarta.mdl")   # units, structure, equilibrium, reality checks
-    loops = cf.loop_dominance("scenarios/baseline.yaml")   # which loops drive each indicator
+    results = cf.run(scenario)                          # xarray.Dataset (scenario, time)
+    result = cf.compare("scenarios/workshop-2018.yaml")  # .results, .table, .ranking
+    cf.write_report(result, "out", lang="id")           # results, tables, charts, brief
+    ens = cf.ensemble("scenarios/workshop-2018.yaml", samples=1000, seed=1)
+
+Importing the package is light: each function loads its part of the library on first use, so
+``cityfutures --help`` starts without numpy's neighbours (pandas, xarray, matplotlib, PySD).
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
 
-from .errors import (CityfuturesError, InputError, ModelError, RunError, ScenarioError,  # noqa: F401
-                     UnsupportedFeatureError)
-from .model import Model, load_model  # noqa: F401
-# Functions that share their module's name are bound here, after their module is imported, so that
-# importing the module elsewhere cannot leave the package attribute pointing at the module.
-from .simulate import simulate  # noqa: E402,F401
-from .compare import compare  # noqa: E402,F401
+from . import _aliases
+from ._version import __version__
+from .errors import (
+    CityfuturesError,
+    CityfuturesWarning,
+    InputError,
+    ModelError,
+    RunError,
+    RunFailedWarning,
+    ScenarioError,
+    UnsupportedFeatureError,
+)
 
-_LAZY = {
-    "load_scenario": ("scenario", "load_scenario"),
-    "load_comparison": ("scenario", "load_comparison"),
-    "run": ("runner", "run"),
-    "load_results": ("results", "load_results"),
-    "save_results": ("results", "save_results"),
-    "check": ("analysis.check", "check"),
-    "loop_dominance": ("analysis.loops", "loop_dominance"),
+# public name -> module that holds it (loaded on first use)
+_API = {
+    "load_model": "model", "Model": "model",
+    "load_scenario": "scenario", "load_comparison": "scenario", "parse_uncertain": "scenario",
+    "build_plan": "plan", "plan_ensemble": "plan",
+    "simulate": "engine.simulate", "make_executor": "engine.executors",
+    "run": "api", "compare": "api", "ensemble": "api", "run_ensemble": "api", "sensitivity": "api",
+    "save_results": "results.dataset", "load_results": "results.dataset",
+    "save_ensemble": "results.ensemble", "load_ensemble": "results.ensemble",
+    "Target": "analysis.robust", "discover": "analysis.discovery", "knockout": "analysis.knockout",
+    "write_report": "report.write", "write_charts": "report.write", "write_ensemble_report": "report.write",
+    "draw_ensemble": "report.charts.ensemble", "draw_sensitivity": "report.charts.ensemble",
 }
+
+__all__ = sorted(_API) + ["__version__", "CityfuturesError", "InputError", "ModelError", "ScenarioError",
+                          "UnsupportedFeatureError", "RunError", "CityfuturesWarning", "RunFailedWarning"]
 
 
 def __getattr__(name: str):
-    """Import the heavier parts of the API on first use."""
-    if name in _LAZY:
-        import importlib
-        module, attr = _LAZY[name]
-        return getattr(importlib.import_module(f"{__name__}.{module}"), attr)
-    raise AttributeError(f"module 'cityfutures' has no attribute {name!r}")
+    """Load a public function (or class) of the API on first use."""
+    module = _API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cityfutures' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
+
+
+_aliases.install(__name__, functions=("simulate", "compare"))

@@ -9,13 +9,17 @@ The tree is small on purpose::
     ├── UnsupportedFeatureError      the batch engine meets a Vensim function it cannot run
     └── RunError                     a simulation failed (numerical trouble, PySD error)
 
+    CityfuturesWarning (UserWarning) anything cityfutures warns about on purpose
+    ├── RunFailedWarning             some runs of a plan failed (they are recorded with the results)
+    ├── EngineFallbackWarning        the batch engine cannot run a model; PySD runs it instead
+    └── CityfuturesDeprecationWarning  an old name or module path that moved (names the new one)
+
 An ``InputError`` renders as ``path:line: field: problem (allowed: ...)`` so an editor
 can jump to the place. Any exception outside this tree is a bug in cityfutures.
 """
 from __future__ import annotations
 
-import difflib
-from typing import Iterable
+from .names import did_you_mean
 
 __all__ = [
     "CityfuturesError",
@@ -24,6 +28,10 @@ __all__ = [
     "ScenarioError",
     "UnsupportedFeatureError",
     "RunError",
+    "CityfuturesWarning",
+    "RunFailedWarning",
+    "EngineFallbackWarning",
+    "CityfuturesDeprecationWarning",
     "did_you_mean",
 ]
 
@@ -101,15 +109,17 @@ class RunError(CityfuturesError):
     """A simulation run failed."""
 
 
-def did_you_mean(name: str, candidates: Iterable[str], n: int = 3) -> str:
-    """A ``did you mean 'x'?`` hint for a misspelt name, or an empty string.
+class CityfuturesWarning(UserWarning):
+    """Base class of every warning cityfutures issues on purpose (errors in the test suite)."""
 
-    Case and spacing are ignored when matching, as Vensim ignores them.
-    """
-    cands = list(candidates)
-    norm = {" ".join(c.lower().replace("_", " ").split()): c for c in cands}
-    key = " ".join(name.lower().replace("_", " ").split())
-    close = difflib.get_close_matches(key, list(norm), n=n, cutoff=0.6)
-    if not close:
-        return ""
-    return "did you mean " + " or ".join(f"'{norm[c]}'" for c in close) + "?"
+
+class RunFailedWarning(CityfuturesWarning):
+    """Runs of a plan failed; they are kept (NaN) and listed in the results' ``failed_runs``."""
+
+
+class EngineFallbackWarning(CityfuturesWarning):
+    """The batch engine cannot run a model (names the element and the function); PySD runs it instead."""
+
+
+class CityfuturesDeprecationWarning(CityfuturesWarning, DeprecationWarning):
+    """An old name or module path was used; the message names where it moved."""

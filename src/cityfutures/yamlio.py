@@ -64,7 +64,7 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bo
             hash(key)
         except TypeError:
             raise yaml.constructor.ConstructorError(
-                None, None, "a key must be a plain value", key_node.start_mark)
+                None, None, "a key must be a plain value", key_node.start_mark) from None
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key '{key}' (first at line {seen[key]})",
@@ -111,9 +111,9 @@ def read_yaml(path: str | Path, *, error: Callable[..., InputError] = InputError
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise error(f"{what} is not UTF-8 text ({exc.reason} at byte {exc.start})", path=str(path))
+        raise error(f"{what} is not UTF-8 text ({exc.reason} at byte {exc.start})", path=str(path)) from None
     except OSError as exc:
-        raise error(f"cannot read {what}: {exc.strerror}", path=str(path))
+        raise error(f"cannot read {what}: {exc.strerror}", path=str(path)) from None
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -121,9 +121,9 @@ def read_yaml(path: str | Path, *, error: Callable[..., InputError] = InputError
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = (exc.problem or exc.context or "invalid YAML").strip()
-        raise error(f"YAML syntax error: {problem}", path=str(path), line=line)
+        raise error(f"YAML syntax error: {problem}", path=str(path), line=line) from None
     except yaml.YAMLError as exc:
-        raise error(f"YAML syntax error: {exc}", path=str(path))
+        raise error(f"YAML syntax error: {exc}", path=str(path)) from None
     if not isinstance(data, dict):
         got = "an empty file" if data is None else f"a {type(data).__name__}"
         raise error(f"{what} must be a mapping of keys to values, got {got}", path=str(path), line=1)

@@ -1,21 +1,18 @@
 """``cityfutures charts RESULTS.nc`` redraws the chart set and the brief from saved results."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "charts"))
-from synthetic_results import build_results, build_table  # noqa: E402
-
 from cityfutures.cli import main  # noqa: E402
+from tests.report.synthetic_results import build_results, build_table  # noqa: E402
 
 
 def _saved(tmp_path: Path, with_table: bool = True) -> Path:
-    from cityfutures.results import save_results
+    from cityfutures.results.dataset import save_results
     ds = build_results()
     nc, _csv = save_results(ds, tmp_path / "results.nc")
     if with_table:

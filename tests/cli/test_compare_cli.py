@@ -1,16 +1,12 @@
 """``cityfutures compare``: the table, the files, exit codes, and nothing written on bad input."""
 import os
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parents[1]))
-from test_plan import write_workshop  # noqa: E402
-
+from cityfutures.analysis.compare import COLUMNS  # noqa: E402
 from cityfutures.cli import main  # noqa: E402
-from cityfutures.compare import COLUMNS  # noqa: E402
+from tests.helpers import write_workshop  # noqa: E402
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -96,7 +92,7 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, capsys, make)
 
 def test_a_failure_while_writing_leaves_nothing_behind(tmp_path, capsys, monkeypatch):
     import importlib
-    cmp = importlib.import_module("cityfutures.compare")   # the module (cityfutures.compare is the function)
+    cmp = importlib.import_module("cityfutures.report.write")
 
     def boom(*a, **k):
         raise RuntimeError("disk trouble")

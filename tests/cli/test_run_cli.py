@@ -1,15 +1,11 @@
 """``cityfutures run``: exit codes, one-line errors, nothing written on bad input, files on success."""
 import os
-import sys
-from pathlib import Path
 
 import pytest
 import xarray as xr
 
-sys.path.insert(0, str(Path(__file__).parents[1]))
-from test_plan import MINI, write_workshop  # noqa: E402
-
 from cityfutures.cli import main  # noqa: E402
+from tests.helpers import MINI, write_workshop  # noqa: E402
 
 
 @pytest.fixture(scope="module", autouse=True)

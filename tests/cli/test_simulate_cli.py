@@ -21,13 +21,11 @@ import pytest
 from pysd.py_backend.utils import detect_encoding
 from pysd.tools.benchmarking import assert_frames_close, load_outputs
 
-from cityfutures.batch import compile_model
 from cityfutures.cli import main
+from cityfutures.engine.batch import compile_model
 from cityfutures.errors import UnsupportedFeatureError
+from tests.helpers import REFERENCE as REF
 
-REF = Path("/work/shared/reference-models")
-if not REF.is_dir():
-    REF = Path(__file__).resolve().parents[3] / "shared" / "reference-models"
 CASES = json.loads((REF / "cases.json").read_text()) if (REF / "cases.json").is_file() else {}
 pytestmark = pytest.mark.skipif(not CASES, reason=f"reference cases not found at {REF}")
 

@@ -29,5 +29,5 @@ def library(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def dashboard(library):
-    from cityfutures.dashboard.state import Dashboard
+    from cityfutures.dashboard import Dashboard
     return Dashboard(library)

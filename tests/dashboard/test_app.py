@@ -3,7 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from cityfutures.dashboard.app import TICK_SEPARATORS, fmt_number, fmt_pct, slug, step_digits
+from cityfutures.dashboard.app import TICK_SEPARATORS, slug, step_digits
+from cityfutures.report.numbers import change_pct as fmt_pct, number
+
+
+def fmt_number(x, lang):
+    return number(x, lang)   # the page's values: three significant digits
 
 
 @pytest.mark.parametrize("step, digits", [(0.01, 2), (0.05, 2), (0.25, 2), (0.5, 1), (1.0, 0), (5.0, 0),

@@ -23,7 +23,7 @@ import pytest
 
 from cityfutures.cli import main
 from cityfutures.dashboard.app import TICK_JS, TICK_SEPARATORS
-from cityfutures.scenario import load_comparison, load_scenario
+from cityfutures.scenario.load import load_comparison, load_scenario
 
 CHROMIUM = os.environ.get("CITYFUTURES_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -38,6 +38,7 @@ except ImportError:  # pragma: no cover - depends on the machine
     sync_playwright = expect = None
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.skipif(sync_playwright is None, reason="Playwright's Python package is not installed "
                        "(pip install playwright; no browser download needed)"),
     pytest.mark.skipif(not Path(CHROMIUM).is_file(), reason=f"Chromium not found at {CHROMIUM} "

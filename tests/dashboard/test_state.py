@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import yaml
 
+from cityfutures.api import run
 from cityfutures.cli import main
-from cityfutures.dashboard.state import SESSIONS, Dashboard, DashboardState
+from cityfutures.dashboard import SESSIONS, Dashboard, DashboardState
 from cityfutures.errors import ScenarioError
-from cityfutures.runner import run
-from cityfutures.scenario import load_comparison, load_scenario
+from cityfutures.scenario.load import load_comparison, load_scenario
 
 ERP = "Electronic road pricing charge"
 

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import csv
 import re
-from pathlib import Path
 
 import pytest
 
-from cityfutures.scenario import Comparison, Scenario, load_comparison, load_file, load_scenario
+from cityfutures.scenario.load import Comparison, Scenario, load_comparison, load_file, load_scenario
+from tests.helpers import JAKARTA, SCENARIOS, SHARED  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
-SCENARIOS = ROOT / "scenarios"
-JAKARTA = ROOT / "models" / "jakarta.mdl"
-FIGURES = ROOT.parent / "shared" / "context" / "jakarta-figures.csv"   # outside the repo: checked when present
+FIGURES = SHARED / "context" / "jakarta-figures.csv"   # outside the repo: checked when present
 FILES = sorted(SCENARIOS.rglob("*.yaml"))
 CITATION = re.compile(r"jakarta-figures\.csv line (\d+)")
 SOURCE_KINDS = ("jakarta-figures.csv line", "strategy", "published-models.md", "assumption:")

@@ -6,8 +6,17 @@ import pickle
 
 import pytest
 
-from cityfutures.scenario import (Comparison, Cost, Horizon, Intervention, Scenario, ShockEvent, load_comparison,
-                                  load_file, load_scenario)
+from cityfutures.scenario.load import (
+    Comparison,
+    Cost,
+    Horizon,
+    Intervention,
+    Scenario,
+    ShockEvent,
+    load_comparison,
+    load_file,
+    load_scenario,
+)
 
 MRT = """\
 name: more-buses
@@ -181,7 +190,7 @@ def test_comparison(write):
 
 def test_bundle_with_title(write):
     """A bundle may carry its own bilingual title; the plan's bundle run shows it."""
-    from cityfutures.plan import build_plan
+    from cityfutures.plan.plan import build_plan
     write("buses.yaml", MRT)
     write("drains.yaml", "name: drains\ntitle: {en: D, id: D}\nextends: baseline.yaml\n"
           "interventions:\n  - {lever: Drainage investment, add: 5, start: 2019}\n")

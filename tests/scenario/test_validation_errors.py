@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from cityfutures.errors import ScenarioError
-from cityfutures.scenario import load_comparison, load_scenario
+from cityfutures.scenario.load import load_comparison, load_scenario
 
 HEAD = "name: s\ntitle: {en: S, id: S}\nmodel: mini\n"   # lines 1-3 of most cases
 

@@ -1,1 +1,2 @@
-"""Analyses that run a model and judge what it does: model checks, reality checks, loop dominance."""
+"""Analysis of results and of models: metrics, the comparison, ensembles, sensitivity, discovery,
+knockout; model checks (equilibrium, reality checks) and loop dominance."""

@@ -42,6 +42,8 @@ def register(subparsers) -> None:
 def load_table(results_path: Path, ds):
     """The comparison table: ``comparison.csv`` next to the results, else recomputed from them."""
     import pandas as pd
+
+    from ..analysis.compare import comparison_table
     folder = results_path if results_path.is_dir() else results_path.parent
     csv = folder / "comparison.csv"
     if csv.is_file():
@@ -50,25 +52,18 @@ def load_table(results_path: Path, ds):
         except Exception as exc:  # pandas raises many kinds for a broken CSV
             raise InputError(f"cannot read the comparison table ({type(exc).__name__}: {exc})",
                              path=str(csv)) from None
-    # the module, not cityfutures.compare (the package exports a function of that name)
-    from ..compare import comparison_table
     return comparison_table(ds)
 
 
 def run(args) -> int:
-    from ..brief import write_brief
-    from ..charts import draw_all
+    from ..report.write import write_charts
     from ..results import load_results
     ds = load_results(args.results)
     table = load_table(args.results, ds)
     folder = args.results if args.results.is_dir() else args.results.parent
     out = args.out if args.out is not None else folder / "charts"
     notes: list[str] = []
-    paths = draw_all(ds, table, out, lang=args.lang, formats=args.formats, notes=notes)
-    if args.brief and not (table["kind"] != "baseline").any():
-        notes.append("no brief: the results hold no programme to compare with the baseline")
-    elif args.brief:
-        paths.append(write_brief(ds, table, out / "brief.pdf", lang=args.lang))
+    paths = write_charts(ds, table, out, lang=args.lang, formats=args.formats, brief=args.brief, notes=notes)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     print(f"wrote {len(paths)} files to {out}")

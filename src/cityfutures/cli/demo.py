@@ -5,8 +5,8 @@ import argparse
 from pathlib import Path
 
 from ..errors import CityfuturesError
-from .compare import add_report_options, execute, load_comparison_arg
-from .run import add_common
+from .compare import execute
+from .options import add_common, add_report_options, load_comparison_arg
 
 WORKSHOP = "workshop-2018.yaml"
 STRESS_TEST = "workshop-2018-flood.yaml"   # the flood programmes under a 2007-like flood, into OUT/flood-2007

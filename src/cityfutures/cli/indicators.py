@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..model import load_model
 from .levers import HEADINGS, add_model_options, write_rows
 
 EXAMPLES = """examples:
@@ -24,6 +23,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    from ..model import load_model
     model = load_model(args.model)
     lang = args.lang
     if not model.indicators:

@@ -3,11 +3,8 @@ from __future__ import annotations
 
 import argparse
 import csv
-import math
 import sys
 from typing import Sequence
-
-from ..model import load_model
 
 EXAMPLES = """examples:
   cityfutures levers
@@ -45,17 +42,6 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def fmt_number(x: float, *, plain: bool = False) -> str:
-    """``1200000`` -> ``1,200,000`` for a table (``plain``: ``1200000``, for CSV); NaN -> empty."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return ""
-    if plain:
-        return f"{x:.12g}"
-    if abs(x) >= 1e4 and float(x).is_integer():
-        return f"{x:,.0f}"
-    return f"{x:.6g}"
-
-
 def write_rows(headers: Sequence[str], rows: Sequence[Sequence[str]], fmt: str, csv_headers: Sequence[str]) -> None:
     """Rows to stdout as an aligned text table or as CSV."""
     if fmt == "csv":
@@ -72,6 +58,8 @@ def write_rows(headers: Sequence[str], rows: Sequence[Sequence[str]], fmt: str, 
 
 
 def run(args) -> int:
+    from ..model import load_model
+    from ..report.numbers import exact, plain
     model = load_model(args.model)
     lang = args.lang
     if not model.levers:
@@ -79,14 +67,14 @@ def run(args) -> int:
               file=sys.stderr)
         return 0
     rows = []
+    sep = ";" if lang == "id" else ","    # Indonesian writes decimals with a comma
     for lever in model.levers.values():
         if args.format == "csv":
-            rows.append([lever.name, lever.label(lang), lever.units, fmt_number(lever.baseline, plain=True),
-                         fmt_number(lever.minimum, plain=True), fmt_number(lever.maximum, plain=True),
-                         lever.focus_area])
+            rows.append([lever.name, lever.label(lang), lever.units, plain(lever.baseline),
+                         plain(lever.minimum), plain(lever.maximum), lever.focus_area])
         else:
-            rows.append([lever.name, lever.label(lang), lever.units, fmt_number(lever.baseline),
-                         f"[{fmt_number(lever.minimum)}, {fmt_number(lever.maximum)}]", lever.focus_area])
+            rows.append([lever.name, lever.label(lang), lever.units, exact(lever.baseline, lang),
+                         f"[{exact(lever.minimum, lang)}{sep} {exact(lever.maximum, lang)}]", lever.focus_area])
     headers = [HEADINGS[k][lang] for k in ("name", "label", "unit", "baseline", "range", "focus_area")]
     write_rows(headers, rows, args.format,
                ["name", "label", "units", "baseline", "minimum", "maximum", "focus_area"])

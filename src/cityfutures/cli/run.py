@@ -1,23 +1,9 @@
-"""``cityfutures run SCENARIO``: run a scenario (or a comparison's runs) and save the results.
-
-Also holds what ``compare`` and ``demo`` share: the common options, the check of ``--out``
-before anything runs, and the staging folder from which finished files are moved into
-place (so bad input writes nothing and a reader never sees half a file).
-"""
+"""``cityfutures run SCENARIO``: run a scenario (or a comparison's runs) and save the results."""
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import sys
-import tempfile
-import warnings
-from contextlib import contextmanager
-from pathlib import Path
 
-from ..errors import InputError
-
-DEFAULT_OUT = "cityfutures-out"
+from .options import add_common, check_out, print_written, report_failed_runs, staging
 
 EXAMPLES = """examples:
   cityfutures run scenarios/mrt-phase-2.yaml
@@ -30,80 +16,6 @@ Exit codes: 0 ok, 2 bad input (one line on stderr, nothing written), 1 internal 
 """
 
 
-# ----------------------------------------------------------------------------- shared
-def add_common(p: argparse.ArgumentParser) -> None:
-    """``--out``, ``--engine``, ``--quiet``."""
-    from ..runner import DEFAULT_ENGINE, ENGINES
-    p.add_argument("--out", metavar="DIR", default=DEFAULT_OUT,
-                   help=f"folder for the output files (default: ./{DEFAULT_OUT}; created if needed)")
-    p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
-                   help=f"simulation engine: batch (vectorised, fast) or pysd (the reference); "
-                        f"default {DEFAULT_ENGINE}")
-    p.add_argument("--quiet", action="store_true", help="print only errors and the list of files written")
-
-
-def check_out(out: str | os.PathLike) -> Path:
-    """``--out`` as a Path, refused (InputError) if it cannot become a folder. Creates nothing."""
-    path = Path(out)
-    if path.exists() and not path.is_dir():
-        raise InputError("--out names a file, not a folder", path=str(path), field="--out",
-                         allowed="a folder (new or existing)")
-    probe = path
-    while not probe.exists():
-        probe = probe.parent
-    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
-        raise InputError(f"cannot create or write the output folder (no write permission on {probe})",
-                         path=str(path), field="--out")
-    return path
-
-
-@contextmanager
-def staging(out: Path):
-    """A temporary folder; on success its files are moved into ``out`` (each by rename)."""
-    created = []
-    probe = out
-    while not probe.exists():
-        created.append(probe)
-        probe = probe.parent
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".cityfutures-", dir=out))
-    try:
-        yield tmp
-        for src in sorted(p for p in tmp.rglob("*") if p.is_file()):
-            dest = out / src.relative_to(tmp)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(src, dest)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        for folder in created:           # leave no empty folder behind
-            try:
-                folder.rmdir()
-            except OSError:
-                break
-        raise
-    shutil.rmtree(tmp, ignore_errors=True)
-
-
-@contextmanager
-def report_failed_runs():
-    """Print each failed run as one ``warning:`` line on stderr instead of a Python warning."""
-    from ..runner import RunFailedWarning
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", RunFailedWarning)
-        yield
-    for w in caught:
-        if issubclass(w.category, RunFailedWarning):
-            print(f"warning: {w.message}", file=sys.stderr)
-        else:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-
-
-def print_written(paths, quiet: bool) -> None:
-    for p in paths:
-        print(f"wrote {p}")
-
-
-# ----------------------------------------------------------------------------- run
 def register(subparsers) -> None:
     p = subparsers.add_parser("run", help="run a scenario and save its results",
                               description="Run a scenario file (or every run of a comparison file) and save "
@@ -116,7 +28,8 @@ def register(subparsers) -> None:
 
 def _summary(ds) -> str:
     import json
-    from ..compare import _num
+
+    from ..report.tables import number_text
     indicators = json.loads(ds.attrs.get("indicators", "[]"))
     t1 = float(ds.time.values[-1])
     w = max([len("indicator")] + [len(i) for i in indicators])
@@ -125,19 +38,17 @@ def _summary(ds) -> str:
         lines.append(f"{ds.title_en.sel(scenario=s).item()} [{s}] at {t1:g}")
         for ind in indicators:
             da = ds[ind]
-            lines.append(f"  {ind:<{w}}  {da.attrs.get('better', ''):<6}  {_num(float(da.sel(scenario=s)[-1])):>12}"
-                         f"  {da.attrs.get('units', '')}")
+            value = number_text(float(da.sel(scenario=s)[-1]))
+            lines.append(f"  {ind:<{w}}  {da.attrs.get('better', ''):<6}  {value:>12}  {da.attrs.get('units', '')}")
     return "\n".join(lines)
 
 
 def main(args) -> int:
-    from ..plan import build_plan
+    from ..api import run
     from ..results import save_results
-    from ..runner import load_any, run_plan
     out = check_out(args.out)
-    plan = build_plan(load_any(args.scenario))           # every input check happens here, before writing
-    with report_failed_runs():
-        ds = run_plan(plan, engine=args.engine, progress=not args.quiet)
+    with report_failed_runs():                       # every input check happens here, before writing
+        ds = run(args.scenario, engine=args.engine, progress=not args.quiet)
     with staging(out) as tmp:
         save_results(ds, tmp / "results.nc")
     if not args.quiet:

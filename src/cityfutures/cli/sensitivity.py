@@ -4,7 +4,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .ensemble import add_uncertainty_options, check_scenarios, load_inputs
+from .ensemble import load_inputs
+from .options import add_uncertainty_options, print_written, staging, written
 
 EXAMPLES = """examples:
   cityfutures sensitivity scenarios/workshop-2018.yaml --method sobol --samples 512 --seed 42
@@ -37,13 +38,11 @@ def register(subparsers) -> None:
 
 
 def main(args) -> int:
-    from ..ensemble_charts import draw_sensitivity, t, terminal_table
-    from ..uncertainty.ensemble import plan_ensemble
-    from ..uncertainty.executors import make_executor
-    from ..uncertainty.sensitivity import sensitivity
-    from .run import print_written, staging
+    from ..api import sensitivity
+    from ..engine.executors import make_executor
+    from ..report.charts.ensemble import draw_sensitivity, t
+    from ..report.tables import terminal_table
     comparison, spec, seed, scenarios = load_inputs(args)
-    check_scenarios(plan_ensemble(comparison, spec, samples=1, seed=seed), scenarios)
     out = Path(args.out)
     with make_executor(args.executor, scheduler=args.scheduler, n_workers=args.workers) as ex:
         res = sensitivity(comparison, spec, method=args.method, samples=args.samples, seed=seed, executor=ex,
@@ -51,10 +50,10 @@ def main(args) -> int:
         executor = ex.describe()
     with staging(out) as tmp:
         res.table.to_csv(tmp / "sensitivity.csv", index=False)
-        if not args.no_charts:
-            draw_sensitivity(res, tmp, lang=args.lang, model=comparison.baseline.model, scenarios=scenarios,
+        if args.charts:
+            draw_sensitivity(res, tmp, lang=args.lang, model=comparison.model, scenarios=scenarios,
                              attrs={"executor": executor})
-        written = sorted(p.relative_to(tmp) for p in tmp.rglob("*") if p.is_file())
+        files = written(out, tmp)
     if not args.quiet:
         col = res.main_index
         last = res.table[res.table.year == res.table.year.max()]
@@ -62,5 +61,5 @@ def main(args) -> int:
                .groupby(["scenario", "indicator"], sort=False).head(1))
         print(terminal_table(top, t("table_sensitivity", args.lang), lang=args.lang))
         print()
-    print_written([out / p for p in written], args.quiet)
+    print_written(files, args.quiet)
     return 0

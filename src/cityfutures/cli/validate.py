@@ -4,8 +4,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..scenario import Comparison, load_file
-
 EXAMPLES = """examples:
   cityfutures validate scenarios/*.yaml
   cityfutures validate scenarios/              # every .yaml below the folder
@@ -38,13 +36,14 @@ def _expand(names: list[str]) -> list[Path]:
 
 def describe(obj) -> str:
     """``scenario 'name', N interventions`` or ``comparison 'name', ...``."""
-    if isinstance(obj, Comparison):
+    if hasattr(obj, "bundles"):
         return (f"comparison '{obj.name}', {len(obj.interventions)} scenarios, {len(obj.bundles)} bundles, "
                 f"{len(obj.indicators)} indicators")
     return f"scenario '{obj.name}', {len(obj.interventions)} interventions"
 
 
 def run(args) -> int:
+    from ..scenario import load_file
     for path in _expand(args.files):
         obj = load_file(path)   # a ScenarioError ends the command: one line, exit code 2
         print(f"ok: {path} ({describe(obj)})", flush=True)

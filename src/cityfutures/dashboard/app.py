@@ -4,8 +4,9 @@ Every control change makes a new :class:`~cityfutures.dashboard.state.DashboardS
 the core validates and runs (batch engine); the page then redraws in one batched message that
 carries only what changed: the ``value`` column of the lines that moved and their y ranges (no
 images are re-rendered, nothing comes back from the browser), and the texts of the values, the
-scorecard and the cost (text only: :func:`text_pane`). A rejected value (the same :class:`~cityfutures.errors.ScenarioError`
-a file would get) is shown in the status line and the control goes back to its last good value.
+scorecard and the cost (text only: :func:`text_pane`). A rejected value (the same
+:class:`~cityfutures.errors.ScenarioError` a file would get) is shown in the status line and the
+control goes back to its last good value.
 
 Elements the browser test reads have stable ids: ``#cf-status``, ``#cf-latency`` (attribute
 ``data-ms``), ``#value-<indicator slug>`` (text, attribute ``data-value``), ``#cf-scorecard``,
@@ -26,8 +27,10 @@ from typing import Any
 import numpy as np
 
 from ..errors import CityfuturesError, InputError
-from ..i18n import LANGUAGES
-from .state import Dashboard, View
+from ..report import numbers
+from ..report.i18n import LANGUAGES
+from .session import Dashboard
+from .state import View
 from .strings import t
 
 __all__ = ["EXTRA_MESSAGE", "require_panel", "DashboardPage", "serve", "slug"]
@@ -49,7 +52,8 @@ CSS = """
 .cf-worse { color: #c2410c; font-weight: 600; }
 .cf-same, .cf-unknown { color: #555; }
 table.cf-scorecard { border-collapse: collapse; font-size: 0.88em; width: 100%; }
-table.cf-scorecard th, table.cf-scorecard td { padding: 0.25em 0.5em; border-bottom: 1px solid #ddd; text-align: right; }
+table.cf-scorecard th, table.cf-scorecard td {
+  padding: 0.25em 0.5em; border-bottom: 1px solid #ddd; text-align: right; }
 table.cf-scorecard th:first-child, table.cf-scorecard td:first-child,
 table.cf-scorecard th:nth-child(2), table.cf-scorecard td:nth-child(2) { text-align: left; }
 .cf-legend span { display: inline-block; margin-right: 1.2em; }
@@ -64,7 +68,7 @@ table.cf-scorecard th:nth-child(2), table.cf-scorecard td:nth-child(2) { text-al
 """
 
 
-# Numbers on axes and sliders as the page writes them (fmt_number): "12,500" and "0.25" in English,
+# Numbers on axes and sliders as the page writes them (report.numbers): "12,500" and "0.25" in English,
 # "12.500" and "0,25" in Indonesian. Runs in the browser as a Bokeh CustomJSTickFormatter (tick, index,
 # ticks + the args thousands, decimal, digits): with digits < 0 (axes) as many decimals as the tick
 # spacing needs, so neighbouring ticks never read the same; with digits >= 0 (a slider's value) that many.
@@ -154,37 +158,8 @@ def answer_at_once(widget):
 
 
 def slug(name: str) -> str:
-    """``"People affected by floods"`` -> ``"people-affected-by-floods"`` (for element ids)."""
+    """``"Homes flooded"`` -> ``"homes-flooded"`` (for element ids)."""
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-
-
-def fmt_number(x: float, lang: str) -> str:
-    """A number with about four significant digits, in the language's separators."""
-    if x is None or not math.isfinite(x):
-        return "–"
-    a = abs(x)
-    if a == 0:
-        text = "0"
-    elif a < 0.01:
-        text = f"{x:.2e}"
-    elif a < 1:
-        text = f"{x:.3f}"
-    elif a < 10:
-        text = f"{x:.2f}"
-    elif a < 1000:
-        text = f"{x:.1f}"
-    else:
-        text = f"{x:,.0f}"
-    if lang == "id":
-        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return text
-
-
-def fmt_pct(x: float, lang: str) -> str:
-    if x is None or not math.isfinite(x):
-        return "–"
-    text = f"{x:+.1f} %" if round(x, 1) != 0 else "0.0 %"
-    return text.replace(".", ",") if lang == "id" else text
 
 
 class DashboardPage:
@@ -390,9 +365,7 @@ class DashboardPage:
             c = titles[(kind, name)]
             extra = ""
             if c.total_cost_idr_bn:
-                extra = " (" + t("cost.idr_bn", lang, value=c.total_cost_idr_bn) + ")"
-                if lang == "id":
-                    extra = extra.replace(",", ".")
+                extra = " (" + self._money("cost.idr_bn", c.total_cost_idr_bn, lang) + ")"
             w.name = c.title(lang) + extra
         keys = {"programme": "controls.programmes", "bundle": "controls.bundles", "shock": "controls.shocks"}
         for kind, card in self.switch_cards.items():
@@ -439,11 +412,12 @@ class DashboardPage:
         verdict = t(f"verdict.{r.verdict}", lang)
         return (f"<div class='cf-indicator' id='ind-{s}'>"
                 f"<span class='cf-value' id='value-{s}' data-value='{r.value_end!r}'>"
-                f"{fmt_number(r.value_end, lang)}</span> "
+                f"{numbers.number(r.value_end, lang)}</span> "
                 f"<span class='cf-unit'>{html.escape(ind.unit_label(lang))}</span><br>"
-                f"<span class='cf-{r.verdict}' id='change-{s}'>{fmt_pct(r.delta_pct, lang)} ({verdict})</span> "
+                f"<span class='cf-{r.verdict}' id='change-{s}'>{numbers.change_pct(r.delta_pct, lang)} "
+                f"({verdict})</span> "
                 f"<span class='cf-muted'>{html.escape(t('legend.baseline', lang))}: "
-                f"{fmt_number(r.baseline_end, lang)}</span></div>")
+                f"{numbers.number(r.baseline_end, lang)}</span></div>")
 
     def _scorecard_html(self, view: View) -> str:
         lang = view.state.lang
@@ -460,15 +434,15 @@ class DashboardPage:
                 f"<tr id='score-{slug(r.name)}'><td>{html.escape(ind.label(lang))} "
                 f"<span class='cf-muted'>[{html.escape(ind.unit_label(lang))}]</span></td>"
                 f"<td>{html.escape(m.focus_areas[r.focus_area](lang))}</td>"
-                f"<td>{fmt_number(r.baseline_end, lang)}</td><td>{fmt_number(r.value_end, lang)}</td>"
-                f"<td class='cf-{r.verdict}'>{fmt_pct(r.delta_pct, lang)}</td>"
+                f"<td>{numbers.number(r.baseline_end, lang)}</td><td>{numbers.number(r.value_end, lang)}</td>"
+                f"<td class='cf-{r.verdict}'>{numbers.change_pct(r.delta_pct, lang)}</td>"
                 f"<td class='cf-{r.verdict}'>{html.escape(t('verdict.' + r.verdict, lang))}</td></tr>")
         return (f"<table class='cf-scorecard' id='cf-scorecard'><thead><tr>{head}</tr></thead>"
                 f"<tbody>{''.join(rows)}</tbody></table>")
 
-    def _money(self, key: str, value: float, lang: str) -> str:
-        text = t(key, lang, value=value)
-        return text.replace(",", ".") if lang == "id" else text
+    @staticmethod
+    def _money(key: str, value: float, lang: str) -> str:
+        return t(key, lang, value=numbers.fixed(value, 0, lang))
 
     def _cost_html(self, view: View) -> str:
         lang = view.state.lang

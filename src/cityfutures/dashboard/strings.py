@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from .. import i18n
+from ..report import i18n
 
 __all__ = ["t", "strings"]
 

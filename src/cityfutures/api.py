@@ -1,0 +1,249 @@
+"""The one pipeline: scenario or comparison -> plan -> runner -> results -> analysis.
+
+Every face (the CLI, the dashboard, notebooks) calls these functions; none rebuilds the
+pipeline. A deterministic comparison is an ensemble of one future: both go through the same
+plan (:class:`cityfutures.plan.Plan`), the same chunk runner and failure record
+(:mod:`cityfutures.engine.runner`), and results files with the same provenance.
+
+>>> ds = run("scenarios/mrt-phase-2.yaml")                       # doctest: +SKIP
+>>> res = compare("scenarios/workshop-2018.yaml")                 # doctest: +SKIP
+>>> ens = ensemble("scenarios/workshop-2018.yaml", samples=1000, seed=1)   # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import os
+import warnings
+from typing import Any, Sequence
+
+import xarray as xr
+
+from .analysis.compare import ComparisonResult, comparison_result
+from .analysis.robust import EnsembleResult, Target, parse_target, robust_tables
+from .analysis.sensitivity import SensitivityResult, sensitivity as _sensitivity
+from .engine import DEFAULT_ENGINE, check_engine
+from .engine.executors import Executor, InProcessExecutor
+from .engine.runner import collect, execute
+from .errors import InputError, RunError, RunFailedWarning
+from .plan import Plan, build_plan, plan_ensemble
+from .results.dataset import build_results, load_results
+from .results.ensemble import reduce_ensemble
+from .scenario import Comparison, load_any
+
+__all__ = ["run", "run_plan", "compare", "ensemble", "run_ensemble", "sensitivity"]
+
+
+def _plan(what: Any) -> Plan:
+    return what if isinstance(what, Plan) else build_plan(load_any(what))
+
+
+def run(what: Any, *, engine: str = DEFAULT_ENGINE, progress: bool = False,
+        variables: Sequence[str] | None = None, executor: Executor | None = None) -> xr.Dataset:
+    """Run a scenario, a list of scenarios, a comparison or a plan.
+
+    Parameters
+    ----------
+    what : Scenario, Comparison, sequence of Scenario, Plan, mapping or path
+        A path may name a scenario file or a comparison file. A comparison runs its baseline,
+        each intervention on the baseline, and each bundle.
+    engine : {"batch", "pysd"}
+        ``batch``: every run at once on the vectorised engine; ``pysd``: PySD's loop, one
+        run at a time (the reference).
+    progress : bool
+        Show a progress bar (when more than three runs are made).
+    variables : sequence of str, optional
+        Variables to keep (default: every variable of the model).
+    executor : Executor, optional
+        Where the runs go (default: this process).
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims ``scenario`` and ``time``; see :mod:`cityfutures.results.dataset`. A run that failed
+        keeps NaN values, is listed in ``attrs["failed_runs"]`` and reported with a
+        :class:`~cityfutures.errors.RunFailedWarning`.
+
+    Raises
+    ------
+    ScenarioError
+        The file or the combination of scenarios is invalid (see :func:`cityfutures.build_plan`).
+    RunError
+        Every run failed.
+
+    Examples
+    --------
+    >>> ds = run("scenarios/workshop-2018.yaml")                    # doctest: +SKIP
+    >>> ds[indicator].sel(scenario="baseline")                       # doctest: +SKIP
+    """
+    check_engine(engine)
+    return run_plan(_plan(what), engine=engine, progress=progress, variables=variables, executor=executor)
+
+
+def run_plan(plan: Plan, *, engine: str = DEFAULT_ENGINE, progress: bool = False,
+             variables: Sequence[str] | None = None, executor: Executor | None = None) -> xr.Dataset:
+    """Execute a deterministic plan and return the results Dataset (see :func:`run`)."""
+    check_engine(engine)
+    if plan.futures is not None:
+        raise InputError("this plan samples futures: run it with cityfutures.ensemble", field="plan")
+    values, failures = collect(plan, engine=engine, executor=executor, variables=variables, progress=progress)
+    failed = [f.record() for f in failures]
+    if len(failed) == len(plan.runs):
+        raise RunError(f"every run failed; first: {failed[0]['scenario']}: {failed[0]['error']}")
+    if failed:
+        listing = "; ".join(f"{f['scenario']}: {f['error']}" for f in failed)
+        warnings.warn(f"{len(failed)} of {len(plan.runs)} runs failed ({listing})", RunFailedWarning, stacklevel=3)
+    return build_results(plan.model, plan.runs, values, engine=engine, seed=plan.seed, horizon=plan.horizon,
+                         comparison=plan.comparison, indicators=plan.indicators, failed_runs=failed)
+
+
+def compare(what: Any = None, *, engine: str = DEFAULT_ENGINE, results: xr.Dataset | str | os.PathLike | None = None,
+            progress: bool = False) -> ComparisonResult:
+    """Compare every programme of a comparison against its baseline.
+
+    Parameters
+    ----------
+    what : Comparison, Plan or path, optional
+        The comparison to run. Not needed when ``results`` is given.
+    engine : {"batch", "pysd"}
+        See :func:`run`.
+    results : Dataset or path, optional
+        Results of an earlier run (a Dataset or a ``results.nc``): compare them without running.
+    progress : bool
+        Show a progress bar while running.
+
+    Returns
+    -------
+    ComparisonResult
+        ``results``, ``table`` (one row per scenario and indicator) and ``ranking``.
+
+    Examples
+    --------
+    >>> res = compare("scenarios/workshop-2018.yaml")                 # doctest: +SKIP
+    >>> res.ranking[["scenario", "score", "rank_overall"]]             # doctest: +SKIP
+    """
+    if results is None:
+        if what is None:
+            raise InputError("nothing to compare: give a comparison or results", path="<api>")
+        ds = run(what, engine=engine, progress=progress)
+    elif isinstance(results, xr.Dataset):
+        ds = results
+    else:
+        ds = load_results(results)
+    return comparison_result(ds)
+
+
+def _comparison(what: Any) -> Comparison | Plan:
+    obj = what if isinstance(what, Plan) else load_any(what)
+    if not isinstance(obj, (Comparison, Plan)):
+        raise InputError("an ensemble needs a comparison (a baseline and programmes), not a scenario",
+                         field="what", allowed="a comparison file, a Comparison or a Plan")
+    return obj
+
+
+def run_ensemble(plan: Plan, *, executor: Executor | None = None, chunk_size: int | None = None,
+                 targets: Sequence[Target | str] = (), sketch_size: int = 2048, engine: str = DEFAULT_ENGINE,
+                 progress: bool = False) -> EnsembleResult:
+    """Run a plan with sampled futures on an executor, reduce it as it goes, and tabulate it.
+
+    Parameters
+    ----------
+    plan : Plan
+        From :func:`cityfutures.plan.plan_ensemble`.
+    executor : Executor, optional
+        Default in process. Every executor returns the same numbers for the same plan.
+    chunk_size : int, optional
+        Futures per chunk (each chunk runs every scenario in its futures).
+    targets : sequence of Target or str
+        Stated targets on the last year's annual mean, e.g. ``"Travel time<=40"``.
+    sketch_size : int
+        Points kept per quantile cell; ensembles up to this many futures are reduced exactly.
+    engine : {"batch", "pysd"}
+    progress : bool
+        Show a progress bar (runs done, time left).
+
+    Returns
+    -------
+    EnsembleResult
+        ``dataset`` (:func:`cityfutures.results.ensemble.reduce_ensemble`), ``tables``
+        (:func:`cityfutures.analysis.robust.robust_tables`), ``samples``, ``failures``, ``plan``.
+
+    Raises
+    ------
+    RunError
+        Every run failed.
+    """
+    if plan.futures is None:
+        raise InputError("this plan has no sampled futures: make it with plan_ensemble", field="plan")
+    executor = executor or InProcessExecutor()
+    targets = [t if isinstance(t, Target) else parse_target(t, plan.indicators) for t in targets]
+    for t in targets:
+        if t.indicator not in plan.indicators:
+            raise InputError(f"target on '{t.indicator}', which the ensemble does not report",
+                             field="--target", allowed=", ".join(plan.indicators))
+    chunks = execute(plan, engine=engine, executor=executor, chunk_size=chunk_size, progress=progress)
+    ds, failures = reduce_ensemble(plan, chunks, executor=executor.describe(), sketch_size=sketch_size)
+    tables = robust_tables(ds, targets, failures, plan.samples.table())
+    return EnsembleResult(dataset=ds, tables=tables, samples=plan.samples, failures=failures, plan=plan)
+
+
+def ensemble(what: Any, spec=None, *, samples: int = 1000, seed: int | None = None, sampler: str | None = None,
+             indicators: Sequence[str] | None = None, every: float = 1.0, targets: Sequence[Target | str] = (),
+             executor: Executor | None = None, chunk_size: int | None = None, sketch_size: int = 2048,
+             engine: str = DEFAULT_ENGINE, progress: bool = False) -> EnsembleResult:
+    """Every programme of a comparison over many sampled futures, paired with the baseline.
+
+    Parameters
+    ----------
+    what : Comparison, Plan or path
+        A comparison (its baseline's ``uncertain:`` block says what to sample), or a plan.
+    spec : UncertainSpec, optional
+        Sample this instead of the baseline's block.
+    samples : int
+        Number of futures N (N x runs simulations).
+    seed : int, optional
+        Seed of the futures (default: the baseline's seed, else 0). The same seed gives the same
+        numbers on every executor.
+    sampler : {"lhs", "sobol", "random"}, optional
+    indicators : sequence of str, optional
+        Default: the comparison's.
+    every : float
+        Report period [Year]: each value is the mean over the saved times in it (annual means).
+    targets, executor, chunk_size, sketch_size, engine, progress
+        As :func:`run_ensemble`.
+
+    Returns
+    -------
+    EnsembleResult
+
+    Examples
+    --------
+    >>> res = ensemble("scenarios/workshop-2018.yaml", samples=1000, seed=42)   # doctest: +SKIP
+    >>> res.tables["ranking"]                                                    # doctest: +SKIP
+    """
+    source = _comparison(what)
+    if seed is None:
+        seed = source.seed if isinstance(source, Plan) else source.baseline.seed
+        seed = 0 if seed is None else seed
+    plan = plan_ensemble(source, spec, samples=samples, seed=seed, sampler=sampler, indicators=indicators,
+                         every=every)
+    return run_ensemble(plan, executor=executor, chunk_size=chunk_size, targets=targets, sketch_size=sketch_size,
+                        engine=engine, progress=progress)
+
+
+def sensitivity(what: Any, spec=None, *, method: str = "sobol", samples: int = 256, seed: int | None = None,
+                **kw) -> SensitivityResult:
+    """Global sensitivity (SALib Sobol or Morris) of every indicator and every programme's gap, per year.
+
+    ``what`` is a comparison (or plan); the other arguments are those of
+    :func:`cityfutures.analysis.sensitivity.sensitivity` (``indicators``, ``executor``, ``chunk_size``,
+    ``every``, ``num_levels``, ``conf_level``, ``num_resamples``, ``progress``).
+
+    Examples
+    --------
+    >>> res = sensitivity("scenarios/workshop-2018.yaml", method="morris", samples=20, seed=1)  # doctest: +SKIP
+    >>> res.table.query("year == 2027")                                                      # doctest: +SKIP
+    """
+    source = _comparison(what)
+    if seed is None:
+        seed = source.seed if isinstance(source, Plan) else source.baseline.seed
+        seed = 0 if seed is None else seed
+    return _sensitivity(source, spec, method=method, samples=samples, seed=seed, **kw)

@@ -1,0 +1,162 @@
+"""What the commands share: common options, argument types, the check of ``--out`` and the staging folder.
+
+Nothing here imports the library's heavy parts: ``cityfutures --help`` builds every command's
+parser from these and the command modules only.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..engine import DEFAULT_ENGINE, ENGINES
+from ..errors import InputError, RunFailedWarning
+
+DEFAULT_OUT = "cityfutures-out"
+LANGS = ("en", "id")
+
+
+def add_common(p: argparse.ArgumentParser) -> None:
+    """``--out``, ``--engine``, ``--quiet``."""
+    p.add_argument("--out", metavar="DIR", default=DEFAULT_OUT,
+                   help=f"folder for the output files (default: ./{DEFAULT_OUT}; created if needed)")
+    p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
+                   help=f"simulation engine: batch (vectorised, fast) or pysd (the reference); "
+                        f"default {DEFAULT_ENGINE}")
+    p.add_argument("--quiet", action="store_true", help="print only errors and the list of files written")
+
+
+def check_out(out: str | os.PathLike) -> Path:
+    """``--out`` as a Path, refused (InputError) if it cannot become a folder. Creates nothing."""
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise InputError("--out names a file, not a folder", path=str(path), field="--out",
+                         allowed="a folder (new or existing)")
+    probe = path
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+        raise InputError(f"cannot create or write the output folder (no write permission on {probe})",
+                         path=str(path), field="--out")
+    return path
+
+
+@contextmanager
+def staging(out: Path):
+    """A temporary folder; on success its files are moved into ``out`` (each by rename)."""
+    created = []
+    probe = out
+    while not probe.exists():
+        created.append(probe)
+        probe = probe.parent
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".cityfutures-", dir=out))
+    try:
+        yield tmp
+        for src in sorted(p for p in tmp.rglob("*") if p.is_file()):
+            dest = out / src.relative_to(tmp)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(src, dest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        for folder in created:           # leave no empty folder behind
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        raise
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextmanager
+def report_failed_runs():
+    """Print each failed run as one ``warning:`` line on stderr instead of a Python warning."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RunFailedWarning)
+        yield
+    for w in caught:
+        if issubclass(w.category, RunFailedWarning):
+            print(f"warning: {w.message}", file=sys.stderr)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
+def print_written(paths, quiet: bool) -> None:
+    for p in paths:
+        print(f"wrote {p}")
+
+
+def _whole_number(text: str, minimum: int) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if v < minimum:
+        raise argparse.ArgumentTypeError(f"must be {minimum} or more, got {v}")
+    return v
+
+
+def positive_int(text: str) -> int:
+    """An argument that must be a whole number of 1 or more."""
+    return _whole_number(text, 1)
+
+
+def seed_int(text: str) -> int:
+    """An argument that must be a whole number of 0 or more (a seed)."""
+    return _whole_number(text, 0)
+
+
+def add_uncertainty_options(p: argparse.ArgumentParser, default_samples: int) -> None:
+    p.add_argument("comparison", metavar="COMPARISON", help="a comparison YAML file (with 'baseline:')")
+    p.add_argument("--samples", type=positive_int, default=default_samples, metavar="N",
+                   help=f"number of sampled futures (default {default_samples})")
+    p.add_argument("--seed", type=seed_int, default=None, metavar="S",
+                   help="seed of the sampled futures (default: the baseline's seed, else 0)")
+    p.add_argument("--uncertain", metavar="FILE", help="a YAML file with an 'uncertain:' block "
+                   "(default: the baseline's own block)")
+    p.add_argument("--executor", choices=("inprocess", "process", "dask"), default="inprocess",
+                   help="where runs execute: in this process (default), a local process pool, or Dask")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="address of a running Dask scheduler "
+                   "(implies --executor dask); without it --executor dask starts a local cluster")
+    p.add_argument("--workers", type=positive_int, default=None, metavar="K",
+                   help="workers of the process pool or the local Dask cluster")
+    p.add_argument("--chunk-size", type=positive_int, default=None, metavar="M",
+                   help="futures per chunk of work (default: chosen from N and the workers)")
+    p.add_argument("--scenarios", metavar="A,B", help="draw charts for these programmes only (comma-separated)")
+    p.add_argument("--lang", choices=("en", "id"), default="en", help="language of the charts: en or id")
+    add_charts_switch(p, True, "draw the charts (default); --no-charts writes the tables only")
+    p.add_argument("--out", metavar="DIR", default="cityfutures-out", help="output folder (default "
+                   "./cityfutures-out)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no tables in the terminal")
+
+
+def add_charts_switch(p: argparse.ArgumentParser, default: bool, text: str) -> None:
+    """``--charts`` / ``--no-charts``: the same switch on every command that draws."""
+    p.add_argument("--charts", action=argparse.BooleanOptionalAction, default=default, help=text)
+
+
+def add_report_options(p: argparse.ArgumentParser) -> None:
+    add_charts_switch(p, False, "also draw the charts and the PDF brief (--no-charts, the default: tables only)")
+    p.add_argument("--lang", choices=LANGS, default="en",
+                   help="language of the terminal table, charts and brief: en (English) or id (Bahasa "
+                   "Indonesia); default en")
+
+
+def load_comparison_arg(path: str, command: str = "this command"):
+    """The comparison in ``path``; a scenario file is refused with a hint naming ``command``."""
+    from ..scenario import Comparison, load_any
+    obj = load_any(path)
+    if not isinstance(obj, Comparison):
+        raise InputError(f"is a scenario file; {command} needs a comparison file (one with 'baseline:' and "
+                         "'interventions:')", path=str(path), allowed=f"cityfutures run {path}")
+    return obj
+
+
+def written(out: Path, tmp: Path) -> list[Path]:
+    """The files of a staging folder as they will be named in ``out``."""
+    return [out / p.relative_to(tmp) for p in sorted(tmp.rglob("*")) if p.is_file()]

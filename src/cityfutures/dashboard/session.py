@@ -1,0 +1,421 @@
+"""The dashboard's core, free of any web framework: a room's choice in, what the page shows out.
+
+A :class:`DashboardState` is what the room has chosen: lever values, programmes and
+bundles of a comparison switched on, shocks switched on, and the page's language. A
+:class:`Dashboard` (one per scenario folder) turns a state into a view::
+
+    state -> scenario dict -> load_scenario (validated like a file) -> build_plan -> runner (batch)
+          -> indicator values against the cached baseline run -> scorecard rows + cost
+
+so the page holds no logic of its own, and a bad value from the page is rejected with the
+same :class:`~cityfutures.errors.ScenarioError` a bad file gets. :meth:`Dashboard.save`
+writes a state as a scenario file that ``cityfutures run`` runs unchanged, and
+:meth:`Dashboard.export_comparison` writes the session's saved scenarios as a comparison
+file for ``cityfutures compare``.
+
+Composition
+-----------
+Sliders set levers for the whole run (the scenario's ``set:``), starting from the
+baseline's value; programmes and bundles add their interventions on top, composed with
+the baseline exactly as a bundle of a comparison is (:mod:`cityfutures.plan`: a multiset
+union, conflicting ``set`` values are an error). Shock switches add the shocks of the
+shock scenarios found in the folder (scenarios with shocks and no interventions).
+
+Files are read and written through :class:`~cityfutures.dashboard.files.SessionFiles`.
+"""
+from __future__ import annotations
+
+import datetime
+import os
+import time
+from collections import OrderedDict
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from ..analysis import metrics
+from ..engine.runner import collect
+from ..errors import InputError, RunError, ScenarioError
+from ..model import Label, Model, resolve_model_path
+from ..plan import build_plan, combine
+from ..report.i18n import LANGUAGES
+from ..scenario import Comparison, Scenario, load_comparison, load_scenario
+from ..scenario.schema import listing
+from ..yamlio import read_yaml
+from .files import SESSIONS, SessionFiles
+from .state import (
+    WHERE,
+    CostItem,
+    CostSummary,
+    DashboardState,
+    IndicatorRow,
+    LeverControl,
+    SwitchControl,
+    View,
+    clean_number,
+    nice_step,
+    verdict,
+)
+from .strings import t
+
+__all__ = ["Dashboard", "open_dashboard", "SESSIONS"]
+
+_CACHE_SIZE = 128
+
+
+@dataclass(frozen=True)
+class _Run:
+    time: np.ndarray
+    values: Mapping[str, np.ndarray]
+    capex: float
+    opex: float
+    total: float
+
+
+def _intervention_dict(iv) -> dict:
+    out: dict[str, Any] = {"lever": iv.lever, iv.mode: clean_number(float(iv.value)),
+                           "start": clean_number(float(iv.start)),
+                           "ramp_years": clean_number(float(iv.ramp_years))}
+    cost = {k: float(v) for k, v in asdict(iv.cost).items() if v}
+    if cost:
+        out["cost"] = cost
+    if iv.source:
+        out["source"] = iv.source
+    return out
+
+
+def _dedupe(names) -> list[str]:
+    return list(dict.fromkeys(names))
+
+
+class Dashboard:
+    """The core of the dashboard for one scenario folder.
+
+    Parameters
+    ----------
+    folder : path
+        The scenario folder: it holds the comparison (and the scenarios it names, and
+        shock scenarios); saved scenarios go to ``folder/sessions/``.
+    comparison : str or path, optional
+        The comparison file, relative to ``folder`` (default: the only comparison file
+        of the folder outside ``sessions/``).
+
+    Raises
+    ------
+    ScenarioError
+        No (or more than one) comparison, a file outside the folder, or a bad file.
+
+    Examples
+    --------
+    >>> d = Dashboard("scenarios")                                           # doctest: +SKIP
+    >>> v = d.update(d.initial_state().with_switch("programme", "mrt-phase-2", True))   # doctest: +SKIP
+    >>> v.row(indicator).improvement_pct                                    # doctest: +SKIP
+    """
+
+    def __init__(self, folder: str | os.PathLike, comparison: str | os.PathLike | None = None):
+        self.files = SessionFiles(folder)
+        self.root, self.sessions_dir = self.files.root, self.files.sessions_dir
+        files = self.files.yaml_files()
+        self.comparison: Comparison = self.files.comparison(files, comparison)
+        comp = self.comparison
+        self.baseline: Scenario = comp.baseline
+        self.model: Model = comp.model
+        self.indicators: tuple[str, ...] = tuple(comp.indicators)
+        self._programmes: dict[str, Scenario] = {s.name: s for s in comp.interventions}
+        self._shocks: dict[str, Scenario] = self.files.shock_scenarios(files, comp)
+        self.skipped: list[str] = self.files.skipped
+        self.saved: list[str] = []          # scenario names saved in this session, in order
+        self._cache: OrderedDict[str, _Run] = OrderedDict()
+        self.controls_levers = self._lever_controls()
+        self.controls_switches = self._switch_controls()
+        self._base_run = self._simulate(self.baseline)
+        self._base_cost = self._base_run.capex, self._base_run.opex, self._base_run.total
+
+    def _lever_controls(self) -> tuple[LeverControl, ...]:
+        out = []
+        for name, lever in self.model.levers.items():
+            start = float(self.baseline.set.get(name, lever.baseline))
+            out.append(LeverControl(name=name, label=lever.label, units=lever.units, minimum=lever.minimum,
+                                    maximum=lever.maximum, start=start,
+                                    step=nice_step(lever.minimum, lever.maximum, start), focus_area=lever.focus_area))
+        return tuple(out)
+
+    def _switch_controls(self) -> tuple[SwitchControl, ...]:
+        plan = build_plan(self.comparison)
+        runs = {r.name: r for r in plan.runs}
+        out = []
+        for sc in self.comparison.interventions:
+            out.append(SwitchControl(name=sc.name, kind="programme", title=sc.title, focus_area=sc.focus_area,
+                                     total_cost_idr_bn=runs[sc.name].total_cost_idr_bn))
+        for bname, members in self.comparison.bundles.items():
+            r = runs[bname]
+            out.append(SwitchControl(name=bname, kind="bundle", title=Label(en=r.title_en, id=r.title_id),
+                                     focus_area=r.focus_area, members=tuple(members),
+                                     total_cost_idr_bn=r.total_cost_idr_bn))
+        for sc in self._shocks.values():
+            out.append(SwitchControl(name=sc.name, kind="shock", title=sc.title))
+        return tuple(out)
+
+    # ------------------------------------------------------------------ state -> scenario
+    def initial_state(self, lang: str = "en") -> DashboardState:
+        """The baseline: no lever moved, nothing switched on."""
+        return DashboardState(lang=lang)
+
+    def lever(self, name: str) -> LeverControl:
+        for c in self.controls_levers:
+            if c.name == name:
+                return c
+        raise ScenarioError(f"unknown lever '{name}'", path=WHERE, field="levers",
+                            allowed=listing((c.name for c in self.controls_levers), 40))
+
+    def switches(self, kind: str) -> tuple[SwitchControl, ...]:
+        return tuple(c for c in self.controls_switches if c.kind == kind)
+
+    def _check_state(self, state: DashboardState) -> None:
+        if not isinstance(state, DashboardState):
+            raise ScenarioError(f"expected a DashboardState, got {type(state).__name__}", path=WHERE)
+        if state.lang not in LANGUAGES:
+            raise ScenarioError(f"unknown language {state.lang!r}", path=WHERE, field="lang",
+                                allowed=", ".join(LANGUAGES))
+        for name in state.levers:
+            self.lever(name)
+        for kind, names in (("programme", state.programmes), ("bundle", state.bundles),
+                            ("shock", state.shocks)):
+            known = [c.name for c in self.switches(kind)]
+            for n in names:
+                if n not in known:
+                    raise ScenarioError(f"unknown {kind} '{n}'", path=WHERE, field=kind + "s",
+                                        allowed=listing(known) if known else "(none in this folder)")
+
+    def _members(self, state: DashboardState) -> list[Scenario]:
+        names = list(state.programmes)
+        for b in state.bundles:
+            names += list(self.comparison.bundles[b])
+        members = [self._programmes[n] for n in _dedupe(names)]
+        return members + [self._shocks[n] for n in _dedupe(state.shocks)]
+
+    def _model_ref(self) -> str:
+        try:
+            if resolve_model_path(self.model.name, relative_to=self.sessions_dir) == self.model.path.resolve():
+                return self.model.name
+        except InputError:   # not found by name from the sessions folder: a relative path instead
+            pass
+        return os.path.relpath(self.model.path, self.sessions_dir)
+
+    def scenario_dict(self, state: DashboardState, *, name: str = "dashboard",
+                      title: Mapping[str, str] | None = None, description: str | None = None) -> dict:
+        """The scenario file (as a dict) of ``state``: self-contained, no ``extends``.
+
+        Raises
+        ------
+        ScenarioError
+            An unknown lever, switch or language, or programmes that set one lever to two values.
+        """
+        self._check_state(state)
+        sets, interventions, shocks = combine(self.baseline, self._members(state), name, WHERE)
+        values: dict[str, Any] = {k: clean_number(v) for k, v in sets.items()}
+        for lever, value in state.levers.items():
+            values[lever] = clean_number(value)
+        if title is None:
+            title = {lang: t("scenario.default_title", lang, name=name) for lang in LANGUAGES}
+        members = self._members(state)
+        areas = {m.focus_area for m in members if m.name in self._programmes}
+        d: dict[str, Any] = {"name": name, "title": dict(title), "model": self._model_ref(),
+                             "horizon": asdict(self.baseline.horizon)}
+        if len(areas) == 1 and None not in areas:
+            d["focus_area"] = areas.pop()
+        if self.baseline.seed is not None:
+            d["seed"] = self.baseline.seed
+        if description:
+            d["description"] = description
+        if values:
+            d["set"] = values
+        if interventions:
+            d["interventions"] = [_intervention_dict(iv) for iv in interventions]
+        if shocks:
+            d["shocks"] = [{"kind": s.kind, "year": float(s.year), "magnitude": float(s.magnitude)} for s in shocks]
+        return d
+
+    def scenario(self, state: DashboardState, **kw) -> Scenario:
+        """The validated scenario of ``state`` (the checks of a scenario file)."""
+        return load_scenario(self.scenario_dict(state, **kw), model=self.model, base_dir=self.sessions_dir)
+
+    # ------------------------------------------------------------------ running
+    def _simulate(self, sc: Scenario) -> _Run:
+        """The indicators of one scenario, through the runner every plan goes through (cached by scenario hash).
+
+        Raises
+        ------
+        RunError
+            The run failed (its failure record's message).
+        """
+        hit = self._cache.get(sc.sha256)
+        if hit is not None:
+            self._cache.move_to_end(sc.sha256)
+            return hit
+        plan = build_plan(sc)
+        values, failures = collect(plan, variables=self.indicators)
+        if failures:
+            raise RunError(f"the model run failed for this configuration ({failures[0].error})")
+        row = values.isel(scenario=0, sample=0)
+        r = plan.runs[0]
+        run = _Run(time=np.asarray(values["time"].values),
+                   values={n: np.asarray(row[n].values) for n in self.indicators},
+                   capex=r.capex_idr_bn, opex=r.opex_idr_bn_per_year, total=r.total_cost_idr_bn)
+        self._cache[sc.sha256] = run
+        while len(self._cache) > _CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return run
+
+    def update(self, state: DashboardState) -> View:
+        """Validate ``state``, run the model (batch engine) and compare with the baseline.
+
+        Raises
+        ------
+        ScenarioError
+            A bad value, as a scenario file with that value would get.
+        RunError
+            The run failed.
+        """
+        t0 = time.perf_counter()
+        sc = self.scenario(state)
+        cached = sc.sha256 in self._cache
+        run = self._simulate(sc)
+        base = self._base_run
+        rows = []
+        ends = np.array([run.values[n][-1] for n in self.indicators], dtype=float)
+        base_ends = np.array([base.values[n][-1] for n in self.indicators], dtype=float)
+        pcts = np.asarray(metrics.percent_change(ends, base_ends), dtype=float)   # one call, not one per row
+        for name, v, b, pct in zip(self.indicators, ends.tolist(), base_ends.tolist(), pcts.tolist()):
+            ind = self.model.indicators[name]
+            imp = float(metrics.improvement(pct, ind.better))
+            rows.append(IndicatorRow(name=name, focus_area=ind.focus_area, better=ind.better, units=ind.units,
+                                     baseline_end=b, value_end=v, delta_end=v - b, delta_pct=pct,
+                                     improvement_pct=imp, verdict=verdict(imp, v - b)))
+        cost = self._cost(state, run)
+        return View(state=state, scenario=sc, time=run.time, values=run.values, baseline=base.values,
+                    rows=tuple(rows), cost=cost, seconds=time.perf_counter() - t0, cached=cached)
+
+    def _cost(self, state: DashboardState, run: _Run) -> CostSummary:
+        by_name = {(c.kind, c.name): c for c in self.controls_switches}
+        items = []
+        plan_runs = None
+        for kind, names in (("programme", state.programmes), ("bundle", state.bundles)):
+            for n in names:
+                c = by_name[(kind, n)]
+                if plan_runs is None:
+                    plan_runs = self._comparison_costs()
+                capex, opex, total = plan_runs[n]
+                items.append(CostItem(name=n, kind=kind, title=c.title, capex_idr_bn=capex,
+                                      opex_idr_bn_per_year=opex, total_cost_idr_bn=total))
+        bc, bo, bt = self._base_cost
+        return CostSummary(capex_idr_bn=run.capex - bc, opex_idr_bn_per_year=run.opex - bo,
+                           total_cost_idr_bn=run.total - bt, items=tuple(items))
+
+    def _comparison_costs(self) -> dict[str, tuple[float, float, float]]:
+        if not hasattr(self, "_costs_by_run"):
+            self._costs_by_run = {r.name: (r.capex_idr_bn, r.opex_idr_bn_per_year, r.total_cost_idr_bn)
+                                  for r in build_plan(self.comparison).runs}
+        return self._costs_by_run
+
+    def save(self, state: DashboardState, name: str, *, title_en: str | None = None,
+             title_id: str | None = None) -> Path:
+        """Save ``state`` as ``sessions/<name>.yaml``, a scenario file ``cityfutures run`` runs unchanged.
+
+        Parameters
+        ----------
+        name : str
+            A slug; not a name of the folder's scenarios, and not a file this session did not write.
+        title_en, title_id : str, optional
+            The scenario's title (default: "Workshop configuration <name>").
+
+        Returns
+        -------
+        Path
+
+        Raises
+        ------
+        ScenarioError
+            A bad name or state; nothing is written.
+        """
+        target = self.files.target(name, "scenario", self._taken())
+        title = {lang: t("scenario.default_title", lang, name=name) for lang in LANGUAGES}
+        for lang, given in (("en", title_en), ("id", title_id)):
+            if given is not None and not isinstance(given, str):
+                raise ScenarioError(f"must be text, got {type(given).__name__}", path=WHERE, field=f"title.{lang}")
+            if given and given.strip():
+                title[lang] = given.strip()
+        data = self.scenario_dict(state, name=name, title=title, description=self._description(state))
+        self.scenario(state, name=name, title=title)      # reject before touching the disk
+
+        def check(tmp: Path) -> None:
+            load_scenario(data, model=self.model, base_dir=self.sessions_dir)
+            loaded = read_yaml(tmp, error=ScenarioError, what="scenario file").data
+            if loaded != data:
+                raise ScenarioError("the written file does not read back as written", path=str(target))
+
+        self.files.write(target, data, check)
+        load_scenario(target)                              # and it runs from the CLI as it is
+        self.files.written.add(name)
+        if name not in self.saved:
+            self.saved.append(name)
+        return target
+
+    def _description(self, state: DashboardState) -> str:
+        lang = state.lang
+        none = t("scenario.none", lang)
+        titles = {(c.kind, c.name): c.title(lang) for c in self.controls_switches}
+        progs = [titles[("programme", n)] for n in state.programmes] + \
+                [titles[("bundle", n)] for n in state.bundles]
+        shocks = [titles[("shock", n)] for n in state.shocks]
+        levers = [f"{self.lever(n).label(lang)} = {clean_number(v)} [{self.lever(n).units}]"
+                  for n, v in state.levers.items()]
+        return t("scenario.description", lang, date=datetime.date.today().isoformat(),
+                 programmes="; ".join(progs) or none, shocks="; ".join(shocks) or none,
+                 levers="; ".join(levers) or none)
+
+    def export_comparison(self, name: str, *, title_en: str | None = None, title_id: str | None = None) -> Path:
+        """Write the scenarios saved in this session as ``sessions/<name>.yaml``, a comparison file
+        against the folder's baseline (``cityfutures compare`` runs it unchanged).
+
+        Raises
+        ------
+        ScenarioError
+            Nothing saved yet, a bad name, or a name used by a saved scenario.
+        """
+        if not self.saved:
+            raise ScenarioError("nothing saved in this session yet: save a configuration first",
+                                path=WHERE, field="interventions")
+        if name in self.saved:
+            raise ScenarioError(f"'{name}' is the name of a scenario saved in this session", path=WHERE,
+                                field="name", allowed="a name of its own")
+        target = self.files.target(name, "comparison", self._taken())
+        title = {"en": title_en or t("comparison.default_title", "en", name=name),
+                 "id": title_id or t("comparison.default_title", "id", name=name)}
+        data = {"name": name, "title": title,
+                "description": f"Scenarios saved from the cityfutures dashboard on "
+                               f"{datetime.date.today().isoformat()}.",
+                "baseline": Path(os.path.relpath(self.baseline.path, self.sessions_dir)).as_posix(),
+                "interventions": [f"{n}.yaml" for n in self.saved],
+                "indicators": list(self.indicators)}
+        load_comparison(data, base_dir=self.sessions_dir)
+
+        def check(tmp: Path) -> None:
+            if read_yaml(tmp, error=ScenarioError, what="comparison file").data != data:
+                raise ScenarioError("the written file does not read back as written", path=str(target))
+
+        self.files.write(target, data, check)
+        load_comparison(target)
+        self.files.written.add(name)
+        return target
+
+    def _taken(self) -> set[str]:
+        """Names a session file may not take: the folder's scenarios and bundles."""
+        return {self.baseline.name, *self._programmes, *self.comparison.bundles, *self._shocks}
+
+
+def open_dashboard(folder: str | os.PathLike, comparison: str | os.PathLike | None = None) -> Dashboard:
+    """A :class:`Dashboard` for ``folder`` (loads the comparison and runs the baseline once)."""
+    return Dashboard(folder, comparison)

@@ -1,0 +1,323 @@
+"""One function, two engines: run a Vensim model for N parameter sets.
+
+``engine="batch"`` (the default) runs every run at once on the vectorised engine of
+:mod:`cityfutures.batch`; ``engine="pysd"`` runs PySD's own loop, one run at a time (the
+reference). When the batch engine meets a function it does not support it warns, naming
+the element and the function, and the run goes through PySD.
+
+>>> ds = simulate("models/jakarta.mdl", {"Rail transit capacity": [1.0, 1.5, 2.0]})  # doctest: +SKIP
+>>> ds["Households"].sel(run=2).values                                               # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from ..errors import EngineFallbackWarning, InputError, ModelError, UnsupportedFeatureError
+from ..model import resolve_model_path
+from . import check_engine
+from .batch import compile_model
+from .pysd_engine import data_files_near, simulate_pysd
+
+__all__ = ["simulate", "simulate_table", "data_files_near", "generated_source"]
+_CELL = re.compile(r"^(.*)\[([^\[\]]*)\]$")
+
+
+def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = None,
+             start: float | None = None, end: float | None = None, dt: float | None = None,
+             saveper: float | None = None, variables=None, method: str = "euler",
+             data_files=None, hold=None, cut=None) -> xr.Dataset:
+    """Run a model for N parameter sets.
+
+    Parameters
+    ----------
+    model : str, Path or Model
+        A ``.mdl`` file or a model from :func:`cityfutures.load_model`.
+    params : dict or DataFrame, optional
+        Constant (or variable) name -> scalar, array of length N, ``pandas.Series`` indexed
+        by time, or ``xarray.DataArray`` with dim ``time`` (optionally ``run``): a series is
+        linearly interpolated and held flat outside its points, as PySD does. A DataFrame
+        has one row per run and one column per name.
+    engine : {"batch", "pysd"}
+    n_runs : int, optional
+        N; inferred from the parameters when omitted.
+    start, end, dt, saveper : float, optional
+        Override the model's INITIAL TIME, FINAL TIME, TIME STEP, SAVEPER [time units].
+    variables : list of str, optional
+        Names to keep (default: every variable).
+    method : {"euler", "rk4"}
+        Integration method (PySD supports Euler only).
+    data_files : list of str or Path, optional
+        Tabular files (``.tab``/``.csv``) holding the model's DATA variables; by default
+        the ones next to the model (:func:`data_files_near`).
+    hold : dict, optional
+        Variable name -> trajectory (the forms of ``params``): any variable -- a constant, an
+        auxiliary, a flow or a stock -- takes these values in the run, as seen by every
+        equation that reads it. Both engines (PySD through ``set_components``).
+    cut : dict, optional
+        ``(source, target)`` -> trajectory: only ``target``'s equation sees ``source`` as these
+        values (a link cut); every other equation reads ``source``. Batch engine only.
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims ``run`` and ``time`` (plus subscript dims); one variable per Vensim name with
+        attrs ``units``; ``attrs["failed_runs"]`` lists runs with non-finite results or
+        errors, ``attrs["errors"]`` maps a run that raised to its message, ``attrs["engine"]``
+        names the engine that ran.
+    """
+    check_engine(engine)
+    path = _model_path(model)
+    values, lengths = _normalise(params)
+    held, held_lengths = _normalise(hold, field="hold")
+    if cut is not None and not isinstance(cut, Mapping):
+        raise InputError(f"must map (source, target) pairs to trajectories, got a {type(cut).__name__}", field="cut")
+    for key in (cut or {}):
+        if not (isinstance(key, tuple) and len(key) == 2 and all(isinstance(k, str) for k in key)):
+            raise InputError(f"a link is a pair of names (source, target), got {key!r}", field="cut")
+    cuts, cut_lengths = _normalise({f"{s} -> {tg}": v for (s, tg), v in (cut or {}).items()}, field="cut")
+    cuts = {pair: cuts[f"{pair[0]} -> {pair[1]}"] for pair in (cut or {})}
+    n = _agree(lengths | held_lengths | cut_lengths, n_runs, "params")
+    kw = _time_settings(start=start, end=end, dt=dt, saveper=saveper)
+    if variables is not None:
+        if isinstance(variables, str) or not all(isinstance(v, str) for v in variables):
+            raise InputError("must be a list of variable names", field="variables",
+                             allowed="e.g. ['Households', 'Travel time']")
+    if engine == "batch":
+        try:
+            bm = _compiled(str(path), path.stat().st_mtime_ns)
+        except UnsupportedFeatureError as exc:
+            warnings.warn(f"{exc}; running with PySD instead", EngineFallbackWarning, stacklevel=2)
+            engine = "pysd"
+        except ModelError as exc:  # e.g. a loop only ACTIVE INITIAL breaks: PySD decides
+            warnings.warn(f"batch engine cannot compile the model ({exc}); running with PySD "
+                          "instead", EngineFallbackWarning, stacklevel=2)
+            engine = "pysd"
+        else:
+            if start is not None or end is not None:
+                t0, t1, _, _ = bm.control()
+                first, last = (t0 if start is None else start), (t1 if end is None else end)
+                if not first < last:
+                    raise InputError(f"the run would start at {first:g} and end at {last:g}",
+                                     field="start" if start is not None else "end",
+                                     allowed=f"a start before the end (the model runs {t0:g} to {t1:g})")
+            batch_params = {k: _batch_value(v) for k, v in values.items()}
+            times, table = bm.run(batch_params, n_runs=n, variables=variables, method=method,
+                                  hold={k: _batch_value(v) for k, v in held.items()} or None,
+                                  cut={k: _batch_value(v) for k, v in cuts.items()} or None, **kw)
+            return _dataset(times, table, n, bm.units, bm.element_dims,
+                            bm.graph.subscripts.ranges, "batch")
+    if method != "euler":
+        raise InputError("PySD integrates with Euler only", field="method", allowed="euler")
+    if cuts:
+        raise InputError("the pysd engine cannot cut a link (PySD replaces a variable for every equation "
+                         "that reads it)", field="cut", allowed="engine='batch'")
+    times, table, units, errors = simulate_pysd(model, path, {**values, **held}, n, variables,
+                                                data_files=data_files, **kw)
+    ds = _dataset(times, table, n, units, {}, {}, "pysd")
+    ds.attrs["failed_runs"] = sorted(set(ds.attrs["failed_runs"]) | set(errors))
+    ds.attrs["errors"] = {int(r): m for r, m in errors.items()}
+    return ds
+
+
+def simulate_table(model, engine: str = "batch", data_files=None) -> pd.DataFrame:
+    """One run of a model as it stands: a table of every variable at the saved times.
+
+    Columns are named as Vensim exports them (``Name`` or ``Name[a,b]``); the index is
+    the saved time, named ``Time``. ``data_files`` as in :func:`simulate`.
+    """
+    ds = simulate(model, engine=engine, data_files=data_files)
+    columns = {}
+    for name, da in ds.data_vars.items():
+        da = da.isel(run=0)
+        extra = [d for d in da.dims if d != "time"]
+        if not extra:
+            columns[name] = da.values
+            continue
+        stacked = da.stack(_cell=extra).transpose("time", "_cell")
+        for j, cell in enumerate(stacked["_cell"].values):
+            cell = cell if isinstance(cell, tuple) else (cell,)
+            col = stacked.values[:, j]
+            if not np.all(np.isnan(col)):
+                columns[f"{name}[{','.join(cell)}]"] = col
+    return pd.DataFrame(columns, index=pd.Index(ds["time"].values, name="Time"))
+
+
+def generated_source(model) -> str:
+    """The Python source the batch engine runs for ``model`` as it stands (every variable kept).
+
+    Variables are named after their Vensim names and each model cell carries its equation as a
+    comment; the single-run program (when the model has one) follows the vectorised one.
+
+    Raises
+    ------
+    UnsupportedFeatureError
+        The batch engine cannot run the model (names the element and the function).
+    """
+    path = _model_path(model)
+    bm = _compiled(str(path), path.stat().st_mtime_ns)
+    prog = bm.program({}, tuple(bm.labels))
+    text = prog.source
+    if prog.scalar_source:
+        text += ("\n\n# ---- the same model for one run in plain floats (the engine's path for small ensembles)\n"
+                 + prog.scalar_source)
+    return text
+
+
+# ----------------------------------------------------------------------------- helpers
+def _model_path(model) -> Path:
+    if hasattr(model, "path"):
+        return Path(model.path)
+    path = Path(model)
+    if not path.is_file():
+        return resolve_model_path(model)
+    return path.resolve()
+
+
+@lru_cache(maxsize=16)
+def _compiled(path: str, mtime: int):
+    """The batch model of a file, compiled once per (path, modification time).
+
+    Its programs (one per set of overrides and outputs) are cached on it, so a dashboard
+    calling :func:`simulate` on every slider move compiles nothing after the first call.
+    """
+    return compile_model(path)
+
+
+def _time_settings(**kw) -> dict:
+    """The time arguments of :func:`simulate`, checked: finite numbers, positive steps, start < end."""
+    for key, value in kw.items():
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                or not np.isfinite(value):
+            raise InputError(f"must be a finite number, got {value!r}", field=key)
+        if key in ("dt", "saveper") and not value > 0:
+            raise InputError(f"must be positive, got {value!r}", field=key, allowed="a number > 0 [time units]")
+    if kw["start"] is not None and kw["end"] is not None and not kw["start"] < kw["end"]:
+        raise InputError(f"start {kw['start']!r} must be before end {kw['end']!r}", field="start")
+    return kw
+
+
+def _as_floats(name: str, value, field: str = "params") -> np.ndarray:
+    """``value`` as a float array, or an InputError naming the parameter."""
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(f"must be a number or an array of numbers, got {value!r}"[:200],
+                         field=f"{field}.{name}") from None
+    if not np.all(np.isfinite(arr)):
+        raise InputError("must be finite (no NaN or infinity)", field=f"{field}.{name}")
+    return arr
+
+
+def _normalise_params(params, n_runs, field: str = "params"):
+    """Params as name -> scalar | (N,) array | DataArray(time[, run]); and N."""
+    values, lengths = _normalise(params, field)
+    return values, _agree(lengths, n_runs, field)
+
+
+def _agree(lengths: set, n_runs, field: str) -> int:
+    """N from the lengths found and ``n_runs``; an InputError when they disagree."""
+    if n_runs is not None and (isinstance(n_runs, bool) or not isinstance(n_runs, (int, np.integer))
+                               or n_runs < 1):
+        raise InputError(f"must be a whole number of runs >= 1, got {n_runs!r}", field="n_runs")
+    lengths = set(lengths) | ({int(n_runs)} if n_runs is not None else set())
+    if len(lengths) > 1:
+        raise InputError(f"parameters disagree on the number of runs: {sorted(lengths)}", field=field)
+    return lengths.pop() if lengths else 1
+
+
+def _normalise(params, field: str = "params") -> tuple[dict, set]:
+    """Params as name -> scalar | (N,) array | DataArray(time[, run]); and the run counts they imply."""
+    if params is None:
+        return {}, set()
+    if isinstance(params, pd.DataFrame):
+        params = {c: _as_floats(str(c), params[c].to_numpy(), field) for c in params.columns}
+    if not isinstance(params, Mapping):
+        raise InputError(f"must map constant names to values, got a {type(params).__name__}", field=field,
+                         allowed="a dict {name: value} or a DataFrame with one row per run")
+    values, lengths = {}, set()
+    for name, value in params.items():
+        if not isinstance(name, str):
+            raise InputError(f"names must be text, got {name!r}", field=field)
+        if isinstance(value, pd.Series):
+            value = xr.DataArray(_as_floats(name, value.to_numpy(), field),
+                                 {"time": _as_floats(name, value.index, field)}, ["time"])
+        if isinstance(value, xr.DataArray):
+            if "time" not in value.dims or set(value.dims) - {"time", "run"}:
+                raise InputError(f"a series must have dim 'time' (and optionally 'run'), "
+                                 f"got {value.dims}", field=f"{field}.{name}")
+            value = value.transpose(*[d for d in ("run", "time") if d in value.dims])
+            _as_floats(name, value.values, field)
+            _as_floats(name, value["time"].values, field)
+            if "run" in value.dims:
+                lengths.add(value.sizes["run"])
+        else:
+            arr = _as_floats(name, value, field)
+            if arr.ndim > 1:
+                raise InputError(f"expected a scalar or an array of length N, got shape {arr.shape}",
+                                 field=f"{field}.{name}")
+            if arr.ndim == 1:
+                lengths.add(len(arr))
+            value = float(arr) if arr.ndim == 0 else arr
+        values[name] = value
+    return values, lengths
+
+
+def _batch_value(value):
+    if isinstance(value, xr.DataArray):
+        return (value["time"].values.astype(float), value.values.astype(float))
+    return value
+
+
+def _dataset(times, table: dict, n: int, units: dict, dims: dict, ranges: dict,
+             engine: str) -> xr.Dataset:
+    """Group cell columns ``Name[a,b]`` into one variable per element."""
+    groups: dict = {}
+    for label, arr in table.items():
+        m = _CELL.match(label)
+        name, cell = (m.group(1), tuple(m.group(2).split(","))) if m else (label, ())
+        groups.setdefault(name, {})[cell] = arr
+    data = {}
+    failed = set()
+    for name, cells in groups.items():
+        attrs = {"units": units.get(name, "")}
+        if list(cells) == [()]:  # a Variable, not a DataArray: nothing to align (fast)
+            arr = np.asarray(cells[()], dtype=float).T
+            data[name] = xr.Variable(("run", "time"), arr, attrs=attrs)
+        else:
+            width = len(next(iter(cells)))
+            names = list(dims.get(name) or [])
+            if len(names) != width:
+                names = [f"{name} dim{i}" for i in range(width)]
+            coords = []
+            for i, d in enumerate(names):
+                coord = list(ranges.get(d, []))
+                coord += [c for c in dict.fromkeys(cell[i] for cell in cells) if c not in coord]
+                coords.append(coord)
+            names = [d if names.index(d) == i else f"{d}_{i}" for i, d in enumerate(names)]
+            shape = (n, len(times)) + tuple(len(c) for c in coords)
+            arr = np.full(shape, np.nan)
+            for cell, values in cells.items():
+                idx = tuple(coords[i].index(c) for i, c in enumerate(cell))
+                arr[(slice(None), slice(None)) + idx] = np.asarray(values, dtype=float).T
+            data[name] = xr.DataArray(arr, dims=("run", "time", *names),
+                                      coords=dict(zip(names, coords)), attrs=attrs)
+        flat = data[name].values.reshape(n, -1)
+        bad = ~np.isfinite(flat)
+        if bad.any():
+            finite = ~bad | np.isnan(flat).all(axis=0)
+            failed |= set(np.nonzero(~finite.all(axis=1))[0].tolist())
+    ds = xr.Dataset(data, coords={"run": np.arange(n), "time": np.asarray(times, dtype=float)})
+    ds.attrs["failed_runs"] = sorted(int(r) for r in failed)
+    ds.attrs["errors"] = {}
+    ds.attrs["engine"] = engine
+    return ds

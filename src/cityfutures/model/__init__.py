@@ -1,0 +1,12 @@
+"""Models: a Vensim file, PySD's translation of it, and its metadata sidecar (what is city-specific).
+
+``load.py`` finds, translates (cached) and checks a model; ``model.py`` holds the frozen records;
+``sidecar.py`` the schema of ``<name>.meta.yaml``; ``parse.py`` PySD's parse, once per file;
+``structure.py`` the model as a graph of sectors, stocks, flows and links.
+"""
+from .load import bundled_models_dir, cache_dir, load_model, resolve_model_path
+from .model import Indicator, Lever, Model, Shock, Variable
+from .sidecar import FocusArea, Label, Sidecar
+
+__all__ = ["Model", "Variable", "Lever", "Indicator", "Shock", "Label", "FocusArea", "Sidecar", "load_model",
+           "resolve_model_path", "cache_dir", "bundled_models_dir"]

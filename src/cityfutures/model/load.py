@@ -1,0 +1,248 @@
+"""Loading a model: find the file, translate it with PySD (cached), read its variables and its sidecar.
+
+``load_model`` is the edge where a model file is read and checked; the frozen
+:class:`Model` it returns is trusted by everything downstream. PySD's translation is
+cached by the file's content hash in a user cache directory (``CITYFUTURES_CACHE_DIR``
+or the platform's cache folder), never next to the model file.
+"""
+from __future__ import annotations
+
+import dataclasses
+import importlib.metadata
+import json
+import math
+import os
+import shutil
+import tempfile
+import warnings
+from functools import lru_cache
+from pathlib import Path
+from typing import Mapping
+
+from platformdirs import user_cache_dir
+
+from ..errors import ModelError
+from ..files import atomic_write, sha256_file
+from ..names import CONTROL
+from .model import Indicator, Lever, Model, Shock, Variable
+from .sidecar import Sidecar, read_sidecar, sidecar_path
+
+__all__ = ["load_model", "resolve_model_path", "cache_dir", "bundled_models_dir", "translate", "pysd_version"]
+
+_HERE = Path(__file__).resolve()
+
+
+# ----------------------------------------------------------------------------- loading
+def cache_dir() -> Path:
+    """Where translations are cached: ``$CITYFUTURES_CACHE_DIR`` or the user cache folder."""
+    env = os.environ.get("CITYFUTURES_CACHE_DIR")
+    if env:
+        return Path(env)
+    return Path(user_cache_dir("cityfutures"))
+
+
+def bundled_models_dir() -> Path | None:
+    """The ``models/`` folder of a source checkout (editable install), if there is one."""
+    candidate = _HERE.parents[3] / "models"
+    return candidate if candidate.is_dir() else None
+
+
+def resolve_model_path(ref: str | os.PathLike, relative_to: Path | None = None) -> Path:
+    """Find a model by path or by bundled name (``"jakarta"`` -> ``models/jakarta.mdl``).
+
+    Search order: the path itself; relative to ``relative_to`` and its ``../models``;
+    ``./models``; the bundled ``models/`` folder.
+    """
+    ref_s = str(ref)
+    p = Path(ref_s)
+    names = [p] if p.suffix.lower() == ".mdl" else [p.with_suffix(".mdl"), p]
+    bases: list[Path] = []
+    if p.is_absolute():
+        bases = [Path("/")]
+    else:
+        if relative_to is not None:
+            bases += [relative_to, relative_to.parent / "models", relative_to / "models"]
+        bases += [Path.cwd(), Path.cwd() / "models"]
+        bundled = bundled_models_dir()
+        if bundled is not None:
+            bases.append(bundled)
+    for base in bases:
+        for name in names:   # normalised: a ".." after a folder that does not exist yet still resolves
+            cand = name if name.is_absolute() else Path(os.path.normpath(base / name))
+            if cand.is_file() and cand.suffix.lower() == ".mdl":
+                return cand.resolve()
+    available = sorted(x.stem for x in (bundled_models_dir() or Path(".")).glob("*.mdl"))
+    raise ModelError(f"model '{ref_s}' not found", field="model",
+                     allowed="a path to a .mdl file or a bundled model: " + ", ".join(available or ["(none)"]))
+
+
+@lru_cache(maxsize=None)
+def pysd_version() -> str:
+    """The installed PySD's version (read from its metadata, without importing it)."""
+    return importlib.metadata.version("pysd")
+
+
+def translate(mdl: Path, sha: str) -> Path:
+    """PySD translation of ``mdl``, cached under ``cache_dir()/translations/<sha>``."""
+    # keyed by content and file name: PySD names the translation (and its modules) after the file
+    target = cache_dir() / "translations" / f"{sha[:24]}-{mdl.stem}-pysd{pysd_version()}"
+    py = target / (mdl.stem + ".py")
+    if py.is_file():
+        return py
+    import pysd  # only on a miss: a cached translation is read without PySD's modules
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
+    try:
+        shutil.copy2(mdl, work / mdl.name)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                pysd.read_vensim(str(work / mdl.name), initialize=False)
+            except Exception as exc:  # PySD's parser raises many kinds; all mean a bad file
+                raise ModelError(f"PySD cannot translate the model: {type(exc).__name__}: {exc}"
+                                 .splitlines()[0][:500], path=str(mdl)) from exc
+        try:
+            work.rename(target)
+        except OSError:  # another process won the race: use its translation
+            shutil.rmtree(work, ignore_errors=True)
+    finally:
+        if work.exists():
+            shutil.rmtree(work, ignore_errors=True)
+    return py
+
+
+def _finite(x) -> float:
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        return math.nan
+    return x
+
+
+def _variables(pysd_model) -> dict[str, Variable]:
+    doc = pysd_model.doc
+    out: dict[str, Variable] = {}
+    for row in doc.itertuples(index=False):
+        name = getattr(row, "_0", None) or row[0]
+        limits = row.Limits if isinstance(row.Limits, tuple) else (math.nan, math.nan)
+        value = None
+        if row.Type == "Constant" and not row.Subscripts:
+            try:
+                v = pysd_model[name]
+                value = float(v) if not hasattr(v, "shape") or getattr(v, "shape", ()) == () else None
+            except Exception:  # a constant PySD cannot evaluate before a run: leave None
+                value = None
+        units = row.Units if isinstance(row.Units, str) else ""
+        comment = row.Comment if isinstance(row.Comment, str) else ""
+        subtype = row.Subtype if isinstance(row.Subtype, str) else ""
+        kind = row.Type if isinstance(row.Type, str) else ""
+        out[name] = Variable(name=name, py_name=row[1], units=units.strip(), kind=kind, subtype=subtype,
+                             minimum=_finite(limits[0]), maximum=_finite(limits[1]),
+                             doc=comment.strip(), value=value)
+    return out
+
+
+def _records(side: Sidecar, variables: Mapping[str, Variable]) -> dict:
+    """The sidecar's levers, indicators and shocks as records (``side`` is checked against ``variables``)."""
+    levers = {name: Lever(name=name, units=variables[name].units, baseline=variables[name].value,
+                          minimum=variables[name].minimum, maximum=variables[name].maximum,
+                          focus_area=lm.focus_area, label=lm.label, doc=variables[name].doc)
+              for name, lm in side.levers.items()}
+    indicators = {name: Indicator(name=name, units=variables[name].units, focus_area=im.focus_area,
+                                  better=im.better, label=im.label, unit_label=im.unit_label)
+                  for name, im in side.indicators.items()}
+    shocks = {kind: Shock(kind=kind, input=sm.input, duration=sm.duration,
+                          magnitude_range=tuple(sm.magnitude_range), label=sm.label)
+              for kind, sm in side.shocks.items()}
+    return dict(levers=levers, indicators=indicators, shocks=shocks, focus_areas=dict(side.focus_areas),
+                sectors=dict(side.sectors), labels=dict(side.variables), meta=side)
+
+
+def load_model(ref: str | os.PathLike | Model, *, relative_to: Path | None = None) -> Model:
+    """Load and check a model.
+
+    Parameters
+    ----------
+    ref : str, path or Model
+        A ``.mdl`` path or the name of a bundled model (``"jakarta"``). A :class:`Model`
+        is returned unchanged.
+    relative_to : Path, optional
+        Folder to resolve a relative ``ref`` against first (a scenario file's folder).
+
+    Returns
+    -------
+    Model
+        With ``levers``, ``indicators`` and ``shocks`` filled from ``<name>.meta.yaml``
+        when that sidecar exists next to the model.
+
+    Raises
+    ------
+    ModelError
+        The file is missing, PySD cannot translate it, or the sidecar is inconsistent.
+
+    Examples
+    --------
+    >>> m = load_model("jakarta")                       # doctest: +SKIP
+    >>> m.levers["Rail transit capacity"].units          # doctest: +SKIP
+    """
+    if isinstance(ref, Model):
+        return ref
+    path = resolve_model_path(ref, relative_to)
+    return _load_model_cached(str(path), path.stat().st_mtime_ns)
+
+
+_MODEL_CACHE: dict[tuple[str, int], Model] = {}
+
+
+def _load_model_cached(path_s: str, mtime: int) -> Model:
+    key = (path_s, mtime)
+    if key in _MODEL_CACHE:
+        return _MODEL_CACHE[key]
+    path = Path(path_s)
+    sha = sha256_file(path)
+    py = translate(path, sha)
+    info = _translation_info(py, path)
+    variables = {v["name"]: Variable(**v) for v in info["variables"]}
+    meta_path = sidecar_path(path)
+    extra: dict = {}
+    if meta_path.is_file():
+        extra = dict(_records(read_sidecar(meta_path, variables), variables), meta_path=meta_path,
+                     meta_sha256=sha256_file(meta_path))
+    model = Model(name=path.stem, path=path, sha256=sha, translation=py, time_units=info["time_units"],
+                  variables=variables, **info["times"], **extra)
+    _MODEL_CACHE[key] = model
+    return model
+
+
+def _translation_info(py: Path, path: Path) -> dict:
+    """Variables and time settings of a translation, read once with PySD and kept beside it in the cache.
+
+    A model whose translation is cached loads without importing PySD (``cityfutures validate``
+    stays quick); the record is keyed by the translation folder (content hash, file name, PySD version).
+    """
+    record = py.with_name(py.stem + ".variables.json")
+    if record.is_file():
+        try:
+            return json.loads(record.read_text(encoding="utf-8"))
+        except (OSError, ValueError):   # a damaged record is made again
+            pass
+    import pysd  # only when a translation is read for the first time
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            pm = pysd.load(str(py))
+        except Exception as exc:
+            raise ModelError(f"PySD cannot load the translated model: {type(exc).__name__}: {exc}"
+                             .splitlines()[0][:500], path=str(path)) from exc
+    variables = _variables(pm)
+    try:
+        times = {key: float(getattr(pm.components, key)()) for key in CONTROL}
+    except Exception as exc:
+        raise ModelError(f"the model's time settings cannot be evaluated: {exc}", path=str(path)) from exc
+    info = {"variables": [dataclasses.asdict(v) for v in variables.values()], "times": times,
+            "time_units": variables["INITIAL TIME"].units if "INITIAL TIME" in variables else ""}
+    try:
+        atomic_write(record, lambda tmp: tmp.write_text(json.dumps(info), encoding="utf-8"))
+    except OSError:   # a read-only cache: the record is only a shortcut
+        pass
+    return info

@@ -1,0 +1,210 @@
+"""The model's sidecar ``<name>.meta.yaml``: everything city-specific that Vensim text cannot hold.
+
+The sidecar is the single source of what a city's workshop talks about: its focus areas (in
+file order, each with an optional chart ``color``), sectors, levers, indicators, shock kinds and
+bilingual labels. Python code reads these from the loaded model; nothing in ``src/`` names a
+city's focus areas, indicators or levers.
+
+Schema (``extra="forbid"`` everywhere, one pydantic class per block)::
+
+    model: town.mdl
+    focus_areas:                        # ordered: charts and tables follow this order
+      mobility: {en: Mobility, id: Mobilitas, color: "#E69F00"}    # color: optional, "#RRGGBB"
+    sectors:                            # Vensim group names of the .mdl
+      transport: {en: Transport, id: Transportasi}
+    levers:                             # scalar constants with a Vensim range [min,max]
+      Bus fleet: {focus_area: mobility, label: {en: Bus fleet, id: Armada bus}}
+    indicators:
+      Travel time: {focus_area: mobility, better: lower, label: {...}, unit_label: {...}}
+    shocks:                             # kinds of shock a scenario may name
+      storm: {input: Storm input, duration: 0.25, magnitude_range: [0, 3], label: {...}}
+    variables:                          # labels of any other variable (structure maps)
+      Car trips: {en: Car trips, id: Perjalanan mobil}
+
+Extending it: add a field with a default to :class:`Sidecar` (or to a block's class), give a new
+block its own class, and, when it names model variables, a ``_check_<block>`` function appended
+to :data:`CHECKS`. The validated :class:`Sidecar` is kept whole on the model (``Model.meta``), so a
+new block reaches its readers without any other change. Every error is one line
+``path:line: field: problem (allowed: ...)``.
+"""
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Callable, Literal, Mapping
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+from ..errors import ModelError
+from ..names import did_you_mean
+from ..yamlio import YamlDocument, field_path, pydantic_error, read_yaml
+
+__all__ = ["Label", "FocusArea", "LeverMeta", "IndicatorMeta", "ShockMeta", "Sidecar", "read_sidecar", "CHECKS",
+           "sidecar_path"]
+
+_HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
+
+
+class _Block(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Label(_Block):
+    """A text in English (``en``) and Bahasa Indonesia (``id``); ``label(lang)`` gives one."""
+
+    en: str
+    id: str
+
+    def __call__(self, lang: str) -> str:
+        if lang not in ("en", "id"):
+            raise ValueError(f"language must be 'en' or 'id', got {lang!r}")
+        return getattr(self, lang)
+
+
+class FocusArea(Label):
+    """A focus area of the city's strategy: its labels and, optionally, its colour on charts (``#RRGGBB``)."""
+
+    color: str | None = None
+
+    @field_validator("color")
+    @classmethod
+    def _hex(cls, v: str | None) -> str | None:
+        if v is not None and not _HEX.match(v):
+            raise ValueError("must be a colour '#RRGGBB'")
+        return v
+
+
+class LeverMeta(_Block):
+    """A lever: the focus area it serves and its labels (unit, baseline and range come from the .mdl)."""
+
+    focus_area: str
+    label: Label
+
+
+class IndicatorMeta(_Block):
+    """An indicator: its focus area, the direction in which it improves, and its labels."""
+
+    focus_area: str
+    better: Literal["lower", "higher"]
+    label: Label
+    unit_label: Label
+
+
+class ShockMeta(_Block):
+    """A kind of shock: the constant it pulses, the pulse's width [Year], its magnitude range, its label."""
+
+    input: str
+    duration: float
+    magnitude_range: tuple[float, float]
+    label: Label
+
+    @field_validator("duration")
+    @classmethod
+    def _positive(cls, v: float) -> float:
+        if not v > 0:
+            raise ValueError("must be a positive number of years")
+        return v
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "ShockMeta":
+        lo, hi = self.magnitude_range
+        if not lo <= hi:
+            raise ValueError(f"magnitude_range: minimum {lo} is above maximum {hi}")
+        return self
+
+
+class Sidecar(_Block):
+    """The validated sidecar, block by block (see the module docstring)."""
+
+    model: str
+    focus_areas: dict[str, FocusArea]
+    sectors: dict[str, Label] = {}
+    levers: dict[str, LeverMeta] = {}
+    indicators: dict[str, IndicatorMeta] = {}
+    shocks: dict[str, ShockMeta] = {}
+    variables: dict[str, Label] = {}
+
+
+# ----------------------------------------------------------------------------- checks against the model
+Fail = Callable[..., None]
+
+
+def _check_focus_areas(side: Sidecar, variables: Mapping, fail: Fail) -> None:
+    for block in ("levers", "indicators"):
+        for name, meta in getattr(side, block).items():
+            if meta.focus_area not in side.focus_areas:
+                hint = did_you_mean(meta.focus_area, side.focus_areas)
+                fail((block, name, "focus_area"), f"unknown focus area '{meta.focus_area}'" + (f"; {hint}" if hint
+                     else ""), ", ".join(side.focus_areas))
+
+
+def _check_levers(side: Sidecar, variables: Mapping, fail: Fail) -> None:
+    for name in side.levers:
+        var = variables.get(name)
+        if var is None:
+            fail(("levers", name), f"lever '{name}' is not a variable of the model. " + did_you_mean(name, variables))
+        if var.kind != "Constant" or var.value is None:
+            fail(("levers", name), f"lever '{name}' must be a scalar constant of the model (it is {var.kind})")
+        if math.isnan(var.minimum) or math.isnan(var.maximum):
+            fail(("levers", name), f"lever '{name}' needs a Vensim range [min,max] in the model")
+
+
+def _check_indicators(side: Sidecar, variables: Mapping, fail: Fail) -> None:
+    for name in side.indicators:
+        if name not in variables:
+            fail(("indicators", name), f"indicator '{name}' is not a variable of the model. "
+                 + did_you_mean(name, variables))
+
+
+def _check_shocks(side: Sidecar, variables: Mapping, fail: Fail) -> None:
+    for kind, sm in side.shocks.items():
+        var = variables.get(sm.input)
+        if var is None or var.kind != "Constant":
+            fail(("shocks", kind, "input"), f"shock input '{sm.input}' must be a constant of the model. "
+                 + did_you_mean(sm.input, variables))
+
+
+def _check_variables(side: Sidecar, variables: Mapping, fail: Fail) -> None:
+    for name in side.variables:
+        if name not in variables:
+            fail(("variables", name), f"'{name}' is not a variable of the model. " + did_you_mean(name, variables))
+
+
+CHECKS: list[Callable[[Sidecar, Mapping, Fail], None]] = [
+    _check_focus_areas, _check_levers, _check_indicators, _check_shocks, _check_variables]
+"""The checks of a sidecar against its model's variables, in order; a new block appends its own."""
+
+
+def sidecar_path(model_path: Path) -> Path:
+    """``models/jakarta.mdl`` -> ``models/jakarta.meta.yaml``."""
+    return model_path.with_name(model_path.stem + ".meta.yaml")
+
+
+def read_sidecar(path: Path, variables: Mapping) -> Sidecar:
+    """Read, validate and check a sidecar against the model's variables.
+
+    Parameters
+    ----------
+    path : Path
+        The ``.meta.yaml`` file.
+    variables : mapping of Vensim name -> Variable
+        The model's variables (kind, value, Vensim range).
+
+    Raises
+    ------
+    ModelError
+        ``path:line: field: problem (allowed: ...)`` for the first problem found.
+    """
+    doc: YamlDocument = read_yaml(path, error=ModelError, what="model metadata")
+    try:
+        side = Sidecar.model_validate(doc.data)
+    except ValidationError as exc:
+        raise pydantic_error(exc, doc, error=ModelError) from None
+
+    def fail(loc: tuple, problem: str, allowed: str | None = None):
+        raise ModelError(problem, path=str(path), field=field_path(loc), line=doc.line_of(loc), allowed=allowed)
+
+    for check in CHECKS:
+        check(side, variables, fail)
+    return side

@@ -1,0 +1,174 @@
+"""The model's structure: element kinds, sectors (Vensim groups), information links and flows into stocks.
+
+The links come from PySD: the translated model's ``dependencies`` (which element reads which)
+and its documentation table (which element is a stock). The sector of an element is its Vensim
+group, read with PySD's own grammar of a model section (``section_elements.peg``), which keeps the
+group headers that PySD's visitor skips. Drawing lives in :mod:`cityfutures.report.charts.structure`.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from pysd.translators.vensim import vensim_utils as vu
+from pysd.translators.vensim.vensim_section import SectionElementsVisitor
+
+from ..names import CONTROL_NAMES, TIME_NAMES
+from .parse import parse_vensim
+
+__all__ = ["Structure", "build", "skeleton", "KEY_KINDS"]
+
+
+@dataclass
+class Structure:
+    """The model as a graph: element kinds, sectors, information links and flows into stocks."""
+
+    kind: dict[str, str]
+    sector: dict[str, str | None]
+    links: set[tuple[str, str]] = field(default_factory=set)     # (source, target): target reads source
+    inflows: set[tuple[str, str]] = field(default_factory=set)   # (flow, stock)
+
+
+@lru_cache(maxsize=8)
+def _groups(path: str, mtime: int) -> dict[str, str | None]:
+    """Vensim group (sector) of each element of the model file at ``path``."""
+
+    class _GroupedVisitor(SectionElementsVisitor):
+        def __init__(self, ast):
+            self.group = None
+            self.groups: list = []
+            super().__init__(ast)
+
+        def visit_section(self, n, vc):  # a group header: "****\n.name\n****~ doc |"
+            text = vc[0].strip().strip("*").strip()
+            self.group = text.lstrip(".").strip() or None
+
+        def visit_entry(self, n, vc):
+            super().visit_entry(n, vc)
+            self.groups.append(self.group)
+
+    main = parse_vensim(path).vensim_file.sections[0]
+    tree = vu.Grammar.get("section_elements").parse(main.content)
+    visitor = _GroupedVisitor(tree)
+    out: dict[str, str | None] = {}
+    for element, group in zip(visitor.entries, visitor.groups):
+        try:
+            parsed = element.parse()
+        except Exception:  # an element PySD cannot parse alone (e.g. a macro call): no sector for it
+            continue
+        name = getattr(parsed, "name", None)
+        if name:
+            out.setdefault(name, group)
+    return out
+
+
+def build(model) -> Structure:
+    """The structure of a loaded :class:`~cityfutures.model.Model`: element kinds, sectors, links, flows."""
+    groups = _groups(str(model.path), model.path.stat().st_mtime_ns)
+    py_to_name = {v.py_name: n for n, v in model.variables.items() if n not in CONTROL_NAMES | TIME_NAMES}
+    shock_inputs = {s.input for s in model.shocks.values()}
+    deps = model.pysd().dependencies
+    flows: set[tuple[str, str]] = set()
+    links: set[tuple[str, str]] = set()
+    for py, d in deps.items():
+        if py.startswith("_integ_"):
+            stock = py_to_name.get(py[len("_integ_"):])
+            if stock is None:
+                continue
+            for src in (d.get("step") or {}):
+                if src in py_to_name:
+                    flows.add((py_to_name[src], stock))
+            continue
+        target = py_to_name.get(py)
+        if target is None or not isinstance(d, dict):
+            continue
+        for src in d:
+            if src in py_to_name and py_to_name[src] != target:
+                links.add((py_to_name[src], target))
+    kind: dict[str, str] = {}
+    flow_names = {f for f, _s in flows}
+    for name, var in model.variables.items():
+        if name in CONTROL_NAMES or name in TIME_NAMES:
+            continue
+        if var.kind == "Stateful" and var.subtype == "Integ":
+            kind[name] = "stock"
+        elif name in model.indicators:
+            kind[name] = "indicator"
+        elif name in model.levers:
+            kind[name] = "lever"
+        elif name in shock_inputs:
+            kind[name] = "shock"
+        elif name in flow_names:
+            kind[name] = "flow"
+        elif var.kind == "Constant":
+            kind[name] = "constant"
+        else:
+            kind[name] = "auxiliary"
+    sector = {n: groups.get(n) for n in kind}
+    return Structure(kind=kind, sector=sector, links=links, inflows=flows)
+
+
+KEY_KINDS = ("stock", "lever", "shock", "indicator")
+
+
+def skeleton(st: Structure) -> Structure:
+    """The model reduced to its key elements (stocks, levers, shock inputs, indicators).
+
+    A key element links to another when a chain of other elements leads from one to the
+    other; the link is a flow when its last step fills or drains a stock.
+    """
+    key = {n for n, k in st.kind.items() if k in KEY_KINDS}
+    succ = defaultdict(set)
+    for a, b in st.links | st.inflows:
+        succ[a].add(b)
+    links = set()
+    for src in key:
+        seen, stack = set(), list(succ[src])
+        while stack:
+            node = stack.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            if node in key:
+                if node != src:
+                    links.add((src, node))
+                continue
+            if st.kind.get(node) != "constant":
+                stack.extend(succ[node])
+    # a material chain: a flow of two stocks that reads one of them drains it into the other
+    # (e.g. commissioning: under construction -> in use); a flow of one stock that reads
+    # another is information, not material
+    flows_of = defaultdict(set)
+    for f, stock in st.inflows:
+        flows_of[f].add(stock)
+    inflows = set()
+    for f, dst in st.inflows:
+        for a, b in st.links:
+            if b == f and st.kind.get(a) == "stock" and a != dst and a in flows_of[f]:
+                inflows.add((a, dst))
+    # a flow that reads both of its stocks gives both directions: the upstream stock is the one
+    # that other flows fill too (construction starts -> under construction -> completed)
+    n_flows = defaultdict(int)
+    for _f, stock in st.inflows:
+        n_flows[stock] += 1
+    for a, b in sorted(inflows):
+        if (b, a) in inflows and (a, b) in inflows:
+            inflows.discard((a, b) if (n_flows[b], b) > (n_flows[a], a) else (b, a))
+    links -= inflows
+    links -= {(b, a) for a, b in inflows}
+    # transitive reduction: drop a -> c when a -> b -> c already says it (fewer, more readable arrows)
+    out = defaultdict(set)
+    for a, b in links | inflows:
+        out[a].add(b)
+    # one link at a time, so that of two links that explain each other (a cycle) one stays
+    redundant = set()
+    for a, b in sorted(links):
+        for m in sorted(out[a]):
+            if m != b and m != a and b in out[m]:
+                redundant.add((a, b))
+                out[a].discard(b)
+                break
+    links -= redundant
+    return Structure(kind={n: st.kind[n] for n in key}, sector={n: st.sector.get(n) for n in key},
+                     links=links, inflows=inflows)

@@ -1,0 +1,1 @@
+"""Presentation: UI strings, numbers, tables, charts, the brief."""
