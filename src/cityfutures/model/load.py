@@ -24,7 +24,7 @@ from platformdirs import user_cache_dir
 from ..errors import ModelError
 from ..files import atomic_write, sha256_file
 from ..names import CONTROL
-from .model import Indicator, Lever, Model, Shock, Variable
+from .model import DocumentedLoop, Indicator, Lever, Model, Shock, Variable
 from .sidecar import Sidecar, read_sidecar, sidecar_path
 
 __all__ = ["load_model", "resolve_model_path", "cache_dir", "bundled_models_dir", "translate", "pysd_version"]
@@ -119,6 +119,22 @@ def _finite(x) -> float:
     return x
 
 
+def _running_reads(dependencies: Mapping) -> dict[str, set[str]]:
+    """PySD name -> the PySD names it reads while the model runs (a stock reads its flows; INITIAL reads nothing)."""
+    out: dict[str, set[str]] = {}
+    for name, deps in dependencies.items():
+        if name.startswith("_") or not isinstance(deps, dict):
+            continue
+        reads: set[str] = set()
+        for dep in deps:
+            if dep.startswith("_"):
+                reads |= set((dependencies.get(dep) or {}).get("step") or {})
+            else:
+                reads.add(dep)
+        out[name] = reads
+    return out
+
+
 def _variables(pysd_model) -> dict[str, Variable]:
     doc = pysd_model.doc
     out: dict[str, Variable] = {}
@@ -139,7 +155,10 @@ def _variables(pysd_model) -> dict[str, Variable]:
         out[name] = Variable(name=name, py_name=row[1], units=units.strip(), kind=kind, subtype=subtype,
                              minimum=_finite(limits[0]), maximum=_finite(limits[1]),
                              doc=comment.strip(), value=value)
-    return out
+    by_py = {v.py_name: n for n, v in out.items()}
+    reads = _running_reads(pysd_model.dependencies)
+    return {n: dataclasses.replace(v, reads=tuple(sorted(by_py[r] for r in reads.get(v.py_name, ()) if r in by_py)))
+            for n, v in out.items()}
 
 
 def _records(side: Sidecar, variables: Mapping[str, Variable]) -> dict:
@@ -154,7 +173,10 @@ def _records(side: Sidecar, variables: Mapping[str, Variable]) -> dict:
     shocks = {kind: Shock(kind=kind, input=sm.input, duration=sm.duration,
                           magnitude_range=tuple(sm.magnitude_range), label=sm.label)
               for kind, sm in side.shocks.items()}
-    return dict(levers=levers, indicators=indicators, shocks=shocks, focus_areas=dict(side.focus_areas),
+    loops = tuple(DocumentedLoop(name=lm.name, label=lm.label, polarity=lm.polarity, variables=tuple(lm.variables),
+                                 cut=tuple(lm.cut)) for lm in side.loops)
+    return dict(levers=levers, indicators=indicators, shocks=shocks, loops=loops,
+                equilibrium_stocks=tuple(side.equilibrium_stocks), focus_areas=dict(side.focus_areas),
                 sectors=dict(side.sectors), labels=dict(side.variables), meta=side)
 
 
@@ -202,7 +224,7 @@ def _load_model_cached(path_s: str, mtime: int) -> Model:
     sha = sha256_file(path)
     py = translate(path, sha)
     info = _translation_info(py, path)
-    variables = {v["name"]: Variable(**v) for v in info["variables"]}
+    variables = {v["name"]: Variable(**dict(v, reads=tuple(v["reads"]))) for v in info["variables"]}
     meta_path = sidecar_path(path)
     extra: dict = {}
     if meta_path.is_file():
@@ -223,8 +245,10 @@ def _translation_info(py: Path, path: Path) -> dict:
     record = py.with_name(py.stem + ".variables.json")
     if record.is_file():
         try:
-            return json.loads(record.read_text(encoding="utf-8"))
-        except (OSError, ValueError):   # a damaged record is made again
+            info = json.loads(record.read_text(encoding="utf-8"))
+            if all("reads" in v for v in info["variables"]):   # an older record lacks what each variable reads
+                return info
+        except (OSError, ValueError, KeyError, TypeError):   # a damaged record is made again
             pass
     import pysd  # only when a translation is read for the first time
     with warnings.catch_warnings():

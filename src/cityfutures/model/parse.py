@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from pysd.translators.vensim.vensim_file import VensimFile
 
 from ..errors import ModelError
+from ..files import per_file_version
 
 __all__ = ["Parsed", "parse_vensim"]
 
@@ -34,7 +34,8 @@ class Parsed:
         return out
 
 
-def parse_vensim(path: str | Path) -> Parsed:
+@per_file_version
+def parse_vensim(path: Path) -> Parsed:
     """PySD's parse of ``path`` (cached per path and modification time; the file is only read).
 
     Raises
@@ -42,13 +43,6 @@ def parse_vensim(path: str | Path) -> Parsed:
     ModelError
         PySD cannot parse the file.
     """
-    path = Path(path)
-    return _parse(str(path), path.stat().st_mtime_ns)
-
-
-@lru_cache(maxsize=16)
-def _parse(path_s: str, mtime: int) -> Parsed:
-    path = Path(path_s)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:

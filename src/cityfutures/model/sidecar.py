@@ -18,14 +18,25 @@ Schema (``extra="forbid"`` everywhere, one pydantic class per block)::
       Travel time: {focus_area: mobility, better: lower, label: {...}, unit_label: {...}}
     shocks:                             # kinds of shock a scenario may name
       storm: {input: Storm input, duration: 0.25, magnitude_range: [0, 3], label: {...}}
+    loops:                              # documented feedback loops (loop dominance names them)
+      - name: car-growth
+        label: {en: More cars, more car trips, id: Lebih banyak mobil, lebih banyak perjalanan}
+        polarity: reinforcing           # reinforcing | balancing
+        variables: [Car fleet, Car trips, Car purchases]    # in causal order; the last feeds the first
+        cut: [Car trips, Car purchases]  # the link a knockout removes: an edge of the loop
+    equilibrium_stocks: [Car fleet]     # stocks that start in equilibrium (the model checks verify it)
+    checks:                             # how `cityfutures check` reads the model
+      source_tags: [Source, Derived, Calibrated, Assumption]    # words that name a constant's source
+      silence:                          # findings accepted, each with its reason ('*': every variable)
+        - {rule: literal, variable: Car trips, reason: "a unit conversion Vensim cannot name"}
     variables:                          # labels of any other variable (structure maps)
       Car trips: {en: Car trips, id: Perjalanan mobil}
 
 Extending it: add a field with a default to :class:`Sidecar` (or to a block's class), give a new
 block its own class, and, when it names model variables, a ``_check_<block>`` function appended
 to :data:`CHECKS`. The validated :class:`Sidecar` is kept whole on the model (``Model.meta``), so a
-new block reaches its readers without any other change. Every error is one line
-``path:line: field: problem (allowed: ...)``.
+new block reaches its readers without any other change; ``Sidecar.line_of`` gives a field's line
+for readers that report on the file. Every error is one line ``path:line: field: problem (allowed: ...)``.
 """
 from __future__ import annotations
 
@@ -34,14 +45,15 @@ import re
 from pathlib import Path
 from typing import Callable, Literal, Mapping
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from ..errors import ModelError
 from ..names import did_you_mean
 from ..yamlio import YamlDocument, field_path, pydantic_error, read_yaml
+from .checks.findings import RULES, SOURCE_TAGS
 
-__all__ = ["Label", "FocusArea", "LeverMeta", "IndicatorMeta", "ShockMeta", "Sidecar", "read_sidecar", "CHECKS",
-           "sidecar_path"]
+__all__ = ["Label", "FocusArea", "LeverMeta", "IndicatorMeta", "ShockMeta", "LoopMeta", "SilenceMeta", "ChecksMeta",
+           "Sidecar", "read_sidecar", "CHECKS", "sidecar_path"]
 
 _HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
@@ -114,6 +126,40 @@ class ShockMeta(_Block):
         return self
 
 
+class LoopMeta(_Block):
+    """A documented feedback loop: its variables in causal order (the last feeds the first), its polarity,
+    and the link a knockout removes (``cut: [source, target]``, an edge of the loop)."""
+
+    name: str
+    label: Label
+    polarity: Literal["reinforcing", "balancing"]
+    variables: list[str] = Field(min_length=2)
+    cut: tuple[str, str]
+
+
+class SilenceMeta(_Block):
+    """A finding of the model checks that the model's authors accept: its rule, its variable (``*``: any;
+    for rule ``reality`` the reality check's name) and why."""
+
+    rule: str
+    variable: str
+    reason: str
+
+    @field_validator("reason")
+    @classmethod
+    def _stated(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("a silenced finding needs its reason")
+        return v
+
+
+class ChecksMeta(_Block):
+    """How ``cityfutures check`` reads the model: the words that name a constant's source, and silences."""
+
+    source_tags: list[str] = list(SOURCE_TAGS)
+    silence: list[SilenceMeta] = []
+
+
 class Sidecar(_Block):
     """The validated sidecar, block by block (see the module docstring)."""
 
@@ -123,7 +169,15 @@ class Sidecar(_Block):
     levers: dict[str, LeverMeta] = {}
     indicators: dict[str, IndicatorMeta] = {}
     shocks: dict[str, ShockMeta] = {}
+    loops: list[LoopMeta] = []
+    equilibrium_stocks: list[str] = []
+    checks: ChecksMeta = ChecksMeta()
     variables: dict[str, Label] = {}
+    _doc: YamlDocument | None = PrivateAttr(default=None)
+
+    def line_of(self, *loc) -> int | None:
+        """The line of a field in the file read (``line_of("checks", "silence", 0)``), or None."""
+        return self._doc.line_of(loc) if self._doc is not None else None
 
 
 # ----------------------------------------------------------------------------- checks against the model
@@ -171,8 +225,55 @@ def _check_variables(side: Sidecar, variables: Mapping, fail: Fail) -> None:
             fail(("variables", name), f"'{name}' is not a variable of the model. " + did_you_mean(name, variables))
 
 
+def _is_stock(var) -> bool:
+    return var.kind == "Stateful" and var.subtype == "Integ"
+
+
+def _check_loops(side: Sidecar, variables: Mapping, fail: Fail) -> None:
+    """Every loop variable exists, each is read by the next while the model runs (the last by the first;
+    a stock reads its flows: ``Variable.reads``), and the cut is an edge of the loop."""
+    names: set[str] = set()
+    for i, lm in enumerate(side.loops):
+        if lm.name in names:
+            fail(("loops", i, "name"), f"loop '{lm.name}' is declared twice")
+        names.add(lm.name)
+        for j, name in enumerate(lm.variables):
+            if name not in variables:
+                fail(("loops", i, "variables", j), f"'{name}' is not a variable of the model. "
+                     + did_you_mean(name, variables))
+        ring = list(lm.variables)
+        edges = list(zip(ring, ring[1:] + ring[:1]))
+        for j, (a, b) in enumerate(edges):
+            if a not in variables[b].reads:
+                fail(("loops", i, "variables", (j + 1) % len(ring)),
+                     f"loop '{lm.name}': '{b}' does not depend on '{a}' in the model",
+                     "consecutive variables linked by an equation (the last feeds the first)")
+        if tuple(lm.cut) not in edges:
+            fail(("loops", i, "cut"), f"loop '{lm.name}': the cut {lm.cut[0]} -> {lm.cut[1]} is not an edge of "
+                 "the loop", "a pair of consecutive variables of the loop")
+
+
+def _check_equilibrium_stocks(side: Sidecar, variables: Mapping, fail: Fail) -> None:
+    for i, name in enumerate(side.equilibrium_stocks):
+        if name not in variables or not _is_stock(variables[name]):
+            stocks = [n for n, v in variables.items() if _is_stock(v)]
+            fail(("equilibrium_stocks", i), f"'{name}' is not a stock (INTEG) of the model. "
+                 + did_you_mean(name, stocks))
+
+
+def _check_checks(side: Sidecar, variables: Mapping, fail: Fail) -> None:
+    """Silences name a known rule and a variable of the model (or ``*``; for rule ``reality``, a check)."""
+    for i, sm in enumerate(side.checks.silence):
+        if sm.rule not in RULES:
+            fail(("checks", "silence", i, "rule"), f"unknown rule '{sm.rule}'", ", ".join(RULES))
+        if sm.variable != "*" and sm.rule != "reality" and sm.variable not in variables:
+            fail(("checks", "silence", i, "variable"), f"'{sm.variable}' is not a variable of the model. "
+                 + did_you_mean(sm.variable, variables), "a variable of the model or '*'")
+
+
 CHECKS: list[Callable[[Sidecar, Mapping, Fail], None]] = [
-    _check_focus_areas, _check_levers, _check_indicators, _check_shocks, _check_variables]
+    _check_focus_areas, _check_levers, _check_indicators, _check_shocks, _check_variables, _check_loops,
+    _check_equilibrium_stocks, _check_checks]
 """The checks of a sidecar against its model's variables, in order; a new block appends its own."""
 
 
@@ -207,4 +308,5 @@ def read_sidecar(path: Path, variables: Mapping) -> Sidecar:
 
     for check in CHECKS:
         check(side, variables, fail)
+    side._doc = doc
     return side

@@ -1,12 +1,11 @@
-"""Dimensional analysis (cityfutures.units): Vensim units strings, the registry, and seeded unit slips."""
+"""Dimensional analysis (cityfutures.model.checks.units): Vensim units strings, the registry, and seeded unit slips."""
 from __future__ import annotations
 
 import pytest
 
 from cityfutures.analysis.check import check
-from cityfutures.units import UnitsParseError, VensimUnits
-
-from checks_support import line_of, only, seeded
+from cityfutures.model.checks.units import UnitsParseError, VensimUnits
+from tests.helpers import SIR, VILLAGE, line_of, only, seeded
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +69,6 @@ def _units(path):
 
 
 def test_clean_village_has_consistent_units():
-    from checks_support import VILLAGE
     assert _units(VILLAGE / "village.mdl") == []
 
 
@@ -122,7 +120,8 @@ def test_seeded_mismatch_in_an_integ_rate(tmp_path):
 
 
 def test_seeded_terms_with_different_units(tmp_path):
-    mdl = seeded(tmp_path, ("Population / Lifetime + Flood deaths", "Population / Lifetime + Flood deaths + Population"))
+    mdl = seeded(tmp_path, ("Population / Lifetime + Flood deaths",
+                            "Population / Lifetime + Flood deaths + Population"))
     (f,) = _units(mdl)
     assert (f.rule, f.variable, f.line) == ("units-terms", "Deaths", line_of(mdl, "Deaths"))
 
@@ -155,10 +154,8 @@ def test_seeded_unit_conversion_with_a_wrong_value(tmp_path):
 
 def test_model_equivalences_make_synonyms(tmp_path):
     """SIR declares Day, Days as one unit in its settings; without them Duration (Days) would not fit."""
-    from checks_support import reference_models
-    sir = reference_models() / "samples" / "SIR" / "SIR.mdl"
-    assert _units(sir) == []
-    text = sir.read_text(encoding="utf-8").replace("22:Day,Days\n", "")
+    assert _units(SIR) == []
+    text = SIR.read_text(encoding="utf-8").replace("22:Day,Days\n", "")
     (tmp_path / "SIR.mdl").write_text(text, encoding="utf-8")
     (f,) = _units(tmp_path / "SIR.mdl")
     assert f.rule == "units-mismatch" and f.variable == "Recovering"

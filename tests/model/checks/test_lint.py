@@ -1,11 +1,10 @@
-"""Structure lint (cityfutures.lint): every rule finds its seeded defect, with its line, in a copy of the
-clean test village; the village itself is clean."""
+"""Structure lint (cityfutures.model.checks.lint): every rule finds its seeded defect, with its line, in a copy
+of the clean test village; the village itself is clean."""
 from __future__ import annotations
 
-from checks_support import VILLAGE, line_of, only, seeded
-
 from cityfutures.analysis.check import check
-from cityfutures.findings import RULES
+from cityfutures.model.checks.findings import RULES
+from tests.helpers import VILLAGE, line_of, only, seeded
 
 
 def _lint(path, **kw):
@@ -28,8 +27,8 @@ def test_seeded_dead_end(tmp_path):
 def test_an_indicator_is_not_a_dead_end(tmp_path):
     mdl = seeded(tmp_path, ("Housing lifetime =\n\t50", "Unused output =\n\tPopulation * 2\n\t~\tperson\n\t~\tx.\n"
                             "\t|\n\nHousing lifetime =\n\t50"),
-                 ("  Population:\n", "  Unused output:\n    focus_area: governance\n    better: higher\n    label: {en: U, "
-                  "id: U}\n    unit_label: {en: u, id: u}\n  Population:\n"),
+                 ("  Population:\n", "  Unused output:\n    focus_area: governance\n    better: higher\n"
+                  "    label: {en: U, id: U}\n    unit_label: {en: u, id: u}\n  Population:\n"),
                  files=("village.mdl", "village.meta.yaml"))
     assert _lint(mdl) == []
 
@@ -49,7 +48,8 @@ def test_seeded_missing_source_tag(tmp_path):
 
 def test_source_tags_come_from_the_sidecar(tmp_path):
     mdl = seeded(tmp_path, ("Source: test life tables.", "Ref: test life tables."),
-                 ("equilibrium_stocks:", "checks:\n  source_tags: [Source, Derived, Assumption, Ref]\nequilibrium_stocks:"),
+                 ("equilibrium_stocks:",
+                  "checks:\n  source_tags: [Source, Derived, Assumption, Ref]\nequilibrium_stocks:"),
                  files=("village.mdl", "village.meta.yaml"))
     assert _lint(mdl) == []
 
@@ -85,8 +85,9 @@ def test_time_constant_by_its_documented_range(tmp_path):
 def test_time_constant_made_of_a_short_minimum(tmp_path):
     """A computed time constant (a lifetime with a floor of two steps) is judged by what it is made of."""
     mdl = seeded(tmp_path, ("Population / Lifetime + Flood deaths", "Population / Effective lifetime + Flood deaths"),
-                 ("Housing lifetime =\n\t50", "Effective lifetime =\n\tMinimum lifetime + Lifetime\n\t~\tYear\n\t~\tx.\n\t|"
-                  "\n\nMinimum lifetime =\n\t0.5\n\t~\tYear [0.5,1]\n\t~\tAssumption: x.\n\t|\n\nHousing lifetime =\n\t50"))
+                 ("Housing lifetime =\n\t50", "Effective lifetime =\n\tMinimum lifetime + Lifetime\n\t~\tYear\n"
+                  "\t~\tx.\n\t|\n\nMinimum lifetime =\n\t0.5\n\t~\tYear [0.5,1]\n\t~\tAssumption: x.\n\t|\n\n"
+                  "Housing lifetime =\n\t50"))
     (f,) = _lint(mdl)
     assert (f.rule, f.variable, f.line) == ("short-time-constant", "Minimum lifetime", line_of(mdl, "Minimum lifetime"))
     assert "Effective lifetime" in f.message

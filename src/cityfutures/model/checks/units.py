@@ -37,11 +37,12 @@ import numpy as np
 import pint
 from pint.util import UnitsContainer
 
+from ...names import CONTROL, py_name
+from ..source import ModelSource
+from ..structure import ElementGraph, is_number
 from .findings import finding
-from .mdl_source import ModelSource
 
-__all__ = ["VensimUnits", "UnitsParseError", "UnitsAnalysis", "analyse", "reference_key",
-           "element_units_text", "DEFINITIONS", "MULTIPLES", "CONTROL"]
+__all__ = ["VensimUnits", "UnitsParseError", "UnitsAnalysis", "analyse", "DEFINITIONS", "MULTIPLES"]
 
 DEFINITIONS = """
 second = [time]
@@ -86,16 +87,10 @@ tonne = 1000 * kilogram
 MULTIPLES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 """``<multiple>_X`` is this many ``X``."""
 
-CONTROL = ("initial_time", "final_time", "time_step", "saveper")
 _DIMENSIONLESS = {"dmnl", "dimensionless"}
 _TOKEN = re.compile(r"\s*(?:(?P<num>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)|(?P<op>[*/^()-])|"
                     r"(?P<name>[^\W\d][\w $%€£¥'.\-]*|[$%€£¥][\w $%€£¥'.\-]*))")
 _REL = 1e-9
-
-
-def reference_key(name: str) -> str:
-    """An element name as PySD's abstract syntax refers to it (``Total Population`` -> ``total_population``)."""
-    return " ".join(str(name).split()).lower().replace(" ", "_")
 
 
 class UnitsParseError(ValueError):
@@ -332,17 +327,18 @@ class UnitsAnalysis:
 
     def is_time(self, name: str) -> bool:
         """True when element ``name`` (any spelling) is declared in the model's time unit."""
-        q = self.declared.get(reference_key(name))
+        q = self.declared.get(py_name(name))
         return q is not None and self.time_unit is not None and self.units.same(q, self.time_unit)
 
 
-def analyse(abstract_model, source: ModelSource, *, file: str) -> UnitsAnalysis:
+def analyse(graph: ElementGraph, source: ModelSource, *, file: str) -> UnitsAnalysis:
     """Check the units of every equation of a model.
 
     Parameters
     ----------
-    abstract_model : pysd AbstractModel
-        PySD's parse of the model (its main section is checked; macros are not).
+    graph : ElementGraph
+        The model file's elements (:func:`cityfutures.model.structure.element_graph`; its main
+        section is checked, macros are not).
     source : ModelSource
         Lines and units equivalences of the file.
     file : str
@@ -353,9 +349,7 @@ def analyse(abstract_model, source: ModelSource, *, file: str) -> UnitsAnalysis:
     UnitsAnalysis
     """
     units = VensimUnits(source.unit_equivalences)
-    elements = {reference_key(e.name): e for e in abstract_model.sections[0].elements}
-    ranges = {reference_key(s) for r in abstract_model.sections[0].subscripts
-              for s in [r.name] + (list(r.subscripts) if isinstance(r.subscripts, (list, tuple)) else [])}
+    elements = graph.elements
     out = UnitsAnalysis([], {}, None, set(), units, {k: e.name for k, e in elements.items()})
 
     def report(rule, el, message):
@@ -373,19 +367,18 @@ def analyse(abstract_model, source: ModelSource, *, file: str) -> UnitsAnalysis:
     out.time_unit = out.declared.get("time_step") or out.declared.get("initial_time")
     declares = any(out.declared.get(k) is not None for k in elements if k not in CONTROL)
     for key, el in elements.items():
-        kinds = {type(c).__name__ for c in el.components}
-        if key in CONTROL or "AbstractData" in kinds:
+        if graph.kind[key] in ("control", "data"):
             continue
         if not el.units.strip():
             if declares:
                 report("units-missing", el, "no units: its equations cannot be checked (use Dmnl for a pure number)")
             continue
         decl = out.declared[key]
-        if decl is None or kinds == {"AbstractLookup"}:
+        if decl is None or graph.kind[key] == "lookup":
             continue
         for comp in el.components:
             ast = comp.ast
-            if isinstance(ast, (int, float, np.number, np.ndarray)):
+            if is_number(ast):
                 if _is_conversion(units, decl, ast):
                     out.conversions.add(el.name)
                 elif units.factor(decl) not in (None, 1.0) and np.ndim(ast) == 0:
@@ -394,7 +387,7 @@ def analyse(abstract_model, source: ModelSource, *, file: str) -> UnitsAnalysis:
                         report("unit-conversion", el, f"its units '{units.format(decl)}' make it the number "
                                f"{1 / f:.6g}, but its value is {float(ast):.6g}")
                 continue
-            _Checker(out, elements, ranges, lambda rule, msg, el=el: report(rule, el, msg)).element(ast, decl)
+            _Checker(out, elements, graph.ranges, lambda rule, msg, el=el: report(rule, el, msg)).element(ast, decl)
     return out
 
 
@@ -677,9 +670,3 @@ def _text(ast, names: Mapping[str, str]) -> str:
     if kind == "ReferenceStructure":
         return names.get(ast.reference, ast.reference)
     return kind.replace("Structure", "").upper()
-
-
-def element_units_text(analysis: UnitsAnalysis, name: str) -> str:
-    """Declared units of element ``name`` as Vensim text (``no units`` when missing)."""
-    return analysis.units.format(analysis.declared.get(reference_key(name)))
-

@@ -1,9 +1,8 @@
-"""Lines and groups of elements (cityfutures.mdl_source), read with PySD's own grammar."""
+"""Lines and groups of elements (cityfutures.model.source), read with PySD's own grammar."""
 from __future__ import annotations
 
-from checks_support import VILLAGE, line_of, reference_models
-
-from cityfutures.mdl_source import read_source
+from cityfutures.model.source import read_source
+from tests.helpers import SIR, VILLAGE, line_of
 
 
 def test_every_element_of_the_village_at_its_line():
@@ -25,6 +24,6 @@ def test_lines_survive_continuations_and_long_headers(tmp_path):
 
 
 def test_units_equivalences_from_the_settings():
-    src = read_source(reference_models() / "samples" / "SIR" / "SIR.mdl")
+    src = read_source(SIR)
     assert ("Person", "People", "Persons") in src.unit_equivalences and ("Day", "Days") in src.unit_equivalences
     assert read_source(VILLAGE / "village.mdl").unit_equivalences == ()

@@ -1,6 +1,6 @@
 """Structure lint of a Vensim model: what a reviewer would flag before a workshop does.
 
-Rules (ids of :data:`cityfutures.findings.RULES`; every one a warning except
+Rules (ids of :data:`.findings.RULES`; every one a warning except
 ``algebraic-loop``):
 
 ``dead-end``
@@ -32,131 +32,33 @@ Rules (ids of :data:`cityfutures.findings.RULES`; every one a warning except
     elements that depend on each other at the same time (no stock in between).
 
 Unit conversion constants (``Days per year = 365 ~ day/Year``, recognised by
-:mod:`cityfutures.units`) need neither a source nor a range.
+:mod:`.units`) need neither a source nor a range.
 """
 from __future__ import annotations
 
 import dataclasses
 import math
 import re
-from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import networkx as nx
 import numpy as np
 
+from ...names import py_name
+from ..source import ModelSource
+from ..structure import ElementGraph, is_number, walk
 from .findings import SOURCE_TAGS, Finding, finding
-from .mdl_source import ModelSource
-from .units import CONTROL, UnitsAnalysis, reference_key
+from .units import UnitsAnalysis
 
-__all__ = ["lint", "ModelGraph", "model_graph", "SOURCE_TAGS", "ALLOWED_LITERALS", "MIN_STEPS"]
+__all__ = ["lint", "ALLOWED_LITERALS", "MIN_STEPS"]
 
 ALLOWED_LITERALS = (0.0, 1.0, 2.0, 100.0)
 MIN_STEPS = 4
 """A time constant should be at least this many TIME STEPs."""
 
-# stateful structure -> the arguments its output reads at the same time (the others are buffered)
-_SAME_TIME = {"IntegStructure": (), "SmoothStructure": (), "SmoothNStructure": (), "DelayStructure": ("delay_time",),
-              "DelayNStructure": (), "DelayFixedStructure": (), "TrendStructure": ("input", "average_time"),
-              "ForecastStructure": ("input", "average_time", "horizon"),
-              "SampleIfTrueStructure": ("condition", "input"), "InitialStructure": ()}
 _TIME_ARGS = {"SmoothStructure": "smooth_time", "SmoothNStructure": "smooth_time", "DelayStructure": "delay_time",
               "DelayNStructure": "delay_time", "TrendStructure": "average_time",
               "ForecastStructure": "average_time"}
-
-
-@dataclass
-class ModelGraph:
-    """Elements of a model and who reads whom, from PySD's abstract syntax.
-
-    Attributes
-    ----------
-    elements : dict
-        Reference key -> PySD AbstractElement.
-    kind : dict
-        Reference key -> ``constant`` (a number or array), ``lookup``, ``stock`` (an INTEG),
-        ``data``, ``control`` or ``auxiliary``.
-    reads : dict
-        Reference key -> keys of the elements its equations read (at any time).
-    same_time : dict
-        Reference key -> keys it reads at the same time step (what an algebraic loop is made of).
-    """
-
-    elements: dict
-    kind: dict
-    reads: dict = field(default_factory=dict)
-    same_time: dict = field(default_factory=dict)
-
-    def readers(self) -> dict:
-        """Reference key -> keys of the elements that read it."""
-        out = {k: set() for k in self.elements}
-        for k, deps in self.reads.items():
-            for d in deps:
-                if d in out and d != k:
-                    out[d].add(k)
-        return out
-
-
-def _children(node) -> Iterable:
-    if isinstance(node, (list, tuple)):
-        yield from node
-    elif dataclasses.is_dataclass(node) and not isinstance(node, type):
-        for f in dataclasses.fields(node):
-            yield getattr(node, f.name)
-
-
-def _references(node, elements, same_time_only: bool = False) -> set:
-    """Element keys referenced in an AST (optionally only those read at the same time)."""
-    out: set = set()
-    kind = type(node).__name__
-    if kind == "ReferenceStructure":
-        if node.reference in elements:
-            out.add(node.reference)
-        return out
-    if kind == "CallStructure":
-        ref = node.function.reference
-        if ref in elements:
-            out.add(ref)
-        for a in node.arguments:
-            out |= _references(a, elements, same_time_only)
-        return out
-    if same_time_only and kind in _SAME_TIME:
-        for arg in _SAME_TIME[kind]:
-            out |= _references(getattr(node, arg), elements, True)
-        return out
-    for child in _children(node):
-        out |= _references(child, elements, same_time_only)
-    return out
-
-
-def _is_number(ast) -> bool:
-    return isinstance(ast, (int, float, np.number, np.ndarray))
-
-
-def model_graph(abstract_model) -> ModelGraph:
-    """The element graph of PySD's abstract model (main section)."""
-    elements = {reference_key(e.name): e for e in abstract_model.sections[0].elements}
-    kind = {}
-    for key, el in elements.items():
-        types = {type(c).__name__ for c in el.components}
-        asts = [c.ast for c in el.components]
-        if key in CONTROL:
-            kind[key] = "control"
-        elif types == {"AbstractLookup"}:
-            kind[key] = "lookup"
-        elif "AbstractData" in types:
-            kind[key] = "data"
-        elif all(_is_number(a) for a in asts):
-            kind[key] = "constant"
-        elif any(type(a).__name__ == "IntegStructure" for a in asts):
-            kind[key] = "stock"
-        else:
-            kind[key] = "auxiliary"
-    g = ModelGraph(elements, kind)
-    for key, el in elements.items():
-        g.reads[key] = set().union(*(_references(c.ast, elements) for c in el.components)) - {"time"}
-        g.same_time[key] = set().union(*(_references(c.ast, elements, True) for c in el.components))
-    return g
 
 
 def _numbers(node, skip_initial: bool = False) -> list[float]:
@@ -198,12 +100,6 @@ def _is_bare(ast) -> bool:
     return _bare_value(ast) is not None
 
 
-def _walk(node):
-    yield node
-    for child in _children(node):
-        yield from _walk(child)
-
-
 def _limits(el) -> tuple[float, float]:
     lo, hi = (tuple(el.limits) + (None, None))[:2] if el.limits else (None, None)
 
@@ -219,18 +115,19 @@ def _limits(el) -> tuple[float, float]:
 
 def _value(el) -> float | None:
     """Smallest value of a constant element (scalar or array), else None."""
-    vals = [np.min(c.ast) for c in el.components if _is_number(c.ast)]
+    vals = [np.min(c.ast) for c in el.components if is_number(c.ast)]
     return float(min(vals)) if vals else None
 
 
-def lint(abstract_model, source: ModelSource, units: UnitsAnalysis, *, file: str, time_step: float | None,
+def lint(g: ElementGraph, source: ModelSource, units: UnitsAnalysis, *, file: str, time_step: float | None,
          outputs: Sequence[str] = (), source_tags: Sequence[str] = SOURCE_TAGS,
          minima: Mapping[str, float] | None = None) -> list[Finding]:
     """Structure lint of a model.
 
     Parameters
     ----------
-    abstract_model : pysd AbstractModel
+    g : ElementGraph
+        The model file's elements and who reads whom (:func:`cityfutures.model.structure.element_graph`).
     source : ModelSource
         Lines of the file.
     units : UnitsAnalysis
@@ -251,11 +148,10 @@ def lint(abstract_model, source: ModelSource, units: UnitsAnalysis, *, file: str
     -------
     list of Finding
     """
-    g = model_graph(abstract_model)
     readers = g.readers()
     out: list[Finding] = []
-    outputs_k = {reference_key(n) for n in outputs}
-    conversions = {reference_key(n) for n in units.conversions}
+    outputs_k = {py_name(n) for n in outputs}
+    conversions = {py_name(n) for n in units.conversions}
     tags = re.compile(r"\b(" + "|".join(re.escape(t) for t in source_tags) + r")\b") if source_tags else None
 
     def report(rule, key, message):
@@ -284,7 +180,7 @@ def lint(abstract_model, source: ModelSource, units: UnitsAnalysis, *, file: str
                        "plausible values (ensembles sample it)")
         for comp in el.components:
             ast = comp.ast
-            for node in _walk(ast):
+            for node in walk(ast):
                 name = type(node).__name__
                 if name == "IntegStructure":
                     value = _bare_value(node.initial)
@@ -312,7 +208,7 @@ def _unique(findings: list[Finding]) -> list[Finding]:
     return out
 
 
-def _time_constants(g: ModelGraph, units: UnitsAnalysis, source, file, time_step, minima) -> list[Finding]:
+def _time_constants(g: ElementGraph, units: UnitsAnalysis, source, file, time_step, minima) -> list[Finding]:
     """Time constants below MIN_STEPS x TIME STEP.
 
     A time constant is a smoothing, delay or averaging time, or a variable in the time unit
@@ -361,7 +257,7 @@ def _time_constants(g: ModelGraph, units: UnitsAnalysis, source, file, time_step
 
     for key, el in g.elements.items():
         for comp in el.components:
-            for node in _walk(comp.ast):
+            for node in walk(comp.ast):
                 name = type(node).__name__
                 if name in _TIME_ARGS:
                     arg = getattr(node, _TIME_ARGS[name])
@@ -379,12 +275,12 @@ def _time_constants(g: ModelGraph, units: UnitsAnalysis, source, file, time_step
     return out
 
 
-def _divisions(g: ModelGraph, source, file) -> list[Finding]:
+def _divisions(g: ElementGraph, source, file) -> list[Finding]:
     """``x / y`` with a stock, or a constant whose range includes zero, as ``y``."""
     out = []
-    for key, el in g.elements.items():
+    for el in g.elements.values():
         for comp in el.components:
-            for node in _walk(comp.ast):
+            for node in walk(comp.ast):
                 if type(node).__name__ != "ArithmeticStructure":
                     continue
                 for op, arg in zip(node.operators, node.arguments[1:]):
@@ -399,7 +295,8 @@ def _divisions(g: ModelGraph, source, file) -> list[Finding]:
                             lo, hi = _limits(g.elements[ref])
                             if not (lo <= 0 and (math.isnan(hi) or hi >= 0)):
                                 continue
-                            why = f"'{target}', whose documented range [{lo:g},{'?' if math.isnan(hi) else f'{hi:g}'}] includes zero"
+                            top = "?" if math.isnan(hi) else f"{hi:g}"
+                            why = f"'{target}', whose documented range [{lo:g},{top}] includes zero"
                         else:
                             continue
                         out.append(finding("division-by-zero", el.name, f"divides by {why}: use ZIDZ or XIDZ "
@@ -417,7 +314,7 @@ def _divisor_references(node) -> list[str]:
     return []
 
 
-def _algebraic_loops(g: ModelGraph, source, file) -> list[Finding]:
+def _algebraic_loops(g: ElementGraph, source, file) -> list[Finding]:
     """One error per group of elements that depend on each other at the same time."""
     graph = nx.DiGraph()
     for key, deps in g.same_time.items():

@@ -12,10 +12,10 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Iterable, Sequence
 
-from .mdl_source import name_key
+from ...names import norm_name
 
-__all__ = ["Rule", "RULES", "SEVERITIES", "Finding", "Silence", "CheckReport", "finding", "apply_silences",
-           "SOURCE_TAGS"]
+__all__ = ["Rule", "RULES", "SEVERITIES", "Finding", "Silence", "CheckReport", "finding", "silences",
+           "apply_silences", "SOURCE_TAGS"]
 
 SEVERITIES = ("error", "warning")
 SOURCE_TAGS = ("Source", "Derived", "Calibrated", "Assumption")
@@ -116,7 +116,15 @@ class Silence:
     line: int | None = None
 
     def matches(self, f: Finding) -> bool:
-        return f.rule == self.rule and (self.variable == "*" or name_key(self.variable) == name_key(f.variable))
+        return f.rule == self.rule and (self.variable == "*" or norm_name(self.variable) == norm_name(f.variable))
+
+
+def silences(meta) -> tuple[Silence, ...]:
+    """The silences of a validated sidecar (``Model.meta``; None: none), each with its line in the file."""
+    if meta is None:
+        return ()
+    return tuple(Silence(s.rule, s.variable, s.reason.strip(), meta.line_of("checks", "silence", i))
+                 for i, s in enumerate(meta.checks.silence))
 
 
 @dataclass(frozen=True)

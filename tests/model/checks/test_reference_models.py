@@ -1,5 +1,5 @@
 """`cityfutures check` over every SDXorg reference model: nothing beyond the explained list of
-expected findings (tests/checks/reference_findings.yaml), and every listed finding still found."""
+expected findings (reference_findings.yaml beside this file), and every listed finding still found."""
 from __future__ import annotations
 
 import json
@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from checks_support import reference_models
 
 from cityfutures.analysis.check import check
-from cityfutures.mdl_source import name_key
+from cityfutures.names import norm_name
+from tests.helpers import REFERENCE as REF
 
-REF = reference_models()
 CASES = json.loads((REF / "cases.json").read_text()) if (REF / "cases.json").is_file() else {}
 EXPECTED = yaml.safe_load((Path(__file__).with_name("reference_findings.yaml")).read_text(encoding="utf-8"))
 pytestmark = pytest.mark.skipif(not CASES, reason=f"reference models not found at {REF}")
@@ -32,7 +31,8 @@ def test_reference_model_findings_are_all_expected(case):
     for f in report.findings:
         if f.rule in EXPECTED["conventions"]:
             continue
-        hit = [i for i, e in enumerate(listed) if e["rule"] == f.rule and name_key(e["variable"]) == name_key(f.variable)]
+        hit = [i for i, e in enumerate(listed)
+               if e["rule"] == f.rule and norm_name(e["variable"]) == norm_name(f.variable)]
         if hit:
             used.update(hit)
         else:
