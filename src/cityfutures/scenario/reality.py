@@ -8,8 +8,8 @@ follow, compared with the same run without the change::
     seed: 1                                   # optional (default 0)
     checks:
       - name: cutting collection never looks better
-        when: {set: {Waste collection capacity margin: 0.8}, start: 2019}   # and/or shocks: [...]
-        expect: {variable: Uncontrolled waste, change: rise, at: end}
+        when: {set: {Collection capacity: 0.8}, start: 2019}   # and/or shocks: [...]
+        expect: {variable: Waste in streets, change: rise, at: end}
         across: levers                        # optional: also under samples of the other levers
 
 ``when``: ``set`` (constants set from ``start``, default the first time) and/or
@@ -36,16 +36,16 @@ from typing import Annotated, Literal, Mapping, Union
 
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Strict, StrictInt, StrictStr, ValidationError, field_validator
 
-from .errors import ScenarioError, did_you_mean
-from .model import Model
-from .yamlio import field_path, pydantic_error, read_yaml
+from ..errors import ScenarioError
+from ..model import Model
+from ..names import CONTROL_NAMES, did_you_mean
+from ..yamlio import field_path, pydantic_error, read_yaml
 
 __all__ = ["RealityFile", "RealityCheck", "Change", "Expectation", "load_reality", "reality_path", "CHANGES",
            "DEFAULT_SAMPLES"]
 
 CHANGES = ("rise", "fall", "not_improve", "not_worsen")
 DEFAULT_SAMPLES = 16
-_CONTROL = ("INITIAL TIME", "FINAL TIME", "TIME STEP", "SAVEPER")
 
 Number = Annotated[float, Strict(), AllowInfNan(False)]
 
@@ -86,16 +86,6 @@ class _RawCheck(_Strict):
     @classmethod
     def _one_or_many(cls, v):
         return [v] if isinstance(v, dict) else v
-
-
-class _Errors:
-    """A ValidationError look-alike (for :func:`pydantic_error`) with cleaned locations."""
-
-    def __init__(self, errors: list[dict]):
-        self._errors = errors
-
-    def errors(self):
-        return self._errors
 
 
 class _RawReality(_Strict):
@@ -187,7 +177,7 @@ def load_reality(path: str | os.PathLike, model: Model) -> RealityFile:
             if loc[:1] == ("checks",) and len(loc) > 3 and loc[1] in single and loc[2] == "expect" and loc[3] == 0:
                 loc = loc[:3] + loc[4:]
             errors.append(dict(err, loc=loc))
-        raise pydantic_error(_Errors(errors), doc, error=ScenarioError) from None
+        raise pydantic_error(errors, doc, error=ScenarioError) from None
 
     def fail(loc: tuple, problem: str, allowed: str | None = None):
         raise ScenarioError(problem, path=str(doc.path), field=field_path(loc), line=doc.line_of(loc),
@@ -251,7 +241,7 @@ def _constant(model: Model, name: str, loc: tuple, fail) -> str:
     except KeyError:
         fail(loc, f"'{name}' is not a constant of the model. " + did_you_mean(name, model.constants),
              "a constant of the model")
-    if real in _CONTROL:
+    if real in CONTROL_NAMES:
         fail(loc, f"'{real}' is a time setting and cannot be set by a reality check")
     if real not in model.constants:
         fail(loc, f"'{real}' is a {model.variables[real].kind or 'computed variable'}, not a scalar constant: "
