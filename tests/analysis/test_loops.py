@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from checks_support import VILLAGE, reference_models
 
-from cityfutures.analysis.loops import dominance_table, find_loops, link_graph, link_scores, loop_dominance
-from cityfutures.batch import compile_model
+from cityfutures.analysis.loops import find_loops, link_scores, loop_dominance
+from cityfutures.engine.batch import compile_model, equation_graph
+from tests.helpers import SIR, VILLAGE
 
 CONTROL = """
 INITIAL TIME = 0 ~ Year ~ |
@@ -36,7 +36,7 @@ def test_pure_growth_is_one_reinforcing_loop_explaining_everything(tmp_path):
     assert set(lp.variables) == {"S", "Inflow"} and lp.name.startswith("R")
     np.testing.assert_allclose(rel, 1.0, rtol=1e-12)                      # all of the change, reinforcing
     np.testing.assert_allclose(r.scores[0], 1.0, rtol=1e-9)               # both links score exactly 1
-    assert (dominance_table(r, "S", top=1)["polarity"] == "reinforcing").all()
+    assert (r.dominant("S", top=1)["polarity"] == "reinforcing").all()
 
 
 def test_pure_decay_is_one_balancing_loop(tmp_path):
@@ -57,7 +57,7 @@ def test_goal_seeking_stock_is_driven_by_its_balancing_loop(tmp_path):
     lp, rel = _only_loop(r, "S")
     assert lp.name.startswith("B") and set(lp.variables) == {"S", "Adjustment"}
     np.testing.assert_allclose(rel, -1.0, rtol=1e-12)
-    table = dominance_table(r, "S", top=1)
+    table = r.dominant("S", top=1)
     assert table["dominant"].all() and (table["polarity"] == "balancing").all()
 
 
@@ -78,14 +78,13 @@ def test_one_net_flow_or_two_flows_give_the_same_loop_scores(tmp_path):
 
 
 def test_sir_infection_loop_dominates_before_the_peak_and_recovery_after():
-    sir = reference_models() / "samples" / "SIR" / "SIR.mdl"
-    r = loop_dominance(sir, ["Infectious"], periods=10)
+    r = loop_dominance(SIR, ["Infectious"], periods=10)
     names = {lp.id: set(lp.variables) for lp in r.loops}
     infection = next(i for i, v in names.items() if v == {"Infectious", "Succumbing"})
     recovery = next(i for i, v in names.items() if v == {"Infectious", "Recovering"})
     peak = float(r.all_times[np.argmax(r.values["Infectious"])])
     assert 35 < peak < 45
-    top = dominance_table(r, "Infectious", top=1)
+    top = r.dominant("Infectious", top=1)
     before = top[top["period_end"] <= peak + 1e-9]
     after = top[top["period_start"] >= peak]
     assert len(before) >= 3 and len(after) >= 5
@@ -94,25 +93,14 @@ def test_sir_infection_loop_dominates_before_the_peak_and_recovery_after():
     assert top["dominant"].all()
 
 
-def test_equations_evaluated_from_the_graph_reproduce_the_run():
-    """Every auxiliary, recomputed from the link graph's equations, equals the engine's value at every step."""
-    sir = reference_models() / "samples" / "SIR" / "SIR.mdl"
-    bm = compile_model(sir)
-    graph = link_graph(bm)
-    times, out = bm.run(saveper=0.03125, variables=list(graph.vertices))
-    values = {k: v[:, 0] for k, v in out.items()}
-    env = {v.var: values[v.label] for v in graph.vertices.values()}
-    for v in graph.vertices.values():
-        if v.kind == "aux":
-            got = eval(v.source, dict(graph.namespace, t=times, **env))  # noqa: S307 - the model's own equations
-            np.testing.assert_allclose(np.broadcast_to(got, times.shape), values[v.label], rtol=1e-12)
-    scores = link_scores(graph, times, values)
-    assert set(scores) == set(graph.edges)
+def test_every_link_of_the_graph_is_scored():
+    graph = equation_graph(compile_model(SIR))
+    times, values = graph.run(start=0.0, end=20.0, dt=0.03125)
+    assert set(link_scores(graph, times, values)) == set(graph.edges)
 
 
-def test_loop_search_is_bounded(tmp_path):
-    sir = reference_models() / "samples" / "SIR" / "SIR.mdl"
-    graph = link_graph(compile_model(sir))
+def test_loop_search_is_bounded():
+    graph = equation_graph(compile_model(SIR))
     loops, complete = find_loops(graph)
     assert complete and len(loops) == 3
     loops, complete = find_loops(graph, max_loops=2)
@@ -139,14 +127,10 @@ def test_a_scenario_runs_with_its_levers(tmp_path):
     assert np.abs(r.relative("Crowding")).sum(axis=0).max() == pytest.approx(1.0)
 
 
-def test_initials_and_statefuls_inside_equations_are_vertices(tmp_path):
+def test_a_loop_through_a_smooth_inside_an_equation_is_scored(tmp_path):
     mdl = _model(tmp_path, "inner", "S = INTEG(Adjustment, 10) ~ w ~ |\n"
                  "Adjustment = (Goal - Perceived) / Adjustment time ~ w/Year ~ |\nGoal = INITIAL(S) * 3 ~ w ~ |\n"
                  "Perceived = 0.5 * SMOOTH(S, 2) + 0.5 * S ~ w ~ |\nAdjustment time = 4 ~ Year ~ |\n")
-    graph = link_graph(compile_model(mdl))
-    inner = {k: v for k, v in graph.vertices.items() if "(" in k}
-    assert {v.kind for v in inner.values()} == {"exogenous", "stock"}      # INITIAL frozen, SMOOTH a stock
-    assert any("first-order adjustment" in n for n in graph.notes)
     r = loop_dominance(mdl, ["S"], periods=2)
     through_smooth = [lp for lp in r.loops if any("(STATE" in v for v in lp.variables) and "S" in lp.variables]
     assert through_smooth and all(lp.name.startswith("B") for lp in through_smooth)

@@ -1,8 +1,8 @@
 """``cf.check``: every model check in one call - units, structure lint, equilibrium, reality.
 
-The static checks read the model file through PySD's parse (:mod:`cityfutures.units`,
-:mod:`cityfutures.lint`); the behaviour checks run it (:mod:`.equilibrium`,
-:mod:`.reality`). Findings the model's sidecar silences (``checks.silence``, each with a
+The static checks read the model file through PySD's parse, once per process
+(:mod:`cityfutures.model.checks`: units and structure lint); the behaviour checks run it
+(:mod:`.equilibrium`, :mod:`.reality`). Findings the model's sidecar silences (``checks.silence``, each with a
 reason) are kept apart; the report's exit code is 2 when an error remains (any finding
 when ``strict``).
 """
@@ -13,14 +13,16 @@ from pathlib import Path
 
 import numpy as np
 
+from ..engine.simulate import simulate
 from ..errors import CityfuturesError, InputError, ModelError
-from ..findings import CheckReport, Finding, apply_silences, finding
-from ..lint import lint
-from ..mdl_source import read_abstract_model, read_source
 from ..model import Model, load_model, resolve_model_path
-from ..reality_file import load_reality, reality_path
-from ..simulate import simulate
-from ..units import analyse
+from ..model.checks.findings import CheckReport, Finding, apply_silences, finding, silences
+from ..model.checks.lint import lint
+from ..model.checks.units import analyse
+from ..model.sidecar import sidecar_path
+from ..model.source import read_source
+from ..model.structure import ElementGraph, element_graph, is_number
+from ..scenario.reality import load_reality, reality_path
 from .equilibrium import equilibrium_findings
 from .reality import run_reality
 from .runs import baseline, stack
@@ -85,12 +87,11 @@ def check(model, reality=None, *, strict: bool = False, samples: int = 32, seed:
     path = model.path if isinstance(model, Model) else resolve_model_path(model)
     file = _shown(path)
     source = read_source(path)
-    am = read_abstract_model(path)
+    graph = element_graph(path)
     notes: list[str] = []
     findings: list[Finding] = []
     loaded = model if isinstance(model, Model) else None
-    sidecar_file = path.with_name(path.stem + ".meta.yaml")
-    if loaded is None and (run or sidecar_file.is_file()):
+    if loaded is None and (run or sidecar_path(path).is_file()):
         try:
             loaded = load_model(path)
         except ModelError as exc:
@@ -98,10 +99,10 @@ def check(model, reality=None, *, strict: bool = False, samples: int = 32, seed:
                 raise
             findings.append(finding("not-checked", path.stem, f"PySD cannot load the model, so nothing was run: "
                                     f"{exc.problem}", file=file, line=None))
-    units = analyse(am, source, file=file)
+    units = analyse(graph, source, file=file)
     findings += units.findings
     indicators = list(loaded.indicators) if loaded else []
-    tags = loaded.check_config.source_tags if loaded else None
+    tags = loaded.meta.checks.source_tags if loaded is not None and loaded.meta is not None else None
     minima = None
     base = None
     if loaded is not None and run:
@@ -124,24 +125,22 @@ def check(model, reality=None, *, strict: bool = False, samples: int = 32, seed:
                 notes.append(note + f" ({_shown(rf.path)})")
     elif reality is not None and loaded is None:
         raise InputError("reality checks need a model PySD can load", path=file, field="--reality")
-    findings += lint(am, source, units, file=file, time_step=loaded.time_step if loaded else _time_step(am),
+    findings += lint(graph, source, units, file=file, time_step=loaded.time_step if loaded else _time_step(graph),
                      outputs=indicators, **({"source_tags": tags} if tags is not None else {}),
                      minima=minima)
-    silences = loaded.check_config.silence if loaded else ()
     sidecar = _shown(loaded.meta_path) if loaded and loaded.meta_path else None
     not_run = () if minima is not None else ("equilibrium", "reality")
-    kept, silenced = apply_silences(findings, silences, sidecar=sidecar, not_run=not_run)
+    kept, silenced = apply_silences(findings, silences(loaded.meta if loaded else None), sidecar=sidecar,
+                                    not_run=not_run)
     kept.sort(key=lambda f: (f.file != file, f.file, f.line or 0, f.variable, f.rule, f.message))
     return CheckReport(file, tuple(kept), tuple(silenced), strict, tuple(notes))
 
 
-def _time_step(am) -> float | None:
+def _time_step(graph: ElementGraph) -> float | None:
     """TIME STEP when the model writes it as a number (the model is not loaded)."""
-    for el in am.sections[0].elements:
-        if " ".join(el.name.replace("_", " ").upper().split()) == "TIME STEP":
-            ast = el.components[0].ast
-            return float(ast) if isinstance(ast, (int, float, np.number)) else None
-    return None
+    el = graph.elements.get("time_step")
+    ast = el.components[0].ast if el is not None else None
+    return float(ast) if is_number(ast) and np.ndim(ast) == 0 else None
 
 
 def _relative(f: Finding) -> Finding:

@@ -14,11 +14,11 @@ from typing import Sequence
 
 import numpy as np
 
-from ..findings import Finding, finding
-from ..mdl_source import ModelSource
+from ..engine.simulate import simulate
 from ..model import Model
-from ..simulate import simulate
-from ..uncertainty.sampling import sample
+from ..model.checks.findings import Finding, finding
+from ..model.source import ModelSource
+from ..plan.sampling import sample
 from .runs import Baseline, stack
 
 __all__ = ["equilibrium_findings", "TOLERANCE", "initial_rates"]

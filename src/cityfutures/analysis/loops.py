@@ -19,14 +19,17 @@ A run saves every variable at every time step (the batch engine, Euler). For eac
   it has no time unit (as in Schoenberg, Hayward & Eberlein 2023).
 
 Each partial change ``Δx`` is the model's own equation evaluated with only ``x`` moved: the
-equations are those the batch engine compiled from PySD's parse of the model (hidden
-sub-expressions inlined), evaluated for all steps at once. A loop's **score** is the
+equations are those the batch engine compiled from PySD's parse of the model
+(:mod:`cityfutures.engine.batch.equations`: hidden sub-expressions inlined), evaluated for all
+steps at once. A loop's **score** is the
 product of its link scores, signed (positive: reinforcing at that time, negative:
 balancing). For an indicator, the loops that matter are those through the stocks it is
-computed from at the same time step (itself, if it is a stock); each one's **relative score** is its score divided by the sum of their
-absolute scores (a share in [-1, 1]). Relative scores are averaged over periods so that a
-step-to-step flicker does not hide which loop leads; the loops whose absolute shares add up
-to more than half are the period's **dominant** loops.
+computed from at the same time step (itself, if it is a stock); each one's **relative
+score** is its score divided by the sum of their absolute scores (a share in [-1, 1]).
+Relative scores are averaged over periods (the mean over the steps that start in each, the
+rule of :mod:`cityfutures.plan.periods`) so that a step-to-step flicker does not hide which
+loop leads; the loops whose absolute shares add up to more than half are the period's
+**dominant** loops.
 
 Loops are found as the elementary cycles of the link graph (Johnson's algorithm, networkx),
 bounded in length (``max_length``) and number (``max_loops``). A found loop is named after
@@ -41,28 +44,25 @@ and the inputs a scenario sets over time.
 """
 from __future__ import annotations
 
-import ast
-import copy
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import networkx as nx
 import numpy as np
 import pandas as pd
-import xarray as xr
 from scipy import sparse
 
-from ..batch import BatchModel, compile_model
-from ..batch import functions as batch_functions
-from ..batch import statefuls as batch_statefuls
-from ..errors import InputError, did_you_mean
-from ..mdl_source import name_key
+from ..engine.batch import EquationGraph, compile_model, equation_graph
+from ..engine.simulate import batch_params
+from ..errors import InputError
 from ..model import Model, load_model
+from ..names import did_you_mean, norm_name
 from ..plan import build_plan
+from ..plan.periods import period_means
 from ..scenario import Scenario, load_scenario
 
-__all__ = ["LinkGraph", "Vertex", "Loop", "LoopDominance", "link_graph", "find_loops", "link_scores",
-           "loop_dominance", "dominance_table", "period_means", "MAX_LENGTH", "MAX_LOOPS", "TABLE_TOP"]
+__all__ = ["Loop", "LoopDominance", "find_loops", "link_scores", "loop_dominance", "MAX_LENGTH", "MAX_LOOPS",
+           "TABLE_TOP"]
 
 MAX_LENGTH = 100
 """Longest loop searched for (number of variables)."""
@@ -71,57 +71,6 @@ MAX_LOOPS = 50_000
 TABLE_TOP = 25
 """Loops kept in the table per indicator and period (and any further dominant ones)."""
 _EPS = 1e-12
-_CONTROL = {"INITIAL TIME", "FINAL TIME", "TIME STEP", "SAVEPER"}
-
-
-@dataclass(frozen=True)
-class Vertex:
-    """A variable (cell) of the link graph.
-
-    ``kind``: ``stock`` (scored through its net rate), ``aux`` (through its equation) or
-    ``exogenous`` (no incoming links). ``source`` is the Python expression of the equation
-    (or the stock's net rate) over the input vertices' variables ``inputs``.
-    """
-
-    label: str
-    element: str
-    kind: str
-    var: str
-    source: str | None = None
-    inputs: tuple[str, ...] = ()
-
-
-@dataclass
-class LinkGraph:
-    """The model as links between variables, with each variable's equation.
-
-    Attributes
-    ----------
-    vertices : dict
-        Label -> Vertex (labels are Vensim cell names; a stateful inside a larger equation
-        gets ``"Element (STATE hN)"``).
-    extra : dict
-        Labels of hidden nodes the run must save (label -> node id of the batch graph).
-    namespace : dict
-        What the expressions need besides the variables (numpy, helpers, literals, tables).
-    notes : list of str
-        What was approximated or left out.
-    """
-
-    vertices: dict
-    extra: dict
-    namespace: dict
-    notes: list = field(default_factory=list)
-
-    @property
-    def edges(self) -> list[tuple[str, str]]:
-        return [(x, v.label) for v in self.vertices.values() for x in v.inputs]
-
-    def digraph(self) -> nx.DiGraph:
-        g = nx.DiGraph()
-        g.add_nodes_from(self.vertices)
-        g.add_edges_from(self.edges)
-        return g
 
 
 @dataclass(frozen=True)
@@ -148,7 +97,7 @@ class LoopDominance:
     Attributes
     ----------
     times : ndarray (T-1,)
-        The times the scores stand for (each step's end) [time units].
+        The start of each time step the scores stand for [time units].
     loops : tuple of Loop
     log_scores, signs : ndarray (L, T-1)
         ``log |loop score|`` and its sign (0 where a link score is 0); see :attr:`scores`.
@@ -196,6 +145,15 @@ class LoopDominance:
         """Relative loop scores (L, T-1) for ``indicator``: shares of its loops' total, 0 for the other loops."""
         return _relative(self.log_scores, self.signs, self.masks[indicator])
 
+    def dominant(self, indicator: str | None = None, top: int = 3) -> pd.DataFrame:
+        """The leading loops per indicator and period (at most ``top`` per period; rows of :attr:`table`)."""
+        t = self.table if indicator is None else self.table[self.table["indicator"] == indicator]
+        return t[t["rank"] <= top].reset_index(drop=True)
+
+    def period_shares(self, indicator: str) -> np.ndarray:
+        """Mean relative loop scores (L, P) of ``indicator`` per period (over the steps starting in it)."""
+        return _period_shares(self.relative(indicator), self.times, self.periods)
+
     def label(self, indicator: str, lang: str) -> str:
         """Name of an indicator in ``lang`` (the sidecar's label, else its Vensim name)."""
         return self.labels.get(indicator, {}).get(lang, indicator)
@@ -205,153 +163,8 @@ class LoopDominance:
         return self.labels.get(indicator, {}).get(f"unit_{lang}")
 
 
-# ----------------------------------------------------------------------------- the link graph
-class _Rename(ast.NodeTransformer):
-    """Names of the batch graph's nodes -> vertex variables, hidden sub-expressions inlined."""
-
-    def __init__(self, resolve):
-        self.resolve = resolve
-
-    def visit_Name(self, node):
-        out = self.resolve(node.id)
-        return node if out is None else out
-
-
-def link_graph(bm: BatchModel, exogenous: Sequence[str] = ()) -> LinkGraph:
-    """The link graph of a compiled model.
-
-    Parameters
-    ----------
-    bm : BatchModel
-        The batch engine's compilation of the model (PySD's parse, our expressions).
-    exogenous : sequence of str
-        Cell labels the run sets from outside (a scenario's time series): no incoming links.
-    """
-    g = bm.graph
-    nodes = g.nodes
-    states = {s.id: s for s in g.continuous}
-    discrete = {s.id for s in g.discrete}
-    by_node = {nid: label for label, nid in g.labels.items()}
-    control = {g.cells[k][()] for k in ("initial_time", "final_time", "time_step", "saveper")}
-    vertices: dict[str, Vertex] = {}
-    extra: dict[str, str] = {}
-    notes: list[str] = []
-    var_of: dict[str, str] = {}
-
-    def vertex_label(nid: str) -> str:
-        """The vertex standing for node ``nid`` (a model cell, or a hidden stateful/INITIAL)."""
-        if nid in by_node:
-            return by_node[nid]
-        owner = next((lab for lab, v in g.labels.items() if nodes[v].run == nid), None)
-        if owner is not None:
-            return owner
-        label = f"{nodes[nid].element} ({'INITIAL' if nodes[nid].kind == 'initial' else 'STATE'} {nid})"
-        extra[label] = nid
-        return label
-
-    def var(label: str) -> str:
-        if label not in var_of:
-            var_of[label] = f"x{len(var_of)}"
-        return var_of[label]
-
-    def translate(source: str, used: set) -> ast.expr:
-        tree = ast.parse(source, mode="eval").body
-
-        def resolve(name: str):
-            node = nodes.get(name)
-            if node is None:
-                return None
-            if node.kind == "hidden":
-                return translate(node.run, used)
-            label = vertex_label(name)
-            used.add(label)
-            return ast.Name(var(label), ast.Load())
-
-        return _Rename(resolve).visit(tree)
-
-    def rate_of(out_node) -> tuple[str | None, set, str | None]:
-        """The net rate of a stateful output node over vertices, or why there is none."""
-        sids = [d for d in out_node.run_deps if d in states]
-        if any(d in discrete for d in out_node.run_deps) or len(sids) != 1:
-            return None, set(), "a discrete stateful (DELAY FIXED, SAMPLE IF TRUE, DELAY N)"
-        state = states[sids[0]]
-        used: set = set()
-        if out_node.run == state.id:   # INTEG: the rate is the flow expression
-            return ast.unparse(translate(state.step, used)), used, None
-        call = ast.parse(state.step, mode="eval").body
-        fname = call.func.attr if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) else ""
-        args = [ast.unparse(a) for a in getattr(call, "args", [])]
-        if fname in ("smooth_ddt", "delay_ddt"):
-            inp, time = args[1], args[2]
-        elif fname == "delayn_ddt":
-            inp, time = args[2], args[3]
-        else:
-            return None, set(), "TREND or FORECAST"
-        self_label = vertex_label(out_node.id)
-        used.add(self_label)
-        src = f"(({ast.unparse(translate(inp, used))}) - {var(self_label)}) / ({ast.unparse(translate(time, used))})"
-        return src, used, "first-order"
-
-    pending = list(g.labels)
-    done: set = set()
-    exogenous = set(exogenous)
-    while pending:
-        label = pending.pop(0)
-        if label in done:
-            continue
-        done.add(label)
-        nid = g.labels[label] if label in g.labels else extra[label]
-        node = nodes[nid]
-        element = node.element or label
-        head = nodes.get(node.run) if node.kind == "aux" else node
-        if node.kind == "aux" and head is not None and head.kind in ("state", "initial") and node.run == head.id:
-            node_for_kind = head
-        else:
-            node_for_kind = node
-        var(label)
-        if label in exogenous or nid in control or node_for_kind.kind == "initial" or not (
-                node.run_deps or node.time):
-            vertices[label] = Vertex(label, element, "exogenous", var(label))
-            continue
-        if node_for_kind.kind == "state":
-            src, used, why = rate_of(node_for_kind)
-            if src is None:
-                notes.append(f"'{element}' is {why}: loops through it are not scored")
-                vertices[label] = Vertex(label, element, "exogenous", var(label))
-                continue
-            if why == "first-order":
-                notes.append(f"'{element}' is scored as a first-order adjustment towards its input")
-            vertices[label] = Vertex(label, element, "stock", var(label), src, tuple(sorted(used)))
-        else:
-            used = set()
-            src = ast.unparse(translate(node.run, used))
-            vertices[label] = Vertex(label, element, "aux", var(label), src, tuple(sorted(used)))
-        pending += [u for u in used if u not in done]
-    namespace = {"np": np, "_f": batch_functions, "_st": batch_statefuls}
-    namespace.update(g.literals.values())
-    for prefix, (xs, ys) in g.tables.items():
-        namespace[prefix + "x"], namespace[prefix + "y"] = xs, ys
-    return LinkGraph(vertices, extra, namespace, sorted(set(notes)))
-
-
-# ----------------------------------------------------------------------------- runs and scores
-def _run_every_step(bm: BatchModel, graph: LinkGraph, params: Mapping[str, Any], start, end, dt):
-    """Every vertex at every time step of one run (Euler)."""
-    wide = copy.copy(bm.graph)
-    wide.labels = dict(bm.graph.labels, **graph.extra)
-    runner = BatchModel(bm.path, wide)
-    batch_params = {}
-    for name, value in params.items():
-        if isinstance(value, xr.DataArray):
-            batch_params[name] = (np.asarray(value["time"].values, float), np.asarray(value.values, float))
-        else:
-            batch_params[name] = float(value)
-    times, values = runner.run(batch_params, n_runs=1, start=start, end=end, dt=dt, saveper=dt,
-                               variables=list(graph.vertices), method="euler")
-    return times, {k: v[:, 0] for k, v in values.items()}
-
-
-def link_scores(graph: LinkGraph, times: np.ndarray, values: Mapping[str, np.ndarray]) -> dict:
+# ----------------------------------------------------------------------------- scores
+def link_scores(graph: EquationGraph, times: np.ndarray, values: Mapping[str, np.ndarray]) -> dict:
     """Link score of every link at every step after the first.
 
     Parameters
@@ -367,23 +180,23 @@ def link_scores(graph: LinkGraph, times: np.ndarray, values: Mapping[str, np.nda
     """
     out = {}
     ns = dict(graph.namespace)
-    prev = {v.var: values[v.label][:-1] for v in graph.vertices.values()}
-    curr = {v.var: values[v.label][1:] for v in graph.vertices.values()}
+    prev = {v.var: values[v.label][:-1] for v in graph.equations.values()}
+    curr = {v.var: values[v.label][1:] for v in graph.equations.values()}
     n = len(times) - 1
     with np.errstate(all="ignore"):
-        for v in graph.vertices.values():
+        for v in graph.equations.values():
             if v.kind == "exogenous" or not v.inputs:
                 continue
             code = compile(v.source, f"<link score of {v.label}>", "eval")
 
-            def evaluate(env, t):
-                return np.broadcast_to(np.asarray(eval(code, dict(ns, t=t, **env)), dtype=float), (n,))  # noqa: S307 - our own compiled model source
+            def evaluate(env, t, code=code):
+                return np.broadcast_to(np.asarray(eval(code, dict(ns, t=t, **env)), dtype=float), (n,))  # noqa: S307
 
             base = evaluate(prev, times[:-1])
             total = evaluate(curr, times[1:]) - base
             scale = np.maximum(np.abs(base), np.abs(base + total))
             for x in v.inputs:
-                xv = graph.vertices[x]
+                xv = graph.equations[x]
                 dx = curr[xv.var] - prev[xv.var]
                 part = evaluate(dict(prev, **{xv.var: curr[xv.var]}), times[:-1]) - base
                 moved = (np.abs(total) > _EPS * np.maximum(scale, 1.0)) & \
@@ -394,7 +207,7 @@ def link_scores(graph: LinkGraph, times: np.ndarray, values: Mapping[str, np.nda
     return out
 
 
-def find_loops(graph: LinkGraph, max_length: int = MAX_LENGTH, max_loops: int = MAX_LOOPS) -> tuple[list, bool]:
+def find_loops(graph: EquationGraph, max_length: int = MAX_LENGTH, max_loops: int = MAX_LOOPS) -> tuple[list, bool]:
     """Elementary feedback loops of the link graph, each starting at its first stock (by name).
 
     Returns
@@ -403,9 +216,10 @@ def find_loops(graph: LinkGraph, max_length: int = MAX_LENGTH, max_loops: int = 
     complete : bool
         False when the search stopped at ``max_loops``.
     """
-    dg = graph.digraph()
-    dg.remove_nodes_from([k for k, v in graph.vertices.items() if v.kind == "exogenous"])
-    stocks = {k for k, v in graph.vertices.items() if v.kind == "stock"}
+    dg = nx.DiGraph(graph.edges)
+    dg.add_nodes_from(graph.equations)
+    dg.remove_nodes_from([k for k, v in graph.equations.items() if v.kind == "exogenous"])
+    stocks = {k for k, v in graph.equations.items() if v.kind == "stock"}
     found = []
     for cycle in nx.simple_cycles(dg, length_bound=max_length):
         if len(found) >= max_loops:
@@ -419,8 +233,8 @@ def find_loops(graph: LinkGraph, max_length: int = MAX_LENGTH, max_loops: int = 
 
 def _matches(documented: Sequence[str], cycle_elements: Sequence[str]) -> bool:
     """True when the cycle passes through the documented variables in their (cyclic) order."""
-    want = [name_key(n) for n in documented]
-    have = [name_key(n) for n in cycle_elements]
+    want = [norm_name(n) for n in documented]
+    have = [norm_name(n) for n in cycle_elements]
     if not set(want) <= set(have):
         return False
     pos = [have.index(w) for w in want]
@@ -433,23 +247,23 @@ def _link_signs(scores: Mapping) -> dict:
     return {lk: (-1 if np.sum(np.sign(v)) < 0 else 1) for lk, v in scores.items()}
 
 
-def _path(names: Mapping, graph: LinkGraph, cycle, lang: str) -> str:
+def _path(names: Mapping, graph: EquationGraph, cycle, lang: str) -> str:
     """``A → B → A`` for a short loop; its stocks (``A → … → C → … → A``) for a long one."""
     shown = [names[lang, c] for c in cycle]
     if len(cycle) <= 4:
         return " → ".join(shown + shown[:1])
-    stocks = [names[lang, c] for c in cycle if graph.vertices[c].kind == "stock"] or shown[:1]
+    stocks = [names[lang, c] for c in cycle if graph.equations[c].kind == "stock"] or shown[:1]
     words = {"en": "variables", "id": "variabel"}[lang]
     return " → … → ".join(stocks + stocks[:1]) + f" ({len(cycle)} {words})"
 
 
-def _name_loops(graph: LinkGraph, cycles: list, scores: Mapping, model: Model | None) -> list[Loop]:
+def _name_loops(graph: EquationGraph, cycles: list, scores: Mapping, model: Model | None) -> list[Loop]:
     loops = []
     counts: dict[str, int] = {}
     signs = _link_signs(scores)
-    names = {(lang, label): _shown(model, label, lang) for label in graph.vertices for lang in ("en", "id")}
+    names = {(lang, label): _shown(model, label, lang) for label in graph.equations for lang in ("en", "id")}
     for i, cycle in enumerate(cycles):
-        elements = [graph.vertices[c].element for c in cycle]
+        elements = [graph.equations[c].element for c in cycle]
         links = list(zip(cycle, cycle[1:] + cycle[:1]))
         letter = "R" if np.prod([signs.get(lk, 1) for lk in links]) > 0 else "B"
         doc = None
@@ -511,21 +325,21 @@ def _shown(model: Model | None, label: str, lang: str) -> str:
         return label
 
 
-def _frontier_stocks(graph: LinkGraph, indicator: str) -> set:
+def _frontier_stocks(graph: EquationGraph, indicator: str) -> set:
     """The stocks an indicator is computed from at the same time step (itself, if a stock).
 
     Walks the links backwards from the indicator and stops at each stock: the loops that
     matter for the indicator are the loops that move these stocks.
     """
-    if graph.vertices[indicator].kind == "stock":
+    if graph.equations[indicator].kind == "stock":
         return {indicator}
     found, seen, todo = set(), {indicator}, [indicator]
     while todo:
-        for x in graph.vertices[todo.pop()].inputs:
+        for x in graph.equations[todo.pop()].inputs:
             if x in seen:
                 continue
             seen.add(x)
-            if graph.vertices[x].kind == "stock":
+            if graph.equations[x].kind == "stock":
                 found.add(x)
             else:
                 todo.append(x)
@@ -535,6 +349,15 @@ def _frontier_stocks(graph: LinkGraph, indicator: str) -> set:
 def _periods(t0: float, t1: float, n: int) -> list[tuple[float, float]]:
     edges = np.linspace(t0, t1, n + 1)
     return [(float(a), float(b)) for a, b in zip(edges[:-1], edges[1:])]
+
+
+def _period_shares(rel: np.ndarray, times: np.ndarray, periods: Sequence[tuple[float, float]]) -> np.ndarray:
+    """Mean of each row of ``rel`` (L, T-1) over the steps that start in each period ``[a, b)``: (L, P).
+
+    The rule of every period mean the project reports (:func:`cityfutures.plan.periods.period_means`).
+    """
+    starts = [a for a, _b in periods]
+    return period_means(rel, times, starts, periods[0][1] - periods[0][0])
 
 
 def loop_dominance(what, indicators: Sequence[str] | None = None, *, periods: int = 10,
@@ -557,10 +380,12 @@ def loop_dominance(what, indicators: Sequence[str] | None = None, *, periods: in
     LoopDominance
     """
     model, params, (start, end, dt), source = _setup(what)
+    steps = int(round((end - start) / dt))
+    if not 1 <= periods <= steps:
+        raise InputError(f"must be between 1 and the run's {steps} time steps, got {periods}", field="periods")
     bm = compile_model(model.path)
-    exo = [c for name in params for c in bm.element_cells(name)]
-    graph = link_graph(bm, exogenous=exo)
-    times, values = _run_every_step(bm, graph, params, start, end, dt)
+    graph = equation_graph(bm, exogenous=[c for name in params for c in bm.element_cells(name)])
+    times, values = graph.run(batch_params(params), start=start, end=end, dt=dt)
     scores = link_scores(graph, times, values)
     cycles, complete = find_loops(graph, max_length, max_loops)
     loops = _name_loops(graph, cycles, scores, model)
@@ -575,40 +400,30 @@ def loop_dominance(what, indicators: Sequence[str] | None = None, *, periods: in
     through: dict[str, list[int]] = {}            # stock -> the loops through it
     for i, lp in enumerate(loops):
         for v in lp.variables:
-            if graph.vertices[v].kind == "stock":
+            if graph.equations[v].kind == "stock":
                 through.setdefault(v, []).append(i)
     for ind in names:
         masks[ind] = np.zeros(len(loops), dtype=bool)
         for stock in _frontier_stocks(graph, _cell(graph, ind)):
             masks[ind][through.get(stock, [])] = True
-        table_rows += _period_rows(ind, loops, _relative(log_scores, signs, masks[ind]), masks[ind], times[1:], cuts)
+        table_rows += _period_rows(ind, loops, _relative(log_scores, signs, masks[ind]), masks[ind], times[:-1], cuts)
     table = pd.DataFrame(table_rows, columns=["indicator", "period_start", "period_end", "loop", "name",
                                               "label_en", "label_id", "polarity", "share", "rank", "dominant"])
     vals = {ind: values[_cell(graph, ind)] for ind in names}
-    units = {ind: bm.units.get(graph.vertices[_cell(graph, ind)].element, "") for ind in names}
+    units = {ind: bm.units.get(graph.equations[_cell(graph, ind)].element, "") for ind in names}
     labels = {ind: {lang: _shown(model, ind, lang) for lang in ("en", "id")} for ind in names}
     for ind in names:
         if ind in model.indicators:
             labels[ind].update({f"unit_{lang}": model.indicators[ind].unit_label(lang) for lang in ("en", "id")})
-    return LoopDominance(times[1:], tuple(loops), log_scores, signs, masks, cuts, table, vals, times, units, notes,
+    return LoopDominance(times[:-1], tuple(loops), log_scores, signs, masks, cuts, table, vals, times, units, notes,
                          labels, source, model.name, model.sha256, model.time_units)
-
-
-def period_means(rel: np.ndarray, times: np.ndarray, cuts) -> np.ndarray:
-    """Mean of each row of ``rel`` (L, T-1) over each period: (L, P)."""
-    out = np.zeros((rel.shape[0], len(cuts)))
-    for j, (a, b) in enumerate(cuts):
-        sel = (times > a - 1e-9) & (times <= b + 1e-9)
-        if sel.any():
-            out[:, j] = rel[:, sel].mean(axis=1)
-    return out
 
 
 def _period_rows(ind, loops, rel, mask, times, cuts) -> list:
     """Table rows: per period, the TABLE_TOP loops with the largest mean shares (the dominant ones marked)."""
     rows = []
     idx = np.flatnonzero(mask)
-    means = period_means(rel[idx], times, cuts)
+    means = _period_shares(rel[idx], times, cuts)
     for j, (a, b) in enumerate(cuts):
         order = [k for k in np.argsort(-np.abs(means[:, j]), kind="stable") if means[k, j] != 0]
         covered = 0.0
@@ -624,15 +439,7 @@ def _period_rows(ind, loops, rel, mask, times, cuts) -> list:
     return rows
 
 
-def dominance_table(result: LoopDominance, indicator: str | None = None, top: int = 3) -> pd.DataFrame:
-    """The dominant loops per indicator and period (at most ``top`` per period)."""
-    t = result.table
-    if indicator is not None:
-        t = t[t["indicator"] == indicator]
-    return t[(t["rank"] <= top)].reset_index(drop=True)
-
-
-def _indicators(model: Model, graph: LinkGraph, wanted) -> list[str]:
+def _indicators(model: Model, graph: EquationGraph, wanted) -> list[str]:
     if wanted:
         out = []
         for name in wanted:
@@ -644,14 +451,14 @@ def _indicators(model: Model, graph: LinkGraph, wanted) -> list[str]:
         return out
     if model.indicators:
         return list(model.indicators)
-    return [v.element for v in graph.vertices.values() if v.kind == "stock" and v.label == v.element]
+    return [v.element for v in graph.equations.values() if v.kind == "stock" and v.label == v.element]
 
 
-def _cell(graph: LinkGraph, name: str) -> str:
-    if name in graph.vertices:
+def _cell(graph: EquationGraph, name: str) -> str:
+    if name in graph.equations:
         return name
-    for label, v in graph.vertices.items():
-        if name_key(v.element) == name_key(name):
+    for label, v in graph.equations.items():
+        if norm_name(v.element) == norm_name(name):
             return label
     raise InputError(f"'{name}' is not a variable of the link graph", field="indicator")
 

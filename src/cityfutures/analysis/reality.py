@@ -1,10 +1,10 @@
-"""Run the reality checks of a :class:`~cityfutures.reality_file.RealityFile` and report violations.
+"""Run the reality checks of a :class:`~cityfutures.scenario.reality.RealityFile` and report violations.
 
 Each check runs in pairs - the baseline, and the baseline with the check's change - so an
 expectation about a change compares like with like. With ``across: levers`` the pair is
 repeated for Latin-hypercube samples of the other levers over their documented ranges
 (the same values in both runs of a pair). All runs of a check go through one call of
-:func:`cityfutures.simulate`. A violation names the run that shows it.
+:func:`cityfutures.engine.simulate.simulate`. A violation names the run that shows it.
 
 Tolerance: a change counts when it exceeds :data:`RTOL` of the baseline value (or
 :data:`ATOL`), so rounding never decides a check.
@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..findings import Finding, finding
+from ..engine.simulate import simulate
 from ..model import Model
-from ..reality_file import Expectation, RealityCheck, RealityFile
-from ..simulate import simulate
-from ..uncertainty.sampling import unit_design
+from ..model.checks.findings import Finding, finding
+from ..plan.sampling import unit_design
+from ..scenario.reality import Expectation, RealityCheck, RealityFile
 from .runs import Baseline, changed, stack
 
 __all__ = ["run_reality", "RTOL", "ATOL"]

@@ -1,5 +1,5 @@
 """Shared pieces of the checks that run a model: the baseline a check starts from, and
-per-run parameters stacked for one call of :func:`cityfutures.simulate`.
+per-run parameters stacked for one call of :func:`cityfutures.engine.simulate.simulate`.
 
 The baseline is the model's own constants, or a baseline scenario (its ``set``,
 interventions, shocks and horizon; its ``uncertain:`` block is what equilibrium checks
@@ -15,8 +15,9 @@ import numpy as np
 import xarray as xr
 
 from ..model import Model
-from ..plan import STEP_EPS, Plan, RunSpec, build_plan, lever_series, shock_series
+from ..plan import Plan, RunSpec, build_plan
 from ..scenario import Cost, Horizon, Intervention, load_scenario
+from ..scenario.series import STEP_EPS, lever_series, pulse_series
 
 __all__ = ["Baseline", "baseline", "stack", "changed"]
 
@@ -94,5 +95,6 @@ def changed(model: Model, params: Mapping[str, Any], horizon: Horizon, sets: Map
         shock = model.shocks[kind]
         by_input.setdefault(shock.input, []).append((year, magnitude, shock.duration))
     for name, pulses in by_input.items():
-        out[name] = shock_series(_value_of(model, out, name), pulses)
+        onsets, magnitudes, widths = zip(*pulses)
+        out[name] = pulse_series(onsets, magnitudes, widths, _value_of(model, out, name))
     return out
