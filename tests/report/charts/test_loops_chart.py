@@ -1,17 +1,18 @@
-"""The loop-dominance chart (cityfutures.charts.loops) in English and Bahasa Indonesia."""
+"""The loop-dominance chart (cityfutures.report.charts.loops) in English and Bahasa Indonesia."""
 from __future__ import annotations
 
 import matplotlib.image as mpimg
+import matplotlib.pyplot as plt
 import pytest
-from checks_support import reference_models
 
 from cityfutures.analysis.loops import loop_dominance
-from cityfutures.charts.loops import draw_loop_dominance, save_loop_dominance
+from cityfutures.report.charts.loops import draw_loop_dominance, save_loop_dominance
+from tests.helpers import SIR
 
 
 @pytest.fixture(scope="module")
 def sir():
-    return loop_dominance(reference_models() / "samples" / "SIR" / "SIR.mdl", ["Infectious"], periods=10)
+    return loop_dominance(SIR, ["Infectious"], periods=10)
 
 
 def _texts(fig):
@@ -29,7 +30,6 @@ def test_chart_speaks_the_language(sir, lang, title, legend):
     assert any(t.startswith("R2: Infectious → Succumbing → Infectious") for t in texts)
     assert any(t.startswith("B1: Infectious → Recovering → Infectious") for t in texts)
     assert any("SIR.mdl" in t and "sha256" in t for t in texts)
-    import matplotlib.pyplot as plt
     plt.close(fig)
 
 

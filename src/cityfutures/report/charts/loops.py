@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.patches import Patch, Rectangle
 
-from ..analysis.loops import period_means
+from .. import numbers
 from ..i18n import check_lang, t
 from . import _common as c
 
@@ -53,7 +53,7 @@ def draw_loop_dominance(result, indicator: str, lang: str = "en", *, top: int = 
     Parameters
     ----------
     result : LoopDominance
-        From :func:`cityfutures.analysis.loops.loop_dominance`.
+        From :func:`cityfutures.analysis.loops.loop_dominance` (the chart draws from it only).
     indicator : str
         One of the result's indicators.
     lang : {"en", "id"}
@@ -65,7 +65,7 @@ def draw_loop_dominance(result, indicator: str, lang: str = "en", *, top: int = 
     periods = result.periods
     mids = np.array([(a + b) / 2 for a, b in periods])
     width = 0.8 * min(b - a for a, b in periods)
-    means = period_means(result.relative(indicator), result.times, periods)
+    means = result.period_shares(indicator)
     rows = result.table[result.table["indicator"] == indicator]
     dominant = {(r.period_start, r.loop) for r in rows.itertuples() if r.dominant}
     with c.style():
@@ -110,7 +110,7 @@ def draw_loop_dominance(result, indicator: str, lang: str = "en", *, top: int = 
         ax.set_ylim(-105, 105)
         ax.set_ylabel(c.wrap(_tr("loops.share_axis", lang), 24), fontsize=15)
         tu = (result.time_units or "Year").strip()
-        ax.set_xlabel(c.t("axis.year", lang) if tu.lower() in ("year", "years") else tu)
+        ax.set_xlabel(t("axis.year", lang) if tu.lower() in ("year", "years") else tu)
         c.set_number_format(ax.yaxis, lang)
         ax.text(0.005, 0.98, "R ↑ " + _tr("loops.reinforcing", lang), transform=ax.transAxes, fontsize=13,
                 va="top", color="#333333")
@@ -181,14 +181,14 @@ def draw_overview(result, lang: str = "en", *, top: int = 8):
                 if row is not None:
                     k = coloured.index(row.loop) if row.loop in coloured else None
                     color = colors[k % len(colors)] if k is not None else "#DDDDDD"
-                    text = f"{row.name}\n{c.fmt_num(100 * row.share, lang, 2)}%"
+                    text = f"{row.name}\n{numbers.percent(100 * row.share, lang)} %"
                 ax.add_patch(Rectangle((j, n - 1 - i), 0.96, 0.92, facecolor=color, edgecolor="white"))
                 ax.text(j + 0.48, n - 1 - i + 0.46, text, ha="center", va="center", fontsize=8 if n > 16 else 10,
                         color="#000000", linespacing=0.95)
         ax.set_xlim(0, m)
         ax.set_ylim(0, n)
         ax.set_xticks([j + 0.48 for j in range(m)])
-        ax.set_xticklabels([c.fmt_year(a) for a, _b in periods], fontsize=12)
+        ax.set_xticklabels([numbers.year(a) for a, _b in periods], fontsize=12)
         ax.set_yticks([n - 1 - i + 0.46 for i in range(n)])
         room = left * fig.bbox.width - 16
         ax.set_yticklabels([c.shorten_px(fig, result.label(ind, lang), room, 11) for ind in names], fontsize=11)
