@@ -4,9 +4,9 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-from checks_support import VILLAGE, line_of, reference_models, seeded
 
 from cityfutures.cli import main
+from tests.helpers import SIR, VILLAGE, line_of, seeded
 
 
 def test_check_clean_model_exits_0(capsys):
@@ -56,9 +56,8 @@ def test_missing_model_is_exit_2(capsys):
 
 
 def test_loops_writes_table_and_charts(tmp_path, capsys):
-    sir = reference_models() / "samples" / "SIR" / "SIR.mdl"
     out = tmp_path / "out"
-    assert main(["loops", str(sir), "--indicator", "Infectious", "--periods", "5", "--out", str(out),
+    assert main(["loops", str(SIR), "--indicator", "Infectious", "--periods", "5", "--out", str(out),
                  "--lang", "id"]) == 0
     text = capsys.readouterr().out
     assert "Loop dominan Infectious" in text and "penguat" in text and "penyeimbang" in text
@@ -68,9 +67,8 @@ def test_loops_writes_table_and_charts(tmp_path, capsys):
 
 
 def test_loops_unknown_indicator_is_exit_2_and_writes_nothing(tmp_path, capsys):
-    sir = reference_models() / "samples" / "SIR" / "SIR.mdl"
     out = tmp_path / "out"
-    assert main(["loops", str(sir), "--indicator", "Infectous", "--out", str(out)]) == 2
+    assert main(["loops", str(SIR), "--indicator", "Infectous", "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert "Infectious" in err and err.count("\n") == 1
     assert not out.exists()

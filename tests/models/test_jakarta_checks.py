@@ -2,18 +2,16 @@
 every silence in its sidecar carries a reason and still matches a finding."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from cityfutures.analysis.check import check
+from cityfutures.cli import main
 from cityfutures.model import load_model
-from cityfutures.reality_file import load_reality
-
-MODELS = Path(__file__).resolve().parents[2] / "models"
+from cityfutures.model.source import read_source
+from cityfutures.scenario.reality import load_reality
+from tests.helpers import MODELS
 
 
 def test_jakarta_passes_the_strict_check(capsys):
     """CI's command: cityfutures check models/jakarta.mdl --reality models/jakarta.reality.yaml --strict."""
-    from cityfutures.cli import main
     code = main(["check", str(MODELS / "jakarta.mdl"), "--reality", str(MODELS / "jakarta.reality.yaml"), "--strict"])
     assert code == 0, capsys.readouterr().out
     report = check(MODELS / "jakarta.mdl", MODELS / "jakarta.reality.yaml", strict=True)
@@ -25,7 +23,6 @@ def test_jakarta_passes_the_strict_check(capsys):
 
 def test_the_reality_checks_cover_every_sector():
     """Each sector of the model has a reality check on one of its variables (changed or expected)."""
-    from cityfutures.mdl_source import read_source
     model = load_model(MODELS / "jakarta.mdl")
     source = read_source(model.path)
     rf = load_reality(MODELS / "jakarta.reality.yaml", model)

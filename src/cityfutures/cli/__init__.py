@@ -25,7 +25,7 @@ EPILOG = """examples:
   cityfutures levers
   cityfutures simulate models/jakarta.mdl --engine pysd --out jakarta.csv
   cityfutures check models/jakarta.mdl --strict
-  cityfutures loops scenarios/baseline.yaml --indicator "Piped water coverage"
+  cityfutures loops scenarios/baseline.yaml --lang id
 """
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from .options import count_int
+
 EXAMPLES = """examples:
   cityfutures check models/jakarta.mdl                       # finds models/jakarta.reality.yaml itself
   cityfutures check models/jakarta.mdl --reality models/jakarta.reality.yaml --strict
@@ -28,7 +30,7 @@ def register(subparsers) -> None:
                    "model, when it exists)")
     p.add_argument("--format", choices=("text", "json"), default="text", help="text lines (default) or a JSON list")
     p.add_argument("--strict", action="store_true", help="warnings count as errors (exit code 2)")
-    p.add_argument("--samples", type=int, default=32, metavar="N",
+    p.add_argument("--samples", type=count_int, default=32, metavar="N",
                    help="samples of the baseline's uncertain block for the equilibrium check (default 32)")
     p.add_argument("--no-run", action="store_true", help="only the checks that do not run the model")
     p.set_defaults(func=handler)
@@ -37,9 +39,6 @@ def register(subparsers) -> None:
 def handler(args) -> int:
     """Run the checks and print the findings; returns the exit code."""
     from ..analysis.check import check
-    from ..errors import InputError
-    if args.samples < 0:
-        raise InputError(f"must be 0 or more, got {args.samples}", path="<command line>", field="--samples")
     report = check(args.model, args.reality, strict=args.strict, samples=args.samples, run=not args.no_run)
     print(report.to_json() if args.format == "json" else report.format_text())
     return report.exit_code
