@@ -11,6 +11,8 @@ ten-year run of ``models/jakarta.mdl``, where numpy's per-call overhead on one-e
 arrays costs 40 ms); larger ensembles are integrated as arrays, ``CHUNK_RUNS`` runs at a
 time. Only the requested variables at the saved times are kept. Programs are cached per
 (overrides, outputs) on the :class:`BatchModel`, so repeated runs compile nothing.
+:mod:`.equations` gives the compiled model as equations between its cells, for analyses that
+evaluate them again (Loops That Matter).
 
 >>> bm = compile_model("models/jakarta.mdl")                    # doctest: +SKIP
 >>> times, out = bm.run({"Rail transit capacity": np.linspace(1, 2, 1000)})  # doctest: +SKIP
