@@ -30,6 +30,7 @@ from .sidecar import Sidecar, read_sidecar, sidecar_path
 __all__ = ["load_model", "resolve_model_path", "cache_dir", "bundled_models_dir", "translate", "pysd_version"]
 
 _HERE = Path(__file__).resolve()
+_RECORD_FORMAT = 2   # of the translation's record (see _translation_info); 2: variables carry ``reads``
 
 
 # ----------------------------------------------------------------------------- loading
@@ -119,24 +120,29 @@ def _finite(x) -> float:
     return x
 
 
-def _running_reads(dependencies: Mapping) -> dict[str, set[str]]:
-    """PySD name -> the PySD names it reads while the model runs (a stock reads its flows; INITIAL reads nothing)."""
-    out: dict[str, set[str]] = {}
-    for name, deps in dependencies.items():
-        if name.startswith("_") or not isinstance(deps, dict):
+def _reads(dependencies: Mapping, names: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+    """Vensim name -> the names its equation reads while the model runs, from PySD's ``dependencies``
+    (``names``: PySD name -> Vensim name). A stock reads its flows, a SMOOTH or DELAY its inputs (the
+    ``step`` dependencies of the stateful object); an INITIAL's argument is read once and not counted."""
+    out: dict[str, tuple[str, ...]] = {}
+    for py, name in names.items():
+        deps = dependencies.get(py)
+        if not isinstance(deps, dict):
             continue
-        reads: set[str] = set()
+        read: set[str] = set()
         for dep in deps:
             if dep.startswith("_"):
-                reads |= set((dependencies.get(dep) or {}).get("step") or {})
+                read.update((dependencies.get(dep) or {}).get("step") or {})
             else:
-                reads.add(dep)
-        out[name] = reads
+                read.add(dep)
+        out[name] = tuple(sorted(names[r] for r in read if r in names and r != py))
     return out
 
 
 def _variables(pysd_model) -> dict[str, Variable]:
     doc = pysd_model.doc
+    reads = _reads(pysd_model.dependencies, {row[1]: getattr(row, "_0", None) or row[0]
+                                             for row in doc.itertuples(index=False)})
     out: dict[str, Variable] = {}
     for row in doc.itertuples(index=False):
         name = getattr(row, "_0", None) or row[0]
@@ -154,11 +160,8 @@ def _variables(pysd_model) -> dict[str, Variable]:
         kind = row.Type if isinstance(row.Type, str) else ""
         out[name] = Variable(name=name, py_name=row[1], units=units.strip(), kind=kind, subtype=subtype,
                              minimum=_finite(limits[0]), maximum=_finite(limits[1]),
-                             doc=comment.strip(), value=value)
-    by_py = {v.py_name: n for n, v in out.items()}
-    reads = _running_reads(pysd_model.dependencies)
-    return {n: dataclasses.replace(v, reads=tuple(sorted(by_py[r] for r in reads.get(v.py_name, ()) if r in by_py)))
-            for n, v in out.items()}
+                             doc=comment.strip(), value=value, reads=reads.get(name, ()))
+    return out
 
 
 def _records(side: Sidecar, variables: Mapping[str, Variable]) -> dict:
@@ -224,7 +227,7 @@ def _load_model_cached(path_s: str, mtime: int) -> Model:
     sha = sha256_file(path)
     py = translate(path, sha)
     info = _translation_info(py, path)
-    variables = {v["name"]: Variable(**dict(v, reads=tuple(v["reads"]))) for v in info["variables"]}
+    variables = {v["name"]: Variable(**{**v, "reads": tuple(v["reads"])}) for v in info["variables"]}
     meta_path = sidecar_path(path)
     extra: dict = {}
     if meta_path.is_file():
@@ -246,10 +249,10 @@ def _translation_info(py: Path, path: Path) -> dict:
     if record.is_file():
         try:
             info = json.loads(record.read_text(encoding="utf-8"))
-            if all("reads" in v for v in info["variables"]):   # an older record lacks what each variable reads
-                return info
-        except (OSError, ValueError, KeyError, TypeError):   # a damaged record is made again
-            pass
+        except (OSError, ValueError):   # a damaged record is made again
+            info = {}
+        if info.get("format") == _RECORD_FORMAT:    # a record of an older layout is made again
+            return info
     import pysd  # only when a translation is read for the first time
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -263,8 +266,8 @@ def _translation_info(py: Path, path: Path) -> dict:
         times = {key: float(getattr(pm.components, key)()) for key in CONTROL}
     except Exception as exc:
         raise ModelError(f"the model's time settings cannot be evaluated: {exc}", path=str(path)) from exc
-    info = {"variables": [dataclasses.asdict(v) for v in variables.values()], "times": times,
-            "time_units": variables["INITIAL TIME"].units if "INITIAL TIME" in variables else ""}
+    info = {"format": _RECORD_FORMAT, "variables": [dataclasses.asdict(v) for v in variables.values()],
+            "times": times, "time_units": variables["INITIAL TIME"].units if "INITIAL TIME" in variables else ""}
     try:
         atomic_write(record, lambda tmp: tmp.write_text(json.dumps(info), encoding="utf-8"))
     except OSError:   # a read-only cache: the record is only a shortcut

@@ -22,8 +22,8 @@ class Variable:
 
     ``kind`` is PySD's type: ``Constant``, ``Stateful``, ``Auxiliary``, ``Lookup``, ``Data``.
     ``minimum``/``maximum`` come from the Vensim range ``[min,max]`` (``nan`` when open).
-    ``reads`` names the variables it reads while the model runs (PySD's dependencies): a stock
-    reads its flows, a stateful such as SMOOTH its input and time, an ``INITIAL`` nothing.
+    ``reads``: the variables its equation reads while the model runs (a stock reads its flows, a SMOOTH
+    or DELAY its inputs; what only an INITIAL reads is not counted), from PySD's dependencies.
     """
 
     name: str
@@ -77,9 +77,8 @@ class Shock:
 
 @dataclass(frozen=True)
 class DocumentedLoop:
-    """A feedback loop the model card documents (the sidecar's ``loops:``): its variables in causal
-    order (the last feeds the first), its polarity, and the link a knockout removes (``cut = (source,
-    target)``, an edge of the loop)."""
+    """A feedback loop the model card documents (the sidecar's ``loops:``): its variables in causal order
+    (the last feeds the first), its polarity, and the link a knockout cuts (``cut = (source, target)``)."""
 
     name: str
     label: Label
@@ -109,9 +108,9 @@ class Model:
     levers, indicators : mapping of name -> Lever / Indicator (from the sidecar)
     shocks : mapping of kind -> Shock
     loops : tuple of DocumentedLoop
-        The sidecar's documented feedback loops, in file order.
+        The documented feedback loops, in the sidecar's order.
     equilibrium_stocks : tuple of str
-        Stocks the sidecar declares as starting in equilibrium (the model checks verify it).
+        Stocks declared to start in equilibrium.
     focus_areas : mapping of id -> FocusArea
         In the sidecar's order (the order of every chart and table); each a bilingual label
         with an optional chart colour.

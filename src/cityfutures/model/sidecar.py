@@ -18,14 +18,11 @@ Schema (``extra="forbid"`` everywhere, one pydantic class per block)::
       Travel time: {focus_area: mobility, better: lower, label: {...}, unit_label: {...}}
     shocks:                             # kinds of shock a scenario may name
       storm: {input: Storm input, duration: 0.25, magnitude_range: [0, 3], label: {...}}
-    loops:                              # documented feedback loops (loop dominance names them)
-      - name: car-growth
-        label: {en: More cars, more car trips, id: Lebih banyak mobil, lebih banyak perjalanan}
-        polarity: reinforcing           # reinforcing | balancing
-        variables: [Car fleet, Car trips, Car purchases]    # in causal order; the last feeds the first
-        cut: [Car trips, Car purchases]  # the link a knockout removes: an edge of the loop
-    equilibrium_stocks: [Car fleet]     # stocks that start in equilibrium (the model checks verify it)
-    checks:                             # how `cityfutures check` reads the model
+    loops:                              # optional: documented feedback loops, in causal order
+      - {name: demand, label: {...}, polarity: balancing,      # reinforcing | balancing
+         variables: [Bus fleet, Travel time, Car trips], cut: [Travel time, Car trips]}  # cut: an edge
+    equilibrium_stocks: [Car trips]     # optional: stocks that start in equilibrium (INITIAL)
+    checks:                             # optional: how `cityfutures check` reads the model
       source_tags: [Source, Derived, Calibrated, Assumption]    # words that name a constant's source
       silence:                          # findings accepted, each with its reason ('*': every variable)
         - {rule: literal, variable: Car trips, reason: "a unit conversion Vensim cannot name"}
@@ -127,8 +124,8 @@ class ShockMeta(_Block):
 
 
 class LoopMeta(_Block):
-    """A documented feedback loop: its variables in causal order (the last feeds the first), its polarity,
-    and the link a knockout removes (``cut: [source, target]``, an edge of the loop)."""
+    """A documented feedback loop: its variables in causal order (each read by the next, the last by the
+    first), its polarity, and the link a knockout cuts (``cut: [source, target]``, an edge of the loop)."""
 
     name: str
     label: Label
@@ -225,38 +222,32 @@ def _check_variables(side: Sidecar, variables: Mapping, fail: Fail) -> None:
             fail(("variables", name), f"'{name}' is not a variable of the model. " + did_you_mean(name, variables))
 
 
-def _is_stock(var) -> bool:
-    return var.kind == "Stateful" and var.subtype == "Integ"
-
-
 def _check_loops(side: Sidecar, variables: Mapping, fail: Fail) -> None:
-    """Every loop variable exists, each is read by the next while the model runs (the last by the first;
-    a stock reads its flows: ``Variable.reads``), and the cut is an edge of the loop."""
     names: set[str] = set()
-    for i, lm in enumerate(side.loops):
-        if lm.name in names:
-            fail(("loops", i, "name"), f"loop '{lm.name}' is declared twice")
-        names.add(lm.name)
-        for j, name in enumerate(lm.variables):
+    for i, loop in enumerate(side.loops):
+        if loop.name in names:
+            fail(("loops", i, "name"), f"loop '{loop.name}' is declared twice")
+        names.add(loop.name)
+        for j, name in enumerate(loop.variables):
             if name not in variables:
                 fail(("loops", i, "variables", j), f"'{name}' is not a variable of the model. "
                      + did_you_mean(name, variables))
-        ring = list(lm.variables)
+        ring = list(loop.variables)
         edges = list(zip(ring, ring[1:] + ring[:1]))
-        for j, (a, b) in enumerate(edges):
-            if a not in variables[b].reads:
+        for j, (source, target) in enumerate(edges):
+            if source not in variables[target].reads:
                 fail(("loops", i, "variables", (j + 1) % len(ring)),
-                     f"loop '{lm.name}': '{b}' does not depend on '{a}' in the model",
+                     f"loop '{loop.name}': '{target}' does not depend on '{source}' in the model",
                      "consecutive variables linked by an equation (the last feeds the first)")
-        if tuple(lm.cut) not in edges:
-            fail(("loops", i, "cut"), f"loop '{lm.name}': the cut {lm.cut[0]} -> {lm.cut[1]} is not an edge of "
-                 "the loop", "a pair of consecutive variables of the loop")
+        if tuple(loop.cut) not in edges:
+            fail(("loops", i, "cut"), f"loop '{loop.name}': the cut {loop.cut[0]} -> {loop.cut[1]} is not an edge "
+                 "of the loop", "a pair of consecutive variables of the loop")
 
 
 def _check_equilibrium_stocks(side: Sidecar, variables: Mapping, fail: Fail) -> None:
+    stocks = [n for n, v in variables.items() if v.kind == "Stateful" and v.subtype == "Integ"]
     for i, name in enumerate(side.equilibrium_stocks):
-        if name not in variables or not _is_stock(variables[name]):
-            stocks = [n for n, v in variables.items() if _is_stock(v)]
+        if name not in stocks:
             fail(("equilibrium_stocks", i), f"'{name}' is not a stock (INTEG) of the model. "
                  + did_you_mean(name, stocks))
 
@@ -272,8 +263,8 @@ def _check_checks(side: Sidecar, variables: Mapping, fail: Fail) -> None:
 
 
 CHECKS: list[Callable[[Sidecar, Mapping, Fail], None]] = [
-    _check_focus_areas, _check_levers, _check_indicators, _check_shocks, _check_variables, _check_loops,
-    _check_equilibrium_stocks, _check_checks]
+    _check_focus_areas, _check_levers, _check_indicators, _check_shocks, _check_loops, _check_equilibrium_stocks,
+    _check_variables, _check_checks]
 """The checks of a sidecar against its model's variables, in order; a new block appends its own."""
 
 

@@ -44,20 +44,19 @@ def build(model) -> Structure:
     dependencies): a stock's are its flows, every other variable's its information links.
     """
     source = read_source(model.path)
-    shown = {n for n in model.variables if n not in CONTROL_NAMES | TIME_NAMES}
     shock_inputs = {s.input for s in model.shocks.values()}
+    skip = CONTROL_NAMES | TIME_NAMES
     flows: set[tuple[str, str]] = set()
     links: set[tuple[str, str]] = set()
-    for target in shown:
-        var = model.variables[target]
-        stock = var.kind == "Stateful" and var.subtype == "Integ"
-        for src in var.reads:
-            if src in shown and src != target:
-                (flows if stock else links).add((src, target))
+    for target, var in model.variables.items():
+        if target in skip:
+            continue
+        into = flows if var.kind == "Stateful" and var.subtype == "Integ" else links
+        into.update((source, target) for source in var.reads if source not in skip)
     kind: dict[str, str] = {}
     flow_names = {f for f, _s in flows}
     for name, var in model.variables.items():
-        if name not in shown:
+        if name in skip:
             continue
         if var.kind == "Stateful" and var.subtype == "Integ":
             kind[name] = "stock"
