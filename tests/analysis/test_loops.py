@@ -102,10 +102,25 @@ def test_every_link_of_the_graph_is_scored():
 def test_loop_search_is_bounded():
     graph = equation_graph(compile_model(SIR))
     loops, complete = find_loops(graph)
-    assert complete and len(loops) == 3
-    loops, complete = find_loops(graph, max_loops=2)
-    assert not complete and len(loops) == 2
+    assert complete and len(loops) == 3 and {len(lp) for lp in loops} == {2}
+    loops, complete = find_loops(graph, max_loops=2)       # three loops of two variables: none kept but all
+    assert not complete and loops == []
     assert find_loops(graph, max_length=1) == ([], True)
+
+
+def test_a_bounded_search_keeps_the_shortest_loops(tmp_path):
+    """Bounded, the search keeps every loop up to a length and never a long loop in place of a short one."""
+    mdl = _model(tmp_path, "three", "S = INTEG(In - Out + Back, 100) ~ w ~ |\nIn = S * g ~ w/Year ~ |\n"
+                 "Out = S / T ~ w/Year ~ |\nVia = S * g ~ w/Year ~ |\nBack = Via * 0.5 ~ w/Year ~ |\n"
+                 "g = 0.1 ~ 1/Year ~ |\nT = 5 ~ Year ~ |\n")
+    graph = equation_graph(compile_model(mdl))
+    loops, complete = find_loops(graph)
+    assert complete and sorted(len(lp) for lp in loops) == [2, 2, 3]
+    loops, complete = find_loops(graph, max_loops=2)       # the loop of three variables never replaces a short one
+    assert not complete and sorted(loops) == [("S", "In"), ("S", "Out")]
+    assert find_loops(graph, max_loops=3)[1]
+    r = loop_dominance(mdl, ["S"], periods=2, max_loops=2)
+    assert any("every loop of up to 2 variables (2 loops" in n for n in r.notes)
 
 
 def test_documented_loops_are_named():

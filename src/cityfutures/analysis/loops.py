@@ -31,10 +31,11 @@ rule of :mod:`cityfutures.plan.periods`) so that a step-to-step flicker does not
 loop leads; the loops whose absolute shares add up to more than half are the period's
 **dominant** loops.
 
-Loops are found as the elementary cycles of the link graph (Johnson's algorithm, networkx),
-bounded in length (``max_length``) and number (``max_loops``). A found loop is named after
-a documented loop of the sidecar (``loops:``) when it passes through all the documented
-loop's variables in their order (the documented loop naming the most variables wins).
+Loops are found as the elementary cycles of the link graph (networkx), shortest first: every
+loop of up to ``k`` variables, for the largest ``k`` (at most ``max_length``) whose loops number
+at most ``max_loops``. A found loop is named after a documented loop of the sidecar (``loops:``)
+when it passes through all the documented loop's variables in their order (the documented loop
+naming the most variables wins).
 
 Statefuls other than INTEG are scored as first-order adjustments of their output towards
 their input, ``(input - output) / time`` (exact for SMOOTH, SMOOTHI and DELAY1; an
@@ -67,7 +68,7 @@ __all__ = ["Loop", "LoopDominance", "find_loops", "link_scores", "loop_dominance
 MAX_LENGTH = 100
 """Longest loop searched for (number of variables)."""
 MAX_LOOPS = 50_000
-"""The search stops after this many loops (and says so)."""
+"""Most loops scored: every loop up to the longest length whose loops number at most this (the notes say so)."""
 TABLE_TOP = 25
 """Loops kept in the table per indicator and period (and any further dominant ones)."""
 _EPS = 1e-12
@@ -208,27 +209,55 @@ def link_scores(graph: EquationGraph, times: np.ndarray, values: Mapping[str, np
 
 
 def find_loops(graph: EquationGraph, max_length: int = MAX_LENGTH, max_loops: int = MAX_LOOPS) -> tuple[list, bool]:
-    """Elementary feedback loops of the link graph, each starting at its first stock (by name).
+    """Elementary feedback loops of the link graph, shortest first, each starting at its first stock (by name).
+
+    Every loop of up to ``k`` variables is kept, for the largest ``k <= max_length`` whose loops number at
+    most ``max_loops``: a bounded search never keeps a long loop and misses a short one.
 
     Returns
     -------
     loops : list of tuple of labels
+        Sorted by length, then by label.
     complete : bool
-        False when the search stopped at ``max_loops``.
+        False when longer loops were left out.
     """
     dg = nx.DiGraph(graph.edges)
     dg.add_nodes_from(graph.equations)
     dg.remove_nodes_from([k for k, v in graph.equations.items() if v.kind == "exogenous"])
     stocks = {k for k, v in graph.equations.items() if v.kind == "stock"}
-    found = []
-    for cycle in nx.simple_cycles(dg, length_bound=max_length):
-        if len(found) >= max_loops:
-            return found, False
+    longest = max((len(c) for c in nx.strongly_connected_components(dg)), default=0)
+    bound = min(max_length, longest)
+
+    found, fits, over = [], 0, bound + 1     # every loop of up to `fits` variables; `over` variables: too many
+
+    def attempt(k: int) -> bool:
+        """Keep every loop of at most ``k`` variables, unless there are more than ``max_loops``."""
+        nonlocal found, fits, over
+        loops = []
+        for cycle in nx.simple_cycles(dg, length_bound=k):
+            if len(loops) == max_loops:
+                over = min(over, k)
+                return False
+            loops.append(cycle)
+        found, fits = loops, k
+        return True
+
+    def many() -> bool:
+        return 8 * len(found) >= max_loops
+
+    while fits < bound and not many() and attempt(min(bound, 2 * fits or 1)):   # few loops: double the length
+        pass
+    if fits < bound and over > bound:          # many loops: perhaps all of them fit (one search settles it)
+        attempt(bound)
+    while over - fits > 1:                     # the longest length whose loops fit: step up or halve the gap
+        attempt(fits + 1 if many() else (fits + over) // 2)
+    out = []
+    for cycle in found:
         anchors = [x for x in cycle if x in stocks] or cycle   # a canonical rotation: ids do not depend on
         first = cycle.index(min(anchors))                        # the order networkx visits the graph in
-        found.append(tuple(cycle[first:] + cycle[:first]))
-    found.sort(key=lambda c: (len(c), c))
-    return found, True
+        out.append(tuple(cycle[first:] + cycle[:first]))
+    out.sort(key=lambda c: (len(c), c))
+    return out, fits >= bound
 
 
 def _matches(documented: Sequence[str], cycle_elements: Sequence[str]) -> bool:
@@ -393,7 +422,9 @@ def loop_dominance(what, indicators: Sequence[str] | None = None, *, periods: in
     log_scores, signs = _log_scores(loops, scores, n) if loops else (np.zeros((0, n)), np.zeros((0, n)))
     notes = list(graph.notes)
     if not complete:
-        notes.append(f"the loop search stopped at {max_loops} loops (longer or rarer loops are not scored)")
+        longest = max((len(c) for c in cycles), default=0)
+        notes.append(f"the loop search kept every loop of up to {longest} variables ({len(cycles)} loops, at most "
+                     f"{max_loops}); longer loops are not scored")
     names = _indicators(model, graph, indicators)
     masks, table_rows = {}, []
     cuts = _periods(float(times[0]), float(times[-1]), periods)
