@@ -73,10 +73,10 @@ def draw_loop_dominance(result, indicator: str, lang: str = "en", *, top: int = 
         title = _tr("loops.title", lang, indicator=result.label(indicator, lang))
         tt, ts = c.fit(fig, title, 0.94 * fig.bbox.width, 26, max_lines=2, min_size=20)
         fig.suptitle(tt, x=0.03, ha="left", y=0.975, fontsize=ts)
-        ax_v = fig.add_axes([0.08, 0.66, 0.54, 0.22])
-        ax = fig.add_axes([0.08, 0.17, 0.54, 0.45], sharex=ax_v)
+        ax_v = fig.add_axes([0.1, 0.66, 0.52, 0.2])
+        ax = fig.add_axes([0.1, 0.17, 0.52, 0.45], sharex=ax_v)
         ax_v.plot(result.all_times, result.values[indicator], color="#000000", lw=2.5)
-        ax_v.set_ylabel(c.wrap(_unit(result, indicator, lang), 22), fontsize=15)
+        ax_v.set_title(_unit(result, indicator, lang), loc="left", fontsize=15, fontweight="normal")  # wide ticks
         c.set_number_format(ax_v.yaxis, lang)
         ax_v.tick_params(labelbottom=False)
         for a, _b in periods[1:]:
