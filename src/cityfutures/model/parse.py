@@ -1,55 +1,158 @@
-"""PySD's parse of a Vensim file, once per file and process: its ``VensimFile`` and ``AbstractModel``.
+"""Reading a model file, once per file and process: its format and PySD's abstract model of it.
 
-The batch engine compiles the abstract model and the structure map reads the file's groups
-(sectors) from the same parse, so a process parses each ``.mdl`` once (per modification time).
-No second parser: the grammar and the abstract model are PySD's.
+This is the one place a model file is read. Two formats, both by PySD's own translators into
+the same format-neutral ``AbstractModel`` that everything downstream takes (the translation
+cache of :mod:`.load`, the batch engine, the structure map, the XMILE export):
+
+- **Vensim** text (``.mdl``): ``pysd.translators.vensim``;
+- **XMILE** (``.xmile``, ``.xml``, ``.stmx``; Stella, Vensim's XMILE export): any file whose
+  root element is ``<xmile>``, whatever its name, read safely by :mod:`.xmile`.
+
+Whatever the format, nothing in a file runs: :func:`defuse_documentation` keeps documentation
+from ending the docstrings of the Python PySD generates. No second parser: the grammars and
+the abstract model are PySD's. Where each element is written (its line, its group) is
+:mod:`.source`'s, from this parse.
+
+>>> parse_model("models/jakarta.mdl").format        # doctest: +SKIP
+'vensim'
 """
 from __future__ import annotations
 
+import hashlib
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-
-from pysd.translators.vensim.vensim_file import VensimFile
+from typing import Mapping
 
 from ..errors import ModelError
-from ..files import per_file_version
+from . import xmile
+from .xmile import XMILE_SUFFIXES, is_xmile, parse_xmile, read_xmile
 
-__all__ = ["Parsed", "parse_vensim"]
+__all__ = ["MODEL_SUFFIXES", "READER_VERSION", "Parsed", "model_format", "integration_method", "parse_model",
+           "defuse_documentation"]
+
+MODEL_SUFFIXES = (".mdl",) + XMILE_SUFFIXES
+"""Suffixes tried, in order, for a model named without one (``jakarta`` -> ``jakarta.mdl``, ...)."""
+
+READER_VERSION = hashlib.sha256(Path(__file__).read_bytes() + Path(xmile.__file__).read_bytes()).hexdigest()[:12]
+"""The hash of the reading code (this module and :mod:`.xmile`): it keys cached translations, so
+that none outlives the reading that made it."""
 
 
 @dataclass(frozen=True)
 class Parsed:
-    """A parsed Vensim file: PySD's ``VensimFile`` (sections, raw equations) and ``AbstractModel``."""
+    """A model file as PySD's translator reads it.
+
+    Attributes
+    ----------
+    path : Path
+    format : {"vensim", "xmile"}
+    abstract_model : pysd AbstractModel
+    equations : mapping of str -> list of str
+        Element name -> the right-hand side of each of its definitions as the file writes them
+        (the comments of the batch engine's generated code).
+    method : {"euler", "rk4"}
+        The integration method the file asks for (XMILE ``<sim_specs method>``; Euler for
+        Vensim text, as PySD reads it).
+    vensim_file : pysd VensimFile or None
+        A Vensim file's sections as PySD's translator split them (None for XMILE): where
+        :mod:`.source` finds each element's line and group.
+    """
 
     path: Path
-    vensim_file: object
+    format: str
     abstract_model: object
-
-    def equations(self) -> dict[str, list[str]]:
-        """Vensim name -> the right-hand side of each of its definitions, as written (main section)."""
-        out: dict[str, list[str]] = {}
-        for comp in getattr(self.vensim_file.sections[0], "components", None) or []:
-            out.setdefault(comp.name, []).append(comp.expression)
-        return out
+    equations: Mapping[str, list]
+    method: str = "euler"
+    vensim_file: object = field(default=None, repr=False, compare=False)
 
 
-@per_file_version
-def parse_vensim(path: Path) -> Parsed:
-    """PySD's parse of ``path`` (cached per path and modification time; the file is only read).
+def model_format(path: str | Path) -> str:
+    """``"xmile"`` when the root element is ``<xmile>``, ``"vensim"`` for other ``.mdl`` files.
 
     Raises
     ------
     ModelError
-        PySD cannot parse the file.
+        Neither: a file that is not XMILE and does not end in ``.mdl`` (an XMILE suffix on a
+        file that is not XMILE names the reason: not XML, a DOCTYPE, another root, ...).
     """
+    path = Path(path)
+    if is_xmile(path):
+        return "xmile"
+    if path.suffix.lower() == ".mdl":
+        return "vensim"
+    if path.suffix.lower() in XMILE_SUFFIXES:
+        parse_xmile(path)  # raises the precise reason
+    raise ModelError("not a model file: neither XMILE (a root element <xmile>) nor Vensim text",
+                     path=str(path), allowed="a Vensim .mdl file or an XMILE .xmile/.xml/.stmx file")
+
+
+def integration_method(path: str | Path) -> str:
+    """The integration method a model file asks for: XMILE ``<sim_specs method>``, else Euler.
+
+    Reads no more than the XML (no PySD): ``"euler"`` or ``"rk4"``.
+    """
+    return xmile.integration_method(path) if model_format(path) == "xmile" else "euler"
+
+
+def parse_model(path: str | Path) -> Parsed:
+    """PySD's abstract model of a Vensim or XMILE file, by content (cached per path and modification time).
+
+    The file is only read. The abstract model is shared by every caller in the process: it is
+    not to be changed.
+
+    Raises
+    ------
+    ModelError
+        The format is unknown, the file is unsafe or malformed, or PySD cannot parse it (naming
+        the file, and for XMILE the line, the variable and the construct).
+    """
+    path = Path(path)
+    return _parse(str(path), path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=16)
+def _parse(path_s: str, mtime: int) -> Parsed:
+    path = Path(path_s)
+    if model_format(path) == "xmile":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")   # PySD's reader warns about what it skips; refusals are errors
+            xm = read_xmile(path)
+        return Parsed(path, "xmile", defuse_documentation(xm.abstract_model), xm.equations, xm.method)
+    vf, am = _vensim(path_s, mtime)
+    equations: dict = {}
+    for comp in getattr(vf.sections[0], "components", None) or []:
+        equations.setdefault(comp.name, []).append(comp.expression)
+    return Parsed(path, "vensim", defuse_documentation(am), equations, vensim_file=vf)
+
+
+@lru_cache(maxsize=16)
+def _vensim(path_s: str, mtime: int) -> tuple:
+    """PySD's ``VensimFile`` of a Vensim file, parsed (sections, raw equations), and its abstract model."""
+    from pysd.translators.vensim.vensim_file import VensimFile  # a model is read: PySD is needed
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            vf = VensimFile(path)
+            vf = VensimFile(Path(path_s))
             vf.parse()
-            am = vf.get_abstract_model()
+            return vf, vf.get_abstract_model()
         except Exception as exc:  # PySD's parser raises many kinds; all mean a bad file
             raise ModelError(f"PySD cannot parse the model: {type(exc).__name__}: {exc}"
-                             .splitlines()[0][:500], path=str(path)) from exc
-    return Parsed(path=path, vensim_file=vf, abstract_model=am)
+                             .splitlines()[0][:500], path=path_s) from exc
+
+
+def defuse_documentation(abstract_model):
+    """Make every element's documentation unable to end a docstring; returns ``abstract_model`` (changed in place).
+
+    PySD's builder writes each element's documentation between triple double quotes into the
+    Python module it then imports: a ``\"\"\"`` in a comment would close the docstring and run
+    what follows as code. Triple double quotes become triple single quotes. Every model file,
+    whatever its format, passes here on its way to PySD's builder and the batch engine
+    (:func:`parse_model`).
+    """
+    for section in abstract_model.sections:
+        for element in section.elements:
+            if '"""' in (element.documentation or ""):
+                element.documentation = element.documentation.replace('"""', "'''")
+    return abstract_model

@@ -1,13 +1,14 @@
-"""What PySD's parse of a Vensim file leaves out: each element's line and group, and the units equivalences.
+"""Where things are written in a model file: each element's line and group, group docs, units equivalences.
 
-PySD parses a ``.mdl`` file after collapsing its whitespace, so its abstract model knows no
-line numbers. :func:`read_source` runs PySD's own grammar of a model section on the main
-section of the shared parse (:func:`~cityfutures.model.parse.parse_vensim`), maps each
-element's offset in that collapsed text back to its line in the file, and keeps the Vensim
-group (sector) each element stands in and the units equivalences Vensim stores in the file's
-settings after the sketch (``22:Person,People,Persons``). No second Vensim parser: the grammar
-and the element parser are PySD's. It is the one place a finding, a structure map or a check
-learns where an element is written.
+PySD's abstract model knows no line numbers and no groups. For a Vensim file, :func:`read_source`
+runs PySD's own grammar of a model section on the main section of the shared parse
+(:func:`~cityfutures.model.parse.parse_model`), maps each element's offset in that
+whitespace-collapsed text back to its line in the file, and keeps the Vensim group (sector)
+each element stands in, each group's comment, and the units equivalences Vensim stores in the
+file's settings after the sketch (``22:Person,People,Persons``). For an XMILE file the lines and
+the ``<group>``\\ s come from the parsed XML (:mod:`.xmile`). No second parser: the grammars are
+PySD's and lxml's. This is the one place a finding, a structure map, a check or an export
+learns where an element is written (:func:`definition_line`, :func:`element_groups`).
 """
 from __future__ import annotations
 
@@ -17,14 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from pysd.translators.vensim import vensim_utils as vu
-from pysd.translators.vensim.vensim_section import SectionElementsVisitor
-
 from ..files import per_file_version
 from ..names import norm_name
-from .parse import parse_vensim
+from .parse import model_format, parse_model
+from .xmile import parse_xmile, variable_nodes, xmile_groups
 
-__all__ = ["ElementSource", "ModelSource", "read_source"]
+__all__ = ["ElementSource", "ModelSource", "read_source", "definition_line", "element_groups", "group_docs"]
 
 _SKETCH = "\\\\\\---///"
 
@@ -34,7 +33,7 @@ class ElementSource:
     """Where one model element is defined: its name as first written, its 1-based line and its group."""
 
     name: str
-    line: int
+    line: int | None
     group: str | None
 
 
@@ -46,13 +45,16 @@ class ModelSource:
     ----------
     path : Path
     elements : mapping of :func:`~cityfutures.names.norm_name` -> ElementSource
+        In the file's order.
+    group_docs : mapping of group name -> its documentation
     unit_equivalences : tuple of tuple of str
         Each group of units names Vensim treats as one (the first is the canonical name).
     """
 
     path: Path
     elements: Mapping[str, ElementSource]
-    unit_equivalences: tuple[tuple[str, ...], ...]
+    group_docs: Mapping[str, str]
+    unit_equivalences: tuple[tuple[str, ...], ...] = ()
 
     def line(self, name: str) -> int | None:
         """Line of element ``name`` (Vensim's spelling rules), or None."""
@@ -60,28 +62,70 @@ class ModelSource:
         return el.line if el else None
 
     def group(self, name: str) -> str | None:
-        """Vensim group of element ``name``, or None."""
+        """Group of element ``name``, or None."""
         el = self.elements.get(norm_name(name))
         return el.group if el else None
 
 
-class _LocatedVisitor(SectionElementsVisitor):
-    """PySD's visitor of a model section that also keeps each entry's offset and Vensim group."""
+@per_file_version
+def read_source(path: Path) -> ModelSource:
+    """Lines, groups and units equivalences of the model file at ``path`` (cached per file version).
 
-    def __init__(self, ast):
-        self.group = None
-        self.starts: list[int] = []
-        self.groups: list[str | None] = []
-        super().__init__(ast)
+    Raises
+    ------
+    ModelError
+        The file is not a model PySD can parse.
+    """
+    if model_format(path) == "xmile":
+        root = parse_xmile(path)
+        members, docs = xmile_groups(root)     # names as PySD's reader gives them (an escaped break a space)
+        lines = {norm_name(node.get("name", "").replace("\\n", " ")): node.sourceline
+                 for node in variable_nodes(root)}
+        elements = {norm_name(n): ElementSource(n, lines.get(norm_name(n)), g) for n, g in members.items()}
+        return ModelSource(path, elements, docs)
+    return _vensim_source(path)
 
-    def visit_section(self, n, vc):  # a group header: "****\n.name\n****~ doc |"
-        text = vc[0].strip().strip("*").strip()
-        self.group = text.lstrip(".").strip() or None
 
-    def visit_entry(self, n, vc):
-        super().visit_entry(n, vc)
-        self.starts.append(n.start + len(n.text) - len(n.text.lstrip()))
-        self.groups.append(self.group)
+def definition_line(path: str | Path, name: str) -> int | None:
+    """The line of a model file where element ``name`` is first defined, or None."""
+    return read_source(path).line(name)
+
+
+def element_groups(path: str | Path) -> dict:
+    """Element name -> its group (sector): a Vensim group (``.name`` header) or an XMILE ``<group>`` (or None)."""
+    return {el.name: el.group for el in read_source(path).elements.values()}
+
+
+def group_docs(path: str | Path) -> dict:
+    """Group name -> its documentation (a Vensim group's comment, an XMILE group's ``<doc>``)."""
+    return dict(read_source(path).group_docs)
+
+
+# ----------------------------------------------------------------------------- Vensim text
+def _visitor_class():
+    """PySD's visitor of a model section, keeping each entry's offset and group and each group's comment."""
+    from pysd.translators.vensim.vensim_section import SectionElementsVisitor  # a Vensim file is read
+
+    class _Located(SectionElementsVisitor):
+        def __init__(self, ast):
+            self.group = None
+            self.starts: list[int] = []
+            self.groups: list[str | None] = []
+            self.docs: dict[str, str] = {}
+            super().__init__(ast)
+
+        def visit_section(self, n, vc):  # a group header: "****\n.name\n****~ doc |"
+            text = vc[0].strip().strip("*").strip()
+            self.group = text.lstrip(".").strip() or None
+            if self.group:
+                self.docs[self.group] = " ".join(vc[2].split())
+
+        def visit_entry(self, n, vc):
+            super().visit_entry(n, vc)
+            self.starts.append(n.start + len(n.text) - len(n.text.lstrip()))
+            self.groups.append(self.group)
+
+    return _Located
 
 
 def _collapse(text: str, pattern: str, index: list[int]) -> tuple[str, list[int]]:
@@ -98,16 +142,10 @@ def _collapse(text: str, pattern: str, index: list[int]) -> tuple[str, list[int]
     return "".join(out), where
 
 
-@per_file_version
-def read_source(path: Path) -> ModelSource:
-    """Lines, groups and units equivalences of the model file at ``path`` (cached per file version).
+def _vensim_source(path: Path) -> ModelSource:
+    from pysd.translators.vensim import vensim_utils as vu  # a Vensim file is read
 
-    Raises
-    ------
-    ModelError
-        PySD cannot parse the file.
-    """
-    main = parse_vensim(path).vensim_file.sections[0].content
+    main = parse_model(path).vensim_file.sections[0].content
     raw = path.read_text(encoding="utf-8", errors="ignore")
     model_raw, _, settings = raw.partition(_SKETCH)
     # VensimFile._clean's two substitutions, keeping where each character came from
@@ -115,18 +153,19 @@ def read_source(path: Path) -> ModelSource:
     text, index = _collapse(text, r"[\n\t\s]+", index)
     newlines = [i for i, ch in enumerate(model_raw) if ch == "\n"]
     base = text.find(main)
+    visitor = _visitor_class()(vu.Grammar.get("section_elements").parse(main))
     elements: dict[str, ElementSource] = {}
-    if base >= 0 and index:
-        visitor = _LocatedVisitor(vu.Grammar.get("section_elements").parse(main))
-        for entry, start, group in zip(visitor.entries, visitor.starts, visitor.groups):
-            try:
-                name = getattr(entry.parse(), "name", None)
-            except Exception:  # an entry PySD cannot parse alone (e.g. a macro call): it has no place to report
-                continue
-            if not name or norm_name(name) in elements:
-                continue
-            offset = index[min(base + start, len(index) - 1)]
-            elements[norm_name(name)] = ElementSource(name, bisect.bisect_right(newlines, offset) + 1, group)
-    equivalences = tuple(tuple(u.strip() for u in line[3:].split(",") if u.strip())
-                         for line in settings.splitlines() if line.startswith("22:"))
-    return ModelSource(path, elements, tuple(e for e in equivalences if e))
+    for entry, start, group in zip(visitor.entries, visitor.starts, visitor.groups):
+        try:
+            name = getattr(entry.parse(), "name", None)
+        except Exception:  # an entry PySD cannot parse alone (e.g. a macro call): it has no place to report
+            continue
+        if not name or norm_name(name) in elements:
+            continue
+        line = None
+        if base >= 0 and index:
+            line = bisect.bisect_right(newlines, index[min(base + start, len(index) - 1)]) + 1
+        elements[norm_name(name)] = ElementSource(name, line, group)
+    equivalences = tuple(tuple(u.strip() for u in row[3:].split(",") if u.strip())
+                         for row in settings.splitlines() if row.startswith("22:"))
+    return ModelSource(path, elements, visitor.docs, tuple(e for e in equivalences if e))

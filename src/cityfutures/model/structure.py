@@ -1,8 +1,9 @@
 """The model as graphs: the structure map's kinds, sectors, links and flows, and the element graph of its equations.
 
-:func:`build` gives the structure map of a loaded model: element kinds, sectors (Vensim groups,
-from :mod:`.source`), information links and flows into stocks, from what each variable reads
-while the model runs (``Variable.reads``: PySD's dependencies, kept with the cached translation).
+:func:`build` gives the structure map of a loaded model: element kinds, sectors (a Vensim group or an
+XMILE ``<group>``, from :mod:`.source`), information links and flows into stocks, from what each
+variable reads while the model runs (``Variable.reads``: PySD's dependencies, kept with the cached
+translation).
 :func:`element_graph` gives the graph of a model file's equations from PySD's abstract model
 (the shared parse): each element's kind, what it reads at any time (initial values included)
 and what it reads within the same time step (what an algebraic loop is made of). It needs no
@@ -21,7 +22,7 @@ import numpy as np
 
 from ..files import per_file_version
 from ..names import CONTROL, CONTROL_NAMES, TIME_NAMES, py_name
-from .parse import parse_vensim
+from .parse import parse_model
 from .source import read_source
 
 __all__ = ["Structure", "build", "skeleton", "KEY_KINDS", "ElementGraph", "element_graph", "is_number", "walk"]
@@ -235,7 +236,7 @@ def element_graph(path: Path) -> ElementGraph:
     ModelError
         PySD cannot parse the file.
     """
-    am = parse_vensim(path).abstract_model
+    am = parse_model(path).abstract_model
     elements = {py_name(e.name): e for e in am.sections[0].elements}
     kind = {}
     for key, el in elements.items():
