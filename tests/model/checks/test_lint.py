@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cityfutures.analysis.check import check
 from cityfutures.model.checks.findings import RULES
+from cityfutures.model.export import export_xmile
 from tests.helpers import VILLAGE, line_of, only, seeded
 
 
@@ -125,3 +126,15 @@ def test_seeded_algebraic_loop(tmp_path):
 
 def test_every_rule_has_a_severity_and_a_summary():
     assert all(r.severity in ("error", "warning") and r.summary for r in RULES.values())
+
+
+def test_an_xmile_model_is_checked_with_its_lines(tmp_path):
+    """The village exported to XMILE: the same seeded defects, each at the line of its variable's element."""
+    mdl = seeded(tmp_path, ("Source: test life tables.", "How long people live."),
+                 ("Population / Lifetime + Flood deaths", "Population / Lifetime * 1.5 + Flood deaths"))
+    xmile = tmp_path / "villagex.xmile"
+    export_xmile(mdl, xmile)
+    lines = xmile.read_text(encoding="utf-8").splitlines()
+    found = {(f.rule, f.variable, f.line) for f in check(xmile, run=False).findings}
+    assert found == {("missing-source", "Lifetime", lines.index('      <aux name="Lifetime">') + 1),
+                     ("literal", "Deaths", lines.index('      <flow name="Deaths">') + 1)}
