@@ -8,12 +8,12 @@ from .options import (
     add_common,
     add_report_options,
     check_out,
+    count_int,
     load_comparison_arg,
     print_written,
     report_failed_runs,
     seed_int,
     staging,
-    whole_number,
     written,
 )
 
@@ -48,7 +48,7 @@ def register(subparsers) -> None:
 
 def add_appraisal_options(p: argparse.ArgumentParser, futures: int) -> None:
     """``--futures``, ``--seed``, ``--why``, ``--pathways/--no-pathways`` (compare and demo)."""
-    p.add_argument("--futures", type=lambda x: whole_number(x, 0), default=futures, metavar="N",
+    p.add_argument("--futures", type=count_int, default=futures, metavar="N",
                    help="also run every programme in N futures sampled from the baseline's uncertain: block, "
                         f"paired across all runs: p5-p95 intervals and P(better) (default {futures}: none)")
     p.add_argument("--seed", type=seed_int, default=None, metavar="S",

@@ -123,9 +123,12 @@ def positive_int(text: str) -> int:
     return whole_number(text, 1)
 
 
-def seed_int(text: str) -> int:
-    """An argument that must be a whole number of 0 or more (a seed)."""
+def count_int(text: str) -> int:
+    """An argument that must be a whole number of 0 or more (a seed, or a count that may be none)."""
     return whole_number(text, 0)
+
+
+seed_int = count_int
 
 
 def add_uncertainty_options(p: argparse.ArgumentParser, default_samples: int) -> None:

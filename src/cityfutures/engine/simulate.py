@@ -27,7 +27,7 @@ from . import check_engine
 from .batch import compile_model
 from .pysd_engine import data_files_near, simulate_pysd
 
-__all__ = ["simulate", "simulate_table", "data_files_near", "generated_source"]
+__all__ = ["simulate", "simulate_table", "data_files_near", "generated_source", "batch_params"]
 _CELL = re.compile(r"^(.*)\[([^\[\]]*)\]$")
 
 
@@ -117,8 +117,7 @@ def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = 
                     raise InputError(f"the run would start at {first:g} and end at {last:g}",
                                      field="start" if start is not None else "end",
                                      allowed=f"a start before the end (the model runs {t0:g} to {t1:g})")
-            batch_params = {k: _batch_value(v) for k, v in values.items()}
-            times, table = bm.run(batch_params, n_runs=n, variables=variables,
+            times, table = bm.run({k: _batch_value(v) for k, v in values.items()}, n_runs=n, variables=variables,
                                   method=bm.method if method is None else method,
                                   hold={k: _batch_value(v) for k, v in held.items()} or None,
                                   cut={k: _batch_value(v) for k, v in cuts.items()} or None, **kw)
@@ -299,6 +298,13 @@ def _normalise(params, field: str = "params", nan_rows: bool = False) -> tuple[d
             value = float(arr) if arr.ndim == 0 else arr
         values[name] = value
     return values, lengths
+
+
+def batch_params(params) -> dict:
+    """``params`` (the forms :func:`simulate` takes, checked as it checks them) in the batch engine's form:
+    a number, an ``(N,)`` array, or a series as ``(times, values)``."""
+    values, _lengths = _normalise(params)
+    return {k: _batch_value(v) for k, v in values.items()}
 
 
 def _batch_value(value):

@@ -30,14 +30,18 @@ Schema (``extra="forbid"`` everywhere, one pydantic class per block)::
       - {name: demand, label: {...}, polarity: balancing,      # reinforcing | balancing
          variables: [Bus fleet, Travel time, Car trips], cut: [Travel time, Car trips]}  # cut: an edge
     equilibrium_stocks: [Car trips]     # optional: stocks that start in equilibrium (INITIAL)
+    checks:                             # optional: how `cityfutures check` reads the model
+      source_tags: [Source, Derived, Calibrated, Assumption]    # words that name a constant's source
+      silence:                          # findings accepted, each with its reason ('*': every variable)
+        - {rule: literal, variable: Car trips, reason: "a unit conversion Vensim cannot name"}
     variables:                          # labels of any other variable (structure maps)
       Car trips: {en: Car trips, id: Perjalanan mobil}
 
 Extending it: add a field with a default to :class:`Sidecar` (or to a block's class), give a new
 block its own class, and, when it names model variables, a ``_check_<block>`` function appended
 to :data:`CHECKS`. The validated :class:`Sidecar` is kept whole on the model (``Model.meta``), so a
-new block reaches its readers without any other change. Every error is one line
-``path:line: field: problem (allowed: ...)``.
+new block reaches its readers without any other change; ``Sidecar.line_of`` gives a field's line
+for readers that report on the file. Every error is one line ``path:line: field: problem (allowed: ...)``.
 """
 from __future__ import annotations
 
@@ -46,14 +50,15 @@ import re
 from pathlib import Path
 from typing import Callable, Literal, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from ..errors import ModelError
 from ..names import did_you_mean
 from ..yamlio import YamlDocument, field_path, pydantic_error, read_yaml
+from .checks.findings import RULES, SOURCE_TAGS
 
-__all__ = ["Label", "FocusArea", "LeverMeta", "IndicatorScale", "IndicatorMeta", "ShockMeta", "LoopMeta", "Sidecar",
-           "read_sidecar", "CHECKS", "sidecar_path", "same_units"]
+__all__ = ["Label", "FocusArea", "LeverMeta", "IndicatorScale", "IndicatorMeta", "ShockMeta", "LoopMeta", "SilenceMeta",
+           "ChecksMeta", "Sidecar", "read_sidecar", "CHECKS", "sidecar_path", "same_units"]
 
 _HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
@@ -158,6 +163,29 @@ class LoopMeta(_Block):
     cut: tuple[str, str]
 
 
+class SilenceMeta(_Block):
+    """A finding of the model checks that the model's authors accept: its rule, its variable (``*``: any;
+    for rule ``reality`` the reality check's name) and why."""
+
+    rule: str
+    variable: str
+    reason: str
+
+    @field_validator("reason")
+    @classmethod
+    def _stated(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("a silenced finding needs its reason")
+        return v
+
+
+class ChecksMeta(_Block):
+    """How ``cityfutures check`` reads the model: the words that name a constant's source, and silences."""
+
+    source_tags: list[str] = list(SOURCE_TAGS)
+    silence: list[SilenceMeta] = []
+
+
 class Sidecar(_Block):
     """The validated sidecar, block by block (see the module docstring)."""
 
@@ -169,7 +197,13 @@ class Sidecar(_Block):
     shocks: dict[str, ShockMeta] = {}
     loops: list[LoopMeta] = []
     equilibrium_stocks: list[str] = []
+    checks: ChecksMeta = ChecksMeta()
     variables: dict[str, Label] = {}
+    _doc: YamlDocument | None = PrivateAttr(default=None)
+
+    def line_of(self, *loc) -> int | None:
+        """The line of a field in the file read (``line_of("checks", "silence", 0)``), or None."""
+        return self._doc.line_of(loc) if self._doc is not None else None
 
 
 # ----------------------------------------------------------------------------- checks against the model
@@ -259,9 +293,19 @@ def _check_equilibrium_stocks(side: Sidecar, variables: Mapping, fail: Fail) -> 
                  + did_you_mean(name, stocks))
 
 
+def _check_checks(side: Sidecar, variables: Mapping, fail: Fail) -> None:
+    """Silences name a known rule and a variable of the model (or ``*``; for rule ``reality``, a check)."""
+    for i, sm in enumerate(side.checks.silence):
+        if sm.rule not in RULES:
+            fail(("checks", "silence", i, "rule"), f"unknown rule '{sm.rule}'", ", ".join(RULES))
+        if sm.variable != "*" and sm.rule != "reality" and sm.variable not in variables:
+            fail(("checks", "silence", i, "variable"), f"'{sm.variable}' is not a variable of the model. "
+                 + did_you_mean(sm.variable, variables), "a variable of the model or '*'")
+
+
 CHECKS: list[Callable[[Sidecar, Mapping, Fail], None]] = [
     _check_focus_areas, _check_levers, _check_indicators, _check_shocks, _check_loops, _check_equilibrium_stocks,
-    _check_variables]
+    _check_variables, _check_checks]
 """The checks of a sidecar against its model's variables, in order; a new block appends its own."""
 
 
@@ -296,4 +340,5 @@ def read_sidecar(path: Path, variables: Mapping) -> Sidecar:
 
     for check in CHECKS:
         check(side, variables, fail)
+    side._doc = doc
     return side

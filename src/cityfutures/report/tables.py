@@ -1,11 +1,13 @@
-"""The comparison as text: ``comparison.md`` and the terminal table, in English or Bahasa Indonesia.
+"""Tables as text, in English or Bahasa Indonesia: ``comparison.md``, the terminal table of a
+comparison, and the dominant loops of each indicator (``cityfutures loops``).
 
 Numbers follow :mod:`.numbers` (one rule per language, thousands separated); words come from
-``locale/strings.yaml``, the results' bilingual names and unit words, and the focus-area labels the
-results carry. Both texts lead with the ranking by weighted score (its interval over sampled futures,
-its stability when the weights vary, its cost and cost per score point), then each programme on every
-indicator, and, when the pathways were found, why each notable effect happens. A stress test (a
-baseline with a shock) leads with what the shock does: peak loss, loss area, time to recover.
+``locale/strings.yaml`` (``locale/checks.yaml`` for loops), the results' bilingual names and unit words,
+and the focus-area labels the results carry. Both comparison texts lead with the ranking by weighted
+score (its interval over sampled futures, its stability when the weights vary, its cost and cost per
+score point), then each programme on every indicator, and, when the pathways were found, why each
+notable effect happens. A stress test (a baseline with a shock) leads with what the shock does: peak
+loss, loss area, time to recover.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from .i18n import t
 from .labels import Labels
 
 __all__ = ["to_markdown", "format_terminal", "terminal_table", "number_text", "why_lines", "shock_rows",
-           "weights_text"]
+           "weights_text", "loops_text"]
 
 
 def number_text(x: float, lang: str = "en", pct: bool = False, unit: str = "") -> str:
@@ -373,3 +375,32 @@ def terminal_table(df: pd.DataFrame, title: str, max_rows: int = 40, lang: str |
         body = df.head(max_rows).to_string(index=False)
     more = f"\n... {len(df) - max_rows} more rows in the CSV" if len(df) > max_rows else ""
     return f"{title}\n{body}{more}"
+
+
+def loops_text(result, lang: str = "en", top: int = 3) -> str:
+    """The dominant loops of each indicator, period by period, as terminal text.
+
+    Parameters
+    ----------
+    result : LoopDominance
+        From :func:`cityfutures.analysis.loops.loop_dominance`.
+    lang : {"en", "id"}
+    top : int
+        Loops listed per period (a ``*`` marks the period's dominant ones).
+    """
+    def tr(key: str, **fmt) -> str:
+        return t(key, lang, catalog="checks", **fmt)
+
+    lines = []
+    for ind in result.indicators:
+        lines.append(tr("loops.table_title", indicator=result.label(ind, lang)))
+        head = [tr(f"loops.col_{k}") for k in ("period", "loop", "polarity", "share", "description")]
+        lines.append(f"  {head[0]:<13} {head[1]:<8} {head[2]:<12} {head[3]:>7}  {head[4]}")
+        for r in result.dominant(ind, top=top).itertuples():
+            period = f"{numbers.year(r.period_start)}-{numbers.year(r.period_end)}"
+            share = numbers.signed(100 * r.share, 0, lang) + " %"
+            name = r.name + ("*" if r.dominant else " ")
+            desc = r.label_en if lang == "en" else r.label_id
+            lines.append(f"  {period:<13} {name:<8} {tr('loops.' + r.polarity):<12} {share:>7}  {desc}")
+    lines += [f"{tr('loops.note_prefix')}: {n}" for n in result.notes]
+    return "\n".join(lines)

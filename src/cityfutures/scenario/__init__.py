@@ -2,7 +2,8 @@
 
 ``types.py`` holds the records, ``schema.py`` the file shapes and ``extends``, ``uncertain.py`` the
 ``uncertain:`` block, ``series.py`` what interventions and shocks mean over time (the one
-composition rule and the one pulse rule), ``load.py`` the checks against the model.
+composition rule and the one pulse rule), ``load.py`` the checks against the model, ``reality.py`` the
+reality-check files of a model (what it must do when something changes; run by ``cf.check``).
 """
 from .load import against_baseline, is_comparison, load_any, load_comparison, load_file, load_scenario
 from .types import Comparison, Cost, FrozenDict, Horizon, Intervention, Scenario, ShockEvent

@@ -27,7 +27,7 @@ from .graph import GraphBuilder, Node
 from .scalar import NotScalar, generate_scalar
 from .source import comment, identifier, register_source
 
-__all__ = ["Program", "generate", "rename", "readable_names"]
+__all__ = ["Program", "generate", "program_namespace", "rename", "readable_names"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,16 @@ class Program:
     source: str
     scalar: object = None
     scalar_source: str = ""
+
+
+def program_namespace(graph) -> dict:
+    """What the generated expressions read besides their variables: numpy, the engine's functions and
+    statefuls, the model's literals and lookup tables."""
+    namespace = {"np": np, "_f": functions, "_st": statefuls}
+    namespace.update(graph.literals.values())
+    for prefix, (xs, ys) in graph.tables.items():
+        namespace[prefix + "x"], namespace[prefix + "y"] = xs, ys
+    return namespace
 
 
 def generate(graph: GraphBuilder, overrides: dict, outputs: list, cuts: tuple = ()) -> Program:
@@ -162,10 +172,7 @@ def generate(graph: GraphBuilder, overrides: dict, outputs: list, cuts: tuple = 
                                                      "".join(f"{c}, " for c in steps_d),
                                                      "".join(f"{names[o]}, " for o in out_ids)))
     source = "\n".join(lines) + "\n"
-    namespace = {"np": np, "_f": functions, "_st": statefuls}
-    namespace.update(graph.literals.values())
-    for prefix, (xs, ys) in graph.tables.items():
-        namespace[prefix + "x"], namespace[prefix + "y"] = xs, ys
+    namespace = program_namespace(graph)
     filename = register_source(source, graph.name, "model")
     exec(compile(source, filename, "exec"), namespace)
     updaters = tuple(getattr(statefuls, s.update.split(".", 1)[1].split(".")[0])
