@@ -14,7 +14,7 @@ import numpy as np
 from ..batch.functions import SMALL_VENSIM
 
 __all__ = ["step", "ramp", "pulse", "pulse_train", "xidz", "zidz", "integer", "modulo", "quantum",
-           "land", "lor", "lnot", "fixed_length", "JIT"]
+           "land", "lor", "lnot", "held", "fixed_length", "JIT"]
 
 JIT = dict(cache=True, error_model="numpy", fastmath=False, nogil=True)
 """numba's options for every compiled function: cached on disk, numpy's float rules, no fast-math."""
@@ -100,6 +100,12 @@ def lor(a, b):
 def lnot(a):
     """``np.logical_not`` of a number or boolean."""
     return a == 0
+
+
+@_jit
+def held(value, own):
+    """A held value where it is a number, the variable's own value where it is NaN (not held in this run)."""
+    return own if value != value else value
 
 
 # ----------------------------------------------------------------------------- DELAY FIXED

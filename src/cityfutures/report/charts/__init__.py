@@ -10,7 +10,9 @@ axis and a provenance footer (comparison, model hash, run date).
 ``trajectories-*``     indicators over time by focus area, baseline against programmes
 ``change-*``           change against the baseline at the end of the horizon, per indicator
 ``scorecard``          programmes x indicators, coloured by improvement
-``cost-effectiveness`` total cost against improvement, quick wins and normal track apart
+``score-terms``        each programme's weighted score split by focus area, with its interval
+``rank-stability``     each programme's rank range when the weights vary (SMAA)
+``cost-effectiveness`` weighted score against the present value of costs, programmes and bundles alike
 ``shock-*``            the resilience triangle after each shock, baseline against programmes
 ``structure-*``        the model's sectors, stocks, flows and cross-sector links
 =====================  ==================================================================
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -32,30 +34,31 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import xarray as xr
 
+from ...analysis.compare import ComparisonResult, comparison_result
 from ...model import structure as model_structure
 from ..labels import Labels, resolve_model
-from . import _common, change, cost, scorecard, shock, structure, trajectories
+from . import _common, change, cost, score, scorecard, shock, structure, trajectories
 
-__all__ = ["draw_all", "draw_group", "CHARTS", "DEFAULT_FORMATS", "Labels"]
+__all__ = ["draw_all", "draw_group", "chart", "CHARTS", "FIGURES", "DEFAULT_FORMATS", "Labels"]
 
 _START = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 """How chart workers start: a clean server process forked on demand (never a fork of a process whose
 threads may hold locks), else a fresh interpreter."""
 
-CHARTS = ("trajectories", "change", "scorecard", "cost", "shock", "structure")
-
+CHARTS = ("shock", "trajectories", "change", "scorecard", "score", "cost", "structure")
 
 DEFAULT_FORMATS = ("png",)
 """Formats drawn unless asked otherwise (``--formats png,svg`` adds SVG; each format costs a render)."""
 
-_GROUPS = (("trajectories",), ("change",), ("shock",), ("structure",), ("scorecard", "cost"))
-"""Charts drawn by one worker: the scorecard and the cost chart together, as the brief's pages are
-those same figures."""
+_GROUPS = (("shock",), ("trajectories",), ("change",), ("structure",), ("shock-losses", "scorecard", "score", "cost"))
+"""Charts drawn by one worker: the figures the brief takes as pages (the shock's toll, the scorecard, the
+score's terms, the cost chart, the rank stability) together, with the brief."""
 
 
 def draw_all(results_ds: xr.Dataset, table: pd.DataFrame, out_dir, lang: str = "en", *,
              formats: Sequence[str] = DEFAULT_FORMATS, charts: Sequence[str] = CHARTS, model=None,
-             notes: list[str] | None = None, pages: Callable | None = None, workers: int | None = None
+             notes: list[str] | None = None, result: ComparisonResult | None = None,
+             progress: Callable | None = None, pages: Callable | None = None, workers: int | None = None
              ) -> list[Path]:
     """Draw the chart set of a comparison into ``out_dir``, the groups of charts in parallel.
 
@@ -77,18 +80,24 @@ def draw_all(results_ds: xr.Dataset, table: pd.DataFrame, out_dir, lang: str = "
     notes : list of str, optional
         Receives a line for each chart of ``charts`` that the results cannot give, e.g. the
         shock response when no scenario holds a shock (the CLI prints them as ``note:``).
+    result : ComparisonResult, optional
+        The comparison of ``results_ds`` (computed here when not given and the results hold a baseline).
+    progress : callable, optional
+        Called with each chart kind's name (and ``"brief"``) once it is drawn.
     pages : callable, optional
-        ``pages(figures=...) -> Path``, called (in the worker that drew them) with the figures of the
-        scorecard and the cost chart, before they close: the brief takes its chart pages from them, so
-        no figure is drawn twice. Picklable (a module-level function or a ``functools.partial``).
+        ``pages(result=..., figures=...) -> Path``, called in the worker that drew them with the figures
+        of :data:`cityfutures.report.brief.PAGE_CHARTS` (by file stem) before they close: the brief
+        takes its chart pages from them, so no figure is drawn twice. Picklable (a module-level function
+        or a ``functools.partial``).
     workers : int, optional
-        Processes drawing the groups of charts (trajectories, change, shock, structure, scorecard with
-        cost and brief); default one per core available, at most one per group; 1 draws here.
+        Processes drawing the groups of charts (shock events, trajectories, change, structure, and the
+        brief's figures with the brief); default one per core available, at most one per group; 1
+        draws here.
 
     Returns
     -------
     list of Path
-        The files written, in drawing order (the brief last).
+        The files written (the brief last).
     """
     model = resolve_model(results_ds, model, needed="structure" in charts)
     out = Path(out_dir)
@@ -101,24 +110,37 @@ def draw_all(results_ds: xr.Dataset, table: pd.DataFrame, out_dir, lang: str = "
         raise ValueError(f"unknown format(s) {', '.join(bad)}; allowed: png, svg, pdf")
     # a single run (cityfutures run) has nothing to compare: only trajectories, shocks and structure
     comparative = ("kind" in table and (table["kind"] != "baseline").any()) if len(table) else False
+    if comparative and result is None:
+        result = comparison_result(results_ds)
+    if result is not None:
+        table = result.table
     if not comparative:
-        skipped = [k for k in ("change", "scorecard", "cost") if k in charts]
+        skipped = [k for k in ("change", "scorecard", "score", "cost") if k in charts]
         charts = [k for k in charts if k not in skipped]
         if notes is not None and skipped:
             notes.append(f"no {', '.join(skipped)} charts: the results hold no programme to compare with the baseline")
-    groups = [tuple(c for c in g if c in charts) for g in _GROUPS]
+    if pages is not None and result is None:
+        pages = None
+    wanted = set(charts) | ({"shock-losses"} if "shock" in charts else set())
+    groups = [tuple(c for c in g if c in wanted) for g in _GROUPS]
     if pages is not None and not groups[-1]:
         groups[-1] = ("pages",)              # the brief's figures, drawn for it alone
-    groups = [g for g in groups if g]
-    jobs = [(g, results_ds, table, out, lang, tuple(formats), model,
-             pages if g in (("scorecard", "cost"), ("scorecard",), ("cost",), ("pages",)) else None)
-            for g in groups]
+    brief = groups[-1] if pages is not None else None
+    jobs = [(g, results_ds, table, result, out, lang, tuple(formats), model, pages if g == brief else None)
+            for g in groups if g]
+    step = progress or (lambda _name: None)
     workers = min(len(jobs), workers or _cores())
+    done = []
     if workers <= 1:
-        done = [draw_group(job) for job in jobs]
+        for job in jobs:
+            done.append(draw_group(job))
+            _report(job, step)
     else:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(_START)) as pool:
-            done = list(pool.map(draw_group, jobs))
+            futures = {pool.submit(draw_group, job): k for k, job in enumerate(jobs)}
+            for future in as_completed(futures):
+                _report(jobs[futures[future]], step)
+            done = [future.result() for future in sorted(futures, key=futures.get)]
     paths: list[Path] = []
     for drawn, group_notes in done:
         paths += drawn
@@ -127,50 +149,87 @@ def draw_all(results_ds: xr.Dataset, table: pd.DataFrame, out_dir, lang: str = "
     return paths
 
 
+def _report(job: tuple, step: Callable) -> None:
+    """Progress: each chart kind of a finished group (and the brief)."""
+    group, pages = job[0], job[-1]
+    for name in group:
+        if name in CHARTS:
+            step(name)
+    if pages is not None:
+        step("brief")
+
+
 def draw_group(job: tuple) -> tuple[list[Path], list[str]]:
     """Draw one group of charts (a worker's task); returns the files written and the notes."""
-    group, ds, table, out, lang, formats, model, pages = job
+    group, ds, table, result, out, lang, formats, model, pages = job
     labels = Labels(ds, lang, model=model)
     paths: list[Path] = []
     notes: list[str] = []
-    if "trajectories" in group:
-        paths += trajectories.draw(ds, table, out, labels, formats)
-    if "change" in group:
-        paths += change.draw(ds, table, out, labels, formats)
-    if "shock" in group:
-        drawn = shock.draw(ds, table, out, labels, formats)
+    if "shock" in group:     # the events; their toll is drawn with the brief's figures
+        drawn = shock.draw(ds, table, out, labels, formats, parts=("events",))
         paths += drawn
-        if not drawn:
+        if not drawn and not shock.has_losses(table):
             notes.append("no shock-response charts: no scenario of these results holds a shock (run a scenario "
                          "with 'shocks:', or give the comparison's baseline one)"
                          if not _common.shocks(ds) else
                          "no shock-response charts: no indicator loses more than 2 % after the shock")
+    if "trajectories" in group:
+        paths += trajectories.draw(ds, table, out, labels, formats)
+    if "change" in group:
+        paths += change.draw(ds, table, out, labels, formats)
     if "structure" in group:
         paths += structure.draw(ds, out, labels, formats, model_structure.build(labels.model))
-    if pages is not None or "scorecard" in group or "cost" in group:
-        figures = []
-        try:
-            for part, scen in scorecard.parts(ds, table) if pages is not None or "scorecard" in group else ():
-                with _common.style():
-                    fig = scorecard.draw_scorecard(ds, table, labels, part, scen)
-                    figures.append(fig)
-                    if "scorecard" in group:
-                        stem = "scorecard" if part in (None, "programmes") else f"scorecard-{part}"
-                        paths += _common.save(fig, out, stem, formats, close=False)
-            with _common.style():
-                if pages is None and "cost" not in group:
-                    return paths, notes
-                fig = cost.draw_cost(ds, table, labels)
-                figures.append(fig)
-                if "cost" in group:
-                    paths += _common.save(fig, out, "cost-effectiveness", formats, close=False)
-            if pages is not None:
-                paths.append(pages(figures=figures))
-        finally:
-            for fig in figures:
-                plt.close(fig)
+    keep: dict | None = {} if pages is not None else None
+    try:
+        if "shock-losses" in group:
+            paths += shock.draw(ds, table, out, labels, formats, keep=keep, parts=("losses",))
+        if "scorecard" in group:
+            paths += scorecard.draw(ds, table, out, labels, formats, keep=keep)
+        if "score" in group:
+            paths += score.draw(ds, result, out, labels, formats, keep=keep)
+        if "cost" in group:
+            paths += cost.draw(ds, result, out, labels, formats, keep=keep)
+        if pages is not None:
+            paths.append(pages(result=result, figures=keep))
+    finally:
+        for fig in (keep or {}).values():
+            plt.close(fig)
     return paths, notes
 
 
 def _cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+FIGURES = ("scorecard", "score-terms", "rank-stability", "cost-effectiveness", "shock-losses")
+
+
+def chart(result: ComparisonResult, name: str, lang: str = "en"):
+    """One chart of a comparison as a matplotlib figure (for a notebook, where it shows inline).
+
+    Parameters
+    ----------
+    result : ComparisonResult
+        From :func:`cityfutures.compare`.
+    name : {"scorecard", "score-terms", "rank-stability", "cost-effectiveness", "shock-losses"}
+    lang : {"en", "id"}
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> fig = chart(cf.compare("scenarios/workshop-2018.yaml"), "cost-effectiveness", lang="id")  # doctest: +SKIP
+    """
+    if name not in FIGURES:
+        raise ValueError(f"unknown chart {name!r}; allowed: {', '.join(FIGURES)}")
+    ds, table = result.results, result.table
+    labels = Labels(ds, lang, model=resolve_model(ds, None))
+    draw = {"scorecard": lambda: scorecard.draw_scorecard(ds, table, labels),
+            "score-terms": lambda: score.draw_terms(ds, result, labels),
+            "rank-stability": lambda: score.draw_stability(ds, result, labels),
+            "cost-effectiveness": lambda: cost.draw_cost(ds, result, labels),
+            "shock-losses": lambda: shock.draw_losses(ds, table, labels)}[name]
+    with _common.style():
+        return draw()

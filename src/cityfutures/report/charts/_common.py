@@ -219,9 +219,10 @@ def add_footer(fig, ds: xr.Dataset, labels: Labels, note: str | None = None) -> 
 
 
 def save(fig, out_dir: Path, stem: str, formats: Sequence[str] = ("png",), dpi: int = DPI,
-         close: bool = True) -> list[Path]:
-    """Save ``fig`` as ``out_dir/stem.<fmt>`` for each format (atomically) and close it (unless ``close``
-    is False: the brief takes its pages from the same figures)."""
+         keep: dict | None = None) -> list[Path]:
+    """Save ``fig`` as ``out_dir/stem.<fmt>`` for each format (atomically) and close it, or, given
+    ``keep``, leave it open as ``keep[stem]`` (the brief takes its pages from the same figures; the
+    caller closes them)."""
     paths = []
     try:
         for fmt in formats:
@@ -229,8 +230,10 @@ def save(fig, out_dir: Path, stem: str, formats: Sequence[str] = ("png",), dpi: 
             paths.append(atomic_write(target, lambda tmp, fmt=fmt: fig.savefig(
                 tmp, format=fmt, dpi=dpi, metadata=_metadata(fmt))))
     finally:
-        if close:
+        if keep is None:
             plt.close(fig)
+        else:
+            keep[stem] = fig
     return paths
 
 
