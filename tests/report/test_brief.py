@@ -62,3 +62,51 @@ def _pdf_text(path):
         return None
     out = subprocess.run([exe, "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
     return " ".join(out.split())
+
+
+def test_the_brief_pages_are_the_chart_sets_own_figures(results, table, tmp_path, monkeypatch):
+    """write_charts draws each chart of the brief once: the chart set's figures become its pages."""
+    from cityfutures.report import write
+    from cityfutures.report.charts import cost, score, scorecard, shock
+    calls: dict[str, int] = {}
+
+    def counting(module, name):
+        draw = getattr(module, name)
+
+        def counted(*a, **kw):
+            calls[name] = calls.get(name, 0) + 1
+            return draw(*a, **kw)
+        monkeypatch.setattr(module, name, counted)
+
+    for module, name in ((scorecard, "draw_scorecard"), (score, "draw_terms"), (score, "draw_stability"),
+                         (cost, "draw_cost"), (shock, "draw_losses")):
+        counting(module, name)
+    paths = write.write_charts(results, table, tmp_path, workers=1)     # in this process, to count
+    names = {p.name for p in paths}
+    assert {"brief.pdf", "scorecard.png", "score-terms.png", "cost-effectiveness.png", "shock-losses.png"} <= names
+    assert calls["draw_scorecard"] == len(scorecard.parts(results, table))
+    assert calls["draw_terms"] == calls["draw_cost"] == calls["draw_losses"] == 1
+    assert calls.get("draw_stability", 0) == int((tmp_path / "rank-stability.png").is_file())
+
+
+def test_charts_drawn_in_parallel_are_the_same_files(results, table, tmp_path):
+    from cityfutures.report.write import write_charts
+    one = {p.relative_to(tmp_path / "one") for p in write_charts(results, table, tmp_path / "one", workers=1)}
+    two = {p.relative_to(tmp_path / "two") for p in write_charts(results, table, tmp_path / "two", workers=2)}
+    assert one == two and len(one) > 5
+
+
+@pytest.mark.parametrize("text, safe", [("import cityfutures\ncf.write_report(r, 'out')\n", False),
+                                        ("def main():\n    pass\n\nif __name__ == \"__main__\":\n    main()\n", True)])
+def test_chart_workers_start_only_where_the_main_module_is_guarded(tmp_path, monkeypatch, text, safe):
+    import sys
+    import types
+
+    from cityfutures.report.charts import _main_guarded
+    script = tmp_path / "script.py"
+    script.write_text(text)
+    main = types.ModuleType("__main__")
+    main.__file__ = str(script)
+    main.__spec__ = None
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    assert _main_guarded() is safe

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Callable, Sequence
@@ -91,8 +92,8 @@ def draw_all(results_ds: xr.Dataset, table: pd.DataFrame, out_dir, lang: str = "
         or a ``functools.partial``).
     workers : int, optional
         Processes drawing the groups of charts (shock events, trajectories, change, structure, and the
-        brief's figures with the brief); default one per core available, at most one per group; 1
-        draws here.
+        brief's figures with the brief); default one per core available, at most one per group, when
+        worker processes can start safely (:func:`_main_guarded`), else 1; 1 draws here.
 
     Returns
     -------
@@ -129,7 +130,7 @@ def draw_all(results_ds: xr.Dataset, table: pd.DataFrame, out_dir, lang: str = "
     jobs = [(g, results_ds, table, result, out, lang, tuple(formats), model, pages if g == brief else None)
             for g in groups if g]
     step = progress or (lambda _name: None)
-    workers = min(len(jobs), workers or _cores())
+    workers = min(len(jobs), workers or (_cores() if _main_guarded() else 1))
     done = []
     if workers <= 1:
         for job in jobs:
@@ -195,6 +196,23 @@ def draw_group(job: tuple) -> tuple[list[Path], list[str]]:
         for fig in (keep or {}).values():
             plt.close(fig)
     return paths, notes
+
+
+def _main_guarded() -> bool:
+    """Whether chart workers may start: a new worker process imports the main module again (forkserver and
+    spawn do), which is safe in an interactive session or a notebook (no file), under the CLI (``python -m
+    cityfutures`` too) or pytest, or in a script whose work sits under ``if __name__ == "__main__":``; any
+    other script would run again in every worker, so its charts are drawn in its own process."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    spec = getattr(main, "__spec__", None)
+    if path is None or (spec is not None and spec.name.endswith("__main__")):   # python -m pkg: not re-run
+        return True
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return "__name__ == '__main__'" in text or '__name__ == "__main__"' in text
 
 
 def _cores() -> int:
