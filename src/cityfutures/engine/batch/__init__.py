@@ -268,8 +268,8 @@ class BatchModel:
         prog, values, n, control, method, outputs = job.program, job.values, job.n, job.control, job.method, \
             job.outputs
         if scalar is None or scalar:
-            if (method == "euler" and prog.scalar is not None
-                    and (scalar or n <= SCALAR_MAX_RUNS)):
+            if (method == "euler" and (scalar or n <= SCALAR_MAX_RUNS)
+                    and prog.scalar is not None):            # written on first use
                 try:
                     with np.errstate(all="ignore"):
                         times, store = integrate_scalar(prog, values, n, control)

@@ -16,7 +16,8 @@ Arrays have shape ``(N,)`` (one value per run); states may have ``(order, N)``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -50,7 +51,8 @@ class Program:
         The generated source (for debugging).
     scalar : callable or None
         The fused single-run Euler function of :mod:`.scalar`,
-        ``scalar(times, saved, dt, P) -> rows``; None when the model has no scalar form.
+        ``scalar(times, saved, dt, P) -> rows``; None when the model has no scalar form. Written on
+        first use (a program that only runs ensembles, e.g. a knockout's, never pays for it).
     scalar_source : str
     """
 
@@ -62,8 +64,26 @@ class Program:
     continuous_non_negative: tuple
     updaters: tuple
     source: str
-    scalar: object = None
-    scalar_source: str = ""
+    scalar_args: tuple = field(default=(), repr=False)
+    """The arguments of :func:`.scalar.generate_scalar` (empty: no scalar form)."""
+
+    @cached_property
+    def _scalar(self) -> tuple:
+        if not self.scalar_args:
+            return None, ""
+        args, kw = self.scalar_args
+        try:
+            return generate_scalar(*args, **kw)
+        except NotScalar:
+            return None, ""
+
+    @property
+    def scalar(self):
+        return self._scalar[0]
+
+    @property
+    def scalar_source(self) -> str:
+        return self._scalar[1]
 
 
 def program_namespace(graph) -> dict:
@@ -232,18 +252,12 @@ def generate(graph: GraphBuilder, overrides: dict, outputs: list, cuts: tuple = 
     updaters = tuple(getattr(statefuls, s.update.split(".", 1)[1].split(".")[0])
                      if s.update.count(".") == 1 else statefuls.DelayFixedPipe.push
                      for s in discrete)
-    scalar, scalar_src = None, ""
-    try:
-        scalar, scalar_src = generate_scalar(
-            lay.init_pairs, lay.eval_pairs, [names[s.id] for s in continuous], steps_c,
-            [s.non_negative for s in continuous], [names[o] for o in out_ids], namespace,
-            [(names[s.id], step, s.update) for s, step in zip(discrete, steps_d)], label=graph.name)
-    except NotScalar:
-        pass
+    scalar_args = ((lay.init_pairs, lay.eval_pairs, [names[s.id] for s in continuous], steps_c,
+                    [s.non_negative for s in continuous], [names[o] for o in out_ids], namespace,
+                    [(names[s.id], step, s.update) for s, step in zip(discrete, steps_d)]), {"label": graph.name})
     return Program(namespace["_control"], namespace["_init"], namespace["_eval"], tuple(outputs),
                    tuple(o in lay.static for o in out_ids),
-                   tuple(s.non_negative for s in continuous), updaters, source,
-                   scalar, scalar_src)
+                   tuple(s.non_negative for s in continuous), updaters, source, scalar_args)
 
 
 # ----------------------------------------------------------------------------- readable source
