@@ -13,6 +13,7 @@ import tempfile
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Sequence
 
 from ..engine import DEFAULT_ENGINE, ENGINES
 from ..errors import InputError, RunFailedWarning
@@ -43,6 +44,22 @@ def check_out(out: str | os.PathLike) -> Path:
     if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
         raise InputError(f"cannot create or write the output folder (no write permission on {probe})",
                          path=str(path), field="--out")
+    return path
+
+
+def check_out_file(out: str | os.PathLike, suffixes: Sequence[str]) -> Path:
+    """``--out`` naming one file: one of ``suffixes``, in a folder that exists and can be written. Creates nothing."""
+    path = Path(out)
+    if path.suffix.lower() not in suffixes:
+        raise InputError(f"'{out}' must end in one of {', '.join(suffixes)}", field="--out", path="<command line>")
+    if path.is_dir():
+        raise InputError(f"'{out}' is a folder", field="--out", path="<command line>", allowed="a file name")
+    folder = path.parent
+    if not folder.is_dir():
+        raise InputError(f"folder '{folder}' does not exist", field="--out", path="<command line>")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"cannot write into folder '{folder}' (no write permission)", field="--out",
+                         path="<command line>")
     return path
 
 

@@ -76,7 +76,9 @@ class ChunkWork:
     periods : tuple of float or None
         Report means over ``[p, p + every)`` at these period starts instead of every saved time.
     every : float
-    engine, method : str
+    engine : str
+    method : str or None
+        None: the model's own (:func:`cityfutures.engine.simulate.simulate`).
     """
 
     model_path: str
@@ -91,7 +93,7 @@ class ChunkWork:
     periods: tuple[float, ...] | None = None
     every: float = 1.0
     engine: str = DEFAULT_ENGINE
-    method: str = "euler"
+    method: str | None = None
 
 
 @dataclass(frozen=True)

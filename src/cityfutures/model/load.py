@@ -1,4 +1,4 @@
-"""Loading a model: find the file, translate it with PySD (cached), read its variables and its sidecar.
+"""Loading a model: find the file (Vensim or XMILE), translate it with PySD (cached), read its variables and sidecar.
 
 ``load_model`` is the edge where a model file is read and checked; the frozen
 :class:`Model` it returns is trusted by everything downstream. PySD's translation is
@@ -25,6 +25,7 @@ from ..errors import ModelError
 from ..files import atomic_write, sha256_file
 from ..names import CONTROL
 from .model import DocumentedLoop, Indicator, Lever, Model, Shock, Variable
+from .parse import MODEL_SUFFIXES, READER_VERSION, integration_method, model_format, parse_model
 from .sidecar import Sidecar, read_sidecar, sidecar_path
 
 __all__ = ["load_model", "resolve_model_path", "cache_dir", "bundled_models_dir", "translate", "pysd_version"]
@@ -52,11 +53,14 @@ def resolve_model_path(ref: str | os.PathLike, relative_to: Path | None = None) 
     """Find a model by path or by bundled name (``"jakarta"`` -> ``models/jakarta.mdl``).
 
     Search order: the path itself; relative to ``relative_to`` and its ``../models``;
-    ``./models``; the bundled ``models/`` folder.
+    ``./models``; the bundled ``models/`` folder. A name without a suffix is tried with each
+    of :data:`~cityfutures.model.parse.MODEL_SUFFIXES`. A file found is taken by its content
+    (:func:`~cityfutures.model.parse.model_format`): Vensim text ending in ``.mdl``, or XMILE
+    (a root element ``<xmile>``) under any name; any other file is an error naming why.
     """
     ref_s = str(ref)
     p = Path(ref_s)
-    names = [p] if p.suffix.lower() == ".mdl" else [p.with_suffix(".mdl"), p]
+    names = [p] if p.suffix.lower() in MODEL_SUFFIXES else [p.with_suffix(s) for s in MODEL_SUFFIXES] + [p]
     bases: list[Path] = []
     if p.is_absolute():
         bases = [Path("/")]
@@ -70,11 +74,14 @@ def resolve_model_path(ref: str | os.PathLike, relative_to: Path | None = None) 
     for base in bases:
         for name in names:   # normalised: a ".." after a folder that does not exist yet still resolves
             cand = name if name.is_absolute() else Path(os.path.normpath(base / name))
-            if cand.is_file() and cand.suffix.lower() == ".mdl":
+            if cand.is_file():
+                model_format(cand)  # raises when the file is no model, naming why
                 return cand.resolve()
-    available = sorted(x.stem for x in (bundled_models_dir() or Path(".")).glob("*.mdl"))
+    folder = bundled_models_dir() or Path(".")
+    available = sorted({x.stem for suffix in MODEL_SUFFIXES for x in folder.glob("*" + suffix)})
     raise ModelError(f"model '{ref_s}' not found", field="model",
-                     allowed="a path to a .mdl file or a bundled model: " + ", ".join(available or ["(none)"]))
+                     allowed=f"a path to a model file ({', '.join(MODEL_SUFFIXES)}) or a bundled model: "
+                     + ", ".join(available or ["(none)"]))
 
 
 @lru_cache(maxsize=None)
@@ -83,25 +90,32 @@ def pysd_version() -> str:
     return importlib.metadata.version("pysd")
 
 
-def translate(mdl: Path, sha: str) -> Path:
-    """PySD translation of ``mdl``, cached under ``cache_dir()/translations/<sha>``."""
-    # keyed by content and file name: PySD names the translation (and its modules) after the file
-    target = cache_dir() / "translations" / f"{sha[:24]}-{mdl.stem}-pysd{pysd_version()}"
-    py = target / (mdl.stem + ".py")
+def translate(path: Path, sha: str) -> Path:
+    """PySD's translation of a model file (Vensim or XMILE), cached under ``cache_dir()/translations``.
+
+    The file is read by :func:`~cityfutures.model.parse.parse_model` (the one reading path,
+    shared with the batch engine) and built by PySD's Python builder into a folder of the
+    cache, keyed by the file's content and name (PySD names the translation and its modules
+    after the file), PySD's version and the reading code's
+    (:data:`~cityfutures.model.parse.READER_VERSION`).
+    """
+    target = cache_dir() / "translations" / f"{sha[:24]}-{path.stem}-pysd{pysd_version()}-r{READER_VERSION}"
+    py = target / (path.stem + ".py")
     if py.is_file():
         return py
-    import pysd  # only on a miss: a cached translation is read without PySD's modules
+    # only on a miss: a cached translation is read without PySD's modules
+    from pysd.builders.python.python_model_builder import ModelBuilder
+    abstract_model = parse_model(path).abstract_model
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
     try:
-        shutil.copy2(mdl, work / mdl.name)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                pysd.read_vensim(str(work / mdl.name), initialize=False)
-            except Exception as exc:  # PySD's parser raises many kinds; all mean a bad file
+                ModelBuilder(_written_into(abstract_model, work)).build_model()
+            except Exception as exc:  # PySD's builder raises many kinds; all mean a bad file
                 raise ModelError(f"PySD cannot translate the model: {type(exc).__name__}: {exc}"
-                                 .splitlines()[0][:500], path=str(mdl)) from exc
+                                 .splitlines()[0][:500], path=str(path)) from exc
         try:
             work.rename(target)
         except OSError:  # another process won the race: use its translation
@@ -110,6 +124,19 @@ def translate(mdl: Path, sha: str) -> Path:
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)
     return py
+
+
+def _written_into(abstract_model, folder: Path):
+    """A copy of ``abstract_model`` whose sections PySD's builder writes into ``folder``.
+
+    PySD writes a translation next to the file it read (each section's ``path``); the parse
+    itself is shared (:func:`~cityfutures.model.parse.parse_model`) and stays as it is.
+    """
+    home = abstract_model.original_path.parent
+    sections = tuple(dataclasses.replace(s, path=folder / Path(s.path).relative_to(home))
+                     for s in abstract_model.sections)
+    return dataclasses.replace(abstract_model, original_path=folder / abstract_model.original_path.name,
+                               sections=sections)
 
 
 def _finite(x) -> float:
@@ -189,8 +216,8 @@ def load_model(ref: str | os.PathLike | Model, *, relative_to: Path | None = Non
     Parameters
     ----------
     ref : str, path or Model
-        A ``.mdl`` path or the name of a bundled model (``"jakarta"``). A :class:`Model`
-        is returned unchanged.
+        A model file (Vensim ``.mdl``; XMILE ``.xmile``, ``.xml``, ``.stmx``) or the name of a
+        bundled model (``"jakarta"``). A :class:`Model` is returned unchanged.
     relative_to : Path, optional
         Folder to resolve a relative ``ref`` against first (a scenario file's folder).
 
@@ -234,7 +261,8 @@ def _load_model_cached(path_s: str, mtime: int) -> Model:
         extra = dict(_records(read_sidecar(meta_path, variables), variables), meta_path=meta_path,
                      meta_sha256=sha256_file(meta_path))
     model = Model(name=path.stem, path=path, sha256=sha, translation=py, time_units=info["time_units"],
-                  variables=variables, **info["times"], **extra)
+                  variables=variables, format=model_format(path), method=integration_method(path),
+                  **info["times"], **extra)
     _MODEL_CACHE[key] = model
     return model
 
