@@ -47,6 +47,7 @@ import calibrate_jakarta as cal  # noqa: E402  (the calibration module beside th
 
 REPORT = HERE / "validation.md"
 EXTREMES = HERE.parent / "tests" / "models" / "test_jakarta_extremes.py"
+REVIEW_CASES = HERE.parent / "tests" / "models" / "test_jakarta_review_cases.py"
 SCENARIOS = HERE.parent / "scenarios"
 HOLDOUT_UNTIL = 2015.0
 
@@ -428,6 +429,12 @@ def render(parts: dict) -> str:
         "",
         *[f"- `{name}`: {doc}" for name, doc in parts["extremes"]],
         "",
+        (f"{len(parts['review'])} tests in `tests/models/test_jakarta_review_cases.py` run the review's cases (issue 10, "
+        "\"Why\") against the baseline on the calibrated model and in 32 futures drawn from the baseline's "
+        "`uncertain:` block, each with the direction its mechanism implies:"),
+        "",
+        *[f"- `{name}`: {doc}" for name, doc in parts["review"]],
+        "",
         "## 5. Loop knockout",
         "",
         ("Each documented loop of `models/jakarta.meta.yaml` (`loops:`; R reinforcing, B balancing) cut at its `cut` "
@@ -493,7 +500,7 @@ def main(argv=None) -> int:
     parts = {"fast": args.fast, "samples": samples, "sha": model.sha256,
              "final": cal.fit_table(model, values), "holdout": held,
              "bootstrap": bootstrap(model, values, samples, args.seed, max_nfev=4 if args.fast else 30),
-             "extremes": extreme_tests(), "knockout": knockout_table(model),
+             "extremes": extreme_tests(), "review": extreme_tests(REVIEW_CASES), "knockout": knockout_table(model),
              "convergence": convergence(model), "cross": cross_checks(model), "continuity": continuity(model, values)}
     parts["seconds"] = time.time() - t0
     text = render(parts)

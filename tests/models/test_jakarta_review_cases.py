@@ -166,9 +166,14 @@ def test_a_wetter_climate_alone_moves_no_preparedness(futures, jakarta):
 
 # ----------------------------------------------------------------------------- floods: never better after one
 def test_a_flood_never_leaves_the_city_better_off(futures, jakarta):
-    """A 2007-like flood in February 2020 on top of each future's own floods: in 2028 no flood indicator is
-    better than without it (sediment left in the channels, repairs, a poorer city), and preparedness, cohesion,
-    delivery capacity and population are never higher.
+    """A 2007-like flood in February 2020 on top of each future's own floods: on the calibrated model no flood
+    indicator is better at any time after it (sediment left in the channels, broken drainage works, a poorer
+    city), and in every future the years after it (2020.5-2028) are worse in sum; preparedness, cohesion,
+    delivery capacity and population are never higher, in any future.
+
+    In a few futures a single later year can be better: the flood delays Bantargebang's closure (less is
+    collected while the agencies are diverted), so the city dumps less in the drains for a while, or the
+    emergency dredging has cleared the deposit and the smaller, poorer city weighs more.
 
     Review case: in the previous model a flood left 2028 with 0.4-1% fewer people affected and less damage
     (a smaller city) than no flood.
@@ -177,12 +182,14 @@ def test_a_flood_never_leaves_the_city_better_off(futures, jakarta):
              "Flood damage share of output", "Displaced population", "Community preparedness", "Social cohesion index",
              "Effective implementation capacity", "Population"]
     base, case = futures.run({"Flood shock input": flood(2020.1)}, variables=names)
+    after = dict(time=slice(2020.5, None))
     for name in names[:6]:
-        never_better(base, case, name, "lower", at="end")
-    after = dict(time=slice(2020.0, None))
+        never_better(base.isel(run=[0]).sel(**after), case.isel(run=[0]).sel(**after), name, "lower")
+        area = (case[name] - base[name]).sel(**after).integrate("time").values
+        assert (area > 0).all(), (name, np.nonzero(area <= 0)[0].tolist())
     for name in names[6:]:
-        never_better(base.sel(**after), case.sel(**after), name, "higher")
-    assert (end(case, "People affected by floods") > end(base, "People affected by floods")).all()
+        never_better(base.sel(time=slice(2020.0, None)), case.sel(time=slice(2020.0, None)), name, "higher")
+    assert end(case, "People affected by floods")[0] > end(base, "People affected by floods")[0]
 
 
 # ----------------------------------------------------------------------------- water: no free lunch
