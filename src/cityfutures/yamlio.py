@@ -146,8 +146,11 @@ def field_path(loc: Sequence) -> str:
 
 def pydantic_error(exc, doc: YamlDocument | None, *, error: Callable[..., InputError] = InputError,
                    prefix: Sequence = (), path: str | None = None) -> InputError:
-    """Turn the first error of a ``pydantic.ValidationError`` into one :class:`InputError`."""
-    first = exc.errors()[0]
+    """Turn the first error of a ``pydantic.ValidationError`` into one :class:`InputError`.
+
+    ``exc`` may also be the list of its errors (``exc.errors()``), after a caller has cleaned their locations.
+    """
+    first = (exc if isinstance(exc, list) else exc.errors())[0]
     loc = tuple(prefix) + tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     kind = first["type"]
     inp = first.get("input")
