@@ -14,11 +14,11 @@ from typing import Sequence
 
 import pandas as pd
 import xarray as xr
-from tqdm.auto import tqdm
 
 from ..analysis.compare import ComparisonResult, comparison_result
 from ..analysis.robust import TABLES, EnsembleResult
 from ..files import atomic_write
+from ..progress import named_steps
 from ..results.dataset import save_results
 from ..results.ensemble import save_ensemble
 from .brief import write_brief
@@ -71,19 +71,9 @@ def write_charts(results: xr.Dataset, table: pd.DataFrame, folder: str | os.Path
     elif brief:      # the brief's chart pages are the chart set's own figures (drawn once)
         pages = partial(write_brief, results, table, Path(folder) / "brief.pdf", lang=lang, model=model)
     steps = [k for k in charts] + (["brief"] if pages is not None else [])
-    bar = tqdm(total=len(steps), unit="step", desc="charts", leave=False) if progress else None
-
-    def step(name: str) -> None:   # a step done
-        if bar is not None:
-            bar.set_postfix_str(name)
-            bar.update(1)
-
-    try:
+    with named_steps(len(steps), unit="step", desc="charts", show=progress) as step:   # as chart groups finish
         return draw_all(results, table, folder, lang=lang, formats=formats, charts=charts, model=model, notes=notes,
                         result=result, progress=step, pages=pages, workers=workers)
-    finally:
-        if bar is not None:
-            bar.close()
 
 
 def write_report(result: ComparisonResult | xr.Dataset, folder: str | os.PathLike, *, lang: str = "en",
