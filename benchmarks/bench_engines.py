@@ -163,7 +163,7 @@ def _stream(model: str, n: int) -> tuple[float, float, int]:
     import multiprocessing
     import tempfile
     ctx = multiprocessing.get_context("spawn")
-    with tempfile.TemporaryDirectory(dir=ROOT) as folder:
+    with tempfile.TemporaryDirectory(prefix="cityfutures-stream-") as folder:   # never inside the checkout
         path = str(Path(folder) / "runs.nc")
         parent, child = ctx.Pipe()
         proc = ctx.Process(target=_stream_child, args=(model, n, path, child))
