@@ -475,8 +475,10 @@ def render(parts: dict) -> str:
         "16 km of normalised river, not a jump in the city. TransJakarta and KRL jump because the history run "
         "reaches 2018 below the observed ridership, its capacity still ramping up to the 2018 values that the model "
         "starts from established; so it grows faster after 2018, and public transport's share with it. Deliveries to "
-        "Bantargebang fall after 2022 in both runs: the landfill reaches its closure buffer (about 10 million m3 "
-        "remained in 2018, 'end of life 2021' in the source) and the emergency expansions keep pace only in part."),
+        "Bantargebang keep rising with the residual waste in both runs, as they did in 2010-2018: the city adds "
+        "volume as fast as its intake grows (the pace of 2010-2018), until the physical limit of expansion, which "
+        "the baseline reaches at the end of the horizon (about 10 million m3 remained in 2018, 'end of life 2021' "
+        "in the source, and about 30 million m3 more can be added)."),
         "",
         _md(parts["continuity"], ".4g"),
         "",
