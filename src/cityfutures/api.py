@@ -30,6 +30,7 @@ from .analysis.portfolio import (
     budget_curve,
     evaluate,
     item_costs,
+    p_best,
     pareto,
     robust_choice,
     score_basis,
@@ -434,7 +435,7 @@ def portfolio(what: Any, *, budget: float | None = None, budgets: Sequence[float
         if bar is not None:
             bar.close()
     else:
-        from .analysis.evolution import evolve   # pymoo: only on this path
+        from .analysis.evolution import evolve  # pymoo: only on this path
         masks, end, ok, reasons = evolve(cat, basis, spec, item, max(levels), engine=engine, seed=int(seed),
                                          generations=generations, population=population, progress=progress)
         masks = np.unique(np.vstack([masks, singles]), axis=0)
@@ -460,7 +461,8 @@ def _portfolio_result(comp, cat, spec, basis, item, kind, levels, masks, end, ok
     chosen = budget_curve(cost, score_in, levels)
     area_fronts = {fa: set(pareto(cost, np.where(usable, by_area[:, a], np.nan)).tolist())
                    for a, fa in enumerate(basis.areas)}
-    rows = sorted(set(front.tolist()) | {c for c in chosen.tolist() if c >= 0})
+    rows = sorted(set(front.tolist()) | {c for c in chosen.tolist() if c >= 0}
+                  | set().union(*area_fronts.values()))
     table = pd.DataFrame({"code": codes[rows], "members": ["+".join(member_names(cat, masks[r])) for r in rows],
                           "n_members": masks[rows].sum(axis=1), "cost_idr_bn": cost[rows], "score": total[rows],
                           "synergy": syn[rows], "on_front": np.isin(rows, front)})
@@ -474,8 +476,7 @@ def _portfolio_result(comp, cat, spec, basis, item, kind, levels, masks, end, ok
         for col, fn in (("score_mean", np.nanmean), ("score_p05", lambda x, axis: np.nanpercentile(x, 5, axis=axis)),
                         ("score_p50", np.nanmedian), ("score_p95", lambda x, axis: np.nanpercentile(x, 95, axis=axis))):
             table[col] = fn(fs, axis=1)
-        best = np.nanargmax(np.where(np.isfinite(fs), fs, -np.inf), axis=0)
-        table["p_best"] = np.bincount(best, minlength=len(rows)) / fs.shape[1]
+        table["p_best"] = [p_best(fs, cost[rows], c)[i] for i, c in enumerate(cost[rows])]
         robust_rows = robust_choice(fs, cost[rows], levels)
     pos = {r: i for i, r in enumerate(rows)}
     curve, before = [], set()
@@ -495,7 +496,8 @@ def _portfolio_result(comp, cat, spec, basis, item, kind, levels, masks, end, ok
             entry[f"score_{fa}"] = float(by_area[r, a])
         if robust_rows is not None:
             i = pos[r]
-            entry.update({c: float(table[c].iloc[i]) for c in ("score_mean", "score_p05", "score_p95", "p_best")})
+            entry.update({c: float(table[c].iloc[i]) for c in ("score_mean", "score_p05", "score_p95")})
+            entry["p_best"] = float(p_best(fs, cost[rows], b)[i])
             for rule, col in ((robust, "robust_members"), ("mean", "ev_members")):
                 k = int(robust_rows[rule].iloc[j])
                 entry[col] = table["members"].iloc[k] if k >= 0 else ""
@@ -506,8 +508,9 @@ def _portfolio_result(comp, cat, spec, basis, item, kind, levels, masks, end, ok
     by_reason: dict[str, list[int]] = {}
     for why, r in left:
         by_reason.setdefault(why, []).append(r)
-    excluded = pd.DataFrame([{"reason": why, "portfolios": len(rs), "example": "+".join(member_names(cat, masks[rs[0]]))}
-                             for why, rs in by_reason.items()], columns=["reason", "portfolios", "example"])
+    excluded = pd.DataFrame([{"reason": why, "portfolios": len(rs),
+                              "example": "+".join(member_names(cat, masks[rs[0]]))} for why, rs in by_reason.items()],
+                            columns=["reason", "portfolios", "example"])
     picked = [(b, r) for b, r in zip(levels, chosen) if r >= 0]
     runs = [cat.plan.runs[0]] + [bundle_run(cat.plan, member_names(cat, masks[r]), f"portfolio-{b:g}",
                                             title_en=f"Best portfolio within IDR {b:,.0f} bn",

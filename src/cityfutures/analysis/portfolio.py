@@ -32,7 +32,7 @@ from .robust import regret
 from .score import improvement_units, indicator_weights, indicators_of, weighted_sum
 
 __all__ = ["ScoreBasis", "score_basis", "item_costs", "evaluate", "scores", "pareto", "budget_curve", "synergy",
-           "robust_choice", "ROBUST_RULES", "hypervolume"]
+           "robust_choice", "p_best", "ROBUST_RULES", "hypervolume", "PortfolioResult"]
 
 ROBUST_RULES = ("regret", "p5", "mean")
 
@@ -78,7 +78,8 @@ def score_basis(baseline: xr.Dataset) -> ScoreBasis:
     focus = {i: str(baseline[i].attrs.get("focus_area", "")) for i in inds}
     w = indicator_weights(focus, json_attr(baseline, "weights", None) or {})
     t = baseline["time"].values
-    return ScoreBasis(indicators=tuple(inds), better=tuple(str(baseline[i].attrs.get("better", "higher")) for i in inds),
+    return ScoreBasis(indicators=tuple(inds),
+                      better=tuple(str(baseline[i].attrs.get("better", "higher")) for i in inds),
                       scale=np.array([float(baseline[i].attrs.get("scale", np.nan)) for i in inds]),
                       weights=np.array([w[i] for i in inds]), focus=tuple(focus[i] for i in inds),
                       areas=tuple(dict.fromkeys(focus[i] for i in inds)),
@@ -207,10 +208,24 @@ def synergy(masks: np.ndarray, score: np.ndarray, single: np.ndarray) -> np.ndar
 def hypervolume(cost: np.ndarray, score: np.ndarray, ref_cost: float, ref_score: float) -> float:
     """The area dominated by the points (lower cost, higher score) up to the reference point
     ``(ref_cost, ref_score)`` [IDR billion x score] (pymoo's indicator, cost and -score minimised)."""
-    from pymoo.indicators.hv import HV   # pymoo loads numba-free but slowly: only when asked
+    from pymoo.indicators.hv import HV  # pymoo loads numba-free but slowly: only when asked
     pts = np.column_stack([np.asarray(cost, float), -np.asarray(score, float)])
     pts = pts[np.all(np.isfinite(pts), axis=1)]
     return float(HV(ref_point=np.array([ref_cost, -ref_score]))(pts)) if len(pts) else 0.0
+
+
+def p_best(future_scores: np.ndarray, cost: np.ndarray, budget: float) -> np.ndarray:
+    """How often each portfolio is the best of those within ``budget`` ``(P,)`` (0 for those beyond it).
+
+    ``future_scores`` ``(P, N)``: scores in N paired futures; ``cost`` ``(P,)`` [IDR billion].
+    """
+    fs = np.asarray(future_scores, float)
+    fits = np.asarray(cost, float) <= float(budget) * (1 + 1e-12)
+    out = np.zeros(len(fs))
+    if fits.any():
+        masked = np.where(fits[:, None] & np.isfinite(fs), fs, -np.inf)
+        out = np.bincount(np.argmax(masked, axis=0), minlength=len(fs)) / fs.shape[1]
+    return out
 
 
 def robust_choice(future_scores: np.ndarray, cost: np.ndarray, budgets: Sequence[float]) -> pd.DataFrame:

@@ -38,6 +38,7 @@ from ..files import sha256_file
 from ..model import Label, Model, load_model, resolve_model_path
 from ..names import CONTROL_NAMES, did_you_mean, norm_name
 from ..yamlio import YamlDocument, field_path, read_yaml
+from .portfolio import parse_portfolio
 from .schema import (
     SLUG,
     SLUG_RULE,
@@ -54,7 +55,6 @@ from .schema import (
     schema_error,
     whole,
 )
-from .portfolio import parse_portfolio
 from .series import compose, first_outside
 from .types import (
     DEFAULT_DISCOUNT_RATE,

@@ -26,8 +26,9 @@ from ..errors import ScenarioError
 from ..names import did_you_mean, norm_name
 from ..yamlio import YamlDocument, field_path, read_yaml
 
-__all__ = ["RawScenario", "RawComparison", "RawPortfolio", "PORTFOLIO_KEYS", "schema_error", "SCENARIO_KEYS", "COMPARISON_KEYS",
-           "INTERVENTION_KEYS", "HORIZON_KEYS", "SHOCK_KEYS", "COST_KEYS", "TRACKS", "SLUG", "Located",
+__all__ = ["RawScenario", "RawComparison", "RawPortfolio", "PORTFOLIO_KEYS", "schema_error",
+           "SCENARIO_KEYS", "COMPARISON_KEYS", "INTERVENTION_KEYS", "HORIZON_KEYS", "SHOCK_KEYS", "COST_KEYS",
+           "TRACKS", "SLUG", "Located",
            "read_chain", "merge_chain"]
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

@@ -1,0 +1,90 @@
+"""The portfolio search in words and files: the terminal text, ``portfolio.csv``, ``budget-curve.csv``.
+
+:func:`portfolio_text` answers the workshop's question budget by budget (members, cost, score, synergy,
+intervals and the robust choice); :func:`write_portfolio` writes the tables, the chosen portfolios' results
+and the charts (:mod:`cityfutures.report.charts.portfolio`).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import pandas as pd
+
+from ..analysis.portfolio import PortfolioResult
+from ..files import atomic_write
+from ..results.dataset import save_results
+from . import numbers
+from .i18n import t
+
+__all__ = ["portfolio_text", "write_portfolio", "member_titles", "kind_text"]
+
+
+def _t(key: str, lang: str, **fmt) -> str:
+    return t(key, lang, "portfolio", **fmt)
+
+
+def member_titles(result: PortfolioResult, members: str, lang: str) -> str:
+    """A portfolio's members (``a+b``) as their titles in ``lang``, joined by commas."""
+    return ", ".join(result.title(n, lang) for n in members.split("+") if n) or "-"
+
+
+def kind_text(result: PortfolioResult, lang: str) -> str:
+    kind = result.meta["budget_kind"]
+    if kind == "pv":
+        return _t("kind_pv", lang, rate=numbers.percent(100 * result.meta["discount_rate"], lang) + " %")
+    return _t("kind_capex", lang)
+
+
+def portfolio_text(result: PortfolioResult, lang: str = "en") -> str:
+    """The best portfolio at each budget, as the terminal shows it."""
+    m = result.meta
+    lines = [_t("heading", lang), _t("search_line", lang, search=_t(f"search_{m['search']}", lang),
+                                     evaluated=numbers.number(m["evaluated"], lang),
+                                     space=numbers.number(m["portfolios"], lang), candidates=m["candidates"],
+                                     seconds=numbers.number(m["seconds"], lang, 2), kind=kind_text(result, lang)), ""]
+    for _, row in result.curve.iterrows():
+        lines.append(_t("budget", lang, budget=numbers.number(row["budget_idr_bn"], lang)) + ":")
+        if not row["members"]:
+            lines.append("  " + _t("none_fits", lang))
+            continue
+        lines.append("  " + member_titles(result, row["members"], lang))
+        lines.append("  " + _t("line_score", lang, cost=numbers.number(row["cost_idr_bn"], lang),
+                               score=numbers.number(row["score"], lang),
+                               synergy=numbers.signed_number(row["synergy"], lang)))
+        if "score_p05" in row and m["futures"]:
+            lines.append("  " + _t("line_interval", lang, n=m["futures"],
+                                   interval=numbers.interval(row["score_p05"], row["score_p95"], lang),
+                                   p=numbers.share(row["p_best"], lang)))
+            lines.append("  " + _t("line_robust", lang, rule=_t(f"rule_{m['robust']}", lang),
+                                   members=member_titles(result, row["robust_members"], lang)))
+        if row["added"] and row.name > 0:
+            lines.append("  " + _t("line_added", lang, members=member_titles(result, row["added"], lang)))
+        if row["dropped"]:
+            lines.append("  " + _t("line_dropped", lang, members=member_titles(result, row["dropped"], lang)))
+    for _, row in result.excluded.iterrows():
+        lines.append(_t("excluded", lang, n=numbers.number(row["portfolios"], lang), reason=row["reason"],
+                        example=row["example"]))
+    lines += ["", _t("synergy_note", lang)]
+    return "\n".join(lines)
+
+
+def _csv(df: pd.DataFrame, path: Path) -> Path:
+    return atomic_write(path, lambda tmp: df.to_csv(tmp, index=False))
+
+
+def write_portfolio(result: PortfolioResult, folder, *, lang: str = "en", charts: bool = True,
+                    formats: Sequence[str] = ("png", "svg")) -> list[Path]:
+    """Write ``portfolio.csv`` (the front and every budget's choice), ``budget-curve.csv``, ``excluded.csv``
+    (when some portfolios were left out), ``results.nc``/``results.csv`` (the chosen portfolios' runs) and the
+    charts into ``folder``; returns the paths."""
+    from .charts.portfolio import draw_portfolio  # matplotlib only when drawing
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [_csv(result.table, folder / "portfolio.csv"), _csv(result.curve, folder / "budget-curve.csv")]
+    if len(result.excluded):
+        paths.append(_csv(result.excluded, folder / "excluded.csv"))
+    paths += list(save_results(result.results, folder / "results.nc"))
+    if charts:
+        paths += draw_portfolio(result, folder, lang=lang, formats=formats)
+    return paths
