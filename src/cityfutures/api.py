@@ -438,8 +438,6 @@ def portfolio(what: Any, *, budget: float | None = None, budgets: Sequence[float
         from .analysis.evolution import evolve  # pymoo: only on this path
         masks, end, ok, reasons = evolve(cat, basis, spec, item, max(levels), engine=engine, seed=int(seed),
                                          generations=generations, population=population, progress=progress)
-        masks = np.unique(np.vstack([masks, singles]), axis=0)
-        end, ok, reasons = evaluate(cat, masks, basis, engine=engine, chunk_size=chunk_size)
         n_space, n_admissible = 2 ** cat.k, -1
     return _portfolio_result(comp, cat, spec, basis, item, kind, levels, masks, end, ok, reasons, singles,
                              futures=futures, robust=robust, seed=int(seed), engine=engine, progress=progress,

@@ -1,0 +1,96 @@
+"""The evolutionary portfolio search, for catalogues too large to enumerate: pymoo's NSGA-II over bit strings.
+
+Objectives: cost (minimised) and the weighted score (maximised), both of the simulated portfolio
+(:func:`cityfutures.analysis.portfolio.evaluate`: every generation's new portfolios in one engine call);
+constraint: the ``portfolio:`` block and the largest budget (:func:`cityfutures.plan.portfolio.admissible`),
+violated by the amount over budget plus one for any other rule broken (such portfolios are not simulated).
+The first population holds the empty portfolio, every single programme and random portfolios of every size,
+so the front's cheap end and the synergy of every portfolio are known. Seeded: the same seed gives the
+same front.
+"""
+from __future__ import annotations
+
+import numpy as np
+from pymoo.algorithms.moo.nsga2 import NSGA2
+from pymoo.core.problem import Problem
+from pymoo.operators.crossover.ux import UniformCrossover
+from pymoo.operators.mutation.bitflip import BitflipMutation
+from pymoo.optimize import minimize
+
+from ..plan.portfolio import Catalogue, admissible
+from .portfolio import ScoreBasis, evaluate, scores
+
+__all__ = ["evolve", "first_population"]
+
+
+def first_population(k: int, size: int, seed: int) -> np.ndarray:
+    """The empty portfolio, every single programme, then random portfolios of rising density ``(max(size, k+1), k)``."""
+    rng = np.random.default_rng(seed)
+    rows = [np.zeros(k, bool)] + list(np.eye(k, dtype=bool))
+    n = max(0, size - len(rows))
+    density = np.linspace(0.05, 0.95, n) if n else np.array([])
+    rows += [rng.random(k) < p for p in density]
+    return np.array(rows, dtype=bool)
+
+
+class _Portfolios(Problem):
+    def __init__(self, cat: Catalogue, basis: ScoreBasis, spec, item_cost: np.ndarray, budget: float, engine: str):
+        super().__init__(n_var=cat.k, n_obj=2, n_ieq_constr=1, xl=0, xu=1, vtype=bool)
+        self.cat, self.basis, self.spec, self.item, self.budget, self.engine = cat, basis, spec, item_cost, budget, engine
+        self.seen: dict[int, tuple[np.ndarray, bool, str]] = {}
+        self.weights = 1 << np.arange(cat.k, dtype=np.int64)
+
+    def run(self, masks: np.ndarray) -> None:
+        """Simulate the portfolios of ``masks`` not seen yet (one engine call)."""
+        codes = masks.astype(np.int64) @ self.weights
+        new = [i for i, c in enumerate(codes) if int(c) not in self.seen]
+        _, first = np.unique(codes[new], return_index=True) if new else (None, [])
+        new = [new[i] for i in first]
+        if not new:
+            return
+        end, ok, reasons = evaluate(self.cat, masks[new], self.basis, engine=self.engine)
+        for j, i in enumerate(new):
+            self.seen[int(codes[i])] = (end[j], bool(ok[j]), reasons[j])
+
+    def _evaluate(self, x, out, *args, **kwargs):
+        masks = np.asarray(x, bool)
+        inside, cost = admissible(self.cat, masks, self.spec, self.item, None)
+        within = cost <= self.budget * (1 + 1e-12)
+        self.run(masks[inside & within])
+        codes = masks.astype(np.int64) @ self.weights
+        score = np.zeros(len(masks))
+        runnable = np.zeros(len(masks), bool)
+        for i, c in enumerate(codes):
+            hit = self.seen.get(int(c))
+            if hit is not None and hit[1] and inside[i] and within[i]:
+                score[i] = float(scores(hit[0], self.basis)[0])
+                runnable[i] = True
+        over = np.maximum(cost - self.budget, 0.0) / max(self.budget, 1.0)
+        out["F"] = np.column_stack([cost, -score])
+        out["G"] = (over + (~inside | (within & ~runnable)).astype(float))[:, None]
+
+
+def evolve(cat: Catalogue, basis: ScoreBasis, spec, item_cost: np.ndarray, budget: float, *, engine: str = "batch",
+           seed: int = 0, generations: int = 60, population: int = 100, progress: bool = False):
+    """Portfolios found by NSGA-II, with every single programme, and their simulated end values.
+
+    Returns
+    -------
+    masks : ndarray (P, K) bool
+        Every portfolio simulated during the search.
+    end : ndarray (P, I)
+    ok : ndarray (P,) bool
+    reasons : list of str
+    """
+    problem = _Portfolios(cat, basis, spec, np.asarray(item_cost, float), float(budget), engine)
+    start = first_population(cat.k, population, seed)
+    problem.run(start[: cat.k + 1])                       # the empty portfolio and the singles, whatever the rules
+    algorithm = NSGA2(pop_size=population, sampling=start, crossover=UniformCrossover(),
+                      mutation=BitflipMutation(prob=1.0, prob_var=1.0 / max(cat.k, 1)), eliminate_duplicates=True)
+    minimize(problem, algorithm, ("n_gen", int(generations)), seed=int(seed), verbose=bool(progress))
+    codes = np.array(sorted(problem.seen), dtype=np.int64)
+    masks = ((codes[:, None] >> np.arange(cat.k)) & 1).astype(bool)
+    end = np.array([problem.seen[int(c)][0] for c in codes])
+    ok = np.array([problem.seen[int(c)][1] for c in codes])
+    reasons = [problem.seen[int(c)][2] for c in codes]
+    return masks, end, ok, reasons
