@@ -450,7 +450,7 @@ def _portfolio_result(comp, cat, spec, basis, item, kind, levels, masks, end, ok
     total, by_area = scores(end, basis)
     total = np.where(ok, total, np.nan)
     inside, cost = admissible(cat, masks, spec, item, max(levels))
-    codes = masks.astype(np.int64) @ (1 << np.arange(cat.k, dtype=np.int64))
+    codes = {}   # a portfolio's number: bit k set when programme k is a member (Python ints: any number of bits)
     single_rows = [int(np.flatnonzero((masks == row).all(axis=1))[0]) for row in singles]
     syn = synergy(masks, total, total[single_rows])
     usable = inside & ok
@@ -461,7 +461,9 @@ def _portfolio_result(comp, cat, spec, basis, item, kind, levels, masks, end, ok
                    for a, fa in enumerate(basis.areas)}
     rows = sorted(set(front.tolist()) | {c for c in chosen.tolist() if c >= 0}
                   | set().union(*area_fronts.values()))
-    table = pd.DataFrame({"code": codes[rows], "members": ["+".join(member_names(cat, masks[r])) for r in rows],
+    for r in set(rows):
+        codes[r] = sum(1 << int(k) for k in np.flatnonzero(masks[r]))
+    table = pd.DataFrame({"code": [str(codes[r]) for r in rows], "members": ["+".join(member_names(cat, masks[r])) for r in rows],
                           "n_members": masks[rows].sum(axis=1), "cost_idr_bn": cost[rows], "score": total[rows],
                           "synergy": syn[rows], "on_front": np.isin(rows, front)})
     for a, fa in enumerate(basis.areas):
@@ -486,7 +488,7 @@ def _portfolio_result(comp, cat, spec, basis, item, kind, levels, masks, end, ok
             curve.append(entry)
             continue
         now = member_names(cat, masks[r])
-        entry.update(code=int(codes[r]), members="+".join(now), n_members=len(now), cost_idr_bn=float(cost[r]),
+        entry.update(code=str(codes[r]), members="+".join(now), n_members=len(now), cost_idr_bn=float(cost[r]),
                      score=float(total[r]), synergy=float(syn[r]),
                      added="+".join(n for n in now if n not in before), dropped="+".join(n for n in before
                                                                                         if n not in now))

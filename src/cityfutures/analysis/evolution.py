@@ -37,31 +37,30 @@ class _Portfolios(Problem):
     def __init__(self, cat: Catalogue, basis: ScoreBasis, spec, item_cost: np.ndarray, budget: float, engine: str):
         super().__init__(n_var=cat.k, n_obj=2, n_ieq_constr=1, xl=0, xu=1, vtype=bool)
         self.cat, self.basis, self.spec, self.item, self.budget, self.engine = cat, basis, spec, item_cost, budget, engine
-        self.seen: dict[int, tuple[np.ndarray, bool, str]] = {}
-        self.weights = 1 << np.arange(cat.k, dtype=np.int64)
+        self.seen: dict[bytes, tuple[np.ndarray, bool, str]] = {}   # a portfolio's bits -> what its run gave
 
     def run(self, masks: np.ndarray) -> None:
         """Simulate the portfolios of ``masks`` not seen yet (one engine call)."""
-        codes = masks.astype(np.int64) @ self.weights
-        new = [i for i, c in enumerate(codes) if int(c) not in self.seen]
-        _, first = np.unique(codes[new], return_index=True) if new else (None, [])
-        new = [new[i] for i in first]
+        new: dict[bytes, int] = {}
+        for i, row in enumerate(masks):
+            key = row.tobytes()
+            if key not in self.seen:
+                new.setdefault(key, i)
         if not new:
             return
-        end, ok, reasons = evaluate(self.cat, masks[new], self.basis, engine=self.engine)
-        for j, i in enumerate(new):
-            self.seen[int(codes[i])] = (end[j], bool(ok[j]), reasons[j])
+        end, ok, reasons = evaluate(self.cat, masks[list(new.values())], self.basis, engine=self.engine)
+        for j, key in enumerate(new):
+            self.seen[key] = (end[j], bool(ok[j]), reasons[j])
 
     def _evaluate(self, x, out, *args, **kwargs):
         masks = np.asarray(x, bool)
         inside, cost = admissible(self.cat, masks, self.spec, self.item, None)
         within = cost <= self.budget * (1 + 1e-12)
         self.run(masks[inside & within])
-        codes = masks.astype(np.int64) @ self.weights
         score = np.zeros(len(masks))
         runnable = np.zeros(len(masks), bool)
-        for i, c in enumerate(codes):
-            hit = self.seen.get(int(c))
+        for i, row in enumerate(masks):
+            hit = self.seen.get(row.tobytes())
             if hit is not None and hit[1] and inside[i] and within[i]:
                 score[i] = float(scores(hit[0], self.basis)[0])
                 runnable[i] = True
@@ -88,9 +87,9 @@ def evolve(cat: Catalogue, basis: ScoreBasis, spec, item_cost: np.ndarray, budge
     algorithm = NSGA2(pop_size=population, sampling=start, crossover=UniformCrossover(),
                       mutation=BitflipMutation(prob=1.0, prob_var=1.0 / max(cat.k, 1)), eliminate_duplicates=True)
     minimize(problem, algorithm, ("n_gen", int(generations)), seed=int(seed), verbose=bool(progress))
-    codes = np.array(sorted(problem.seen), dtype=np.int64)
-    masks = ((codes[:, None] >> np.arange(cat.k)) & 1).astype(bool)
-    end = np.array([problem.seen[int(c)][0] for c in codes])
-    ok = np.array([problem.seen[int(c)][1] for c in codes])
-    reasons = [problem.seen[int(c)][2] for c in codes]
+    keys = list(problem.seen)
+    masks = np.array([np.frombuffer(k, dtype=bool) for k in keys])
+    end = np.array([problem.seen[k][0] for k in keys])
+    ok = np.array([problem.seen[k][1] for k in keys])
+    reasons = [problem.seen[k][2] for k in keys]
     return masks, end, ok, reasons
