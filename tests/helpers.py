@@ -111,9 +111,11 @@ def write_catalogue(folder: Path, n: int, *, seed: int = 0, indicators: int = 4)
             terms.append(f"{rng.uniform(-0.3, 0.3):.3f} * Lever {mine[0] + 1} * Lever {mine[1] + 1}")
         eqs.append(f"Indicator {j + 1}= INTEG (\n\t{' + '.join(terms)},\n\t\t0)\n\t~\tDmnl [?,?]\n"
                    f"\t~\tIndicator: synthetic.\n\t|\n\n")
-    levers = "".join(f"Lever {k + 1}=\n\t0\n\t~\tDmnl [0,2]\n\t~\tassumption: synthetic lever.\n\t|\n\n" for k in range(n))
+    levers = "".join(f"Lever {k + 1}=\n\t0\n\t~\tDmnl [0,2]\n\t~\tassumption: synthetic lever.\n\t|\n\n"
+                     for k in range(n))
     control = ("FINAL TIME  = 10\n\t~\tYear\n\t~\tend.\n\t|\n\nINITIAL TIME  = 0\n\t~\tYear\n\t~\tstart.\n\t|\n\n"
-               "SAVEPER  = 1\n\t~\tYear [0,?]\n\t~\tsaved.\n\t|\n\nTIME STEP  = 0.5\n\t~\tYear [0,?]\n\t~\tstep.\n\t|\n\n")
+               "SAVEPER  = 1\n\t~\tYear [0,?]\n\t~\tsaved.\n\t|\n\n"
+               "TIME STEP  = 0.5\n\t~\tYear [0,?]\n\t~\tstep.\n\t|\n\n")
     (folder / "synthetic.mdl").write_text("{UTF-8}\n" + "".join(eqs) + levers + control, encoding="utf-8")
     areas = ("water-waste", "preparedness", "governance", "connectivity-mobility")
     meta = ["model: synthetic.mdl", "focus_areas:"] + [f"  {a}: {{en: {a}, id: {a}}}" for a in areas] + ["levers:"]
@@ -137,5 +139,6 @@ def write_catalogue(folder: Path, n: int, *, seed: int = 0, indicators: int = 4)
             f"cost: {{capex_idr_bn: {rng.uniform(10, 100):.1f}}}}}\n", encoding="utf-8")
     path = folder / "synthetic.yaml"
     path.write_text(f"name: synthetic-{n}\ntitle: {{en: Synthetic catalogue, id: Katalog sintetis}}\n"
-                    f"baseline: baseline.yaml\ninterventions: [{', '.join(names)}]\ndiscount_rate: 0\n", encoding="utf-8")
+                    f"baseline: baseline.yaml\ninterventions: [{', '.join(names)}]\ndiscount_rate: 0\n",
+                    encoding="utf-8")
     return path

@@ -463,7 +463,8 @@ def _portfolio_result(comp, cat, spec, basis, item, kind, levels, masks, end, ok
                   | set().union(*area_fronts.values()))
     for r in set(rows):
         codes[r] = sum(1 << int(k) for k in np.flatnonzero(masks[r]))
-    table = pd.DataFrame({"code": [str(codes[r]) for r in rows], "members": ["+".join(member_names(cat, masks[r])) for r in rows],
+    table = pd.DataFrame({"code": [str(codes[r]) for r in rows],
+                          "members": ["+".join(member_names(cat, masks[r])) for r in rows],
                           "n_members": masks[rows].sum(axis=1), "cost_idr_bn": cost[rows], "score": total[rows],
                           "synergy": syn[rows], "on_front": np.isin(rows, front)})
     for a, fa in enumerate(basis.areas):

@@ -28,7 +28,8 @@ def _brute_force(tmp_path: Path) -> dict[frozenset, tuple[float, float]]:
     res = cf.compare(path)
     s = cf.score(res.results).total
     pv = cf.present_value(res.results)
-    members = {"baseline": frozenset()} | {n: frozenset([n]) for n in names} | {k: frozenset(v) for k, v in bundles.items()}
+    members = ({"baseline": frozenset()} | {n: frozenset([n]) for n in names}
+               | {k: frozenset(v) for k, v in bundles.items()})
     return {members[k]: (float(s[k]), float(pv[k])) for k in members}
 
 
@@ -84,7 +85,7 @@ def _with_block(tmp_path: Path, block: str, source: str = "choices.yaml") -> Pat
     ("portfolio: {min_quick_wins: 2}", lambda m: {"prog-c", "prog-e"} <= m),
     ("portfolio: {max_at_once: 2}", lambda m: len(m & {"prog-a", "prog-b", "prog-c", "prog-e"}) <= 2),
     ("portfolio: {agency_budgets: {dinas-a: 120}}", lambda m: "prog-b" not in m),
-    ("portfolio: {focus_area_budgets: {governance: 150}}", lambda m: not {"prog-e", "prog-f"} <= m and "prog-f" not in m),
+    ("portfolio: {focus_area_budgets: {governance: 150}}", lambda m: "prog-f" not in m),
 ])
 def test_constraints_are_honoured(tmp_path, block, rule):
     res = cf.portfolio(_with_block(tmp_path, block), budgets=[300, 1000])
@@ -149,13 +150,17 @@ def test_pareto_budget_curve_synergy_and_choices_on_known_numbers():
     assert hypervolume([1], [2], 3, 0) == pytest.approx(4.0)
 
 
+def _hv(result, budget: float) -> float:
+    """The hypervolume of a result's front up to (budget, score 0)."""
+    front = result.table[result.table["on_front"]]
+    return hypervolume(front["cost_idr_bn"], front["score"], budget, 0)
+
+
 def test_evolutionary_front_on_a_synthetic_catalogue_is_the_exact_one(tmp_path):
     path = write_catalogue(tmp_path / "twelve", 12, seed=1)
     exact = cf.portfolio(path, budgets=[300], search="exhaustive")
     evolved = cf.portfolio(path, budgets=[300], search="evolutionary", generations=30, population=60, seed=4)
-    hv = [hypervolume(r.table.loc[r.table.on_front, "cost_idr_bn"], r.table.loc[r.table.on_front, "score"], 300, 0)
-          for r in (exact, evolved)]
-    assert hv[1] >= 0.98 * hv[0]
+    assert _hv(evolved, 300) >= 0.98 * _hv(exact, 300)
     assert evolved.meta["evaluated"] < exact.meta["evaluated"]
 
 
@@ -164,9 +169,7 @@ def test_evolutionary_search_on_18_and_on_70_synthetic_programmes(tmp_path):
     path = write_catalogue(tmp_path / "eighteen", 18, seed=7)
     exact = cf.portfolio(path, budgets=[500], search="exhaustive")
     evolved = cf.portfolio(path, budgets=[500], search="evolutionary", generations=60, population=100, seed=1)
-    hv = [hypervolume(r.table.loc[r.table.on_front, "cost_idr_bn"], r.table.loc[r.table.on_front, "score"], 500, 0)
-          for r in (exact, evolved)]
-    assert hv[1] >= 0.98 * hv[0]                                  # within 2 % of the exact front
+    assert _hv(evolved, 500) >= 0.98 * _hv(exact, 500)          # within 2 % of the exact front
     many = cf.portfolio(write_catalogue(tmp_path / "seventy", 70, seed=3), budgets=[800], generations=40,
                         population=100, seed=1)
     assert many.meta["search"] == "evolutionary"

@@ -5,7 +5,15 @@ import numpy as np
 import pytest
 
 from cityfutures.plan.plan import bundle_run
-from cityfutures.plan.portfolio import admissible, all_masks, at_once, catalogue, masks_of, member_names, portfolio_params
+from cityfutures.plan.portfolio import (
+    admissible,
+    all_masks,
+    at_once,
+    catalogue,
+    masks_of,
+    member_names,
+    portfolio_params,
+)
 from cityfutures.scenario import load_comparison
 from cityfutures.scenario.portfolio import PortfolioSpec
 from cityfutures.scenario.series import _on_grid

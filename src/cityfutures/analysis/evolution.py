@@ -36,7 +36,8 @@ def first_population(k: int, size: int, seed: int) -> np.ndarray:
 class _Portfolios(Problem):
     def __init__(self, cat: Catalogue, basis: ScoreBasis, spec, item_cost: np.ndarray, budget: float, engine: str):
         super().__init__(n_var=cat.k, n_obj=2, n_ieq_constr=1, xl=0, xu=1, vtype=bool)
-        self.cat, self.basis, self.spec, self.item, self.budget, self.engine = cat, basis, spec, item_cost, budget, engine
+        self.cat, self.basis, self.spec, self.item = cat, basis, spec, item_cost
+        self.budget, self.engine = budget, engine
         self.seen: dict[bytes, tuple[np.ndarray, bool, str]] = {}   # a portfolio's bits -> what its run gave
 
     def run(self, masks: np.ndarray) -> None:
