@@ -57,7 +57,7 @@ def portfolio_text(result: PortfolioResult, lang: str = "en") -> str:
                                    interval=numbers.interval(row["score_p05"], row["score_p95"], lang),
                                    p=numbers.share(row["p_best"], lang)))
             lines.append("  " + _t("line_robust", lang, rule=_t(f"rule_{m['robust']}", lang),
-                                   members=member_titles(result, row["robust_members"], lang)))
+                                   members=_difference(result, row["members"], row["robust_members"], lang)))
         if row["added"] and row.name > 0:
             lines.append("  " + _t("line_added", lang, members=member_titles(result, row["added"], lang)))
         if row["dropped"]:
@@ -67,6 +67,15 @@ def portfolio_text(result: PortfolioResult, lang: str = "en") -> str:
                         example=row["example"]))
     lines += ["", _t("synergy_note", lang)]
     return "\n".join(lines)
+
+
+def _difference(result: PortfolioResult, chosen: str, other: str, lang: str) -> str:
+    """``other`` against ``chosen``: the same portfolio, or what it adds (+) and drops (-)."""
+    a, b = set(chosen.split("+")) - {""}, set(other.split("+")) - {""}
+    if a == b:
+        return _t("same_portfolio", lang)
+    names = [n for n in result.names if n in a | b]
+    return ", ".join(("+" if n in b else "\u2212") + result.title(n, lang) for n in names if (n in a) != (n in b))
 
 
 def _csv(df: pd.DataFrame, path: Path) -> Path:
