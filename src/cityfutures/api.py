@@ -23,6 +23,7 @@ import xarray as xr
 from tqdm.auto import tqdm
 
 from .analysis.compare import ComparisonResult, comparison_result, comparison_table
+from .analysis.evolution import evolve
 from .analysis.pathways import explain
 from .analysis.portfolio import (
     ROBUST_RULES,
@@ -435,7 +436,6 @@ def portfolio(what: Any, *, budget: float | None = None, budgets: Sequence[float
         if bar is not None:
             bar.close()
     else:
-        from .analysis.evolution import evolve  # pymoo: only on this path
         masks, end, ok, reasons = evolve(cat, basis, spec, item, max(levels), engine=engine, seed=int(seed),
                                          generations=generations, population=population, progress=progress)
         n_space, n_admissible = 2 ** cat.k, -1

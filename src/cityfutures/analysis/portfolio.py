@@ -22,6 +22,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pandas as pd
 import xarray as xr
+from pymoo.indicators.hv import HV
 
 from ..engine.simulate import simulate
 from ..errors import InputError
@@ -208,7 +209,6 @@ def synergy(masks: np.ndarray, score: np.ndarray, single: np.ndarray) -> np.ndar
 def hypervolume(cost: np.ndarray, score: np.ndarray, ref_cost: float, ref_score: float) -> float:
     """The area dominated by the points (lower cost, higher score) up to the reference point
     ``(ref_cost, ref_score)`` [IDR billion x score] (pymoo's indicator, cost and -score minimised)."""
-    from pymoo.indicators.hv import HV  # pymoo loads numba-free but slowly: only when asked
     pts = np.column_stack([np.asarray(cost, float), -np.asarray(score, float)])
     pts = pts[np.all(np.isfinite(pts), axis=1)]
     return float(HV(ref_point=np.array([ref_cost, -ref_score]))(pts)) if len(pts) else 0.0

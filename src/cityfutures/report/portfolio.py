@@ -15,9 +15,10 @@ from ..analysis.portfolio import PortfolioResult
 from ..files import atomic_write
 from ..results.dataset import save_results
 from . import numbers
+from .charts.portfolio import draw_portfolio, search_line, write_pdf
 from .i18n import t
 
-__all__ = ["portfolio_text", "write_portfolio", "member_titles", "kind_text"]
+__all__ = ["portfolio_text", "write_portfolio", "member_titles"]
 
 
 def _t(key: str, lang: str, **fmt) -> str:
@@ -29,20 +30,10 @@ def member_titles(result: PortfolioResult, members: str, lang: str) -> str:
     return ", ".join(result.title(n, lang) for n in members.split("+") if n) or "-"
 
 
-def kind_text(result: PortfolioResult, lang: str) -> str:
-    kind = result.meta["budget_kind"]
-    if kind == "pv":
-        return _t("kind_pv", lang, rate=numbers.percent(100 * result.meta["discount_rate"], lang) + " %")
-    return _t("kind_capex", lang)
-
-
 def portfolio_text(result: PortfolioResult, lang: str = "en") -> str:
     """The best portfolio at each budget, as the terminal shows it."""
     m = result.meta
-    lines = [_t("heading", lang), _t("search_line", lang, search=_t(f"search_{m['search']}", lang),
-                                     evaluated=numbers.number(m["evaluated"], lang),
-                                     space=numbers.number(m["portfolios"], lang), candidates=m["candidates"],
-                                     seconds=numbers.number(m["seconds"], lang, 2), kind=kind_text(result, lang)), ""]
+    lines = [_t("heading", lang), search_line(result, lang), ""]
     for _, row in result.curve.iterrows():
         lines.append(_t("budget", lang, budget=numbers.number(row["budget_idr_bn"], lang)) + ":")
         if not row["members"]:
@@ -85,9 +76,8 @@ def _csv(df: pd.DataFrame, path: Path) -> Path:
 def write_portfolio(result: PortfolioResult, folder, *, lang: str = "en", charts: bool = True,
                     formats: Sequence[str] = ("png", "svg")) -> list[Path]:
     """Write ``portfolio.csv`` (the front and every budget's choice), ``budget-curve.csv``, ``excluded.csv``
-    (when some portfolios were left out), ``results.nc``/``results.csv`` (the chosen portfolios' runs) and the
-    charts into ``folder``; returns the paths."""
-    from .charts.portfolio import draw_portfolio  # matplotlib only when drawing
+    (when some portfolios were left out), ``results.nc``/``results.csv`` (the chosen portfolios' runs), the
+    charts and ``portfolio-brief.pdf`` (the answer page and the charts) into ``folder``; returns the paths."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = [_csv(result.table, folder / "portfolio.csv"), _csv(result.curve, folder / "budget-curve.csv")]
@@ -96,4 +86,6 @@ def write_portfolio(result: PortfolioResult, folder, *, lang: str = "en", charts
     paths += list(save_results(result.results, folder / "results.nc"))
     if charts:
         paths += draw_portfolio(result, folder, lang=lang, formats=formats)
+        stem = "portfolio-brief" if lang == "en" else f"portfolio-brief-{lang}"
+        paths.append(write_pdf(result, folder / f"{stem}.pdf", lang=lang))
     return paths

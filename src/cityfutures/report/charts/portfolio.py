@@ -5,19 +5,23 @@ Drawn from a :class:`~cityfutures.analysis.portfolio.PortfolioResult` only; neve
 """
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.backends.backend_pdf import PdfPages
 
 from ...analysis.portfolio import PortfolioResult
+from ...files import atomic_write
 from .. import numbers
 from ..i18n import t
 from ..labels import Labels
 from ._common import BASELINE_COLOR, OTHER_COLOR, SERIES, figure, save, set_number_format, shorten, style
 
-__all__ = ["draw_portfolio", "front_chart", "staircase_chart", "matrix_chart", "area_fronts_chart"]
+__all__ = ["draw_portfolio", "front_chart", "staircase_chart", "matrix_chart", "area_fronts_chart", "answer_page",
+           "write_pdf", "kind_text", "search_line"]
 
 
 def _t(key: str, lang: str, **fmt) -> str:
@@ -82,7 +86,6 @@ def front_chart(result: PortfolioResult, lang: str = "en"):
 
 
 def _wrap(text: str, width: int) -> str:
-    import textwrap
     return "\n".join(textwrap.wrap(text, width)) or "-"
 
 
@@ -174,6 +177,67 @@ def area_fronts_chart(result: PortfolioResult, lang: str = "en"):
         fig.tight_layout(rect=(0.02, 0.07, 1, 1))
         _footer(fig, result, labels)
     return fig
+
+
+def kind_text(result: PortfolioResult, lang: str) -> str:
+    """What the budget counts, in words (present value at the rate, or capex)."""
+    if result.meta["budget_kind"] == "pv":
+        return _t("kind_pv", lang, rate=numbers.percent(100 * result.meta["discount_rate"], lang) + " %")
+    return _t("kind_capex", lang)
+
+
+def search_line(result: PortfolioResult, lang: str) -> str:
+    """How the search went: exhaustive or evolutionary, portfolios simulated, seconds, what the budget counts."""
+    m = result.meta
+    return _t("search_line", lang, search=_t(f"search_{m['search']}", lang),
+              evaluated=numbers.number(m["evaluated"], lang), space=numbers.number(m["portfolios"], lang),
+              candidates=m["candidates"], seconds=numbers.number(m["seconds"], lang, 2), kind=kind_text(result, lang))
+
+
+def answer_page(result: PortfolioResult, lang: str = "en"):
+    """The brief's page: the best portfolio at each budget, with cost, score, synergy and interval."""
+    labels = Labels(result.results, lang)
+    with style():
+        fig = figure()
+        fig.text(0.03, 0.95, _t("brief_title", lang), fontsize=26, fontweight="bold", va="top")
+        fig.text(0.03, 0.89, _wrap(search_line(result, lang), 125), fontsize=13.5, va="top", color="#333333")
+        cols = [(0.03, "budget_axis"), (0.17, "members_head"), (0.64, "cost_head"), (0.76, "score_head"),
+                (0.89, "synergy_head")]
+        y = 0.80
+        for x, key in cols:
+            fig.text(x, y, _t(key, lang), fontsize=13, fontweight="bold", va="top")
+        y -= 0.045
+        futures = bool(result.meta.get("futures"))
+        for _, row in result.curve.iterrows():
+            names = [result.title(n, lang) for n in row["members"].split("+") if n]
+            text = _wrap("; ".join(names) or _t("none_fits", lang), 70)
+            lines = text.count("\n") + 1
+            fig.text(0.03, y, numbers.number(row["budget_idr_bn"], lang), fontsize=13, va="top", fontweight="bold")
+            fig.text(0.17, y, text, fontsize=12, va="top")
+            if names:
+                fig.text(0.64, y, numbers.number(row["cost_idr_bn"], lang), fontsize=13, va="top")
+                score = numbers.number(row["score"], lang)
+                if futures:
+                    score += "\n" + numbers.interval(row["score_p05"], row["score_p95"], lang)
+                fig.text(0.76, y, score, fontsize=13, va="top")
+                fig.text(0.89, y, numbers.signed_number(row["synergy"], lang), fontsize=13, va="top")
+            y -= 0.022 * max(lines, 2 if futures else 1) + 0.025
+        fig.text(0.03, 0.06, _t("synergy_note", lang), fontsize=12, color="#333333")
+        _footer(fig, result, labels)
+    return fig
+
+
+def write_pdf(result: PortfolioResult, path: str | Path, *, lang: str = "en") -> Path:
+    """``portfolio-brief.pdf``: the answer page and every portfolio chart, atomically."""
+    def write(tmp):
+        figs = [answer_page(result, lang)] + [draw(result, lang) for draw in CHARTS.values()]
+        with PdfPages(tmp, metadata={"Title": _t("brief_title", lang), "Creator": "cityfutures",
+                                     "CreationDate": None}) as pdf:
+            for fig in figs:
+                pdf.savefig(fig)
+                plt.close(fig)
+
+    return atomic_write(Path(path), write)
 
 
 CHARTS = {"portfolio-front": front_chart, "portfolio-budget-steps": staircase_chart,
