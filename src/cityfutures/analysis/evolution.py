@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 from pymoo.algorithms.moo.nsga2 import NSGA2
+from pymoo.core.callback import Callback
 from pymoo.core.problem import Problem
 from pymoo.operators.crossover.ux import UniformCrossover
 from pymoo.operators.mutation.bitflip import BitflipMutation
 from pymoo.optimize import minimize
+from tqdm.auto import tqdm
 
 from ..plan.portfolio import Catalogue, admissible
 from .portfolio import ScoreBasis, evaluate, scores
@@ -70,6 +72,18 @@ class _Portfolios(Problem):
         out["G"] = (over + (~inside | (within & ~runnable)).astype(float))[:, None]
 
 
+class _Progress(Callback):
+    """A progress bar over the generations."""
+
+    def __init__(self, bar):
+        super().__init__()
+        self.bar = bar
+
+    def notify(self, algorithm):
+        self.bar.update(1)
+        self.bar.set_postfix_str(f"{len(algorithm.problem.seen):,} simulated")
+
+
 def evolve(cat: Catalogue, basis: ScoreBasis, spec, item_cost: np.ndarray, budget: float, *, engine: str = "batch",
            seed: int = 0, generations: int = 60, population: int = 100, progress: bool = False):
     """Portfolios found by NSGA-II, with every single programme, and their simulated end values.
@@ -87,7 +101,13 @@ def evolve(cat: Catalogue, basis: ScoreBasis, spec, item_cost: np.ndarray, budge
     problem.run(start[: cat.k + 1])                       # the empty portfolio and the singles, whatever the rules
     algorithm = NSGA2(pop_size=population, sampling=start, crossover=UniformCrossover(),
                       mutation=BitflipMutation(prob=1.0, prob_var=1.0 / max(cat.k, 1)), eliminate_duplicates=True)
-    minimize(problem, algorithm, ("n_gen", int(generations)), seed=int(seed), verbose=bool(progress))
+    bar = tqdm(total=int(generations), unit="generation", desc="portfolios", leave=False) if progress else None
+    try:
+        minimize(problem, algorithm, ("n_gen", int(generations)), seed=int(seed), verbose=False,
+                 callback=_Progress(bar) if bar is not None else None)
+    finally:
+        if bar is not None:
+            bar.close()
     keys = list(problem.seen)
     masks = np.array([np.frombuffer(k, dtype=bool) for k in keys])
     end = np.array([problem.seen[k][0] for k in keys])
