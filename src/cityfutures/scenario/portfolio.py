@@ -7,7 +7,7 @@ candidates) funded together. The block states the constraints of the search
     portfolio:
       budget_idr_bn: 40000                # total budget [IDR billion] (--budget/--budgets override it)
       budget_kind: pv                     # pv: present value of capex and opex (default) | capex
-      focus_area_budgets: {water-waste: 20000}          # per focus area (the programmes' focus_area)
+      focus_area_budgets: {drainage: 20000}             # per focus area (the programmes' focus_area)
       agency_budgets: {dinas-sda: 15000}                # per agency (the programmes' agency: id)
       must_include: [early-warning]
       exclusive: [[waste-banks, itf-sunter]]            # at most one of each list
