@@ -103,8 +103,8 @@ def evolve(cat: Catalogue, basis: ScoreBasis, spec, item_cost: np.ndarray, budge
                       mutation=BitflipMutation(prob=1.0, prob_var=1.0 / max(cat.k, 1)), eliminate_duplicates=True)
     bar = tqdm(total=int(generations), unit="generation", desc="portfolios", leave=False) if progress else None
     try:
-        minimize(problem, algorithm, ("n_gen", int(generations)), seed=int(seed), verbose=False,
-                 callback=_Progress(bar) if bar is not None else None)
+        extra = {"callback": _Progress(bar)} if bar is not None else {}
+        minimize(problem, algorithm, ("n_gen", int(generations)), seed=int(seed), verbose=False, **extra)
     finally:
         if bar is not None:
             bar.close()
