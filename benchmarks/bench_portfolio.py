@@ -7,19 +7,21 @@ engine call), portfolios per second, and the paired futures of the chosen portfo
 evolutionary search (pymoo NSGA-II) on synthetic catalogues (made up, not shipped): on 18 programmes
 its hypervolume against the exact front's, and its time on 70. Prints a table; nothing is asserted.
 
-Measured (2 CPUs shared with other work, load average 4, x86_64; 30 Nov 2026)
-------------------------------------------------------------------------------
+Measured (2 CPUs shared with other work, load average 2.8, x86_64; 30 Nov 2026, the model's second pass)
+------------------------------------------------------------------------------------------------------
 ==============================================================  ==========
 step                                                            value
 ==============================================================  ==========
-workshop: exact front, 254,287 portfolios simulated of 262,144        37.7 s
-workshop: portfolios per second (whole search)                     6,744.4
-workshop: exact front + 50 futures for the front                      49.4 s
-synthetic 18: exhaustive                                               3.9 s
-synthetic 18: evolutionary (3,543 simulated)                           3.4 s
+workshop: exact front, 254,287 portfolios simulated of 262,144        22.1 s
+workshop: portfolios per second (whole search)                    11,502.7
+workshop: exact front + 50 futures for the front                      27.1 s
+synthetic 18: exhaustive                                               1.5 s
+synthetic 18: evolutionary (3,543 simulated)                           1.1 s
 synthetic 18: hypervolume evolutionary / exact [%]                   100.0
-synthetic 70: evolutionary (5,734 simulated)                           8.2 s
+synthetic 70: evolutionary (5,734 simulated)                           3.0 s
 ==============================================================  ==========
+
+At load average 4 (before the model's second pass) the same search took 37.7 s (6,744 portfolios a second).
 
 Usage::
 
