@@ -602,13 +602,7 @@ class DashboardPage:
         try:
             view = self.core.update(state)
         except CityfuturesError as exc:      # ScenarioError / RunError: one line, nothing applied
-            self.status.object = self._status_html(self.state.lang, None, error=str(exc))
-            if revert is not None:
-                self._syncing = True
-                try:
-                    revert()
-                finally:
-                    self._syncing = False
+            self._refuse(exc, revert)
             return
         language_changed = state.lang != self.state.lang
         self.state, self.view = state, view
@@ -626,14 +620,19 @@ class DashboardPage:
         try:                      # the slider shows the end value: set the base that gives it
             base = self.core.lever_base(self.state, name, float(event.new))
         except CityfuturesError as exc:
-            self.status.object = self._status_html(self.state.lang, None, error=str(exc))
+            self._refuse(exc, revert)
+            return
+        self._change(self.state.with_lever(name, base, start=start), revert=revert)
+
+    def _refuse(self, exc: CityfuturesError, revert=None) -> None:
+        """Show the one-line error and put the widget that asked back where it was (without a new run)."""
+        self.status.object = self._status_html(self.state.lang, None, error=str(exc))
+        if revert is not None:
             self._syncing = True
             try:
                 revert()
             finally:
                 self._syncing = False
-            return
-        self._change(self.state.with_lever(name, base, start=start), revert=revert)
 
     def _budget_curve_quietly(self) -> None:
         try:
@@ -699,6 +698,16 @@ class DashboardPage:
             self._syncing = False
         self._change(self.core.initial_state(self.state.lang))
 
+    def _shown(self, path) -> str:
+        """``path`` as the facilitator knows it: relative to the folder above the scenarios when inside it."""
+        root = self.core.root.parent
+        return (path.relative_to(root) if path.is_relative_to(root) else path).as_posix()
+
+    def _message(self, msg: str, ok: bool) -> None:
+        cls = "cf-better" if ok else "cf-worse"
+        self.save_message.object = (f"<p class='cf-message {cls}' id='cf-save-message' data-ok='{str(ok).lower()}'>"
+                                    f"{html.escape(msg)}</p>")
+
     def _on_save(self, _event=None) -> None:
         lang = self.state.lang
         name = (self.save_name.value or "").strip()
@@ -708,11 +717,8 @@ class DashboardPage:
         except CityfuturesError as exc:
             msg, ok = t("save.failed", lang, message=str(exc)), False
         else:
-            shown = path.relative_to(self.core.root.parent) if path.is_relative_to(self.core.root.parent) else path
-            msg, ok = t("save.done", lang, path=shown.as_posix()), True
-        cls = "cf-better" if ok else "cf-worse"
-        self.save_message.object = (f"<p class='cf-message {cls}' id='cf-save-message' data-ok='{str(ok).lower()}'>"
-                                    f"{html.escape(msg)}</p>")
+            msg, ok = t("save.done", lang, path=self._shown(path)), True
+        self._message(msg, ok)
         self._render_saved()
 
     def _on_export(self, _event=None) -> None:
@@ -723,11 +729,8 @@ class DashboardPage:
         except CityfuturesError as exc:
             msg, ok = t("export.failed", lang, message=str(exc)), False
         else:
-            shown = path.relative_to(self.core.root.parent) if path.is_relative_to(self.core.root.parent) else path
-            msg, ok = t("export.done", lang, path=shown.as_posix()), True
-        cls = "cf-better" if ok else "cf-worse"
-        self.save_message.object = (f"<p class='cf-message {cls}' id='cf-save-message' data-ok='{str(ok).lower()}'>"
-                                    f"{html.escape(msg)}</p>")
+            msg, ok = t("export.done", lang, path=self._shown(path)), True
+        self._message(msg, ok)
 
 
 def serve(folder, *, port: int = 5006, host: str = "127.0.0.1", comparison=None, lang: str = "en",
