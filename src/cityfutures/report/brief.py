@@ -32,7 +32,7 @@ from ..analysis.compare import ComparisonResult, comparison_result
 from ..analysis.discount import rate_of
 from ..files import atomic_write
 from . import numbers
-from .charts import _common as c, cost, score, scorecard, shock
+from .charts import _common as c, cost, portfolio as portfolio_charts, score, scorecard, shock
 from .labels import Labels, focus_order, resolve_model
 from .tables import why_lines
 
@@ -384,14 +384,19 @@ PAGE_CHARTS = ("shock-losses", "scorecard", "score-terms", "cost-effectiveness",
 """The chart set's figures the brief takes as its chart pages (:func:`write_brief`'s ``figures``)."""
 
 
-def _pages(ds, result: ComparisonResult, labels: Labels, figures: dict | None = None) -> tuple[list, list]:
+def _pages(ds, result: ComparisonResult, labels: Labels, portfolio=None, figures: dict | None = None
+           ) -> tuple[list, list]:
     """Every page of the brief, as figures (see the module docstring), and those drawn here (the rest are
-    the chart set's own figures, by file stem, from ``figures``)."""
+    the chart set's own figures, by file stem, from ``figures``); with a portfolio search's result, its
+    answer page and Pareto front after the first page."""
     table = result.table
     figures = figures or {}
     stress = bool(c.shocks(ds)) and len(shock.tolls(table)) > 0
-    draws = [("", (lambda: _page_shock(ds, result, labels)) if stress else (lambda: _page_answer(ds, result, labels))),
-             ("", lambda: _page_table(ds, table, labels, result))]
+    draws = [("", (lambda: _page_shock(ds, result, labels)) if stress else (lambda: _page_answer(ds, result, labels)))]
+    if portfolio is not None:
+        draws += [("", lambda: portfolio_charts.answer_page(portfolio, labels.lang)),
+                  ("", lambda: portfolio_charts.front_chart(portfolio, labels.lang))]
+    draws += [("", lambda: _page_table(ds, table, labels, result))]
     if stress:
         draws.append(("shock-losses", lambda: shock.draw_losses(ds, table, labels)))
     draws += [(scorecard.stem(p), lambda p=p, sc=sc: scorecard.draw_scorecard(ds, table, labels, p, sc))
@@ -418,7 +423,7 @@ def _pages(ds, result: ComparisonResult, labels: Labels, figures: dict | None = 
 
 
 def write_brief(results_ds: xr.Dataset, table: pd.DataFrame, path, lang: str = "en", *, model=None,
-                result: ComparisonResult | None = None, figures: dict | None = None) -> Path:
+                result: ComparisonResult | None = None, portfolio=None, figures: dict | None = None) -> Path:
     """Write the brief of a comparison as a PDF (atomically).
 
     Parameters
@@ -434,6 +439,8 @@ def write_brief(results_ds: xr.Dataset, table: pd.DataFrame, path, lang: str = "
         Only for labels the results lack (focus areas of older results).
     result : ComparisonResult, optional
         The comparison of ``results_ds`` (computed from it when not given; ``table`` is then not read).
+    portfolio : PortfolioResult, optional
+        A portfolio search of the same comparison (:func:`cityfutures.portfolio`): its page follows page 1.
     figures : dict of str -> Figure, optional
         Figures of :data:`PAGE_CHARTS` as the chart set drew them, by file stem (``scorecard``,
         ``scorecard-bundles``, ``cost-effectiveness`` ...): the brief's chart pages are then those
@@ -449,7 +456,7 @@ def write_brief(results_ds: xr.Dataset, table: pd.DataFrame, path, lang: str = "
 
     def write(tmp):
         with plt.rc_context(c.RC):
-            pages, own = _pages(results_ds, result, labels, figures)
+            pages, own = _pages(results_ds, result, labels, portfolio, figures)
         a = results_ds.attrs
         meta = {"Title": a.get(f"comparison_title_{lang}") or a.get("comparison_name") or "cityfutures brief",
                 "Subject": c.footer_text(results_ds, labels), "Creator": "cityfutures", "CreationDate": None}

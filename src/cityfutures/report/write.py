@@ -48,7 +48,7 @@ def write_comparison(result: ComparisonResult, folder: str | os.PathLike) -> lis
 def write_charts(results: xr.Dataset, table: pd.DataFrame, folder: str | os.PathLike, *, lang: str = "en",
                  formats: Sequence[str] = DEFAULT_FORMATS, charts: Sequence[str] = CHARTS, brief: bool = True,
                  model=None, notes: list[str] | None = None, result: ComparisonResult | None = None,
-                 progress: bool = False, workers: int | None = None) -> list[Path]:
+                 progress: bool = False, portfolio=None, workers: int | None = None) -> list[Path]:
     """The chart set and ``brief.pdf`` of a comparison's results, into ``folder``.
 
     Groups of charts are drawn in parallel processes (``workers``, default one per core); the brief's
@@ -58,7 +58,8 @@ def write_charts(results: xr.Dataset, table: pd.DataFrame, folder: str | os.Path
     maps and for labels older results lack. A chart the results cannot give (no programme to
     compare, no shock) is left out with a line in ``notes``. ``result`` is the comparison of
     ``results`` (computed here when needed and not given). ``progress`` shows a bar over the
-    charts and the brief.
+    charts and the brief. ``portfolio`` (a :func:`cityfutures.portfolio` result of the same comparison) adds its
+    page to the brief.
     """
     model = resolve_model(results, model, needed="structure" in charts)
     comparative = bool(len(table)) and "kind" in table and bool((table["kind"] != "baseline").any())
@@ -69,7 +70,8 @@ def write_charts(results: xr.Dataset, table: pd.DataFrame, folder: str | os.Path
         if notes is not None:
             notes.append("no brief: the results hold no programme to compare with the baseline")
     elif brief:      # the brief's chart pages are the chart set's own figures (drawn once)
-        pages = partial(write_brief, results, table, Path(folder) / "brief.pdf", lang=lang, model=model)
+        pages = partial(write_brief, results, table, Path(folder) / "brief.pdf", lang=lang, model=model,
+                        portfolio=portfolio)
     steps = [k for k in charts] + (["brief"] if pages is not None else [])
     with named_steps(len(steps), unit="step", desc="charts", show=progress) as step:   # as chart groups finish
         return draw_all(results, table, folder, lang=lang, formats=formats, charts=charts, model=model, notes=notes,
@@ -78,7 +80,7 @@ def write_charts(results: xr.Dataset, table: pd.DataFrame, folder: str | os.Path
 
 def write_report(result: ComparisonResult | xr.Dataset, folder: str | os.PathLike, *, lang: str = "en",
                  charts: bool = True, formats: Sequence[str] = DEFAULT_FORMATS, model=None,
-                 notes: list[str] | None = None, progress: bool = False) -> list[Path]:
+                 notes: list[str] | None = None, progress: bool = False, portfolio=None) -> list[Path]:
     """Everything a workshop takes home from a comparison, into ``folder``.
 
     Parameters
@@ -98,6 +100,9 @@ def write_report(result: ComparisonResult | xr.Dataset, folder: str | os.PathLik
         Receives a line for each chart the results cannot give.
     progress : bool
         Show a progress bar over the charts and the brief.
+    portfolio : PortfolioResult, optional
+        A portfolio search of the same comparison (:func:`cityfutures.portfolio`): its answer page and Pareto
+        front follow the brief's first page.
 
     Returns
     -------
@@ -112,7 +117,7 @@ def write_report(result: ComparisonResult | xr.Dataset, folder: str | os.PathLik
     paths = list(save_results(result.results, folder / "results.nc")) + list(write_comparison(result, folder))
     if charts:
         paths += write_charts(result.results, result.table, folder, lang=lang, formats=formats, model=model,
-                              notes=notes, result=result, progress=progress)
+                              notes=notes, result=result, progress=progress, portfolio=portfolio)
     return paths
 
 
