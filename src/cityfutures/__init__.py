@@ -24,6 +24,7 @@ from .errors import (
     CityfuturesWarning,
     InputError,
     ModelError,
+    OutputError,
     RunError,
     RunFailedWarning,
     ScenarioError,
@@ -45,7 +46,8 @@ _API = {
 }
 
 __all__ = sorted(_API) + ["__version__", "CityfuturesError", "InputError", "ModelError", "ScenarioError",
-                          "UnsupportedFeatureError", "RunError", "CityfuturesWarning", "RunFailedWarning"]
+                          "OutputError", "UnsupportedFeatureError", "RunError", "CityfuturesWarning",
+                          "RunFailedWarning"]
 
 
 def __getattr__(name: str):

@@ -5,7 +5,8 @@ The tree is small on purpose::
     CityfuturesError                 anything cityfutures raises on purpose
     ├── InputError                   a user's mistake: CLI prints one line, exit code 2
     │   ├── ModelError               a bad model file (.mdl) or model metadata (.meta.yaml)
-    │   └── ScenarioError            a bad scenario or comparison file, or a bad API argument
+    │   ├── ScenarioError            a bad scenario or comparison file, or a bad API argument
+    │   └── OutputError              an output folder cannot take the results (not cityfutures', locked, full)
     ├── UnsupportedFeatureError      the batch engine meets a Vensim function it cannot run
     └── RunError                     a simulation failed (numerical trouble, PySD error)
 
@@ -26,6 +27,7 @@ __all__ = [
     "InputError",
     "ModelError",
     "ScenarioError",
+    "OutputError",
     "UnsupportedFeatureError",
     "RunError",
     "CityfuturesWarning",
@@ -85,6 +87,11 @@ class ModelError(InputError):
 
 class ScenarioError(InputError):
     """A scenario or comparison file (or an equivalent API argument) is invalid."""
+
+
+class OutputError(InputError):
+    """An output folder (``--out``) cannot take the results: it is not a cityfutures output folder,
+    another command is writing to it, or its device is full. Nothing is written."""
 
 
 class UnsupportedFeatureError(CityfuturesError):

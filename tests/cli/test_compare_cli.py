@@ -22,8 +22,8 @@ def test_compare_prints_the_table_and_writes_files(tmp_path, capsys):
     assert "Mini workshop: 4 programmes against the baseline, 2018-2028" in captured.out
     assert "Bundle drains-buses (2 programmes) [drains-buses, bundle] rank 1 overall" in captured.out
     assert "indicator" in captured.out and "better" in captured.out and "change" in captured.out
-    assert sorted(p.name for p in out.iterdir()) == ["comparison.csv", "comparison.md", "results.csv",
-                                                    "results.nc"]
+    assert sorted(p.name for p in out.iterdir()) == ["cityfutures-manifest.json", "comparison.csv",
+                                                    "comparison.md", "results.csv", "results.nc"]
     table = pd.read_csv(out / "comparison.csv")
     assert list(table.columns) == COLUMNS
     assert "lower is better" in (out / "comparison.md").read_text()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import shlex
 import sys
 import warnings
 
@@ -65,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         if not getattr(args, "func", None):
             parser.print_help()
             return 2
+        args.command_line = shlex.join(["cityfutures", *(a for a in argv if a != "--debug")])
         if not debug:
             warnings.filterwarnings("ignore", module="pysd")
         return int(args.func(args) or 0)

@@ -4,15 +4,15 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..output_folder import output_folder
 from .options import (
     add_common,
     add_report_options,
     check_out,
+    command_line,
     load_comparison_arg,
     print_written,
     report_failed_runs,
-    staging,
-    written,
 )
 
 EXAMPLES = """examples:
@@ -44,13 +44,12 @@ def execute(comparison, args) -> int:
     from ..api import compare
     from ..report.tables import format_terminal
     from ..report.write import write_report
-    out = check_out(args.out)
-    with report_failed_runs():
-        result = compare(comparison, engine=args.engine, progress=not args.quiet)
     notes: list[str] = []
-    with staging(out) as tmp:
-        write_report(result, tmp, lang=args.lang, charts=args.charts, model=comparison.model, notes=notes)
-        files = written(out, tmp)
+    with output_folder(args.out, command=command_line(args)) as folder:   # checked and locked first
+        with report_failed_runs():
+            result = compare(comparison, engine=args.engine, progress=not args.quiet)
+        write_report(result, folder.stage, lang=args.lang, charts=args.charts, model=comparison.model, notes=notes)
+    files = folder.files
     if not args.quiet:
         print(format_terminal(result, lang=args.lang, model=comparison.model))
         print()

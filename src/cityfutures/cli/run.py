@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import argparse
 
-from .options import add_common, check_out, print_written, report_failed_runs, staging
+from ..output_folder import output_folder
+from .options import add_common, command_line, print_written, report_failed_runs
 
 EXAMPLES = """examples:
   cityfutures run scenarios/mrt-phase-2.yaml
@@ -46,12 +47,11 @@ def _summary(ds) -> str:
 def main(args) -> int:
     from ..api import run
     from ..results import save_results
-    out = check_out(args.out)
-    with report_failed_runs():                       # every input check happens here, before writing
-        ds = run(args.scenario, engine=args.engine, progress=not args.quiet)
-    with staging(out) as tmp:
-        save_results(ds, tmp / "results.nc")
+    with output_folder(args.out, command=command_line(args)) as folder:   # checked and locked first
+        with report_failed_runs():                       # every input check happens here, before writing
+            ds = run(args.scenario, engine=args.engine, progress=not args.quiet)
+        save_results(ds, folder.stage / "results.nc")
     if not args.quiet:
         print(_summary(ds))
-    print_written([out / "results.nc", out / "results.csv"], args.quiet)
+    print_written(folder.files, args.quiet)
     return 0
