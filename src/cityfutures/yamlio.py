@@ -281,10 +281,14 @@ def read_yaml(path: str | os.PathLike, *, error: Callable[..., InputError] = Inp
 
 
 def _check_text(doc: YamlDocument, error: Callable[..., InputError]) -> None:
-    """Refuse a key or value holding a lone surrogate or a control character (bounded by the node count)."""
+    """Refuse a key or value holding a lone surrogate or a control character (each collection once)."""
     stack: list[tuple[tuple, Any]] = [((), doc.data)]
+    seen: set[int] = set()
     while stack:
         loc, value = stack.pop()
+        if id(value) in seen:      # an alias: the same object again
+            continue
+        seen.add(id(value))
         items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
         for key, sub in items:
             for text in (key, sub):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from cityfutures.errors import ScenarioError
+from cityfutures.errors import InputError, ScenarioError
 from cityfutures.scenario.load import load_comparison, load_scenario
 
 HEAD = "name: s\ntitle: {en: S, id: S}\nmodel: mini\n"   # lines 1-3 of most cases
@@ -29,6 +29,17 @@ SCENARIO_CASES = [
     ("top-level-list", "- name: s\n", None, "must be a mapping", 1),
     ("empty-file", "", None, "empty file", 1),
     ("python-tag", HEAD + "seed: !!python/object/apply:os.system ['echo hi']\n", None, "YAML syntax error", 4),
+    ("indentation", iv("  - lever: Bus capacity\n   add: 1\n"), None, "indentation of line 6", 6),
+    ("indentation-key", "name: s\n  title: {en: S, id: S}\n", None, "indented more than the line above", 2),
+    ("colon-in-value", "name: s\ntitle: a: b\n", None, "a ': ' inside a value", 2),
+    ("alias-bomb", HEAD + "description: &a0 [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"source{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]\n" for i in range(1, 10)), None,
+     "more than 10,000 YAML nodes (aliases counted as expanded)", 8),
+    ("deep-nesting", HEAD + "description: " + "[" * 5000 + "]" * 5000 + "\n", None,
+     "nested deeper than 64 levels", 4),
+    ("recursive-alias", HEAD + "source: &a [1, *a]\n", None, "points into the collection that holds it", 4),
+    ("lone-surrogate", "name: s\ntitle: {en: \"\\ud800\", id: S}\nmodel: mini\n", "title.en", "U+D800", 2),
+    ("control-character", HEAD + "description: \"a\\x07b\"\n", "description", "U+0007", 4),
     # --- unknown and missing keys
     ("unknown-top-key", HEAD + "interventon: []\n", "interventon", "did you mean 'interventions'", 4),
     ("unknown-iv-key", iv(GOOD_IV + "    ramp: 2\n"), "interventions[0].ramp", "unknown key 'ramp'", 8),
@@ -47,6 +58,10 @@ SCENARIO_CASES = [
      "{dist: uniform, min: 0.3, max: 1.2}}\n", "uncertain.shocks.flood.annual_probability", "less than or equal to 1",
      6),
     ("missing-name", "title: {en: S, id: S}\nmodel: mini\n", "name", "missing required key", 1),
+    ("misspelt-name", "nmae: s\ntitle: {en: S, id: S}\nmodel: mini\n", "nmae",
+     "unknown key 'nmae'; did you mean 'name'?", 1),
+    ("capitalised-lever", iv("  - Lever: Bus capacity\n    add: 1\n"), "interventions[0].Lever",
+     "unknown key 'Lever'; did you mean 'lever'?", 5),
     ("missing-title", "name: s\nmodel: mini\n", "title", "missing required key", 1),
     ("missing-lever", iv("  - add: 1\n"), "interventions[0].lever", "missing required key", 5),
     ("missing-shock-year", HEAD + "shocks:\n  - {kind: flood, magnitude: 1}\n", "shocks[0].year",
@@ -130,6 +145,9 @@ SCENARIO_CASES = [
     ("add-bool", iv("  - lever: Bus capacity\n    add: true\n"), "interventions[0].add", "must be a number", 6),
     ("add-null", iv("  - lever: Bus capacity\n    add:\n"), "interventions[0].add", "must be a number", 6),
     ("add-inf", iv("  - lever: Bus capacity\n    add: .inf\n"), "interventions[0].add", "finite", 6),
+    ("add-decimal-comma", iv("  - lever: Bus capacity\n    add: 0,5\n"), "interventions[0].add", "write 0.5", 6),
+    ("add-decimal-comma-flow", iv("  - {lever: Bus capacity, add: 0,5}\n"), "interventions[0].5", "write 0.5", 5),
+    ("set-decimal-comma", HEAD + "set: {Growth rate: '0,02'}\n", "set.Growth rate", "write 0.02", 4),
     ("start-after-horizon", iv("  - lever: Bus capacity\n    add: 1\n    start: 2030\n"),
      "interventions[0].start", "outside the horizon", 7),
     ("start-before-horizon", iv("  - lever: Bus capacity\n    add: 1\n    start: 2010\n"),
@@ -188,6 +206,28 @@ def test_malformed_scenario(write, case_id, text, field, fragment, line):
     with pytest.raises(ScenarioError) as info:
         load_scenario(path)
     _assert_one_line(info.value, path, field, fragment, line)
+
+
+def test_a_file_over_the_size_limit_is_refused_and_the_limit_can_be_raised(write, monkeypatch):
+    path = write("s.yaml", HEAD + "description: '" + "x" * (2 * 1024 * 1024) + "'\n")
+    with pytest.raises(ScenarioError, match=r"larger than 2 MB .*CITYFUTURES_MAX_FILE_MB") as info:
+        load_scenario(path)
+    assert info.value.path == str(path)
+    monkeypatch.setenv("CITYFUTURES_MAX_FILE_MB", "3")
+    assert load_scenario(path).description.startswith("xxx")
+    monkeypatch.setenv("CITYFUTURES_MAX_FILE_MB", "lots")
+    with pytest.raises(InputError, match="CITYFUTURES_MAX_FILE_MB: must be a positive number"):
+        load_scenario(path)
+
+
+def test_an_extends_chain_longer_than_32_files_is_refused(write):
+    write("c40.yaml", HEAD.replace("name: s", "name: c40"))
+    for i in range(40):
+        write(f"c{i}.yaml", f"name: c{i}\nextends: c{i + 1}.yaml\n")
+    assert load_scenario(write("ok.yaml", "name: ok\nextends: c10.yaml\n")).name == "ok"   # 32 files
+    with pytest.raises(ScenarioError, match="extends chain is longer than 32 files") as info:
+        load_scenario(write("s.yaml", "name: s\nextends: c0.yaml\n"))
+    assert info.value.field == "extends" and info.value.line == 2
 
 
 def test_field_problem_allowed_format(write):
