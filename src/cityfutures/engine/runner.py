@@ -175,6 +175,8 @@ def run_chunk(work: ChunkWork) -> ChunkOutput:
     S, n = len(work.names), len(work.ids)
     ds, errors = _run_all(work, S * n)
     ds = ds.drop_vars("run", errors="ignore")
+    if errors:   # a failed run is NaN throughout: no half-finite values reach the tables and charts
+        ds = ds.map(_blank, rows=sorted(errors))
     coords = {d: ds[d].values for d in ds.coords if d not in ("run", "time")}
     values = xr.Dataset({name: _split(da, S, n) for name, da in ds.data_vars.items()},
                         coords={"scenario": list(work.names), "sample": list(work.ids), **coords})
@@ -191,6 +193,17 @@ def run_chunk(work: ChunkWork) -> ChunkOutput:
     values.attrs = {"engine": ds.attrs.get("engine", work.engine)}
     failures = tuple(RunFailure(work.names[r // n], int(work.ids[r % n]), msg) for r, msg in sorted(errors.items()))
     return ChunkOutput(values=values, failures=failures)
+
+
+def _blank(da: xr.DataArray, rows: list[int]) -> xr.DataArray:
+    """``da`` with the runs ``rows`` set to NaN."""
+    if "run" not in da.dims:
+        return da
+    values = np.array(da.values, dtype=float)
+    index = [slice(None)] * da.ndim
+    index[da.dims.index("run")] = rows
+    values[tuple(index)] = np.nan
+    return da.copy(data=values)
 
 
 def _split(da: xr.DataArray, S: int, n: int) -> xr.Variable:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
@@ -367,6 +368,8 @@ def _costs(interventions: Sequence[Any], horizon) -> tuple[float, float, float]:
         capex += c
         opex += o
         total += c + o * years
+    if not math.isfinite(total):   # each scenario's total is bounded when it is read: a guard, not a check
+        raise ScenarioError(f"the costs add up to {total}", field="cost", allowed="finite costs")
     return capex, opex, total
 
 

@@ -14,7 +14,10 @@ from . import numbers
 from .i18n import t
 from .labels import Labels
 
-__all__ = ["to_markdown", "format_terminal", "terminal_table", "number_text"]
+__all__ = ["to_markdown", "format_terminal", "terminal_table", "number_text", "md_text"]
+
+# what makes structure inside one line of Markdown (GitHub's): emphasis, code, links, cells, HTML
+_MD_ESCAPE = str.maketrans({c: "\\" + c for c in "\\`*_[]|~"} | {"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 
 def number_text(x: float, lang: str = "en", pct: bool = False, unit: str = "") -> str:
@@ -24,8 +27,14 @@ def number_text(x: float, lang: str = "en", pct: bool = False, unit: str = "") -
     return (numbers.change_pct(x, lang) if pct else numbers.number(x, lang, digits=4)) + unit
 
 
+def md_text(text) -> str:
+    """``text`` from a file as literal Markdown inline text: one line (line breaks and tabs become
+    spaces), Markdown punctuation (pipes included) backslash-escaped, HTML's ``& < >`` as entities."""
+    return " ".join(str(text).split()).translate(_MD_ESCAPE)
+
+
 def _txt(x, empty: str = "-") -> str:
-    return empty if x is None or (not isinstance(x, str) and pd.isna(x)) or x == "" else str(x)
+    return empty if x is None or (not isinstance(x, str) and pd.isna(x)) or x == "" else md_text(x)
 
 
 def _verdict(imp: float) -> str:
@@ -36,7 +45,7 @@ def _verdict(imp: float) -> str:
 
 def _md_table(headers: list[str], rows: list[list[str]]) -> str:
     out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
-    out += ["| " + " | ".join(str(c).replace("|", "/") for c in r) + " |" for r in rows]
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]     # cells escaped by their makers
     return "\n".join(out)
 
 
@@ -47,21 +56,23 @@ def to_markdown(result: ComparisonResult) -> str:
     t0, t1 = float(ds.time.values[0]), float(ds.time.values[-1])
     base = table[table.kind == "baseline"]
     base_name = base.scenario.iloc[0] if len(base) else "baseline"
-    lines = [f"# {title}", "",
-             f"Model `{ds.attrs.get('model_name', '')}` (sha256 {str(ds.attrs.get('model_sha256', ''))[:12]}), "
-             f"horizon {t0:g}-{t1:g}, engine `{ds.attrs.get('engine', '')}`, "
-             f"cityfutures {ds.attrs.get('cityfutures_version', '')}, PySD {ds.attrs.get('pysd_version', '')}, "
-             f"created {ds.attrs.get('created', '')}. Every programme is compared with the baseline "
-             f"`{base_name}` over the same years.", "",
+    a = {k: md_text(ds.attrs.get(k, "")) for k in ("model_name", "engine", "cityfutures_version", "pysd_version",
+                                                     "created")}
+    lines = [f"# {md_text(title)}", "",
+             f"Model {a['model_name']} (sha256 {md_text(str(ds.attrs.get('model_sha256', ''))[:12])}), "
+             f"horizon {t0:g}-{t1:g}, engine {a['engine']}, cityfutures {a['cityfutures_version']}, "
+             f"PySD {a['pysd_version']}, created {a['created']}. Every programme is compared with the baseline "
+             f"{md_text(base_name)} over the same years.", "",
              "## Indicators and which direction is better", ""]
     inds = table.drop_duplicates("indicator")
     lines.append(_md_table(["indicator", "units", "better", "focus area", f"baseline {t1:g}"],
-                           [[r.indicator, r.units, f"{r.better} is better", _txt(r.indicator_focus_area),
-                             number_text(r.baseline_end)] for r in inds.itertuples()]))
+                           [[md_text(r.indicator), _txt(r.units), f"{r.better} is better",
+                             _txt(r.indicator_focus_area), number_text(r.baseline_end)] for r in inds.itertuples()]))
     lines += ["", "## Ranking", "", RANKING_RULE, ""]
     lines.append(_md_table(["rank", "programme", "kind", "focus area", "rank in focus area", "score",
                             "total cost [IDR bn]"],
-                           [[str(r.rank_overall), f"{r.title_en} (`{r.scenario}`)", r.kind, _txt(r.focus_area),
+                           [[str(r.rank_overall), f"{md_text(r.title_en)} ({md_text(r.scenario)})", r.kind,
+                             _txt(r.focus_area),
                              _txt(r.rank_in_focus_area), f"{r.score:+.2f}", number_text(r.total_cost_idr_bn)]
                             for r in ranking.itertuples()]))
     lines += ["", f"## Change against the baseline at {t1:g}", "",
@@ -74,7 +85,8 @@ def to_markdown(result: ComparisonResult) -> str:
               "point of improvement [IDR bn].", ""]
     rows = []
     for r in table[table.kind != "baseline"].itertuples():
-        rows.append([r.scenario, r.indicator, r.better, number_text(r.baseline_end), number_text(r.value_end),
+        rows.append([md_text(r.scenario), md_text(r.indicator), r.better, number_text(r.baseline_end),
+                     number_text(r.value_end),
                      number_text(r.delta_end_pct, pct=True), _verdict(r.improvement_end_pct),
                      number_text(r.cumulative_delta), number_text(r.time_to_effect, unit=" y"),
                      number_text(r.peak_loss), number_text(r.recovery_time, unit=" y"),
@@ -84,12 +96,13 @@ def to_markdown(result: ComparisonResult) -> str:
     shocked = base[base.peak_loss.notna()]
     if len(shocked):
         lines += ["", "Baseline under its shock: " + "; ".join(
-            f"{r.indicator}: peak loss {number_text(r.peak_loss)}, recovery {number_text(r.recovery_time, unit=' y')}"
+            f"{md_text(r.indicator)}: peak loss {number_text(r.peak_loss)}, "
+            f"recovery {number_text(r.recovery_time, unit=' y')}"
             for r in shocked.itertuples())]
     failed = json_attr(ds, "failed_runs", []) or []
     if failed:
         lines += ["", "## Failed runs", "", "These runs failed; their rows are kept but not ranked:", ""]
-        lines += [f"- `{f['scenario']}`: {f['error']}" for f in failed]
+        lines += [f"- {md_text(f['scenario'])}: {md_text(f['error'])}" for f in failed]
     return "\n".join(lines) + "\n"
 
 

@@ -229,9 +229,18 @@ def results_csv_frame(ds: xr.Dataset) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def _netcdf_name(name: str) -> str:
+    """A variable name NetCDF-4 stores: '/' (HDF5's group separator) as U+2215, the division slash."""
+    return str(name).replace("/", "\u2215")
+
+
 def netcdf_ready(ds: xr.Dataset) -> xr.Dataset:
     """``ds`` with every attribute and coordinate in a form NetCDF stores (JSON text for maps and lists)."""
     out = ds.copy()
+    renames = {name: _netcdf_name(name) for name in out.data_vars if _netcdf_name(name) != name}
+    for name in renames:      # NetCDF-4 names cannot hold "/": the Vensim name is kept (read_netcdf restores it)
+        out[name].attrs["vensim_name"] = name
+    out = out.rename(renames)
     for name, value in list(out.attrs.items()):
         if value is None:
             out.attrs[name] = ""
@@ -274,7 +283,8 @@ def read_netcdf(path: str | os.PathLike, default: str, fmt: str, what: str) -> t
     if ds.attrs.get("format") != fmt:
         raise InputError(f"not a cityfutures {what} file (attribute 'format' is missing or wrong)",
                          path=str(path), allowed=f"format = {fmt!r}")
-    return ds, path
+    names = {v: ds[v].attrs.pop("vensim_name") for v in ds.data_vars if isinstance(ds[v].attrs.get("vensim_name"), str)}
+    return ds.rename(names), path
 
 
 def save_results(ds: xr.Dataset, path: str | os.PathLike) -> tuple[Path, Path]:

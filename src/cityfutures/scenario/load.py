@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from collections import Counter
 from dataclasses import asdict
@@ -62,6 +63,9 @@ __all__ = ["load_scenario", "load_comparison", "load_file", "is_comparison", "lo
 
 _MODES = ("set", "add", "scale")
 _MAX_STEPS = 200_000
+MAX_COST_IDR_BN = 1e12
+"""Largest cost of one scenario's programme over its horizon [IDR billion] (a thousand times Indonesia's
+annual GDP): any sum of costs a comparison makes stays finite."""
 _MAX_SEED = 2**32 - 1     # numpy's legacy generators and most samplers take 32-bit seeds
 
 
@@ -119,6 +123,8 @@ def _horizon(data: dict, loc: Located, m: Model) -> Horizon:
     if not end > start:
         loc.fail(f + ("end",), f"end {end:g} must be after start {start:g}", f"a year after {start:g}")
     span = end - start
+    if not math.isfinite(span):
+        loc.fail(f + ("end",), f"the horizon {start:g}-{end:g} is too long to count", "a horizon of a few decades")
     if not dt > 0:
         loc.fail(f + ("dt",), f"time step must be positive, got {dt:g}", "e.g. 0.0625, 0.125, 0.25")
     steps = span / dt
@@ -183,6 +189,7 @@ def _lever(loc: Located, m: Model, where: tuple, name: str):
 def _interventions(data: dict, loc: Located, m: Model, hz: Horizon,
                    set_values: Mapping[str, float]) -> tuple[Intervention, ...]:
     out: list[Intervention] = []
+    total = 0.0                     # capex + opex over the horizon [IDR billion]
     by_lever: dict[str, list[int]] = {}
     n_on_lever = Counter(norm_name(raw["lever"]) for raw in data.get("interventions") or [])
     for i, raw in enumerate(data.get("interventions") or []):
@@ -229,6 +236,13 @@ def _interventions(data: dict, loc: Located, m: Model, hz: Horizon,
                 loc.fail(at + ("cost", key), f"must not be negative, got {cost_raw[key]:g}",
                          "0 or more [IDR billion]")
         cost = Cost(**{k: float(v) for k, v in cost_raw.items()})
+        total += cost.capex_idr_bn + cost.opex_idr_bn_per_year * max(0.0, hz.end - max(start, hz.start))
+        if not total <= MAX_COST_IDR_BN:
+            years = max(0.0, hz.end - max(start, hz.start))
+            key = ("opex_idr_bn_per_year" if cost.opex_idr_bn_per_year * years > cost.capex_idr_bn
+                   else "capex_idr_bn")
+            loc.fail(at + ("cost", key), f"the programme's costs add up to {total:.3g} IDR billion over the "
+                     f"horizon, more than {MAX_COST_IDR_BN:.0e}", f"0 to {MAX_COST_IDR_BN:.0e} IDR billion in all")
         out.append(Intervention(lever=lever.name, mode=mode, value=value, start=start, ramp_years=ramp,
                                 cost=cost, source=raw.get("source")))
     for name, idx in by_lever.items():

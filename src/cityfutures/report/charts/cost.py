@@ -34,7 +34,7 @@ def effect_table(ds: xr.Dataset, table: pd.DataFrame) -> pd.DataFrame:
         scope = own if (len(own) and kind != "bundle") else grp
         out.append(dict(scenario=s, kind=kind, focus_area=fa, track=sc.loc[s, "track"] if s in sc.index else None,
                         cost=float(grp["total_cost_idr_bn"].iloc[0]),
-                        improvement=float(np.nanmean(scope["improvement_end_pct"])),
+                        improvement=float(scope["improvement_end_pct"].mean()),   # NaN for a failed run
                         own_scope=scope is own))
     return pd.DataFrame(out)
 
