@@ -25,6 +25,7 @@ from .engine.executors import Executor, InProcessExecutor
 from .engine.runner import collect, execute
 from .errors import InputError, RunError, RunFailedWarning
 from .plan import Plan, build_plan, plan_ensemble
+from .plan.plan import check_results_memory
 from .results.dataset import build_results, load_results
 from .results.ensemble import reduce_ensemble
 from .scenario import Comparison, load_any
@@ -84,6 +85,7 @@ def run_plan(plan: Plan, *, engine: str = DEFAULT_ENGINE, progress: bool = False
     check_engine(engine)
     if plan.futures is not None:
         raise InputError("this plan samples futures: run it with cityfutures.ensemble", field="plan")
+    check_results_memory(plan, len(variables) if variables is not None else len(plan.model.variables))
     values, failures = collect(plan, engine=engine, executor=executor, variables=variables, progress=progress)
     failed = [f.record() for f in failures]
     if len(failed) == len(plan.runs):

@@ -26,7 +26,8 @@ from tqdm.auto import tqdm
 
 from ..errors import RunError
 from ..plan import Plan
-from ..plan.periods import period_means
+from ..plan.periods import period_means, saved_times
+from ..resources import BYTES, COPIES, require_memory
 from . import DEFAULT_ENGINE, check_engine
 from .executors import Chunk, Executor, InProcessExecutor, chunked
 from .simulate import simulate
@@ -36,6 +37,7 @@ __all__ = ["RunFailure", "ChunkWork", "ChunkOutput", "run_chunk", "execute", "co
 
 PROGRESS_MIN_RUNS = 4      # a progress bar only when more than three runs are made
 MAX_CHUNK_RUNS = 4096      # runs per engine call: the batch engine's array width (CHUNK_RUNS)
+CHUNK_BYTES = 512 * 2**20  # saved values of one chunk in flight (a long run kept at every step takes fewer futures)
 
 
 @dataclass(frozen=True)
@@ -213,11 +215,20 @@ def _split(da: xr.DataArray, S: int, n: int) -> xr.Variable:
     return xr.Variable(("scenario", "sample", *rest), arr.reshape((S, n) + arr.shape[1:]), attrs=da.attrs)
 
 
-def chunk_size_for(plan: Plan, executor: Executor) -> int:
-    """Futures per chunk: about four chunks per worker, at most ``MAX_CHUNK_RUNS`` runs per engine call."""
+def chunk_size_for(plan: Plan, executor: Executor, kept: int | None = None) -> int:
+    """Futures per chunk: about four chunks per worker, at most ``MAX_CHUNK_RUNS`` runs per engine call, and
+    at most :data:`CHUNK_BYTES` of saved values per chunk (``kept`` variables; default the indicators)."""
     n = plan.n_futures
     per_call = max(1, MAX_CHUNK_RUNS // max(len(plan.runs), 1))
-    return int(max(1, min(max(math.ceil(n / (4 * max(executor.n_workers, 1))), 64), 2000, per_call, n)))
+    one = chunk_bytes(plan, 1, kept if kept is not None else len(plan.indicators))
+    per_memory = max(1, int(CHUNK_BYTES // one)) if one else per_call
+    return int(max(1, min(max(math.ceil(n / (4 * max(executor.n_workers, 1))), 64), 2000, per_call, per_memory, n)))
+
+
+def chunk_bytes(plan: Plan, futures: int, kept: int) -> float:
+    """Memory of one chunk of ``futures`` futures in flight [bytes]: its runs' saved values, in three copies."""
+    h = plan.horizon
+    return float(futures) * len(plan.runs) * len(saved_times(h.start, h.end, h.saveper)) * kept * BYTES * COPIES
 
 
 def _work(plan: Plan, positions: Sequence[int], ids: tuple[int, ...], engine: str, variables, reduce: bool
@@ -268,7 +279,12 @@ def execute(plan: Plan, *, engine: str = DEFAULT_ENGINE, executor: Executor | No
     if variables is None and plan.futures is not None:
         variables = plan.indicators
     reduce = plan.futures is not None
-    size = chunk_size or chunk_size_for(plan, executor)
+    kept = len(variables) if variables is not None else len(plan.model.variables)
+    size = chunk_size or chunk_size_for(plan, executor, kept)
+    if chunk_size:
+        require_memory(chunk_bytes(plan, min(chunk_size, plan.n_futures), kept) * max(executor.n_workers, 1),
+                       what=f"chunks of {chunk_size:,} futures x {len(plan.runs)} runs", field="--chunk-size",
+                       allowed="a smaller --chunk-size (or leave it out: chosen from the memory)")
     pieces = chunked(list(range(n)), size)
     chunks = (Chunk(k, tuple(int(ids[p]) for p in pos),
                     _work(plan, list(pos), tuple(int(ids[p]) for p in pos), engine, variables, reduce))

@@ -22,6 +22,7 @@ import xarray as xr
 
 from ..errors import EngineFallbackWarning, InputError, ModelError, UnsupportedFeatureError
 from ..model import resolve_model_path
+from ..resources import check_run_size
 from . import check_engine
 from .batch import compile_model
 from .pysd_engine import data_files_near, simulate_pysd
@@ -101,13 +102,14 @@ def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = 
                           "instead", EngineFallbackWarning, stacklevel=2)
             engine = "pysd"
         else:
-            if start is not None or end is not None:
-                t0, t1, _, _ = bm.control()
-                first, last = (t0 if start is None else start), (t1 if end is None else end)
-                if not first < last:
-                    raise InputError(f"the run would start at {first:g} and end at {last:g}",
-                                     field="start" if start is not None else "end",
-                                     allowed=f"a start before the end (the model runs {t0:g} to {t1:g})")
+            t0, t1, step, every = bm.control()
+            first, last = (t0 if start is None else start), (t1 if end is None else end)
+            if (start is not None or end is not None) and not first < last:
+                raise InputError(f"the run would start at {first:g} and end at {last:g}",
+                                 field="start" if start is not None else "end",
+                                 allowed=f"a start before the end (the model runs {t0:g} to {t1:g})")
+            check_run_size(first, last, step if dt is None else dt, every if saveper is None else saveper, n,
+                           len(variables) if variables is not None else len(bm.labels), path=str(path))
             batch_params = {k: _batch_value(v) for k, v in values.items()}
             times, table = bm.run(batch_params, n_runs=n, variables=variables, method=method,
                                   hold={k: _batch_value(v) for k, v in held.items()} or None,
