@@ -79,6 +79,9 @@ class ChunkWork:
         Report means over ``[p, p + every)`` at these period starts instead of every saved time.
     every : float
     engine, method : str
+    scalar : bool or None
+        The batch engine's choice of path (:func:`~cityfutures.engine.simulate.simulate`): False for
+        ensembles, so that no number depends on the chunk size.
     """
 
     model_path: str
@@ -94,6 +97,7 @@ class ChunkWork:
     every: float = 1.0
     engine: str = DEFAULT_ENGINE
     method: str = "euler"
+    scalar: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -119,7 +123,7 @@ def _rows(params: Mapping[str, Any], rows: Sequence[int]) -> dict:
 
 def _simulate(work: ChunkWork, params: Mapping[str, Any], n: int) -> xr.Dataset:
     return simulate(work.model_path, dict(params), engine=work.engine, n_runs=n, start=work.start, end=work.end,
-                    dt=work.dt, saveper=work.saveper, method=work.method,
+                    dt=work.dt, saveper=work.saveper, method=work.method, scalar=work.scalar,
                     variables=None if work.variables is None else list(work.variables))
 
 
@@ -242,7 +246,8 @@ def _work(plan: Plan, positions: Sequence[int], ids: tuple[int, ...], engine: st
     return ChunkWork(model_path=str(plan.model.path), names=tuple(plan.names), params=params, ids=ids,
                      start=float(h.start), end=float(h.end), dt=float(h.dt), saveper=float(h.saveper),
                      variables=None if variables is None else tuple(variables), periods=periods,
-                     every=float(plan.every or 1.0), engine=engine, method=plan.method)
+                     every=float(plan.every or 1.0), engine=engine, method=plan.method,
+                     scalar=False if plan.futures is not None else None)   # ensembles: the same bits in any chunk
 
 
 def execute(plan: Plan, *, engine: str = DEFAULT_ENGINE, executor: Executor | None = None,

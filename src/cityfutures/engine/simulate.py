@@ -34,7 +34,7 @@ _CELL = re.compile(r"^(.*)\[([^\[\]]*)\]$")
 def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = None,
              start: float | None = None, end: float | None = None, dt: float | None = None,
              saveper: float | None = None, variables=None, method: str = "euler",
-             data_files=None, hold=None, cut=None) -> xr.Dataset:
+             data_files=None, hold=None, cut=None, scalar: bool | None = None) -> xr.Dataset:
     """Run a model for N parameter sets.
 
     Parameters
@@ -58,6 +58,10 @@ def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = 
     data_files : list of str or Path, optional
         Tabular files (``.tab``/``.csv``) holding the model's DATA variables; by default
         the ones next to the model (:func:`data_files_near`).
+    scalar : bool, optional
+        Batch engine: None lets it run up to 16 runs on its plain-float path (fastest for one
+        run); False always runs the vectorised path, so that a run's numbers do not depend on
+        how many runs share the call (the last bits of ``math.exp`` and ``numpy.exp`` differ).
     hold : dict, optional
         Variable name -> trajectory (the forms of ``params``): any variable -- a constant, an
         auxiliary, a flow or a stock -- takes these values in the run, as seen by every
@@ -111,7 +115,7 @@ def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = 
             check_run_size(first, last, step if dt is None else dt, every if saveper is None else saveper, n,
                            len(variables) if variables is not None else len(bm.labels), path=str(path))
             batch_params = {k: _batch_value(v) for k, v in values.items()}
-            times, table = bm.run(batch_params, n_runs=n, variables=variables, method=method,
+            times, table = bm.run(batch_params, n_runs=n, variables=variables, method=method, scalar=scalar,
                                   hold={k: _batch_value(v) for k, v in held.items()} or None,
                                   cut={k: _batch_value(v) for k, v in cuts.items()} or None, **kw)
             return _dataset(times, table, n, bm.units, bm.element_dims,
