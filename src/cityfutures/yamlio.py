@@ -30,7 +30,7 @@ import yaml
 from .errors import InputError
 from .names import did_you_mean
 
-__all__ = ["YamlDocument", "read_yaml", "pydantic_error", "field_path", "first_error", "number_hint",
+__all__ = ["YamlDocument", "read_yaml", "pydantic_error", "field_path", "first_error", "number_hint", "not_text",
            "max_file_bytes", "MAX_NODES", "MAX_DEPTH", "MAX_FILE_MB_ENV", "DEFAULT_MAX_FILE_MB"]
 
 MAX_NODES = 10_000
@@ -280,6 +280,13 @@ def read_yaml(path: str | os.PathLike, *, error: Callable[..., InputError] = Inp
     return doc
 
 
+def not_text(text: str) -> str:
+    """What makes ``text`` not text (a lone surrogate, a control character other than tab and line
+    breaks), or an empty string."""
+    bad = _NOT_TEXT.search(text)
+    return f"holds the character U+{ord(bad.group()):04X}, which is not text" if bad else ""
+
+
 def _check_text(doc: YamlDocument, error: Callable[..., InputError]) -> None:
     """Refuse a key or value holding a lone surrogate or a control character (each collection once)."""
     stack: list[tuple[tuple, Any]] = [((), doc.data)]
@@ -292,13 +299,11 @@ def _check_text(doc: YamlDocument, error: Callable[..., InputError]) -> None:
         items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
         for key, sub in items:
             for text in (key, sub):
-                if isinstance(text, str):
-                    bad = _NOT_TEXT.search(text)
-                    if bad:
-                        where = loc + (key,)
-                        raise error(f"holds the character U+{ord(bad.group()):04X}, which is not text",
-                                    path=str(doc.path), field=field_path(where) or None, line=doc.line_of(where),
-                                    allowed="printable text (tab and line breaks allowed)")
+                problem = not_text(text) if isinstance(text, str) else ""
+                if problem:
+                    where = loc + (key,)
+                    raise error(problem, path=str(doc.path), field=field_path(where) or None,
+                                line=doc.line_of(where), allowed="printable text (tab and line breaks allowed)")
             if isinstance(sub, (dict, list)):
                 stack.append((loc + (key,), sub))
 

@@ -36,7 +36,7 @@ from pydantic import ValidationError
 
 from ..errors import InputError, ModelError, ScenarioError
 from ..files import sha256_file
-from ..model import Label, Model, load_model, resolve_model_path
+from ..model import Label, Model, bundled_models_dir, load_model, resolve_model_path
 from ..names import CONTROL_NAMES, did_you_mean, norm_name
 from ..yamlio import YamlDocument, field_path, read_yaml
 from .schema import (
@@ -46,6 +46,7 @@ from .schema import (
     Located,
     RawComparison,
     check_label,
+    confined,
     doc_fail,
     listing,
     merge_chain,
@@ -92,7 +93,8 @@ def _open(source, what: str) -> tuple[YamlDocument, Path | None]:
 
 
 # ----------------------------------------------------------------------------- against the model
-def _resolve_model(data: dict, loc: Located, base_dir: Path, model: Model | str | os.PathLike | None) -> Model:
+def _resolve_model(data: dict, loc: Located, base_dir: Path, model: Model | str | os.PathLike | None,
+                   confine: Path | None = None) -> Model:
     ref = data.get("model")
     if ref is None:
         if model is None:
@@ -105,6 +107,10 @@ def _resolve_model(data: dict, loc: Located, base_dir: Path, model: Model | str 
         path = resolve_model_path(ref, relative_to=folder)
     except ModelError as exc:
         loc.fail(("model",), exc.problem, exc.allowed)
+    bundled = bundled_models_dir()
+    if not (confined(path, confine) or (bundled is not None and confined(path, bundled))):
+        loc.fail(("model",), f"model '{ref}' ({path}) is outside the scenario folder {confine}",
+                 "a model inside the folder, or a bundled model by name")
     if model is not None:
         given = load_model(model)
         if path != given.path.resolve() and sha256_file(path) != given.sha256:
@@ -296,7 +302,7 @@ def _scenario_sha(content: dict, m: Model) -> str:
 
 
 def load_scenario(source: str | os.PathLike | Mapping, *, model: Model | str | os.PathLike | None = None,
-                  base_dir: str | os.PathLike | None = None) -> Scenario:
+                  base_dir: str | os.PathLike | None = None, confine: str | os.PathLike | None = None) -> Scenario:
     """Read and validate a scenario file (or a mapping of the same shape).
 
     Parameters
@@ -308,6 +314,9 @@ def load_scenario(source: str | os.PathLike | Mapping, *, model: Model | str | o
         that must be the same model.
     base_dir : path, optional
         Folder against which a mapping's ``extends`` and ``model`` resolve (default: cwd).
+    confine : path, optional
+        A folder every file the scenario reads must lie in (``extends`` parents, the model, links
+        followed); a bundled model is allowed too. The dashboard confines a scenario folder.
 
     Returns
     -------
@@ -327,9 +336,13 @@ def load_scenario(source: str | os.PathLike | Mapping, *, model: Model | str | o
     """
     doc, path = _open(source, "scenario file")
     base = Path(base_dir) if base_dir is not None else Path.cwd()
-    chain = read_chain(doc, base, (path.resolve(),) if path is not None else ())
+    confine = Path(confine) if confine is not None else None
+    if path is not None and not confined(path, confine):
+        raise ScenarioError(f"is outside the scenario folder {confine}", path=str(path),
+                            allowed="a scenario file inside the folder")
+    chain = read_chain(doc, base, (path.resolve(),) if path is not None else (), confine)
     data, loc = merge_chain(chain)
-    m = _resolve_model(data, loc, base, model)
+    m = _resolve_model(data, loc, base, model, confine)
     hz = _horizon(data, loc, m)
     if "title" not in data:
         loc.fail(("title",), "missing required key", "a title in English and Indonesian: {en: ..., id: ...}")
@@ -376,29 +389,36 @@ def load_scenario(source: str | os.PathLike | Mapping, *, model: Model | str | o
 
 
 # ----------------------------------------------------------------------------- comparisons
-def _scenario_path(doc: YamlDocument, folder: Path, at: tuple, ref: str) -> Path:
+def _scenario_path(doc: YamlDocument, folder: Path, at: tuple, ref: str, confine: Path | None = None) -> Path:
     p = Path(os.path.normpath(folder / ref))   # relative stays relative: shorter messages
     if not p.is_file():
         doc_fail(doc, at, f"scenario file '{ref}' not found (looked for {p})",
                   "a scenario file path relative to the comparison file")
+    if not confined(p, confine):
+        doc_fail(doc, at, f"scenario file '{ref}' is outside the scenario folder {confine}",
+                 "a scenario file inside the folder")
     return p
 
 
 def load_comparison(source: str | os.PathLike | Mapping, *,
-                    base_dir: str | os.PathLike | None = None) -> Comparison:
+                    base_dir: str | os.PathLike | None = None, confine: str | os.PathLike | None = None) -> Comparison:
     """Read and validate a comparison file and every scenario it names.
 
     Scenario paths resolve relative to the comparison file (for a mapping: ``base_dir``,
     default the current folder). All scenarios must run the same model over the same
     horizon; names must be unique; bundles name intervention scenarios; indicators are
-    the model's (default: all of them).
+    the model's (default: all of them). ``confine``: as :func:`load_scenario`, for every file.
 
     Raises
     ------
     ScenarioError
         The first problem, in the comparison or in one of its scenario files.
     """
+    confine = Path(confine) if confine is not None else None
     doc, path = _open(source, "comparison file")
+    if path is not None and not confined(path, confine):
+        raise ScenarioError(f"is outside the scenario folder {confine}", path=str(path),
+                            allowed="a comparison file inside the folder")
     try:
         RawComparison.model_validate(doc.data)
     except ValidationError as exc:
@@ -412,14 +432,14 @@ def load_comparison(source: str | os.PathLike | Mapping, *,
         title = Label(**data["title"])
     else:
         title = Label(en=data["name"], id=data["name"])
-    baseline = load_scenario(_scenario_path(doc, folder, ("baseline",), data["baseline"]))
+    baseline = load_scenario(_scenario_path(doc, folder, ("baseline",), data["baseline"], confine), confine=confine)
     if not data["interventions"]:
         doc_fail(doc, ("interventions",), "lists no scenarios", "one or more scenario files")
     seen: dict[str, str] = {baseline.name: "baseline"}
     scenarios: list[Scenario] = []
     for i, ref in enumerate(data["interventions"]):
         at = ("interventions", i)
-        s = load_scenario(_scenario_path(doc, folder, at, ref))
+        s = load_scenario(_scenario_path(doc, folder, at, ref, confine), confine=confine)
         if s.name in seen:
             doc_fail(doc, at, f"scenario name '{s.name}' ({ref}) is used twice (also by {seen[s.name]})",
                       "unique scenario names")

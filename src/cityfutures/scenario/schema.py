@@ -28,7 +28,7 @@ from ..yamlio import YamlDocument, field_path, first_error, number_hint, read_ya
 
 __all__ = ["RawScenario", "RawComparison", "schema_error", "SCENARIO_KEYS", "COMPARISON_KEYS",
            "INTERVENTION_KEYS", "HORIZON_KEYS", "SHOCK_KEYS", "COST_KEYS", "TRACKS", "SLUG", "Located",
-           "read_chain", "merge_chain", "MAX_EXTENDS"]
+           "read_chain", "merge_chain", "MAX_EXTENDS", "confined"]
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_RULE = "lowercase letters, digits and single hyphens, e.g. 'mrt-phase-2'"
@@ -302,10 +302,23 @@ MAX_EXTENDS = 32
 """Most files in one ``extends`` chain (the scenario itself included)."""
 
 
-def read_chain(doc: YamlDocument, base_dir: Path, stack: tuple[Path, ...]) -> list[YamlDocument]:
+def confined(path: Path, root: Path | None) -> bool:
+    """Whether ``path`` (its real location, links followed) lies in the folder ``root`` (always when None)."""
+    if root is None:
+        return True
+    try:
+        Path(os.path.realpath(path)).relative_to(Path(os.path.realpath(root)))
+    except ValueError:
+        return False
+    return True
+
+
+def read_chain(doc: YamlDocument, base_dir: Path, stack: tuple[Path, ...], confine: Path | None = None
+               ) -> list[YamlDocument]:
     """``doc`` and its ``extends`` ancestors, root-most first; each file checked on its own.
 
-    Followed in a loop (no recursion), at most :data:`MAX_EXTENDS` files.
+    Followed in a loop (no recursion), at most :data:`MAX_EXTENDS` files; with ``confine``, every
+    parent must lie in that folder (symbolic links followed to where they point).
     """
     chain = [doc]
     stack = tuple(stack)
@@ -319,6 +332,9 @@ def read_chain(doc: YamlDocument, base_dir: Path, stack: tuple[Path, ...]) -> li
         if not parent_path.is_file():
             doc_fail(doc, ("extends",), f"scenario '{parent_ref}' to extend not found (looked for {parent_path})",
                      "a scenario file path relative to this file")
+        if not confined(parent_path, confine):
+            doc_fail(doc, ("extends",), f"'{parent_ref}' is outside the scenario folder {confine}",
+                     "a scenario file inside the folder")
         if parent_path.resolve() in stack:
             cycle = " -> ".join(p.name for p in (*stack, parent_path))
             doc_fail(doc, ("extends",), f"extends cycle: {cycle}")
