@@ -1,12 +1,14 @@
 """load_model: the edge where a model file and its metadata sidecar are read and checked."""
 from __future__ import annotations
 
+import json
 import math
 import shutil
 from pathlib import Path
 
 import pytest
 
+import cityfutures.model.load as load
 from cityfutures.errors import ModelError
 from cityfutures.model.load import Model, load_model, resolve_model_path
 from tests.helpers import MINI_DIR as MINI
@@ -115,3 +117,109 @@ def test_same_text_under_two_file_names_gets_two_translations(mini, tmp_path, mo
     a, b = load_model(mini), load_model(twin)
     assert a.sha256 == b.sha256 and a.translation != b.translation
     assert a.translation.is_file() and b.translation.is_file()
+
+
+LOOP = """loops:
+  - name: growth
+    label: {en: Births grow the town, id: Kelahiran menumbuhkan kota}
+    polarity: reinforcing
+    variables: [Population, Births]
+    cut: [Population, Births]
+"""
+
+
+def _with_loops(mini, block: str) -> Path:
+    meta = mini.with_name("mini.meta.yaml")
+    text = meta.read_text()
+    text = text.replace("\nvariables:", "\n" + block + "variables:", 1) if "\nvariables:" in text else text + block
+    meta.write_text(text)
+    return meta
+
+
+def test_loops_are_read_in_file_order_with_their_cut(mini):
+    m = load_model(_with_loops(mini, LOOP).with_name("mini.mdl"))
+    (loop,) = m.loops
+    assert (loop.name, loop.polarity, loop.variables, loop.cut) == ("growth", "reinforcing", ("Population", "Births"),
+                                                                  ("Population", "Births"))
+    assert loop.label("id") == "Kelahiran menumbuhkan kota"
+    assert load_model(MINI / "mini.mdl").loops == ()          # the block is optional
+
+
+@pytest.mark.parametrize("edit, field, problem", [
+    (("[Population, Births]", "[Population, Birth]"), "loops[0].variables[1]", "did you mean 'Births'"),
+    (("cut: [Population, Births]", "cut: [Births, Growth rate]"), "loops[0].cut", "not an edge of the loop"),
+    (("[Population, Births]", "[Population, Trips]"), "loops[0].variables", "does not depend on"),
+    (("polarity: reinforcing", "polarity: positive"), "loops[0].polarity", "'reinforcing' or 'balancing'"),
+    (("variables: [Population, Births]", "variables: [Population]"), "loops[0].variables", "at least 2"),
+    (("cut: [Population, Births]", "cut: [Population]"), "loops[0].cut", "missing"),
+])
+def test_loop_errors_name_the_field(mini, edit, field, problem):
+    meta = _with_loops(mini, LOOP.replace(*edit))
+    with pytest.raises(ModelError) as info:
+        load_model(mini)
+    err = info.value
+    assert err.path == str(meta) and err.field.startswith(field) and problem in str(err), str(err)
+    lines = meta.read_text().splitlines()
+    assert lines.index("loops:") < err.line <= lines.index("loops:") + len(LOOP.splitlines())   # a line of the block
+
+
+def test_equilibrium_stocks_must_be_stocks(mini):
+    meta = _with_loops(mini, "equilibrium_stocks: [Population, Births]\n")
+    with pytest.raises(ModelError) as info:
+        load_model(mini)
+    assert info.value.field == "equilibrium_stocks[1]" and "not a stock" in str(info.value)
+    meta.write_text(meta.read_text().replace("[Population, Births]", "[Population]"))
+    assert load_model(mini).equilibrium_stocks == ("Population",)
+
+
+READS = """{UTF-8}
+Stock= INTEG (Inflow - Outflow, Initial stock)
+\t~\tthing\t~\t|
+Inflow= Smoothed input
+\t~\tthing/Year\t~\t|
+Outflow= Stock / Residence time
+\t~\tthing/Year\t~\t|
+Smoothed input= SMOOTH(Input, Residence time)
+\t~\tthing/Year\t~\t|
+Input= 1
+\t~\tthing/Year\t~\t|
+Initial stock= 10
+\t~\tthing\t~\t|
+Residence time= 2
+\t~\tYear\t~\t|
+Reference= INITIAL(Stock)
+\t~\tthing\t~\t|
+Ratio= Stock / Reference
+\t~\tDmnl\t~\t|
+INITIAL TIME = 0
+\t~\tYear\t~\t|
+FINAL TIME = 10
+\t~\tYear\t~\t|
+TIME STEP = 0.25
+\t~\tYear\t~\t|
+SAVEPER = TIME STEP
+\t~\tYear\t~\t|
+"""
+
+
+def test_variables_know_what_they_read_while_the_model_runs(tmp_path, monkeypatch):
+    """A stock reads its flows, a SMOOTH its input and time, an INITIAL nothing while the model runs; the reads
+    come back from the translation's cached record, and a record of the older format is made again."""
+    monkeypatch.setenv("CITYFUTURES_CACHE_DIR", str(tmp_path / "cache"))
+    mdl = tmp_path / "reads.mdl"
+    mdl.write_text(READS)
+    expected = {"Stock": ("Inflow", "Outflow"), "Inflow": ("Smoothed input",), "Outflow": ("Residence time", "Stock"),
+                "Smoothed input": ("Input", "Residence time"), "Reference": (), "Ratio": ("Reference", "Stock"),
+                "Input": ()}
+    assert {n: load_model(mdl).variables[n].reads for n in expected} == expected
+    monkeypatch.setattr(load, "_MODEL_CACHE", {})
+    assert {n: load_model(mdl).variables[n].reads for n in expected} == expected      # from the record
+    record = next((tmp_path / "cache").rglob("*.variables.json"))
+    old = json.loads(record.read_text())
+    old.pop("format")
+    for v in old["variables"]:
+        v.pop("reads")
+    record.write_text(json.dumps(old))
+    monkeypatch.setattr(load, "_MODEL_CACHE", {})
+    assert {n: load_model(mdl).variables[n].reads for n in expected} == expected
+    assert json.loads(record.read_text())["format"] == load._RECORD_FORMAT

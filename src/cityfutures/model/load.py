@@ -24,12 +24,13 @@ from platformdirs import user_cache_dir
 from ..errors import ModelError
 from ..files import atomic_write, sha256_file
 from ..names import CONTROL
-from .model import Indicator, Lever, Model, Shock, Variable
+from .model import DocumentedLoop, Indicator, Lever, Model, Shock, Variable
 from .sidecar import Sidecar, read_sidecar, sidecar_path
 
 __all__ = ["load_model", "resolve_model_path", "cache_dir", "bundled_models_dir", "translate", "pysd_version"]
 
 _HERE = Path(__file__).resolve()
+_RECORD_FORMAT = 2   # of the translation's record (see _translation_info); 2: variables carry ``reads``
 
 
 # ----------------------------------------------------------------------------- loading
@@ -119,8 +120,29 @@ def _finite(x) -> float:
     return x
 
 
+def _reads(dependencies: Mapping, names: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+    """Vensim name -> the names its equation reads while the model runs, from PySD's ``dependencies``
+    (``names``: PySD name -> Vensim name). A stock reads its flows, a SMOOTH or DELAY its inputs (the
+    ``step`` dependencies of the stateful object); an INITIAL's argument is read once and not counted."""
+    out: dict[str, tuple[str, ...]] = {}
+    for py, name in names.items():
+        deps = dependencies.get(py)
+        if not isinstance(deps, dict):
+            continue
+        read: set[str] = set()
+        for dep in deps:
+            if dep.startswith("_"):
+                read.update((dependencies.get(dep) or {}).get("step") or {})
+            else:
+                read.add(dep)
+        out[name] = tuple(sorted(names[r] for r in read if r in names and r != py))
+    return out
+
+
 def _variables(pysd_model) -> dict[str, Variable]:
     doc = pysd_model.doc
+    reads = _reads(pysd_model.dependencies, {row[1]: getattr(row, "_0", None) or row[0]
+                                             for row in doc.itertuples(index=False)})
     out: dict[str, Variable] = {}
     for row in doc.itertuples(index=False):
         name = getattr(row, "_0", None) or row[0]
@@ -138,7 +160,7 @@ def _variables(pysd_model) -> dict[str, Variable]:
         kind = row.Type if isinstance(row.Type, str) else ""
         out[name] = Variable(name=name, py_name=row[1], units=units.strip(), kind=kind, subtype=subtype,
                              minimum=_finite(limits[0]), maximum=_finite(limits[1]),
-                             doc=comment.strip(), value=value)
+                             doc=comment.strip(), value=value, reads=reads.get(name, ()))
     return out
 
 
@@ -154,7 +176,10 @@ def _records(side: Sidecar, variables: Mapping[str, Variable]) -> dict:
     shocks = {kind: Shock(kind=kind, input=sm.input, duration=sm.duration,
                           magnitude_range=tuple(sm.magnitude_range), label=sm.label)
               for kind, sm in side.shocks.items()}
-    return dict(levers=levers, indicators=indicators, shocks=shocks, focus_areas=dict(side.focus_areas),
+    loops = tuple(DocumentedLoop(name=lm.name, label=lm.label, polarity=lm.polarity, variables=tuple(lm.variables),
+                                 cut=tuple(lm.cut)) for lm in side.loops)
+    return dict(levers=levers, indicators=indicators, shocks=shocks, loops=loops,
+                equilibrium_stocks=tuple(side.equilibrium_stocks), focus_areas=dict(side.focus_areas),
                 sectors=dict(side.sectors), labels=dict(side.variables), meta=side)
 
 
@@ -202,7 +227,7 @@ def _load_model_cached(path_s: str, mtime: int) -> Model:
     sha = sha256_file(path)
     py = translate(path, sha)
     info = _translation_info(py, path)
-    variables = {v["name"]: Variable(**v) for v in info["variables"]}
+    variables = {v["name"]: Variable(**{**v, "reads": tuple(v["reads"])}) for v in info["variables"]}
     meta_path = sidecar_path(path)
     extra: dict = {}
     if meta_path.is_file():
@@ -223,9 +248,11 @@ def _translation_info(py: Path, path: Path) -> dict:
     record = py.with_name(py.stem + ".variables.json")
     if record.is_file():
         try:
-            return json.loads(record.read_text(encoding="utf-8"))
+            info = json.loads(record.read_text(encoding="utf-8"))
         except (OSError, ValueError):   # a damaged record is made again
-            pass
+            info = {}
+        if info.get("format") == _RECORD_FORMAT:    # a record of an older layout is made again
+            return info
     import pysd  # only when a translation is read for the first time
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -239,8 +266,8 @@ def _translation_info(py: Path, path: Path) -> dict:
         times = {key: float(getattr(pm.components, key)()) for key in CONTROL}
     except Exception as exc:
         raise ModelError(f"the model's time settings cannot be evaluated: {exc}", path=str(path)) from exc
-    info = {"variables": [dataclasses.asdict(v) for v in variables.values()], "times": times,
-            "time_units": variables["INITIAL TIME"].units if "INITIAL TIME" in variables else ""}
+    info = {"format": _RECORD_FORMAT, "variables": [dataclasses.asdict(v) for v in variables.values()],
+            "times": times, "time_units": variables["INITIAL TIME"].units if "INITIAL TIME" in variables else ""}
     try:
         atomic_write(record, lambda tmp: tmp.write_text(json.dumps(info), encoding="utf-8"))
     except OSError:   # a read-only cache: the record is only a shortcut

@@ -13,7 +13,7 @@ from typing import Mapping
 from ..names import CONTROL_NAMES, norm_name
 from .sidecar import FocusArea, Label, Sidecar
 
-__all__ = ["Variable", "Lever", "Indicator", "Shock", "Model"]
+__all__ = ["Variable", "Lever", "Indicator", "Shock", "DocumentedLoop", "Model"]
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,8 @@ class Variable:
 
     ``kind`` is PySD's type: ``Constant``, ``Stateful``, ``Auxiliary``, ``Lookup``, ``Data``.
     ``minimum``/``maximum`` come from the Vensim range ``[min,max]`` (``nan`` when open).
+    ``reads``: the variables its equation reads while the model runs (a stock reads its flows, a SMOOTH
+    or DELAY its inputs; what only an INITIAL reads is not counted), from PySD's dependencies.
     """
 
     name: str
@@ -33,6 +35,7 @@ class Variable:
     maximum: float
     doc: str
     value: float | None = None   # baseline value of a scalar constant
+    reads: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,18 @@ class Shock:
 
 
 @dataclass(frozen=True)
+class DocumentedLoop:
+    """A feedback loop the model card documents (the sidecar's ``loops:``): its variables in causal order
+    (the last feeds the first), its polarity, and the link a knockout cuts (``cut = (source, target)``)."""
+
+    name: str
+    label: Label
+    polarity: str
+    variables: tuple[str, ...]
+    cut: tuple[str, str]
+
+
+@dataclass(frozen=True)
 class Model:
     """A loaded, checked model. Build it with :func:`cityfutures.model.load_model`.
 
@@ -92,6 +107,10 @@ class Model:
     variables : mapping of Vensim name -> Variable
     levers, indicators : mapping of name -> Lever / Indicator (from the sidecar)
     shocks : mapping of kind -> Shock
+    loops : tuple of DocumentedLoop
+        The documented feedback loops, in the sidecar's order.
+    equilibrium_stocks : tuple of str
+        Stocks declared to start in equilibrium.
     focus_areas : mapping of id -> FocusArea
         In the sidecar's order (the order of every chart and table); each a bilingual label
         with an optional chart colour.
@@ -114,6 +133,8 @@ class Model:
     levers: Mapping[str, Lever] = field(default_factory=dict)
     indicators: Mapping[str, Indicator] = field(default_factory=dict)
     shocks: Mapping[str, Shock] = field(default_factory=dict)
+    loops: tuple[DocumentedLoop, ...] = ()
+    equilibrium_stocks: tuple[str, ...] = ()
     focus_areas: Mapping[str, FocusArea] = field(default_factory=dict)
     sectors: Mapping[str, Label] = field(default_factory=dict)
     labels: Mapping[str, Label] = field(default_factory=dict)

@@ -18,6 +18,10 @@ Schema (``extra="forbid"`` everywhere, one pydantic class per block)::
       Travel time: {focus_area: mobility, better: lower, label: {...}, unit_label: {...}}
     shocks:                             # kinds of shock a scenario may name
       storm: {input: Storm input, duration: 0.25, magnitude_range: [0, 3], label: {...}}
+    loops:                              # optional: documented feedback loops, in causal order
+      - {name: demand, label: {...}, polarity: balancing,      # reinforcing | balancing
+         variables: [Bus fleet, Travel time, Car trips], cut: [Travel time, Car trips]}  # cut: an edge
+    equilibrium_stocks: [Car trips]     # optional: stocks that start in equilibrium (INITIAL)
     variables:                          # labels of any other variable (structure maps)
       Car trips: {en: Car trips, id: Perjalanan mobil}
 
@@ -34,14 +38,14 @@ import re
 from pathlib import Path
 from typing import Callable, Literal, Mapping
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import ModelError
 from ..names import did_you_mean
 from ..yamlio import YamlDocument, field_path, pydantic_error, read_yaml
 
-__all__ = ["Label", "FocusArea", "LeverMeta", "IndicatorMeta", "ShockMeta", "Sidecar", "read_sidecar", "CHECKS",
-           "sidecar_path"]
+__all__ = ["Label", "FocusArea", "LeverMeta", "IndicatorMeta", "ShockMeta", "LoopMeta", "Sidecar", "read_sidecar",
+           "CHECKS", "sidecar_path"]
 
 _HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
@@ -114,6 +118,17 @@ class ShockMeta(_Block):
         return self
 
 
+class LoopMeta(_Block):
+    """A documented feedback loop: its variables in causal order (each read by the next, the last by the
+    first), its polarity, and the link a knockout cuts (``cut: [source, target]``, an edge of the loop)."""
+
+    name: str
+    label: Label
+    polarity: Literal["reinforcing", "balancing"]
+    variables: list[str] = Field(min_length=2)
+    cut: tuple[str, str]
+
+
 class Sidecar(_Block):
     """The validated sidecar, block by block (see the module docstring)."""
 
@@ -123,6 +138,8 @@ class Sidecar(_Block):
     levers: dict[str, LeverMeta] = {}
     indicators: dict[str, IndicatorMeta] = {}
     shocks: dict[str, ShockMeta] = {}
+    loops: list[LoopMeta] = []
+    equilibrium_stocks: list[str] = []
     variables: dict[str, Label] = {}
 
 
@@ -171,8 +188,39 @@ def _check_variables(side: Sidecar, variables: Mapping, fail: Fail) -> None:
             fail(("variables", name), f"'{name}' is not a variable of the model. " + did_you_mean(name, variables))
 
 
+def _check_loops(side: Sidecar, variables: Mapping, fail: Fail) -> None:
+    names: set[str] = set()
+    for i, loop in enumerate(side.loops):
+        if loop.name in names:
+            fail(("loops", i, "name"), f"loop '{loop.name}' is declared twice")
+        names.add(loop.name)
+        for j, name in enumerate(loop.variables):
+            if name not in variables:
+                fail(("loops", i, "variables", j), f"'{name}' is not a variable of the model. "
+                     + did_you_mean(name, variables))
+        ring = list(loop.variables)
+        edges = list(zip(ring, ring[1:] + ring[:1]))
+        for j, (source, target) in enumerate(edges):
+            if source not in variables[target].reads:
+                fail(("loops", i, "variables", (j + 1) % len(ring)),
+                     f"loop '{loop.name}': '{target}' does not depend on '{source}' in the model",
+                     "consecutive variables linked by an equation (the last feeds the first)")
+        if tuple(loop.cut) not in edges:
+            fail(("loops", i, "cut"), f"loop '{loop.name}': the cut {loop.cut[0]} -> {loop.cut[1]} is not an edge "
+                 "of the loop", "a pair of consecutive variables of the loop")
+
+
+def _check_equilibrium_stocks(side: Sidecar, variables: Mapping, fail: Fail) -> None:
+    stocks = [n for n, v in variables.items() if v.kind == "Stateful" and v.subtype == "Integ"]
+    for i, name in enumerate(side.equilibrium_stocks):
+        if name not in stocks:
+            fail(("equilibrium_stocks", i), f"'{name}' is not a stock (INTEG) of the model. "
+                 + did_you_mean(name, stocks))
+
+
 CHECKS: list[Callable[[Sidecar, Mapping, Fail], None]] = [
-    _check_focus_areas, _check_levers, _check_indicators, _check_shocks, _check_variables]
+    _check_focus_areas, _check_levers, _check_indicators, _check_shocks, _check_loops, _check_equilibrium_stocks,
+    _check_variables]
 """The checks of a sidecar against its model's variables, in order; a new block appends its own."""
 
 

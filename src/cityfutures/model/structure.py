@@ -1,7 +1,7 @@
 """The model's structure: element kinds, sectors (Vensim groups), information links and flows into stocks.
 
-The links come from PySD: the translated model's ``dependencies`` (which element reads which)
-and its documentation table (which element is a stock). The sector of an element is its Vensim
+The links come from PySD: what each variable reads (``Variable.reads``, from the translated model's
+``dependencies``) and its documentation table (which element is a stock). The sector of an element is its Vensim
 group, read with PySD's own grammar of a model section (``section_elements.peg``), which keeps the
 group headers that PySD's visitor skips. Drawing lives in :mod:`cityfutures.report.charts.structure`.
 """
@@ -66,26 +66,15 @@ def _groups(path: str, mtime: int) -> dict[str, str | None]:
 def build(model) -> Structure:
     """The structure of a loaded :class:`~cityfutures.model.Model`: element kinds, sectors, links, flows."""
     groups = _groups(str(model.path), model.path.stat().st_mtime_ns)
-    py_to_name = {v.py_name: n for n, v in model.variables.items() if n not in CONTROL_NAMES | TIME_NAMES}
     shock_inputs = {s.input for s in model.shocks.values()}
-    deps = model.pysd().dependencies
+    skip = CONTROL_NAMES | TIME_NAMES
     flows: set[tuple[str, str]] = set()
     links: set[tuple[str, str]] = set()
-    for py, d in deps.items():
-        if py.startswith("_integ_"):
-            stock = py_to_name.get(py[len("_integ_"):])
-            if stock is None:
-                continue
-            for src in (d.get("step") or {}):
-                if src in py_to_name:
-                    flows.add((py_to_name[src], stock))
+    for target, var in model.variables.items():
+        if target in skip:
             continue
-        target = py_to_name.get(py)
-        if target is None or not isinstance(d, dict):
-            continue
-        for src in d:
-            if src in py_to_name and py_to_name[src] != target:
-                links.add((py_to_name[src], target))
+        into = flows if var.kind == "Stateful" and var.subtype == "Integ" else links
+        into.update((source, target) for source in var.reads if source not in skip)
     kind: dict[str, str] = {}
     flow_names = {f for f, _s in flows}
     for name, var in model.variables.items():
