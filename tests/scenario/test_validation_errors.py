@@ -238,6 +238,20 @@ def test_an_extends_chain_longer_than_32_files_is_refused(write):
     assert info.value.field == "extends" and info.value.line == 2
 
 
+@pytest.mark.parametrize("horizon, field, words", [
+    ("{end: 2060}", "horizon.end",
+     "end 2060 is past the model's documented end (FINAL TIME [2018, 2050] in jakarta.mdl)"),
+    ("{start: 2005, end: 2015}", "horizon.start", "start 2005 is before the model's documented start (INITIAL TIME "
+     "[2010, 2018]"),
+])
+def test_a_horizon_outside_the_model_s_documented_times_says_so(write, horizon, field, words):
+    path = write("s.yaml", f"name: s\ntitle: {{en: S, id: S}}\nmodel: jakarta\nhorizon: {horizon}\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert words in str(info.value) and info.value.field == field and info.value.line == 4
+    assert "(allowed: " in str(info.value)
+
+
 def test_field_problem_allowed_format(write):
     path = write("s.yaml", HEAD + "track: fast\n")
     with pytest.raises(ScenarioError) as info:

@@ -128,6 +128,15 @@ def _horizon(data: dict, loc: Located, m: Model) -> Horizon:
     f = ("horizon",)
     if not end > start:
         loc.fail(f + ("end",), f"end {end:g} must be after start {start:g}", f"a year after {start:g}")
+    for key, value, var in (("start", start, "INITIAL TIME"), ("end", end, "FINAL TIME")):
+        documented = m.variables.get(var)
+        if documented is not None and outside(value, documented.minimum, documented.maximum):
+            lo, hi = documented.minimum, documented.maximum
+            side = ("before the model's documented start" if key == "start" and value < lo else
+                    "past the model's documented end" if key == "end" and value > hi else
+                    f"outside the model's documented range of {var}")
+            loc.fail(f + (key,), f"{key} {value:g} is {side} ({var} [{range_text(lo, hi).replace(' to ', ', ')}] "
+                     f"in {m.path.name})", range_text(lo, hi))
     span = end - start
     if not math.isfinite(span):
         loc.fail(f + ("end",), f"the horizon {start:g}-{end:g} is too long to count", "a horizon of a few decades")
