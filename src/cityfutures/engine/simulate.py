@@ -22,6 +22,7 @@ import xarray as xr
 
 from ..errors import EngineFallbackWarning, InputError, ModelError, UnsupportedFeatureError
 from ..model import resolve_model_path
+from ..model.parse import parse_vensim
 from ..resources import check_run_size
 from . import check_engine
 from .batch import compile_model
@@ -96,6 +97,7 @@ def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = 
             raise InputError("must be a list of variable names", field="variables",
                              allowed="e.g. ['Households', 'Travel time']")
     if engine == "batch":
+        parse_vensim(path)        # a bad file ends here (ModelError), on the batch engine as on PySD's
         try:
             bm = _compiled(str(path), path.stat().st_mtime_ns)
         except UnsupportedFeatureError as exc:

@@ -7,11 +7,13 @@ or the platform's cache folder), never next to the model file.
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import importlib.metadata
 import json
 import math
 import os
+import re
 import shutil
 import tempfile
 import warnings
@@ -24,7 +26,9 @@ from platformdirs import user_cache_dir
 from ..errors import ModelError
 from ..files import atomic_write, sha256_file
 from ..names import CONTROL
+from ..resources import check_run_size
 from .model import DocumentedLoop, Indicator, Lever, Model, Shock, Variable
+from .sanitise import confined_file, verify_translation
 from .sidecar import Sidecar, read_sidecar, sidecar_path
 
 __all__ = ["load_model", "resolve_model_path", "cache_dir", "bundled_models_dir", "translate", "pysd_version"]
@@ -55,6 +59,9 @@ def resolve_model_path(ref: str | os.PathLike, relative_to: Path | None = None) 
     ``./models``; the bundled ``models/`` folder.
     """
     ref_s = str(ref)
+    if not ref_s.strip() or "\x00" in ref_s or not Path(ref_s).name:
+        raise ModelError(f"{ref_s!r} names no model file", field="model",
+                         allowed="a path to a .mdl file or a bundled model's name, e.g. 'jakarta'")
     p = Path(ref_s)
     names = [p] if p.suffix.lower() == ".mdl" else [p.with_suffix(".mdl"), p]
     bases: list[Path] = []
@@ -83,25 +90,48 @@ def pysd_version() -> str:
     return importlib.metadata.version("pysd")
 
 
+TRANSLATION_SCHEME = "inert2"
+"""Part of every translation's cache key: translations made before model text was made inert are never used."""
+
+
+def _safe_stem(name: str) -> str:
+    """A file name for the translation: ASCII letters, digits and ``_`` (PySD writes it into the module)."""
+    return "m_" + (re.sub(r"[^0-9A-Za-z_]+", "_", name).strip("_")[:40] or "model")
+
+
 def translate(mdl: Path, sha: str) -> Path:
-    """PySD translation of ``mdl``, cached under ``cache_dir()/translations/<sha>``."""
-    # keyed by content and file name: PySD names the translation (and its modules) after the file
-    target = cache_dir() / "translations" / f"{sha[:24]}-{mdl.stem}-pysd{pysd_version()}"
-    py = target / (mdl.stem + ".py")
+    """PySD translation of ``mdl``, cached under ``cache_dir()/translations/<sha>-<name>-pysd<v>-<scheme>``.
+
+    The module is built by PySD's builder from the parse every path shares (:func:`.parse.parse_vensim`,
+    inert: :mod:`.sanitise`), written under a safe file name, and read back before it is kept
+    (:func:`.sanitise.verify_translation`); nothing of the file is imported before that.
+    """
+    stem = _safe_stem(mdl.stem)
+    target = cache_dir() / "translations" / f"{sha[:24]}-{stem}-pysd{pysd_version()}-{TRANSLATION_SCHEME}"
+    py = target / (stem + ".py")
     if py.is_file():
         return py
-    import pysd  # only on a miss: a cached translation is read without PySD's modules
+    from pysd.builders.python.python_model_builder import ModelBuilder  # PySD only on a miss (see the module)
+
+    from .parse import parse_vensim  # imports PySD's parser
+    am = copy.deepcopy(parse_vensim(mdl).abstract_model)
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
     try:
-        shutil.copy2(mdl, work / mdl.name)
+        for i, section in enumerate(am.sections):   # written into the work folder, under safe names
+            section.path = work / (f"{stem}.py" if i == 0 else f"{_safe_stem(section.name)}_macro.py")
+            for sub in section.subscripts:        # GET DIRECT SUBSCRIPT: read now, from the model's folder
+                if isinstance(sub.subscripts, dict) and "file" in sub.subscripts:
+                    sub.subscripts = {**sub.subscripts, "file": str(confined_file(
+                        sub.subscripts["file"], mdl.parent, mdl, sub.name))}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                pysd.read_vensim(str(work / mdl.name), initialize=False)
-            except Exception as exc:  # PySD's parser raises many kinds; all mean a bad file
+                ModelBuilder(am).build_model()
+            except Exception as exc:  # PySD's builder raises many kinds; all mean a model it cannot write
                 raise ModelError(f"PySD cannot translate the model: {type(exc).__name__}: {exc}"
                                  .splitlines()[0][:500], path=str(mdl)) from exc
+        verify_translation(work)
         try:
             work.rename(target)
         except OSError:  # another process won the race: use its translation
@@ -233,8 +263,11 @@ def _load_model_cached(path_s: str, mtime: int) -> Model:
     if meta_path.is_file():
         extra = dict(_records(read_sidecar(meta_path, variables), variables), meta_path=meta_path,
                      meta_sha256=sha256_file(meta_path))
+    times = info["times"]        # a model that cannot be stepped through is refused as it is loaded
+    check_run_size(times["initial_time"], times["final_time"], times["time_step"], times["saveper"], 1,
+                   len(variables), path=str(path))
     model = Model(name=path.stem, path=path, sha256=sha, translation=py, time_units=info["time_units"],
-                  variables=variables, **info["times"], **extra)
+                  variables=variables, **times, **extra)
     _MODEL_CACHE[key] = model
     return model
 
