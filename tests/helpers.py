@@ -18,6 +18,18 @@ if not SHARED.is_dir():
     SHARED = Path("/work/shared")
 REFERENCE = SHARED / "reference-models"
 
+XMILE_HEADER = ('<?xml version="1.0" encoding="utf-8"?>\n'
+                '<xmile version="1.0" xmlns="http://docs.oasis-open.org/xmile/ns/XMILE/v1.0">\n'
+                '<header><vendor>tests</vendor><product version="1">tests</product></header>\n')
+
+
+def xmile_text(variables: str, *, start=0, stop=4, dt=1, method=None, top: str = "", model_extra: str = "") -> str:
+    """A small XMILE 1.0 document holding ``variables`` (XML of <stock>, <flow>, <aux>, ...)."""
+    m = f' method="{method}"' if method else ""
+    return (XMILE_HEADER + f"<sim_specs{m}><start>{start}</start><stop>{stop}</stop><dt>{dt}</dt></sim_specs>\n"
+            + top + f"<model>{model_extra}<variables>\n{variables}\n</variables></model>\n</xmile>\n")
+
+
 def write_workshop(folder: Path, *, baseline_shock: bool = False, bundles: str | None = None,
                    extra: dict | None = None) -> Path:
     """A small comparison on the mini model, written as YAML files into ``folder``."""

@@ -33,7 +33,7 @@ from .errors import (
 
 # public name -> module that holds it (loaded on first use)
 _API = {
-    "load_model": "model", "Model": "model",
+    "load_model": "model", "Model": "model", "export_xmile": "model.export",
     "load_scenario": "scenario", "load_comparison": "scenario", "parse_uncertain": "scenario",
     "build_plan": "plan", "plan_ensemble": "plan",
     "simulate": "engine.simulate", "make_executor": "engine.executors",

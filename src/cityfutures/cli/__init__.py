@@ -17,7 +17,7 @@ from ..errors import CityfuturesError, InputError, one_line
 
 # command modules, in the order --help lists them
 COMMANDS = ("demo", "run", "compare", "validate", "levers", "indicators", "simulate", "charts",
-            "ensemble", "sensitivity", "dashboard")
+            "ensemble", "sensitivity", "dashboard", "export")
 
 EPILOG = """examples:
   cityfutures demo                                   # the workshop comparison, with charts, into ./cityfutures-out
@@ -26,6 +26,7 @@ EPILOG = """examples:
   cityfutures validate scenarios/*.yaml
   cityfutures levers
   cityfutures simulate models/jakarta.mdl --engine pysd --out jakarta.csv
+  cityfutures export models/jakarta.mdl --to xmile --out jakarta.xmile
 """
 
 

@@ -28,7 +28,7 @@ HEADINGS = {
 
 def add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default="jakarta", metavar="NAME_OR_PATH",
-                   help="a bundled model name or a .mdl path (default: jakarta)")
+                   help="a bundled model name or a model file, .mdl or XMILE (default: jakarta)")
     p.add_argument("--lang", choices=("en", "id"), default="en", help="language of labels (default: en)")
     p.add_argument("--format", choices=("table", "csv"), default="table", help="output format (default: table)")
 

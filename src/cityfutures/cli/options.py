@@ -11,6 +11,7 @@ import sys
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Sequence
 
 from ..engine import DEFAULT_ENGINE, ENGINES
 from ..errors import InputError, RunFailedWarning
@@ -41,6 +42,22 @@ def check_out(out: str | os.PathLike) -> Path:
 def command_line(args: argparse.Namespace) -> str:
     """The command as typed (recorded in the output folder's manifest)."""
     return getattr(args, "command_line", "") or "cityfutures " + str(getattr(args, "command", "") or "")
+
+
+def check_out_file(out: str | os.PathLike, suffixes: Sequence[str]) -> Path:
+    """``--out`` naming one file: one of ``suffixes``, in a folder that exists and can be written. Creates nothing."""
+    path = Path(out)
+    if path.suffix.lower() not in suffixes:
+        raise InputError(f"'{out}' must end in one of {', '.join(suffixes)}", field="--out", path="<command line>")
+    if path.is_dir():
+        raise InputError(f"'{out}' is a folder", field="--out", path="<command line>", allowed="a file name")
+    folder = path.parent
+    if not folder.is_dir():
+        raise InputError(f"folder '{folder}' does not exist", field="--out", path="<command line>")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"cannot write into folder '{folder}' (no write permission)", field="--out",
+                         path="<command line>")
+    return path
 
 
 @contextmanager

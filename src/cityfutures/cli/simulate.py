@@ -1,4 +1,4 @@
-"""``cityfutures simulate MODEL.mdl``: run any Vensim model as it stands and write a table."""
+"""``cityfutures simulate MODEL``: run any Vensim or XMILE model as it stands and write a table."""
 from __future__ import annotations
 
 import argparse
@@ -12,6 +12,7 @@ from ..errors import EngineFallbackWarning, InputError
 EXAMPLES = """examples:
   cityfutures simulate models/jakarta.mdl --out jakarta.csv
   cityfutures simulate teacup.mdl --engine pysd
+  cityfutures simulate teacup.stmx --out teacup.csv     # Stella / XMILE (.xmile, .xml, .stmx)
   cityfutures simulate models/jakarta.mdl --emit-code jakarta_program.py   # the batch engine's program
 """
 
@@ -19,14 +20,17 @@ EXAMPLES = """examples:
 def register(subparsers) -> None:
     """Add the ``simulate`` subcommand."""
     p = subparsers.add_parser(
-        "simulate", help="run a Vensim model with its own time settings and write every variable",
-        description="Run MODEL.mdl once with its own time settings and write every variable at "
+        "simulate", help="run a Vensim or XMILE model with its own time settings and write every variable",
+        description="Run MODEL (Vensim .mdl, or XMILE .xmile/.xml/.stmx as Stella writes it) once "
+                    "with its own time settings and write every variable at "
                     "the saved times: one row per saved time, one column per variable named as in "
                     "the model (subscripted elements as Name[a,b]).",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("model", help="a Vensim .mdl file (or the name of a bundled model)")
+    p.add_argument("model", help="a Vensim .mdl or XMILE file (or the name of a bundled model)")
     p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
                    help="batch: the vectorised engine (default); pysd: PySD's reference loop")
+    p.add_argument("--method", choices=("euler", "rk4"), default=None,
+                   help="integration method (default: the model's own; XMILE <sim_specs method>)")
     p.add_argument("--out", metavar="FILE.csv", help="write the table here (default: stdout)")
     p.add_argument("--data", metavar="FILE", action="append",
                    help="a .tab/.csv file holding DATA variables (repeatable; default: the "
@@ -58,7 +62,7 @@ def handler(args) -> int:
         data = data_files_near(Path(args.model), exclude=[args.out])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", EngineFallbackWarning)
-        table = simulate_table(args.model, engine=args.engine, data_files=data)
+        table = simulate_table(args.model, engine=args.engine, data_files=data, method=args.method)
     for w in caught:  # the fallback to PySD names the element and the function: one line each
         if issubclass(w.category, EngineFallbackWarning):
             print(f"warning: {' '.join(str(w.message).split())}", file=sys.stderr)

@@ -78,7 +78,9 @@ class ChunkWork:
     periods : tuple of float or None
         Report means over ``[p, p + every)`` at these period starts instead of every saved time.
     every : float
-    engine, method : str
+    engine : str
+    method : str or None
+        None: the model's own (:func:`cityfutures.engine.simulate.simulate`).
     scalar : bool or None
         The batch engine's choice of path (:func:`~cityfutures.engine.simulate.simulate`): False for
         ensembles, so that no number depends on the chunk size.
@@ -96,7 +98,7 @@ class ChunkWork:
     periods: tuple[float, ...] | None = None
     every: float = 1.0
     engine: str = DEFAULT_ENGINE
-    method: str = "euler"
+    method: str | None = None
     scalar: bool | None = None
 
 

@@ -1,4 +1,4 @@
-"""One function, two engines: run a Vensim model for N parameter sets.
+"""One function, two engines: run a Vensim or XMILE model for N parameter sets.
 
 ``engine="batch"`` (the default) runs every run at once on the vectorised engine of
 :mod:`cityfutures.batch`; ``engine="pysd"`` runs PySD's own loop, one run at a time (the
@@ -22,7 +22,7 @@ import xarray as xr
 
 from ..errors import EngineFallbackWarning, InputError, ModelError, UnsupportedFeatureError
 from ..model import resolve_model_path
-from ..model.parse import parse_vensim
+from ..model.parse import integration_method, parse_model
 from ..resources import check_run_size
 from . import check_engine
 from .batch import compile_model
@@ -34,14 +34,15 @@ _CELL = re.compile(r"^(.*)\[([^\[\]]*)\]$")
 
 def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = None,
              start: float | None = None, end: float | None = None, dt: float | None = None,
-             saveper: float | None = None, variables=None, method: str = "euler",
+             saveper: float | None = None, variables=None, method: str | None = None,
              data_files=None, hold=None, cut=None, scalar: bool | None = None) -> xr.Dataset:
     """Run a model for N parameter sets.
 
     Parameters
     ----------
     model : str, Path or Model
-        A ``.mdl`` file or a model from :func:`cityfutures.load_model`.
+        A model file (Vensim ``.mdl``; XMILE ``.xmile``, ``.xml``, ``.stmx``) or a model from
+        :func:`cityfutures.load_model`.
     params : dict or DataFrame, optional
         Constant (or variable) name -> scalar, array of length N, ``pandas.Series`` indexed
         by time, or ``xarray.DataArray`` with dim ``time`` (optionally ``run``): a series is
@@ -54,8 +55,9 @@ def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = 
         Override the model's INITIAL TIME, FINAL TIME, TIME STEP, SAVEPER [time units].
     variables : list of str, optional
         Names to keep (default: every variable).
-    method : {"euler", "rk4"}
-        Integration method (PySD supports Euler only).
+    method : {"euler", "rk4"}, optional
+        Integration method; by default the model's own (XMILE ``<sim_specs method>``; Euler
+        for Vensim text). PySD integrates with Euler only.
     data_files : list of str or Path, optional
         Tabular files (``.tab``/``.csv``) holding the model's DATA variables; by default
         the ones next to the model (:func:`data_files_near`).
@@ -97,13 +99,15 @@ def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = 
             raise InputError("must be a list of variable names", field="variables",
                              allowed="e.g. ['Households', 'Travel time']")
     if engine == "batch":
-        parse_vensim(path)        # a bad file ends here (ModelError), on the batch engine as on PySD's
+        parse_model(path)         # a bad file ends here (ModelError), on the batch engine as on PySD's
         try:
             bm = _compiled(str(path), path.stat().st_mtime_ns)
         except UnsupportedFeatureError as exc:
             warnings.warn(f"{exc}; running with PySD instead", EngineFallbackWarning, stacklevel=2)
             engine = "pysd"
         except ModelError as exc:  # e.g. a loop only ACTIVE INITIAL breaks: PySD decides
+            if exc.path == str(path):  # the file itself cannot be read: PySD reads it the same way
+                raise
             warnings.warn(f"batch engine cannot compile the model ({exc}); running with PySD "
                           "instead", EngineFallbackWarning, stacklevel=2)
             engine = "pysd"
@@ -117,12 +121,17 @@ def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = 
             check_run_size(first, last, step if dt is None else dt, every if saveper is None else saveper, n,
                            len(variables) if variables is not None else len(bm.labels), path=str(path))
             batch_params = {k: _batch_value(v) for k, v in values.items()}
-            times, table = bm.run(batch_params, n_runs=n, variables=variables, method=method, scalar=scalar,
+            times, table = bm.run(batch_params, n_runs=n, variables=variables, scalar=scalar,
+                                  method=bm.method if method is None else method,
                                   hold={k: _batch_value(v) for k, v in held.items()} or None,
                                   cut={k: _batch_value(v) for k, v in cuts.items()} or None, **kw)
             return _dataset(times, table, n, bm.units, bm.element_dims,
                             bm.graph.subscripts.ranges, "batch")
-    if method != "euler":
+    if method is None and _file_method(model, path) != "euler":
+        raise InputError(f"the model asks for {_file_method(model, path).upper()} (<sim_specs method>) "
+                         "and PySD integrates with Euler only", field="method", path=str(path),
+                         allowed="method='euler' (--method euler) to run it with Euler, or the batch engine")
+    if method not in (None, "euler"):
         raise InputError("PySD integrates with Euler only", field="method", allowed="euler")
     if cuts:
         raise InputError("the pysd engine cannot cut a link (PySD replaces a variable for every equation "
@@ -135,13 +144,13 @@ def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = 
     return ds
 
 
-def simulate_table(model, engine: str = "batch", data_files=None) -> pd.DataFrame:
+def simulate_table(model, engine: str = "batch", data_files=None, method: str | None = None) -> pd.DataFrame:
     """One run of a model as it stands: a table of every variable at the saved times.
 
     Columns are named as Vensim exports them (``Name`` or ``Name[a,b]``); the index is
-    the saved time, named ``Time``. ``data_files`` as in :func:`simulate`.
+    the saved time, named ``Time``. ``data_files`` and ``method`` as in :func:`simulate`.
     """
-    ds = simulate(model, engine=engine, data_files=data_files)
+    ds = simulate(model, engine=engine, data_files=data_files, method=method)
     columns = {}
     for name, da in ds.data_vars.items():
         da = da.isel(run=0)
@@ -187,6 +196,11 @@ def _model_path(model) -> Path:
     if not path.is_file():
         return resolve_model_path(model)
     return path.resolve()
+
+
+def _file_method(model, path: Path) -> str:
+    """The integration method the model file asks for (``Model.method`` when loaded)."""
+    return model.method if hasattr(model, "method") else integration_method(path)
 
 
 @lru_cache(maxsize=16)

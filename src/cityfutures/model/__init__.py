@@ -1,8 +1,10 @@
-"""Models: a Vensim file, PySD's translation of it, and its metadata sidecar (what is city-specific).
+"""Models: a Vensim or XMILE file, PySD's translation of it, and its metadata sidecar (what is city-specific).
 
 ``load.py`` finds, translates (cached) and checks a model; ``model.py`` holds the frozen records;
-``sidecar.py`` the schema of ``<name>.meta.yaml``; ``parse.py`` PySD's parse, once per file;
-``structure.py`` the model as a graph of sectors, stocks, flows and links.
+``sidecar.py`` the schema of ``<name>.meta.yaml``; ``parse.py`` reads a model file, the one place
+that does (its format from its content, PySD's abstract model, once per file); ``xmile.py`` the
+safe reading of XMILE; ``structure.py`` the model as a graph of sectors, stocks, flows and links;
+``export.py`` writes a model as XMILE 1.0.
 """
 from .load import bundled_models_dir, cache_dir, load_model, resolve_model_path
 from .model import Indicator, Lever, Model, Shock, Variable

@@ -1,4 +1,4 @@
-"""Loading a model: find the file, translate it with PySD (cached), read its variables and its sidecar.
+"""Loading a model: find the file (Vensim or XMILE), translate it with PySD (cached), read its variables and sidecar.
 
 ``load_model`` is the edge where a model file is read and checked; the frozen
 :class:`Model` it returns is trusted by everything downstream. PySD's translation is
@@ -7,7 +7,6 @@ or the platform's cache folder), never next to the model file.
 """
 from __future__ import annotations
 
-import copy
 import dataclasses
 import importlib.metadata
 import json
@@ -28,6 +27,7 @@ from ..files import atomic_write, sha256_file
 from ..names import CONTROL
 from ..resources import check_run_size
 from .model import DocumentedLoop, Indicator, Lever, Model, Shock, Variable
+from .parse import MODEL_SUFFIXES, READER_VERSION, integration_method, model_format, parse_model
 from .sanitise import confined_file, verify_translation
 from .sidecar import Sidecar, read_sidecar, sidecar_path
 
@@ -56,14 +56,17 @@ def resolve_model_path(ref: str | os.PathLike, relative_to: Path | None = None) 
     """Find a model by path or by bundled name (``"jakarta"`` -> ``models/jakarta.mdl``).
 
     Search order: the path itself; relative to ``relative_to`` and its ``../models``;
-    ``./models``; the bundled ``models/`` folder.
+    ``./models``; the bundled ``models/`` folder. A name without a suffix is tried with each
+    of :data:`~cityfutures.model.parse.MODEL_SUFFIXES`. A file found is taken by its content
+    (:func:`~cityfutures.model.parse.model_format`): Vensim text ending in ``.mdl``, or XMILE
+    (a root element ``<xmile>``) under any name; any other file is an error naming why.
     """
     ref_s = str(ref)
     if not ref_s.strip() or "\x00" in ref_s or not Path(ref_s).name:
         raise ModelError(f"{ref_s!r} names no model file", field="model",
                          allowed="a path to a .mdl file or a bundled model's name, e.g. 'jakarta'")
     p = Path(ref_s)
-    names = [p] if p.suffix.lower() == ".mdl" else [p.with_suffix(".mdl"), p]
+    names = [p] if p.suffix.lower() in MODEL_SUFFIXES else [p.with_suffix(s) for s in MODEL_SUFFIXES] + [p]
     bases: list[Path] = []
     if p.is_absolute():
         bases = [Path("/")]
@@ -77,11 +80,14 @@ def resolve_model_path(ref: str | os.PathLike, relative_to: Path | None = None) 
     for base in bases:
         for name in names:   # normalised: a ".." after a folder that does not exist yet still resolves
             cand = name if name.is_absolute() else Path(os.path.normpath(base / name))
-            if cand.is_file() and cand.suffix.lower() == ".mdl":
+            if cand.is_file():
+                model_format(cand)  # raises when the file is no model, naming why
                 return cand.resolve()
-    available = sorted(x.stem for x in (bundled_models_dir() or Path(".")).glob("*.mdl"))
+    folder = bundled_models_dir() or Path(".")
+    available = sorted({x.stem for suffix in MODEL_SUFFIXES for x in folder.glob("*" + suffix)})
     raise ModelError(f"model '{ref_s}' not found", field="model",
-                     allowed="a path to a .mdl file or a bundled model: " + ", ".join(available or ["(none)"]))
+                     allowed=f"a path to a model file ({', '.join(MODEL_SUFFIXES)}) or a bundled model: "
+                     + ", ".join(available or ["(none)"]))
 
 
 @lru_cache(maxsize=None)
@@ -90,47 +96,40 @@ def pysd_version() -> str:
     return importlib.metadata.version("pysd")
 
 
-TRANSLATION_SCHEME = "inert2"
-"""Part of every translation's cache key: translations made before model text was made inert are never used."""
-
-
 def _safe_stem(name: str) -> str:
-    """A file name for the translation: ASCII letters, digits and ``_`` (PySD writes it into the module)."""
+    """A file name for a translation's module: ASCII letters, digits and ``_`` (PySD writes it into the code)."""
     return "m_" + (re.sub(r"[^0-9A-Za-z_]+", "_", name).strip("_")[:40] or "model")
 
 
-def translate(mdl: Path, sha: str) -> Path:
-    """PySD translation of ``mdl``, cached under ``cache_dir()/translations/<sha>-<name>-pysd<v>-<scheme>``.
+def translate(path: Path, sha: str) -> Path:
+    """PySD's translation of a model file (Vensim or XMILE), cached under ``cache_dir()/translations``.
 
-    The module is built by PySD's builder from the parse every path shares (:func:`.parse.parse_vensim`,
-    inert: :mod:`.sanitise`), written under a safe file name, and read back before it is kept
-    (:func:`.sanitise.verify_translation`); nothing of the file is imported before that.
+    The file is read by :func:`~cityfutures.model.parse.parse_model` (the one reading path,
+    shared with the batch engine, where the abstract model is made inert: :mod:`.sanitise`) and
+    built by PySD's Python builder into a folder of the cache under safe file names, keyed by the
+    file's content and name, PySD's version and the reading code's
+    (:data:`~cityfutures.model.parse.READER_VERSION`, which covers :mod:`.sanitise`: a translation
+    never outlives the rules that made it). The module is read back before it is kept
+    (:func:`~cityfutures.model.sanitise.verify_translation`); nothing is imported before that.
     """
-    stem = _safe_stem(mdl.stem)
-    target = cache_dir() / "translations" / f"{sha[:24]}-{stem}-pysd{pysd_version()}-{TRANSLATION_SCHEME}"
+    stem = _safe_stem(path.stem)
+    target = cache_dir() / "translations" / f"{sha[:24]}-{stem}-pysd{pysd_version()}-r{READER_VERSION}"
     py = target / (stem + ".py")
     if py.is_file():
         return py
-    from pysd.builders.python.python_model_builder import ModelBuilder  # PySD only on a miss (see the module)
-
-    from .parse import parse_vensim  # imports PySD's parser
-    am = copy.deepcopy(parse_vensim(mdl).abstract_model)
+    # only on a miss: a cached translation is read without PySD's modules
+    from pysd.builders.python.python_model_builder import ModelBuilder
+    abstract_model = parse_model(path).abstract_model
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
     try:
-        for i, section in enumerate(am.sections):   # written into the work folder, under safe names
-            section.path = work / (f"{stem}.py" if i == 0 else f"{_safe_stem(section.name)}_macro.py")
-            for sub in section.subscripts:        # GET DIRECT SUBSCRIPT: read now, from the model's folder
-                if isinstance(sub.subscripts, dict) and "file" in sub.subscripts:
-                    sub.subscripts = {**sub.subscripts, "file": str(confined_file(
-                        sub.subscripts["file"], mdl.parent, mdl, sub.name))}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                ModelBuilder(am).build_model()
-            except Exception as exc:  # PySD's builder raises many kinds; all mean a model it cannot write
+                ModelBuilder(_written_into(abstract_model, work, stem, path)).build_model()
+            except Exception as exc:  # PySD's builder raises many kinds; all mean a bad file
                 raise ModelError(f"PySD cannot translate the model: {type(exc).__name__}: {exc}"
-                                 .splitlines()[0][:500], path=str(mdl)) from exc
+                                 .splitlines()[0][:500], path=str(path)) from exc
         verify_translation(work)
         try:
             work.rename(target)
@@ -140,6 +139,24 @@ def translate(mdl: Path, sha: str) -> Path:
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)
     return py
+
+
+def _written_into(abstract_model, folder: Path, stem: str, path: Path):
+    """A copy of ``abstract_model`` whose sections PySD's builder writes into ``folder`` under safe names.
+
+    PySD writes a translation next to the file it read (each section's ``path``) and names the
+    module after it: the main section becomes ``<stem>.py``, a macro ``<macro>_macro.py``. A GET
+    DIRECT SUBSCRIPT file (read while building) is named by its place in the model's folder. The
+    parse itself is shared (:func:`~cityfutures.model.parse.parse_model`) and stays as it is.
+    """
+    sections = []
+    for i, s in enumerate(abstract_model.sections):
+        subscripts = tuple(dataclasses.replace(r, subscripts={**r.subscripts, "file": str(confined_file(
+            r.subscripts["file"], path.parent, path, r.name))}) if isinstance(r.subscripts, dict)
+            and "file" in r.subscripts else r for r in s.subscripts)
+        name = f"{stem}.py" if i == 0 else f"{_safe_stem(s.name)}_macro.py"
+        sections.append(dataclasses.replace(s, path=folder / name, subscripts=subscripts))
+    return dataclasses.replace(abstract_model, original_path=folder / f"{stem}{path.suffix}", sections=tuple(sections))
 
 
 def _finite(x) -> float:
@@ -219,8 +236,8 @@ def load_model(ref: str | os.PathLike | Model, *, relative_to: Path | None = Non
     Parameters
     ----------
     ref : str, path or Model
-        A ``.mdl`` path or the name of a bundled model (``"jakarta"``). A :class:`Model`
-        is returned unchanged.
+        A model file (Vensim ``.mdl``; XMILE ``.xmile``, ``.xml``, ``.stmx``) or the name of a
+        bundled model (``"jakarta"``). A :class:`Model` is returned unchanged.
     relative_to : Path, optional
         Folder to resolve a relative ``ref`` against first (a scenario file's folder).
 
@@ -267,7 +284,8 @@ def _load_model_cached(path_s: str, mtime: int) -> Model:
     check_run_size(times["initial_time"], times["final_time"], times["time_step"], times["saveper"], 1,
                    len(variables), path=str(path))
     model = Model(name=path.stem, path=path, sha256=sha, translation=py, time_units=info["time_units"],
-                  variables=variables, **times, **extra)
+                  variables=variables, format=model_format(path), method=integration_method(path),
+                  **times, **extra)
     _MODEL_CACHE[key] = model
     return model
 

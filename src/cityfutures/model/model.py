@@ -96,7 +96,7 @@ class Model:
     name : str
         File stem, e.g. ``"jakarta"``.
     path : Path
-        The ``.mdl`` file.
+        The model file (Vensim ``.mdl`` or XMILE).
     sha256 : str
         Hash of the file's bytes: the provenance key of every result.
     translation : Path
@@ -118,6 +118,10 @@ class Model:
     meta : Sidecar or None
         The whole validated sidecar (blocks other than the ones above are read from here).
     meta_path, meta_sha256 : Path, str or None
+    format : {"vensim", "xmile"}
+        The file's format, found from its content.
+    method : {"euler", "rk4"}
+        The integration method the file asks for (XMILE ``<sim_specs method>``; Euler for Vensim).
     """
 
     name: str
@@ -141,6 +145,8 @@ class Model:
     meta: Sidecar | None = field(default=None, repr=False)
     meta_path: Path | None = None
     meta_sha256: str | None = None
+    format: str = "vensim"
+    method: str = "euler"
 
     def pysd(self):
         """A freshly loaded PySD model from the cached translation (cheap: no re-translation)."""

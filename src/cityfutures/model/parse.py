@@ -1,52 +1,115 @@
-"""PySD's parse of a Vensim file, once per file and process: its ``VensimFile`` and ``AbstractModel``.
+"""Reading a model file, once per file and process: its format and PySD's abstract model of it.
 
-The batch engine compiles the abstract model, PySD's translation is built from it, and the
-structure map reads the file's groups (sectors) from the same parse, so a process parses each
-``.mdl`` once (per modification time). No second parser: the grammar and the abstract model are
-PySD's. The abstract model is made inert as it is parsed (:func:`.sanitise.sanitise`): no text of
-the file reaches code unescaped on any path.
+This is the one place a model file is read. Two formats, both by PySD's own translators into
+the same format-neutral ``AbstractModel`` that everything downstream takes (the translation
+cache of :mod:`.load`, the batch engine, the structure map, the XMILE export):
+
+- **Vensim** text (``.mdl``): ``pysd.translators.vensim``;
+- **XMILE** (``.xmile``, ``.xml``, ``.stmx``; Stella, Vensim's XMILE export): any file whose
+  root element is ``<xmile>``, whatever its name, read safely by :mod:`.xmile`.
+
+Whatever the format, nothing in a file runs: the abstract model is made inert as it is read
+(:func:`.sanitise.sanitise`: documentation and units as inert text, names PySD writes between
+quotes refused when they could end them, GET files confined to the model's folder), so no
+text of the file reaches generated code unescaped on any path; a file larger than
+``CITYFUTURES_MAX_FILE_MB`` and a model without its four time settings are refused. No second
+parser: the grammars and the abstract model are PySD's.
+
+>>> parse_model("models/jakarta.mdl").format        # doctest: +SKIP
+'vensim'
 """
 from __future__ import annotations
 
+import hashlib
+import re
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-
-from pysd.translators.vensim.vensim_file import VensimFile
+from typing import Mapping
 
 from ..errors import ModelError
 from ..names import CONTROL, norm_name
 from ..yamlio import MAX_FILE_MB_ENV, max_file_bytes
-from .sanitise import sanitise
+from . import sanitise as _sanitise_module, xmile
+from .sanitise import inert_text, sanitise
+from .xmile import XMILE_SUFFIXES, is_xmile, parse_xmile, read_xmile, variable_nodes, xmile_groups
 
-__all__ = ["Parsed", "parse_vensim"]
+__all__ = ["MODEL_SUFFIXES", "READER_VERSION", "Parsed", "model_format", "integration_method", "parse_model",
+           "defuse_documentation", "element_groups", "group_docs", "definition_line"]
+
+MODEL_SUFFIXES = (".mdl",) + XMILE_SUFFIXES
+"""Suffixes tried, in order, for a model named without one (``jakarta`` -> ``jakarta.mdl``, ...)."""
+
+READER_VERSION = hashlib.sha256(b"".join(Path(f).read_bytes() for f in (
+    __file__, xmile.__file__, _sanitise_module.__file__))).hexdigest()[:12]
+"""The hash of the reading code (this module, :mod:`.xmile` and :mod:`.sanitise`): it keys cached
+translations, so that none outlives the reading (and the rules of inert text) that made it."""
 
 
 @dataclass(frozen=True)
 class Parsed:
-    """A parsed Vensim file: PySD's ``VensimFile`` (sections, raw equations) and ``AbstractModel``."""
+    """A model file as PySD's translator reads it.
+
+    Attributes
+    ----------
+    path : Path
+    format : {"vensim", "xmile"}
+    abstract_model : pysd AbstractModel
+    equations : mapping of str -> list of str
+        Element name -> the right-hand side of each of its definitions as the file writes them
+        (the comments of the batch engine's generated code).
+    method : {"euler", "rk4"}
+        The integration method the file asks for (XMILE ``<sim_specs method>``; Euler for
+        Vensim text, as PySD reads it).
+    """
 
     path: Path
-    vensim_file: object
+    format: str
     abstract_model: object
-
-    def equations(self) -> dict[str, list[str]]:
-        """Vensim name -> the right-hand side of each of its definitions, as written (main section)."""
-        out: dict[str, list[str]] = {}
-        for comp in getattr(self.vensim_file.sections[0], "components", None) or []:
-            out.setdefault(comp.name, []).append(comp.expression)
-        return out
+    equations: Mapping[str, list]
+    method: str = "euler"
 
 
-def parse_vensim(path: str | Path) -> Parsed:
-    """PySD's parse of ``path`` (cached per path and modification time; the file is only read).
+def model_format(path: str | Path) -> str:
+    """``"xmile"`` when the root element is ``<xmile>``, ``"vensim"`` for other ``.mdl`` files.
 
     Raises
     ------
     ModelError
-        PySD cannot parse the file, a name cannot stand in code, or a GET file lies outside the
-        model's folder (:func:`.sanitise.sanitise`).
+        Neither: a file that is not XMILE and does not end in ``.mdl`` (an XMILE suffix on a
+        file that is not XMILE names the reason: not XML, a DOCTYPE, another root, ...).
+    """
+    path = Path(path)
+    if is_xmile(path):
+        return "xmile"
+    if path.suffix.lower() == ".mdl":
+        return "vensim"
+    if path.suffix.lower() in XMILE_SUFFIXES:
+        parse_xmile(path)  # raises the precise reason
+    raise ModelError("not a model file: neither XMILE (a root element <xmile>) nor Vensim text",
+                     path=str(path), allowed="a Vensim .mdl file or an XMILE .xmile/.xml/.stmx file")
+
+
+def integration_method(path: str | Path) -> str:
+    """The integration method a model file asks for: XMILE ``<sim_specs method>``, else Euler.
+
+    Reads no more than the XML (no PySD): ``"euler"`` or ``"rk4"``.
+    """
+    return xmile.integration_method(path) if model_format(path) == "xmile" else "euler"
+
+
+def parse_model(path: str | Path) -> Parsed:
+    """PySD's abstract model of a Vensim or XMILE file, by content (cached per path and modification time).
+
+    The file is only read. The abstract model is shared by every caller in the process: it is
+    not to be changed.
+
+    Raises
+    ------
+    ModelError
+        The format is unknown, the file is unsafe or malformed, or PySD cannot parse it (naming
+        the file, and for XMILE the line, the variable and the construct).
     """
     path = Path(path)
     return _parse(str(path), path.stat().st_mtime_ns)
@@ -59,19 +122,133 @@ def _parse(path_s: str, mtime: int) -> Parsed:
     if path.stat().st_size > limit:
         raise ModelError(f"model file is larger than {limit / 1024 / 1024:g} MB", path=str(path),
                          allowed=f"a smaller file, or set {MAX_FILE_MB_ENV} to raise the limit")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            vf = VensimFile(path)
-            vf.parse()
-            am = vf.get_abstract_model()
-        except Exception as exc:  # PySD's parser raises many kinds; all mean a bad file
-            raise ModelError(f"PySD cannot parse the model: {type(exc).__name__}: {exc}"
-                             .splitlines()[0][:500], path=str(path)) from exc
-    sanitise(am, path)
-    defined = {norm_name(e.name) for e in am.sections[0].elements} if am.sections else set()
+    if model_format(path) == "xmile":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")   # PySD's reader warns about what it skips; refusals are errors
+            xm = read_xmile(path)
+        return Parsed(path, "xmile", _inert(xm.abstract_model, path), xm.equations, xm.method)
+    vf, am = _vensim(path_s, mtime)
+    equations: dict = {}
+    for comp in getattr(vf.sections[0], "components", None) or []:
+        equations.setdefault(comp.name, []).append(comp.expression)
+    return Parsed(path, "vensim", _inert(am, path), equations)
+
+
+def _inert(abstract_model, path: Path):
+    """The abstract model made inert (:func:`.sanitise.sanitise`) and checked to set the four time settings."""
+    sanitise(abstract_model, path)
+    main = abstract_model.sections[0].elements if abstract_model.sections else ()
+    defined = {norm_name(e.name) for e in main}
     missing = [name for name in CONTROL.values() if norm_name(name) not in defined]
     if missing:
         raise ModelError(f"the model does not define {', '.join(missing)}", path=str(path), field="time settings",
                          allowed=", ".join(CONTROL.values()))
-    return Parsed(path=path, vensim_file=vf, abstract_model=am)
+    return abstract_model
+
+
+@lru_cache(maxsize=16)
+def _vensim(path_s: str, mtime: int) -> tuple:
+    """PySD's ``VensimFile`` of a Vensim file, parsed (sections, raw equations), and its abstract model."""
+    from pysd.translators.vensim.vensim_file import VensimFile  # a model is read: PySD is needed
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            vf = VensimFile(Path(path_s))
+            vf.parse()
+            return vf, vf.get_abstract_model()
+        except Exception as exc:  # PySD's parser raises many kinds; all mean a bad file
+            raise ModelError(f"PySD cannot parse the model: {type(exc).__name__}: {exc}"
+                             .splitlines()[0][:500], path=path_s) from exc
+
+
+def defuse_documentation(abstract_model):
+    """Every element's documentation and units as inert text (:func:`.sanitise.inert_text`); returns
+    ``abstract_model`` (changed in place). Part of :func:`.sanitise.sanitise`, which every model file
+    passes on its way to PySD's builder and the batch engine (:func:`parse_model`)."""
+    for section in abstract_model.sections:
+        for element in section.elements:
+            for attr in ("documentation", "units"):
+                if isinstance(getattr(element, attr, None), str):
+                    setattr(element, attr, inert_text(getattr(element, attr)))
+    return abstract_model
+
+
+def element_groups(path: str | Path) -> dict:
+    """The group (sector) of each element: Vensim groups (``.name`` headers) or XMILE ``<group>``\\ s.
+
+    Returns
+    -------
+    dict
+        Element name -> group name (``None`` outside any group).
+    """
+    path = Path(path)
+    return dict(_groups(str(path), path.stat().st_mtime_ns)[0])
+
+
+def group_docs(path: str | Path) -> dict:
+    """Group name -> its documentation (a Vensim group's comment, an XMILE group's ``<doc>``)."""
+    path = Path(path)
+    return dict(_groups(str(path), path.stat().st_mtime_ns)[1])
+
+
+@lru_cache(maxsize=8)
+def _groups(path_s: str, mtime: int) -> tuple[dict, dict]:
+    if model_format(path_s) == "xmile":
+        return xmile_groups(parse_xmile(path_s))
+    return _vensim_groups(_vensim(path_s, mtime)[0])
+
+
+def _vensim_groups(vf) -> tuple[dict, dict]:
+    """Vensim groups of a parsed file, read with PySD's own grammar of a model section
+    (``section_elements.peg``), which keeps the group headers PySD's visitor skips."""
+    from pysd.translators.vensim import vensim_utils as vu
+    from pysd.translators.vensim.vensim_section import SectionElementsVisitor
+
+    class _GroupedVisitor(SectionElementsVisitor):
+        def __init__(self, ast):
+            self.group = None
+            self.groups: list = []
+            self.docs: dict = {}
+            super().__init__(ast)
+
+        def visit_section(self, n, vc):  # a group header: "****\n.name\n****~ doc |"
+            text = vc[0].strip().strip("*").strip()
+            self.group = text.lstrip(".").strip() or None
+            if self.group:
+                self.docs[self.group] = " ".join(vc[2].split())
+
+        def visit_entry(self, n, vc):
+            super().visit_entry(n, vc)
+            self.groups.append(self.group)
+
+    tree = vu.Grammar.get("section_elements").parse(vf.sections[0].content)
+    visitor = _GroupedVisitor(tree)
+    members: dict = {}
+    for element, group in zip(visitor.entries, visitor.groups):
+        try:
+            parsed = element.parse()
+        except Exception:  # an element PySD cannot parse alone (e.g. a macro call): no sector for it
+            continue
+        name = getattr(parsed, "name", None)
+        if name:
+            members.setdefault(name, group)
+    return members, visitor.docs
+
+
+def definition_line(path: str | Path, name: str) -> int | None:
+    """The line of a file where element ``name`` is first defined (for messages), or None.
+
+    PySD's abstract model keeps no line numbers: a Vensim file's lines are scanned for one
+    that starts with the name (case, spaces and underscores ignored), an XMILE file's
+    variables are found by name.
+    """
+    key = norm_name(name)
+    if model_format(path) == "xmile":
+        return next((node.sourceline for node in variable_nodes(parse_xmile(path))
+                     if norm_name(node.get("name", "")) == key), None)
+    text = Path(path).read_text(encoding="utf-8", errors="replace")
+    for number, line in enumerate(text.splitlines(), 1):
+        head = re.split(r"[=(\[:~]", line, maxsplit=1)[0]
+        if head.strip() and norm_name(head) == key:
+            return number
+    return None

@@ -6,7 +6,7 @@ quoted strings. :func:`sanitise` goes through every string of PySD's abstract mo
 is parsed (:mod:`.parse`, the one path both engines read):
 
 - free text (``documentation``, ``units``) becomes inert text (:func:`inert_text`): one line,
-  no double quote (a ``\"\"\"`` would end PySD's docstring), no backslash, no control character;
+  no run of three double quotes (it would end PySD's docstring), no backslash, no control character;
 - a string PySD writes between quotes (subscripts and ranges, macros and their parameters,
   function names, DATA variables' names, GET arguments) holding a quote or a backslash is
   refused, and so is any name holding a line break, a control character or a lone surrogate
@@ -44,9 +44,11 @@ _QUOTED = {("GetLookupsStructure", "tab"), ("GetLookupsStructure", "x_row_or_col
 
 
 def inert_text(text) -> str:
-    """``text`` as one line that no Python string PySD writes can be ended by: whitespace folded, double
-    quotes as single ones, backslashes as slashes, control characters and lone surrogates dropped."""
-    text = _CONTROL.sub(" ", str(text)).replace('"', "'").replace("\\", "/")
+    """``text`` as one line that no Python string PySD writes can be ended by: control characters, lone
+    surrogates and backslashes (Vensim's line continuation) as spaces, whitespace folded, and a run of
+    three or more double quotes as as many single quotes (three would end PySD's docstring)."""
+    text = _CONTROL.sub(" ", str(text)).replace("\\", " ")
+    text = re.sub('"{3,}', lambda m: "'" * len(m.group()), text)
     return " ".join(text.split())
 
 

@@ -1,21 +1,17 @@
-"""The model's structure: element kinds, sectors (Vensim groups), information links and flows into stocks.
+"""The model's structure: element kinds, sectors (groups), information links and flows into stocks.
 
 The links come from PySD: what each variable reads (``Variable.reads``, from the translated model's
-``dependencies``) and its documentation table (which element is a stock). The sector of an element is its Vensim
-group, read with PySD's own grammar of a model section (``section_elements.peg``), which keeps the
-group headers that PySD's visitor skips. Drawing lives in :mod:`cityfutures.report.charts.structure`.
+``dependencies``) and its documentation table (which element is a stock). The sector of an element is its
+group, a Vensim group or an XMILE ``<group>`` (:func:`.parse.element_groups`). Drawing lives in
+:mod:`cityfutures.report.charts.structure`.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
-
-from pysd.translators.vensim import vensim_utils as vu
-from pysd.translators.vensim.vensim_section import SectionElementsVisitor
 
 from ..names import CONTROL_NAMES, TIME_NAMES
-from .parse import parse_vensim
+from .parse import element_groups
 
 __all__ = ["Structure", "build", "skeleton", "KEY_KINDS"]
 
@@ -30,42 +26,9 @@ class Structure:
     inflows: set[tuple[str, str]] = field(default_factory=set)   # (flow, stock)
 
 
-@lru_cache(maxsize=8)
-def _groups(path: str, mtime: int) -> dict[str, str | None]:
-    """Vensim group (sector) of each element of the model file at ``path``."""
-
-    class _GroupedVisitor(SectionElementsVisitor):
-        def __init__(self, ast):
-            self.group = None
-            self.groups: list = []
-            super().__init__(ast)
-
-        def visit_section(self, n, vc):  # a group header: "****\n.name\n****~ doc |"
-            text = vc[0].strip().strip("*").strip()
-            self.group = text.lstrip(".").strip() or None
-
-        def visit_entry(self, n, vc):
-            super().visit_entry(n, vc)
-            self.groups.append(self.group)
-
-    main = parse_vensim(path).vensim_file.sections[0]
-    tree = vu.Grammar.get("section_elements").parse(main.content)
-    visitor = _GroupedVisitor(tree)
-    out: dict[str, str | None] = {}
-    for element, group in zip(visitor.entries, visitor.groups):
-        try:
-            parsed = element.parse()
-        except Exception:  # an element PySD cannot parse alone (e.g. a macro call): no sector for it
-            continue
-        name = getattr(parsed, "name", None)
-        if name:
-            out.setdefault(name, group)
-    return out
-
-
 def build(model) -> Structure:
     """The structure of a loaded :class:`~cityfutures.model.Model`: element kinds, sectors, links, flows."""
-    groups = _groups(str(model.path), model.path.stat().st_mtime_ns)
+    groups = element_groups(model.path)
     shock_inputs = {s.input for s in model.shocks.values()}
     skip = CONTROL_NAMES | TIME_NAMES
     flows: set[tuple[str, str]] = set()

@@ -156,7 +156,9 @@ class Plan:
     futures : Futures or None
     every : float or None
         Report period means over ``[t, t + every)`` [Year] (ensembles), or every saved time (None).
-    method : {"euler", "rk4"}
+    method : {"euler", "rk4"} or None
+        The integration method; None (the default) is the model's own (XMILE ``<sim_specs
+        method>``, Euler for Vensim text).
     name : str
         The comparison's (or first scenario's) name.
     """
@@ -169,7 +171,7 @@ class Plan:
     indicators: tuple[str, ...] = ()
     futures: Futures | None = None
     every: float | None = None
-    method: str = "euler"
+    method: str | None = None
     name: str = ""
 
     @property
@@ -570,7 +572,7 @@ def check_ensemble_memory(samples: int, spec: UncertainSpec, n_runs: int, n_indi
 def plan_ensemble(source=None, spec: UncertainSpec | None = None, *, samples: int = 0, seed: int,
                   runs: Sequence[RunSpec] | None = None, model=None, horizon=None,
                   indicators: Sequence[str] | None = None, sampler: str | None = None,
-                  every: float = 1.0, method: str = "euler", name: str | None = None,
+                  every: float = 1.0, method: str | None = None, name: str | None = None,
                   design: np.ndarray | None = None, design_method: str | None = None) -> Plan:
     """A plan whose runs each meet the same sampled futures.
 

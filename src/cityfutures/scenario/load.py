@@ -99,7 +99,7 @@ def _resolve_model(data: dict, loc: Located, base_dir: Path, model: Model | str 
     if ref is None:
         if model is None:
             loc.fail(("model",), "missing required key",
-                     "a bundled model name such as 'jakarta' or a path to a .mdl file")
+                     "a bundled model name such as 'jakarta' or a path to a model file (.mdl or XMILE)")
         return load_model(model)
     doc, _ = loc.where[("model",)]
     folder = base_dir if str(doc.path) == "<dict>" else doc.path.parent

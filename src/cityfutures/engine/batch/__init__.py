@@ -1,9 +1,10 @@
-"""The batch ensemble engine: a Vensim model run for N parameter sets at once.
+"""The batch ensemble engine: a Vensim or XMILE model run for N parameter sets at once.
 
-The model is read by PySD's own Vensim translator (``VensimFile -> AbstractModel``), each
-cell of each element is compiled into numpy source with the ensemble as the array axis
-(:mod:`.graph`, :mod:`.expressions`, :mod:`.codegen`) and the time loop runs Euler or
-RK4 (:mod:`.integrate`). Results agree with PySD's own run to rounding under Euler.
+The model is read by PySD's own translator, Vensim or XMILE (``AbstractModel``, through
+:func:`cityfutures.model.parse.parse_model`), each cell of each element is compiled into
+numpy source with the ensemble as the array axis (:mod:`.graph`, :mod:`.expressions`,
+:mod:`.codegen`) and the time loop runs Euler or RK4 (:mod:`.integrate`). Results agree
+with PySD's own run to rounding under Euler.
 
 Two paths run the same compiled expressions. Up to ``SCALAR_MAX_RUNS`` Euler runs go one
 after another through :mod:`.scalar` (plain floats, one fused loop: about 1.4 ms for a
@@ -24,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import InputError, ModelError
-from ...model.parse import parse_vensim
+from ...model.parse import parse_model
 from ...names import CONTROL, did_you_mean, py_name
 from .cells import cell_label
 from .codegen import Program, generate
@@ -58,10 +59,13 @@ class BatchModel:
         Every model variable cell, named as Vensim exports it (``Name`` or ``Name[a,b]``).
     units : dict
         Vensim name -> units.
+    method : {"euler", "rk4"}
+        The integration method the model file asks for (XMILE ``<sim_specs method>``).
     """
 
     path: Path
     graph: GraphBuilder
+    method: str = "euler"
     _programs: dict = field(default_factory=dict, repr=False)
     _memo: dict = field(default_factory=dict, repr=False)
 
@@ -292,12 +296,12 @@ def _chunk(values: dict, n: int, lo: int, hi: int) -> dict:
 
 
 def compile_model(path) -> BatchModel:
-    """Parse a Vensim model with PySD's translator and build its batch graph.
+    """Parse a model with PySD's translator and build its batch graph.
 
     Parameters
     ----------
     path : str or Path
-        A ``.mdl`` file (only read, never written next to).
+        A Vensim ``.mdl`` or an XMILE file, by content (only read, never written next to).
 
     Raises
     ------
@@ -307,10 +311,10 @@ def compile_model(path) -> BatchModel:
         PySD cannot parse the file, or the model has an algebraic loop.
     """
     path = Path(path)
-    parsed = parse_vensim(path)          # PySD's parse, shared with the structure map (once per process)
+    parsed = parse_model(path)          # PySD's parse, shared with the translation and the structure map
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        graph = GraphBuilder(parsed.abstract_model, path.parent, equations=parsed.equations(), name=path.name).build()
-    model = BatchModel(path, graph)
+        graph = GraphBuilder(parsed.abstract_model, path.parent, equations=parsed.equations, name=path.name).build()
+    model = BatchModel(path, graph, method=parsed.method)
     model.program({}, ())  # surfaces time-varying control variables and algebraic loops now
     return model

@@ -40,6 +40,10 @@ _FUNCTIONS = {
     "ramp": ("_f.ramp(t, {0}, {1}, {2})", True),
     "pulse": ("_f.pulse(t, {0}, {1})", True),
     "pulse_train": ("_f.pulse_train(t, {0}, {1}, {2}, {3})", True),
+    # XMILE builtins as PySD's XMILE translator names them
+    "Xramp": ("_f.ramp(t, {0}, {1})", True),
+    "Xpulse": ("_f.xmile_pulse(t, {ts}, {0}, {1}, 0.0)", True),
+    "Xpulse_train": ("_f.xmile_pulse(t, {ts}, {0}, {2}, {1})", True),
 }
 
 # Vensim reduction over the ``!`` subscripts of its argument -> how cells are combined
@@ -60,7 +64,8 @@ STATEFULS = {
 }
 
 _VENSIM_NAMES = {"if_then_else": "IF THEN ELSE", "pulse_train": "PULSE TRAIN",
-                 "active_initial": "ACTIVE INITIAL"}
+                 "active_initial": "ACTIVE INITIAL", "vmax_xmile": "MAX (of one array)",
+                 "vmin_xmile": "MIN (of one array)"}
 
 
 @dataclass
@@ -228,8 +233,7 @@ class ExprCompiler:
             (x,) = [self.compile(a) for a in ast.arguments]
             subs = ast.function.subscripts.subscripts if ast.function.subscripts else None
             table = self.builder.lookup_table(name, subs, self.binding, self.element)
-            return _merge([x], f"_f.lookup({x.run}, {table}x, {table}y)",
-                          f"_f.lookup({x.init}, {table}x, {table}y)")
+            return self._table_call(x, table)
         if name in _REDUCTIONS:
             return self._reduction(name, ast.arguments[0])
         if name == "elmcount":
@@ -308,8 +312,12 @@ class ExprCompiler:
     def _InlineLookupsStructure(self, ast) -> Expr:
         x = self.compile(ast.argument)
         table = self.builder.add_table(ast.lookups, self.element)
-        return _merge([x], f"_f.lookup({x.run}, {table}x, {table}y)",
-                      f"_f.lookup({x.init}, {table}x, {table}y)")
+        return self._table_call(x, table)
+
+    def _table_call(self, x: Expr, table: str) -> Expr:
+        """The lookup table ``table`` at ``x``, by the table's type (continuous, extrapolate, discrete)."""
+        fn = self.builder.table_functions.get(table, "lookup")
+        return _merge([x], f"_f.{fn}({x.run}, {table}x, {table}y)", f"_f.{fn}({x.init}, {table}x, {table}y)")
 
     # ------------------------------------------------------------------ statefuls
     def _stateful(self, kind: str, ast, **args) -> Expr:

@@ -11,8 +11,8 @@ import numpy as np
 SMALL_VENSIM = 1e-6
 """What Vensim (and PySD) treat as zero in XIDZ, ZIDZ, MODULO and the time functions."""
 
-__all__ = ["SMALL_VENSIM", "step", "ramp", "pulse", "pulse_train", "xidz", "zidz", "integer",
-           "modulo", "quantum", "lookup", "series"]
+__all__ = ["SMALL_VENSIM", "step", "ramp", "pulse", "pulse_train", "xmile_pulse", "xidz", "zidz", "integer",
+           "modulo", "quantum", "lookup", "lookup_extrapolate", "lookup_discrete", "series"]
 
 
 def step(time, time_step, value, tstep):
@@ -45,6 +45,21 @@ def pulse_train(time, start, repeat_time, width, end):
         phase = np.mod(time - start + SMALL_VENSIM, repeat_time)
     train = (start <= time) & (time < end) & (phase < width)
     return np.where(repeat_time == 0, single, train).astype(float)
+
+
+def xmile_pulse(time, time_step, start, magnitude, interval):
+    """XMILE PULSE(magnitude, first, interval): ``magnitude / DT`` for half a step at each pulse.
+
+    As PySD's XMILE translator runs it: a pulse at ``start`` (with Vensim's 1e-6 tolerance),
+    then every ``interval`` after it when ``interval > 0``; lasting ``DT/2``, so exactly one
+    step sees it, carrying ``magnitude`` in total [units of magnitude].
+    """
+    width = 0.5 * time_step
+    single = (start - SMALL_VENSIM <= time) & (time < start + width)
+    with np.errstate(all="ignore"):
+        phase = np.mod(time - start + SMALL_VENSIM, interval)
+    train = (start <= time) & (phase < width)
+    return np.where(np.where(interval == 0, single, train), magnitude / time_step, 0.0)
 
 
 def xidz(numerator, denominator, x):
@@ -87,6 +102,23 @@ def lookup(x, xs, ys):
         The table's points, ``xs`` increasing.
     """
     return np.interp(x, xs, ys)
+
+
+def lookup_extrapolate(x, xs, ys):
+    """An XMILE ``extrapolate`` graphical function: linear between points, and beyond the
+    ends along the first and last segments (PySD's rule for ``LOOKUP EXTRAPOLATE``)."""
+    low = (ys[1] - ys[0]) / (xs[1] - xs[0])
+    high = (ys[-1] - ys[-2]) / (xs[-1] - xs[-2])
+    out = np.interp(x, xs, ys)
+    out = np.where(x > xs[-1], ys[-1] + high * (x - xs[-1]), out)
+    return np.where(x < xs[0], ys[0] + low * (x - xs[0]), out)
+
+
+def lookup_discrete(x, xs, ys):
+    """An XMILE ``discrete`` graphical function (Vensim's hold backward): the value of the
+    last point at or below ``x``; the first value below the table."""
+    j = np.searchsorted(xs, x, side="right") - 1
+    return np.asarray(ys)[np.clip(j, 0, len(xs) - 1)]
 
 
 def series(time, xs, ys):

@@ -1,6 +1,6 @@
 """The model as a graph of cells, built from PySD's abstract model.
 
-:class:`GraphBuilder` walks PySD's ``AbstractModel`` (the output of its Vensim
+:class:`GraphBuilder` walks PySD's ``AbstractModel`` (the output of its Vensim or XMILE
 translator) and turns every cell of every element into a :class:`Node` with numpy source
 for the run phase and for initialisation. Statefuls add states (``s<j>``, continuous;
 ``d<j>``, discrete) with their derivatives and updates. No second parser: the AST is
@@ -22,7 +22,11 @@ from .cells import Subscripts, cell_label
 from .expressions import Expr, ExprCompiler, atom
 from .statefuls import TEMPLATES
 
-__all__ = ["Node", "State", "GraphBuilder"]
+__all__ = ["Node", "State", "GraphBuilder", "TABLE_FUNCTIONS"]
+
+TABLE_FUNCTIONS = {"interpolate": "lookup", "extrapolate": "lookup_extrapolate",
+                   "hold_backward": "lookup_discrete"}
+"""PySD's lookup types (Vensim's; XMILE's continuous, extrapolate, discrete) -> helper in :mod:`.functions`."""
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z_0-9]*$")
 
@@ -78,6 +82,7 @@ class GraphBuilder:
     continuous: list = field(default_factory=list)
     discrete: list = field(default_factory=list)
     tables: dict = field(default_factory=dict)
+    table_functions: dict = field(default_factory=dict)   # table prefix -> helper of its type
     cells: dict = field(default_factory=dict)      # clean name -> {cell: node id}
     labels: dict = field(default_factory=dict)     # output label -> node id
     units: dict = field(default_factory=dict)      # Vensim name -> units
@@ -235,10 +240,14 @@ class GraphBuilder:
         if type(lookups).__name__ != "LookupsStructure":
             raise UnsupportedFeatureError(element, type(lookups).__name__.replace(
                 "Structure", "").upper() or "lookup definition")
-        if lookups.type != "interpolate":
+        if lookups.type not in TABLE_FUNCTIONS:
             raise UnsupportedFeatureError(element, f"lookup type '{lookups.type}'")
         xs, ys = np.asarray(lookups.x, dtype=float), np.asarray(lookups.y, dtype=float)
-        return self._register_table(xs, ys, element)
+        if lookups.type == "extrapolate" and len(xs) < 2:
+            raise ModelError(f"lookup '{element}' extrapolates from fewer than two points", field=element)
+        prefix = self._register_table(xs, ys, element)
+        self.table_functions[prefix] = TABLE_FUNCTIONS[lookups.type]
+        return prefix
 
     def _register_table(self, xs, ys, element: str) -> str:
         if len(np.unique(xs)) != len(xs):
