@@ -25,7 +25,7 @@ from ...names import CONTROL
 from . import functions, statefuls
 from .graph import GraphBuilder, Node
 from .scalar import NotScalar, generate_scalar
-from .source import comment, identifier, register_source
+from .source import comment, identifier, literal, register_source
 
 __all__ = ["Program", "generate", "rename", "readable_names"]
 
@@ -89,18 +89,19 @@ def generate(graph: GraphBuilder, overrides: dict, outputs: list, cuts: tuple = 
             raise ModelError(f"'{label}' is a stock or stateful: set its initial value instead (or hold it)",
                              field=label)
         if how == "const":
-            code = f"_P[{label!r}]"
+            code = f"_P[{literal(label)}]"
             nodes[nid] = replace(nodes[nid], run=code, init=code, run_deps=set(), init_deps=set(),
                                  time=False, kind="aux")
         else:
-            code = f"_f.series(t, *_P[{label!r}])"
+            code = f"_f.series(t, *_P[{literal(label)}])"
             nodes[nid] = replace(nodes[nid], run=code, init=code, run_deps=set(), init_deps=set(),
                                  time=True, kind="aux")
     continuous = list(graph.continuous)
     discrete = list(graph.discrete)
     for k, (source, target, key) in enumerate(cuts):
         src, cut_id = graph.labels[source], f"c{k}"
-        nodes[cut_id] = Node(cut_id, f"_f.series(t, *_P[{key!r}])", f"_f.series(t, *_P[{key!r}])", set(), set(),
+        nodes[cut_id] = Node(cut_id, f"_f.series(t, *_P[{literal(key)}])", f"_f.series(t, *_P[{literal(key)}])",
+                             set(), set(),
                              True, "aux", None, target)
         swap = {src: cut_id}
         for nid, node in list(nodes.items()):
