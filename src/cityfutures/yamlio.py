@@ -245,7 +245,7 @@ def read_yaml(path: str | os.PathLike, *, error: Callable[..., InputError] = Inp
     except OSError as exc:
         raise error(f"cannot read {what}: {exc.strerror}", path=str(path)) from None
     if len(raw) > limit:
-        raise error(f"{what} is larger than {limit / 1024 / 1024:g} MB", path=str(path),
+        raise error(f"{what} is larger than {limit / 1024 / 1024:.3g} MB", path=str(path),
                     allowed=f"a smaller file, or set {MAX_FILE_MB_ENV} to raise the limit")
     try:
         text = raw.decode("utf-8")

@@ -120,7 +120,7 @@ def _parse(path_s: str, mtime: int) -> Parsed:
     path = Path(path_s)
     limit = max_file_bytes()
     if path.stat().st_size > limit:
-        raise ModelError(f"model file is larger than {limit / 1024 / 1024:g} MB", path=str(path),
+        raise ModelError(f"model file is larger than {limit / 1024 / 1024:.3g} MB", path=str(path),
                          allowed=f"a smaller file, or set {MAX_FILE_MB_ENV} to raise the limit")
     if model_format(path) == "xmile":
         with warnings.catch_warnings():

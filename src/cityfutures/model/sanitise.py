@@ -76,6 +76,8 @@ def _name_problem(text: str, quoted: bool) -> str:
     bad = _CONTROL.search(text)
     if bad:
         return f"holds the character U+{ord(bad.group()):04X}"
+    if len(text) >= 2 and text[0] == text[-1] == '"':     # a quoted Vensim name: its quotes stay inside PySD's
+        text = text[1:-1]
     if quoted:
         for char, word in (("\\", "a backslash"), ('"', "a double quote"), ("'", "a single quote")):
             if char in text:
