@@ -253,9 +253,10 @@ def read_yaml(path: str | os.PathLike, *, error: Callable[..., InputError] = Inp
         line = raw[: exc.start].count(b"\n") + 1
         raise error(f"{what} is not UTF-8 text ({exc.reason} at byte {exc.start})", path=str(path),
                     line=line, allowed="save the file as UTF-8") from None
-    loader = _UniqueKeyLoader(text)
-    loader.max_nodes = max_nodes
+    loader = None
     try:
+        loader = _UniqueKeyLoader(text)     # its reader refuses unprintable characters at once
+        loader.max_nodes = max_nodes
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None
     except _LimitError as exc:
@@ -265,10 +266,16 @@ def read_yaml(path: str | os.PathLike, *, error: Callable[..., InputError] = Inp
         line = mark.line + 1 if mark else None
         problem, allowed = _syntax_problem((exc.problem or exc.context or "invalid YAML").strip(), text, line)
         raise error(problem, path=str(path), line=line, allowed=allowed) from None
+    except yaml.reader.ReaderError as exc:
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise error(f"holds the character U+{char:04X}, which is not text", path=str(path),
+                    line=text[: exc.position].count("\n") + 1,
+                    allowed="printable text (tab and line breaks allowed)") from None
     except yaml.YAMLError as exc:
-        raise error(f"YAML syntax error: {exc}", path=str(path)) from None
+        raise error(f"YAML syntax error: {' '.join(str(exc).split())}", path=str(path)) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if not isinstance(data, dict):
         got = "an empty file" if data is None else f"a {type(data).__name__}"
         raise error(f"{what} must be a mapping of keys to values, got {got}", path=str(path), line=1)
