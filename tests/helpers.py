@@ -1,6 +1,8 @@
 """Paths and small builders shared by the tests (import as ``tests.helpers``)."""
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -17,6 +19,10 @@ SHARED = REPO.parent / "shared"
 if not SHARED.is_dir():
     SHARED = Path("/work/shared")
 REFERENCE = SHARED / "reference-models"
+SIR = REFERENCE / "samples" / "SIR" / "SIR.mdl"
+VILLAGE = DATA / "checks"
+"""The model checks' test village: a clean model, its sidecar, reality checks and baseline scenario."""
+
 
 XMILE_HEADER = ('<?xml version="1.0" encoding="utf-8"?>\n'
                 '<xmile version="1.0" xmlns="http://docs.oasis-open.org/xmile/ns/XMILE/v1.0">\n'
@@ -35,7 +41,7 @@ def write_workshop(folder: Path, *, baseline_shock: bool = False, bundles: str |
     """A small comparison on the mini model, written as YAML files into ``folder``."""
     shock = "shocks:\n  - {kind: flood, year: 2023, magnitude: 2}\n" if baseline_shock else ""
     files = {
-        "baseline.yaml": f"name: baseline\ntitle: {{en: Baseline, id: Garis dasar}}\nmodel: {MINI}\n{shock}",
+        "baseline.yaml": f"name: baseline\ntitle: {{en: Baseline, id: Skenario dasar}}\nmodel: {MINI}\n{shock}",
         "drains.yaml": (
             "name: drains\nextends: baseline.yaml\ntitle: {en: More drains, id: Tambah drainase}\n"
             "focus_area: water-waste\ntrack: normal\ninterventions:\n"
@@ -57,3 +63,32 @@ def write_workshop(folder: Path, *, baseline_shock: bool = False, bundles: str |
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder / "workshop.yaml"
+
+
+def seeded(folder: Path, *edits: tuple[str, str], files=("village.mdl",)) -> Path:
+    """A copy of the test village in ``folder`` with each ``(old, new)`` replaced exactly once.
+
+    ``files`` names the file each edit applies to (the last one for the remaining edits).
+    """
+    for src in VILLAGE.iterdir():
+        shutil.copy2(src, folder / src.name)
+    for i, (old, new) in enumerate(edits):
+        target = folder / files[min(i, len(files) - 1)]
+        text = target.read_text(encoding="utf-8")
+        assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {target.name}"
+        target.write_text(text.replace(old, new), encoding="utf-8")
+    return folder / "village.mdl"
+
+
+def line_of(path: Path, name: str) -> int:
+    """The line where element ``name`` is defined, found by reading the text (independently of the checks)."""
+    pattern = re.compile(rf"^{re.escape(name)}\s*(=|\(|:)")
+    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if pattern.match(line):
+            return i
+    raise AssertionError(f"{name} is not defined in {path}")
+
+
+def only(findings, rule: str) -> list:
+    """The findings of one rule."""
+    return [f for f in findings if f.rule == rule]

@@ -9,6 +9,8 @@ The Python API mirrors the CLI::
     result = cf.compare("scenarios/workshop-2018.yaml")  # .results, .table, .ranking
     cf.write_report(result, "out", lang="id")           # results, tables, charts, brief
     ens = cf.ensemble("scenarios/workshop-2018.yaml", samples=1000, seed=1)
+    report = cf.check("models/jakarta.mdl", strict=True)  # units, structure, equilibrium, reality checks
+    loops = cf.loop_dominance("scenarios/baseline.yaml")  # which feedback loops drive each indicator
 
 Importing the package is light: each function loads its part of the library on first use, so
 ``cityfutures --help`` starts without numpy's neighbours (pandas, xarray, matplotlib, PySD).
@@ -41,8 +43,10 @@ _API = {
     "save_results": "results.dataset", "load_results": "results.dataset",
     "save_ensemble": "results.ensemble", "load_ensemble": "results.ensemble",
     "Target": "analysis.robust", "discover": "analysis.discovery", "knockout": "analysis.knockout",
+    "check": "analysis.check", "loop_dominance": "analysis.loops",
     "write_report": "report.write", "write_charts": "report.write", "write_ensemble_report": "report.write",
     "draw_ensemble": "report.charts.ensemble", "draw_sensitivity": "report.charts.ensemble",
+    "chart": "report.charts", "score": "analysis.score", "present_value": "analysis.discount",
 }
 
 __all__ = sorted(_API) + ["__version__", "CityfuturesError", "InputError", "ModelError", "ScenarioError",

@@ -16,21 +16,23 @@ import warnings
 from typing import Any, Sequence
 
 import xarray as xr
+from tqdm.auto import tqdm
 
-from .analysis.compare import ComparisonResult, comparison_result
+from .analysis.compare import ComparisonResult, comparison_result, comparison_table
+from .analysis.pathways import explain
 from .analysis.robust import EnsembleResult, Target, parse_target, robust_tables
 from .analysis.sensitivity import SensitivityResult, sensitivity as _sensitivity
 from .engine import DEFAULT_ENGINE, check_engine
 from .engine.executors import Executor, InProcessExecutor
 from .engine.runner import collect, execute
 from .errors import InputError, RunError, RunFailedWarning
-from .plan import Plan, build_plan, plan_ensemble
+from .plan import Plan, build_plan, plan_ensemble, without_shocks
 from .plan.plan import check_results_memory
-from .results.dataset import build_results, load_results
+from .results.dataset import attach_futures, attach_pathways, attach_without_shock, build_results, load_results
 from .results.ensemble import reduce_ensemble
 from .scenario import Comparison, load_any
 
-__all__ = ["run", "run_plan", "compare", "ensemble", "run_ensemble", "sensitivity"]
+__all__ = ["run", "run_plan", "compare", "ensemble", "run_ensemble", "sensitivity", "run_futures", "pathways"]
 
 
 def _plan(what: Any) -> Plan:
@@ -98,7 +100,7 @@ def run_plan(plan: Plan, *, engine: str = DEFAULT_ENGINE, progress: bool = False
 
 
 def compare(what: Any = None, *, engine: str = DEFAULT_ENGINE, results: xr.Dataset | str | os.PathLike | None = None,
-            progress: bool = False) -> ComparisonResult:
+            progress: bool = False, futures: int = 0, seed: int | None = None, why: bool = False) -> ComparisonResult:
     """Compare every programme of a comparison against its baseline.
 
     Parameters
@@ -111,26 +113,100 @@ def compare(what: Any = None, *, engine: str = DEFAULT_ENGINE, results: xr.Datas
         Results of an earlier run (a Dataset or a ``results.nc``): compare them without running.
     progress : bool
         Show a progress bar while running.
+    futures : int
+        Also run every programme in N futures sampled from the baseline's ``uncertain:`` block, paired
+        across all runs (the ensemble's plan and sampling, :func:`run_futures`): every change then has a
+        p5-p95 interval and P(better).
+    seed : int, optional
+        Seed of the futures (default: the baseline's seed, else 0).
+    why : bool
+        Also find the pathways behind every notable effect (:func:`pathways`; about a second per
+        programme on the batch engine).
 
     Returns
     -------
     ComparisonResult
-        ``results``, ``table`` (one row per scenario and indicator) and ``ranking``.
+        ``results``, ``table`` (one row per scenario and indicator), ``ranking`` (with score intervals,
+        cost per score point and rank stability), ``pathways``.
 
     Examples
     --------
-    >>> res = compare("scenarios/workshop-2018.yaml")                 # doctest: +SKIP
-    >>> res.ranking[["scenario", "score", "rank_overall"]]             # doctest: +SKIP
+    >>> res = compare("scenarios/workshop-2018.yaml", futures=200, why=True)    # doctest: +SKIP
+    >>> res.ranking[["scenario", "score", "score_p05", "score_p95", "rank_overall"]]   # doctest: +SKIP
     """
+    plan = None
     if results is None:
         if what is None:
             raise InputError("nothing to compare: give a comparison or results", path="<api>")
-        ds = run(what, engine=engine, progress=progress)
+        plan = _plan(what)
+        ds = run_plan(plan, engine=engine, progress=progress)
+        if any(r.shocks for r in plan.runs):   # a stress test: each run without its shock is its reference
+            values, _failures = collect(without_shocks(plan), engine=engine, variables=plan.indicators)
+            ds = attach_without_shock(ds, values, indicators=plan.indicators)
     elif isinstance(results, xr.Dataset):
         ds = results
     else:
         ds = load_results(results)
+    if futures:
+        if plan is None:
+            raise InputError("futures need the comparison to run, not saved results", field="futures")
+        ds = run_futures(plan, ds, futures, seed=seed, engine=engine, progress=progress)
+    if why:
+        if plan is None:
+            raise InputError("pathways need the comparison to run, not saved results", field="why")
+        ds = pathways(plan, ds, progress=progress)
     return comparison_result(ds)
+
+
+def run_futures(plan: Plan, ds: xr.Dataset, n: int, *, seed: int | None = None, engine: str = DEFAULT_ENGINE,
+                progress: bool = False, executor: Executor | None = None) -> xr.Dataset:
+    """The results ``ds`` of a deterministic plan with every run's indicators in ``n`` paired futures.
+
+    The futures come from the baseline's ``uncertain:`` block through the ensemble's plan and sampling
+    (:func:`cityfutures.plan.plan_ensemble`, every saved time kept), so every run meets the same futures
+    and each change is paired (:func:`cityfutures.results.dataset.attach_futures`).
+
+    Raises
+    ------
+    ScenarioError
+        The baseline has no ``uncertain:`` block.
+    """
+    if seed is None:
+        seed = 0 if plan.seed is None else plan.seed
+    fplan = plan_ensemble(plan, samples=int(n), seed=int(seed), every=None)
+    values, failures = collect(fplan, engine=engine, executor=executor, variables=plan.indicators,
+                               progress=progress)
+    if failures:
+        warnings.warn(f"{len(failures)} of {fplan.n_runs} runs in sampled futures failed (first: "
+                      f"{failures[0].scenario}, future {failures[0].sample}: {failures[0].error}); they are left "
+                      "out of the intervals", RunFailedWarning, stacklevel=3)
+    return attach_futures(ds, values, indicators=plan.indicators, seed=seed,
+                          sampler=fplan.samples.method,
+                          failures=[f.record() for f in failures])
+
+
+def pathways(plan: Plan, ds: xr.Dataset, *, progress: bool = False) -> xr.Dataset:
+    """The results ``ds`` of ``plan`` with the pathways behind every notable effect (attribute ``pathways``;
+    :func:`cityfutures.analysis.pathways.explain`)."""
+    table = comparison_table(ds)
+    names = [r.name for r in plan.runs if r.kind != "baseline"]
+    bar = tqdm(total=len(names), unit="programme", desc="why", leave=False) if progress else None
+    started = []
+
+    def step(name: str) -> None:   # the programme now explained; the one before it is done
+        if bar is not None:
+            if started:
+                bar.update(1)
+            started.append(name)
+            bar.set_postfix_str(name)
+
+    try:
+        found = explain(plan, table, progress=step)
+    finally:
+        if bar is not None:
+            bar.update(len(names) - bar.n)
+            bar.close()
+    return attach_pathways(ds, found.to_dict("records"))
 
 
 def _comparison(what: Any) -> Comparison | Plan:

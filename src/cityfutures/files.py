@@ -1,21 +1,25 @@
-"""Files cityfutures writes: each one atomically (a temporary file renamed into place), hashed the same way.
+"""Files cityfutures writes and reads: each one written atomically, hashed the same way, read once per version.
 
 A reader never sees half a file: :func:`atomic_write` calls a writer on a temporary file in
 the target's folder and renames it onto the target only when the writer returns.
+:func:`per_file_version` caches what is read from a file until the file changes.
 """
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TypeVar
 
 from .errors import OutputError
 
-__all__ = ["atomic_write", "sha256_file", "umask", "no_space"]
+__all__ = ["atomic_write", "sha256_file", "per_file_version", "umask", "no_space"]
+
+T = TypeVar("T")
 
 _FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
 
@@ -85,3 +89,21 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], object]) -> Pa
 def sha256_file(path: str | os.PathLike) -> str:
     """SHA-256 of a file's bytes (hex): the provenance key of models and sidecars."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def per_file_version(read: Callable[[Path], T]) -> Callable[[str | os.PathLike], T]:
+    """Cache ``read(path)`` per path and modification time: a file is read once per process and version.
+
+    The decorated function takes a path (str or Path); ``cache_clear()`` empties its cache.
+    """
+    @functools.lru_cache(maxsize=16)
+    def cached(path_s: str, mtime: int) -> T:
+        return read(Path(path_s))
+
+    @functools.wraps(read)
+    def call(path: str | os.PathLike) -> T:
+        path = Path(path)
+        return cached(str(path), path.stat().st_mtime_ns)
+
+    call.cache_clear = cached.cache_clear
+    return call

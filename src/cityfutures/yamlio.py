@@ -354,8 +354,11 @@ def first_error(errors: Sequence[Mapping]) -> tuple[Mapping, list[str]]:
 def pydantic_error(exc, doc: YamlDocument | None, *, error: Callable[..., InputError] = InputError,
                    prefix: Sequence = (), path: str | None = None) -> InputError:
     """Turn the first error of a ``pydantic.ValidationError`` into one :class:`InputError`
-    (unknown keys first, with a "did you mean" among the keys missing beside them)."""
-    first, missing = first_error(exc.errors())
+    (unknown keys first, with a "did you mean" among the keys missing beside them).
+
+    ``exc`` may also be the list of its errors (``exc.errors()``), after a caller has cleaned their locations.
+    """
+    first, missing = first_error(exc if isinstance(exc, list) else exc.errors())
     loc = tuple(prefix) + tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     kind = first["type"]
     inp = first.get("input")

@@ -113,3 +113,22 @@ def test_never_recovered_is_nan_and_no_pre_shock_time_is_nan():
 def test_recovery_level_is_checked():
     with pytest.raises(ValueError, match="level"):
         metrics.recovery_time(triangle(), 2020.0, "higher", level=1.5)
+
+
+def test_shock_metrics_against_a_reference_run():
+    """A rising trend with a shock on top: against the run without the shock, only the shock is a loss."""
+    import xarray as xr
+    t = np.arange(2018.0, 2028.01, 0.25)
+    trend = 100 + 10 * (t - 2018)                       # lower is better: the trend alone would be a "loss"
+    shock = np.where((t >= 2021) & (t < 2021.5), 50.0, 0.0)
+    da = xr.DataArray(trend + shock, dims="time", coords={"time": t})
+    ref = xr.DataArray(trend, dims="time", coords={"time": t})
+    assert float(metrics.peak_loss(da, 2021.0, "lower", reference=ref)) == pytest.approx(50.0)
+    assert float(metrics.loss_area(da, 2021.0, "lower", reference=ref)) == pytest.approx(
+        np.trapezoid(shock, t), rel=1e-12)
+    rec = float(metrics.recovery_time(da, 2021.0, "lower", reference=ref))
+    # back within 5 % of the reference between the last high value (2021.25) and 2021.5, linearly
+    g0, g1 = 0.05 * 132.5 - 50, 0.05 * 135.0
+    assert rec == pytest.approx(0.25 + 0.25 * -g0 / (g1 - g0), rel=1e-9)
+    # against the level before the shock, the trend never lets it recover
+    assert np.isnan(float(metrics.recovery_time(da, 2021.0, "lower")))

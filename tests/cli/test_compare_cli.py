@@ -22,21 +22,43 @@ def test_compare_prints_the_table_and_writes_files(tmp_path, capsys):
     assert "Mini workshop: 4 programmes against the baseline, 2018-2028" in captured.out
     assert "Bundle drains-buses (2 programmes) [drains-buses, bundle] rank 1 overall" in captured.out
     assert "indicator" in captured.out and "better" in captured.out and "change" in captured.out
-    assert sorted(p.name for p in out.iterdir()) == ["cityfutures-manifest.json", "comparison.csv",
-                                                    "comparison.md", "results.csv", "results.nc"]
+    assert sorted(p.name for p in out.iterdir()) == ["cityfutures-manifest.json", "comparison.csv", "comparison.md",
+                                                    "pathways.csv", "ranking.csv", "results.csv", "results.nc"]
     table = pd.read_csv(out / "comparison.csv")
     assert list(table.columns) == COLUMNS
     assert "lower is better" in (out / "comparison.md").read_text()
-    assert "runs:" in captured.err          # a progress bar: five runs
+    assert "runs:" in captured.err and "why:" in captured.err     # progress bars: five runs, the pathways
+    assert captured.out.index("Ranking by weighted score") < captured.out.index("wrote ")   # the table first
 
 
 def test_compare_prints_the_table_in_the_chosen_language(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["compare", str(write_workshop(tmp_path)), "--out", str(out), "--lang", "id"]) == 0
     text = capsys.readouterr().out
-    assert "Lokakarya mini: 4 program dibandingkan dengan garis dasar, 2018-2028" in text
+    assert "Lokakarya mini: 4 program dibandingkan dengan skenario dasar, 2018-2028" in text
     assert "peringkat 1 dari semua program" in text and "lebih rendah" in text and "penilaian" in text
     assert "rank 1 overall" not in text and " better" not in text
+
+def test_futures_and_why(tmp_path, capsys):
+    path = write_workshop(tmp_path)
+    base = tmp_path / "baseline.yaml"
+    base.write_text(base.read_text() + "uncertain:\n  constants:\n    Exposure fraction: {dist: uniform, min: 0.05, "
+                    "max: 0.15}\n")
+    out = tmp_path / "out"
+    assert main(["compare", str(path), "--out", str(out), "--futures", "20", "--seed", "1", "--why"]) == 0
+    text = capsys.readouterr().out
+    assert "over 20 sampled futures" in text and "[p5, p95]" in text and "P(better)" in text
+    assert "why:" in text and "Drainage investment -> Drainage capacity -> People affected by floods" in text
+    table = pd.read_csv(out / "comparison.csv")
+    assert (table.futures == 20).all() and table.delta_end_p95.notna().any()
+
+
+def test_futures_without_an_uncertain_block_is_a_one_line_error(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["compare", str(write_workshop(tmp_path)), "--out", str(out), "--futures", "5"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no 'uncertain:' block" in err and not out.exists()
+
 
 def test_quiet_lists_only_files(tmp_path, capsys):
     out = tmp_path / "out"
@@ -143,6 +165,7 @@ def test_a_second_writer_is_refused_with_one_line(tmp_path, capsys):
 
 def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, capsys, monkeypatch):
     import errno
+
     from cityfutures.results import dataset
 
     def full(*a, **k):

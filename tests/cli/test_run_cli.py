@@ -13,7 +13,8 @@ def _cache(tmp_path_factory):
     os.environ.setdefault("CITYFUTURES_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
 
 
-def test_run_writes_results(tmp_path, capsys):
+def test_run_writes_results_against_the_baseline(tmp_path, capsys):
+    """A scenario that extends the baseline runs against it: the change, with unit words."""
     write_workshop(tmp_path)
     out = tmp_path / "out"
     assert main(["run", str(tmp_path / "drains.yaml"), "--out", str(out), "--engine", "pysd"]) == 0
@@ -21,8 +22,21 @@ def test_run_writes_results(tmp_path, capsys):
                                                     "results.nc"]   # no staging left
     text = capsys.readouterr().out
     assert "People affected by floods" in text and f"wrote {out / 'results.nc'}" in text
+    assert "baseline 2028" in text and "\u221234.7 %" in text and "people per year" in text
     ds = xr.load_dataset(out / "results.nc")
-    assert list(ds.scenario.values) == ["drains"] and ds.attrs["engine"] == "pysd"
+    assert list(ds.scenario.values) == ["baseline", "drains"] and ds.attrs["engine"] == "pysd"
+
+
+def test_run_against_another_baseline_or_alone(tmp_path, capsys):
+    write_workshop(tmp_path)
+    (tmp_path / "alone.yaml").write_text(f"name: alone\ntitle: {{en: Alone, id: Sendiri}}\nmodel: {MINI}\n")
+    out = tmp_path / "out"
+    assert main(["run", str(tmp_path / "alone.yaml"), "--out", str(out), "--lang", "id"]) == 0
+    text = capsys.readouterr().out
+    assert "Sendiri [alone] 2028" in text and "jiwa per tahun" in text
+    assert main(["run", str(tmp_path / "buses.yaml"), "--baseline", str(tmp_path / "drains.yaml"), "--out",
+                 str(out)]) == 0
+    assert list(xr.load_dataset(out / "results.nc").scenario.values) == ["drains", "buses"]
 
 
 def test_run_over_a_previous_run_replaces_it_and_keeps_unlisted_files(tmp_path):

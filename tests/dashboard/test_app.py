@@ -29,3 +29,16 @@ def test_percentages_and_separators():
     assert fmt_pct(2.58, "en") == "+2.6 %" and fmt_pct(2.58, "id") == "+2,6 %"
     assert TICK_SEPARATORS["id"] == {"thousands": ".", "decimal": ","}
     assert slug("People affected by floods") == "people-affected-by-floods"
+
+
+def test_a_small_change_does_not_fill_the_chart():
+    """A 0.3 % change reads as small: the y range spans at least MIN_SPAN of the values."""
+    from cityfutures.dashboard.app import MIN_SPAN, y_bounds
+    base = [0.600, 0.601, 0.602]
+    now = [0.600, 0.603, 0.604]
+    lo, hi = y_bounds(now, base)
+    assert hi - lo >= MIN_SPAN * 0.604 - 1e-12 and lo <= 0.600 and hi >= 0.604
+    lo, hi = y_bounds([0.0, 1.0], [0.0, 5.0])            # a wide spread keeps its own range
+    assert (lo, hi) == pytest.approx((-0.25, 5.25))
+    lo, hi = y_bounds([10.0, 10.0], [10.0, 10.0])        # a flat line stays above 0 when it is positive
+    assert lo >= 0 and hi > 10

@@ -267,3 +267,69 @@ def test_views_are_finite(dashboard):
     v = dashboard.update(dashboard.initial_state().with_lever("Road building rate", 0.03))
     for r in v.rows:
         assert math.isfinite(r.value_end) and math.isfinite(r.baseline_end)
+
+
+# ----------------------------------------------------------------------------- the score, sliders that follow, why
+MRT = "MRT extension capacity target"
+
+
+def test_the_view_carries_the_weighted_score_and_its_terms(dashboard):
+    s = dashboard.initial_state().with_switch("programme", "mrt-phase-2", True)
+    v = dashboard.update(s)
+    assert sum(r.weight for r in v.rows) == pytest.approx(1.0)
+    assert v.score == pytest.approx(sum(r.term for r in v.rows), rel=1e-12) and v.score > 0
+    for r in v.rows:
+        scale = dashboard.model.indicators[r.name].scale
+        sign = 1 if r.better == "higher" else -1
+        assert r.units_of_improvement == pytest.approx(sign * r.delta_end / scale, rel=1e-9, abs=1e-12)
+    # the room weighs mobility three times: the score follows, without a new run
+    heavy = dashboard.update(s.with_weight("connectivity-mobility", 3.0))
+    assert heavy.cached and heavy.score > v.score
+    assert dashboard.focus_weight(s.with_weight("connectivity-mobility", 3.0), "connectivity-mobility") == 3.0
+
+
+@pytest.mark.parametrize("weights, match", [({"nowhere": 1.0}, "has no indicator on this page"),
+                                            ({"governance": -1.0}, "must be a number of 0 or more"),
+                                            ({"governance": "a lot"}, "must be a number of 0 or more")])
+def test_bad_weights_from_the_page_are_rejected(dashboard, weights, match):
+    s = dashboard.initial_state()
+    for fa, w in weights.items():
+        s = s.with_weight(fa, w)
+    with pytest.raises(ScenarioError, match=match):
+        dashboard.update(s)
+
+
+def test_sliders_follow_switched_programmes(dashboard):
+    s = dashboard.initial_state()
+    start = dashboard.update(s).levers_end[MRT]
+    on = s.with_switch("programme", "mrt-phase-2", True)
+    v = dashboard.update(on)
+    assert v.levers_end[MRT] == pytest.approx(start + 200_000)     # the programme adds 200,000 a day
+    # the slider shows the end value: moving it to 250,000 sets the lever's base under the programme
+    base = dashboard.lever_base(on, MRT, start + 250_000)
+    moved = dashboard.update(on.with_lever(MRT, base, start=dashboard.lever(MRT).start))
+    assert moved.levers_end[MRT] == pytest.approx(start + 250_000)
+
+
+def test_a_slider_cannot_move_a_lever_a_programme_sets(dashboard):
+    on = dashboard.initial_state().with_switch("programme", "waste-banks", True)
+    lever = "Waste bank participation target"
+    assert dashboard.update(on).levers_end[lever] == pytest.approx(0.3)   # waste banks set it to 0.3
+    with pytest.raises(ScenarioError, match="switch it off"):
+        dashboard.lever_base(on, lever, 0.5)
+
+
+def test_why_explains_the_configuration(dashboard):
+    found = dashboard.why(dashboard.initial_state().with_switch("programme", "mrt-phase-2", True))
+    riders = found[found.indicator == "MRT ridership"]
+    assert len(riders) and riders.short_en.iloc[0].startswith(dashboard.model.levers[MRT].label("en"))
+    assert riders.share.sum() == pytest.approx(1.0, abs=0.05)
+
+
+def test_the_bundled_scenarios_are_found_from_any_folder(tmp_path, monkeypatch):
+    from cityfutures.cli.dashboard import default_folder
+    from cityfutures.model import bundled_scenarios_dir
+    monkeypatch.chdir(tmp_path)
+    assert default_folder() == bundled_scenarios_dir()
+    (tmp_path / "scenarios").mkdir()
+    assert str(default_folder()) == "scenarios"

@@ -172,6 +172,42 @@ def test_equilibrium_stocks_must_be_stocks(mini):
     assert load_model(mini).equilibrium_stocks == ("Population",)
 
 
+# the checks: block (cityfutures check) and a loop name declared twice
+def test_a_loop_declared_twice_is_refused(mini):
+    _with_loops(mini, LOOP + LOOP[len("loops:\n"):])
+    with pytest.raises(ModelError, match="declared twice") as info:
+        load_model(mini)
+    assert info.value.field == "loops[1].name"
+
+
+@pytest.mark.parametrize("silence, field, problem", [
+    ("{rule: dead-ends, variable: Trips, reason: x}", "checks.silence[0].rule", "unknown rule 'dead-ends'"),
+    ("{rule: dead-end, variable: Trip, reason: x}", "checks.silence[0].variable", "did you mean 'Trips'"),
+    ("{rule: dead-end, variable: Trips, reason: ' '}", "checks.silence[0].reason", "needs its reason"),
+    ("{rule: dead-end, variable: Trips}", "checks.silence[0].reason", "missing"),
+])
+def test_silences_name_a_rule_a_variable_and_a_reason(mini, silence, field, problem):
+    meta = _with_loops(mini, f"checks:\n  silence:\n    - {silence}\n")
+    with pytest.raises(ModelError) as info:
+        load_model(mini)
+    err = info.value
+    assert err.field == field and problem in str(err), str(err)
+    assert err.line == meta.read_text().splitlines().index(f"    - {silence}") + 1
+
+
+def test_the_checks_block_and_its_lines(mini):
+    meta = _with_loops(mini, "checks:\n  source_tags: [Source, Ref]\n  silence:\n"
+                 "    - {rule: reality, variable: any check name, reason: the check is known to fail}\n"
+                 "    - {rule: dead-end, variable: '*', reason: an example}\n")
+    side = load_model(mini).meta
+    assert side.checks.source_tags == ["Source", "Ref"] and [s.rule for s in side.checks.silence] == ["reality",
+                                                                                                        "dead-end"]
+    lines = meta.read_text().splitlines()
+    assert side.line_of("checks", "silence", 1) == lines.index("    - {rule: dead-end, variable: '*', "
+                                                               "reason: an example}") + 1
+    assert load_model(MINI / "mini.mdl").meta.checks.source_tags == ["Source", "Derived", "Calibrated", "Assumption"]
+
+
 READS = """{UTF-8}
 Stock= INTEG (Inflow - Outflow, Initial stock)
 \t~\tthing\t~\t|

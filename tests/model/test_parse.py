@@ -10,13 +10,8 @@ from cityfutures.engine.simulate import generated_source, simulate
 from cityfutures.errors import ModelError
 from cityfutures.model import load_model
 from cityfutures.model.export import export_xmile
-from cityfutures.model.parse import (
-    definition_line,
-    defuse_documentation,
-    element_groups,
-    model_format,
-    parse_model,
-)
+from cityfutures.model.parse import defuse_documentation, model_format, parse_model
+from cityfutures.model.source import definition_line, element_groups
 from cityfutures.names import CONTROL_NAMES
 from tests.helpers import MINI
 

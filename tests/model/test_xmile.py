@@ -15,7 +15,7 @@ from lxml import etree
 from cityfutures.engine.simulate import simulate, simulate_table
 from cityfutures.errors import InputError, ModelError
 from cityfutures.model import xmile
-from cityfutures.model.parse import element_groups
+from cityfutures.model.source import element_groups
 from cityfutures.model.xmile import _parser, is_xmile, parse_xmile, read_xmile
 from tests.helpers import XMILE_HEADER as HEADER, xmile_text
 

@@ -15,6 +15,7 @@ import xarray as xr
 
 from tests.helpers import MINI
 
+SCALES = {"People affected by floods": 10.0, "Congestion level": 0.05, "Population": 100.0}   # the mini sidecar's
 INDICATORS = {
     # name: (units, focus area, better, label en, label id, unit en, unit id)
     "People affected by floods": ("person/Year", "water-waste", "lower", "People affected by floods",
@@ -26,7 +27,7 @@ INDICATORS = {
 
 SCENARIOS = [
     # name, kind, focus area, track, title en, title id, capex, opex, drains/yr, bus, growth, recovery tau
-    ("baseline", "baseline", None, None, "Baseline", "Garis dasar", 0.0, 0.0, 5, 100, 0.02, 1.5),
+    ("baseline", "baseline", None, None, "Baseline", "Skenario dasar", 0.0, 0.0, 5, 100, 0.02, 1.5),
     ("drains-quick", "intervention", "water-waste", "quick-win", "Clean the drains",
      "Bersihkan saluran", 50.0, 5.0, 8, 100, 0.02, 1.0),
     ("drains-normal", "intervention", "water-waste", "normal", "Build new reservoirs",
@@ -68,7 +69,8 @@ def build_results() -> xr.Dataset:
     for name, (units, _fa, _b, len_, lid, uen, uid) in INDICATORS.items():
         ds[name] = (("scenario", "time"), np.array(data[name]))
         ds[name].attrs.update(units=units, long_name_en=len_, long_name_id=lid, unit_label_en=uen,
-                              unit_label_id=uid, better=_b, focus_area=_fa)
+                              unit_label_id=uid, better=_b, focus_area=_fa, scale=SCALES[name],
+                              scale_reason_en=f"one unit of {len_}", scale_reason_id=f"satu satuan {lid}")
     ds = ds.assign_coords(
         title_en=("scenario", [s[4] for s in SCENARIOS]), title_id=("scenario", [s[5] for s in SCENARIOS]),
         kind=("scenario", [s[1] for s in SCENARIOS]), focus_area=("scenario", [s[2] or "" for s in SCENARIOS]),
@@ -91,44 +93,6 @@ def build_results() -> xr.Dataset:
 
 
 def build_table(ds: xr.Dataset) -> pd.DataFrame:
-    """The comparison table: ``cityfutures.compare.comparison_table`` (its columns, computed simply
-    here when that module is not available)."""
-    try:
-        from cityfutures.analysis.compare import comparison_table
-    except ImportError:
-        return _simple_table(ds)
+    """The comparison table (:func:`cityfutures.analysis.compare.comparison_table`)."""
+    from cityfutures.analysis.compare import comparison_table
     return comparison_table(ds)
-
-
-def _simple_table(ds: xr.Dataset) -> pd.DataFrame:
-    rows = []
-    base = ds.sel(scenario="baseline")
-    years = ds["time"].values
-    horizon = years[-1] - years[0]
-    for s in ds["scenario"].values:
-        sc = ds.sel(scenario=s)
-        kind = str(sc["kind"].item())
-        for ind, (units, fa, better, *_rest) in INDICATORS.items():
-            b, v = base[ind].values, sc[ind].values
-            delta = v - b
-            sign = -1 if better == "lower" else 1
-            be, ve = float(b[-1]), float(v[-1])
-            hit = np.nonzero(np.abs(delta) > 0.01 * np.abs(b))[0]
-            capex, opex = float(sc["cost_capex_idr_bn"]), float(sc["cost_opex_idr_bn_per_year"])
-            total = capex + opex * horizon
-            impr = sign * (ve - be) / abs(be) * 100 if be else np.nan
-            rows.append(dict(
-                scenario=str(s), kind=kind, focus_area=str(sc["focus_area"].item()) or None,
-                track=str(sc["track"].item()) or None, indicator=ind, indicator_focus_area=fa, units=units,
-                better=better, baseline_end=be, value_end=ve, delta_end=ve - be,
-                delta_end_pct=(ve - be) / abs(be) * 100 if be else np.nan,
-                cumulative_delta=float(np.trapezoid(delta, years)), improvement_end_pct=impr,
-                time_to_effect=float(years[hit[0]] - years[0]) if len(hit) else np.nan,
-                peak_loss=np.nan, recovery_time=np.nan, capex_idr_bn=capex, opex_idr_bn_per_year=opex,
-                total_cost_idr_bn=total, cost_per_improvement=total / impr if impr and impr > 0 else np.nan,
-                score=impr))
-    df = pd.DataFrame(rows)
-    df = df[df["kind"] != "baseline"].reset_index(drop=True)
-    df["rank_in_focus_area"] = df.groupby(["indicator_focus_area", "indicator"])["score"].rank(ascending=False)
-    df["rank_overall"] = df.groupby("indicator")["score"].rank(ascending=False)
-    return df

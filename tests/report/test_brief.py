@@ -1,4 +1,5 @@
-"""The brief: a two-page PDF in the chosen language, with the headline table and key charts."""
+"""The brief: a PDF in the chosen language; page 1 answers the workshop's question, then the headline table,
+the key charts and why."""
 from __future__ import annotations
 
 import matplotlib
@@ -6,23 +7,38 @@ import pytest
 
 matplotlib.use("Agg")
 
-from cityfutures.report.brief import headline_table, write_brief  # noqa: E402
+from cityfutures.analysis.compare import comparison_result  # noqa: E402
+from cityfutures.analysis.discount import present_value  # noqa: E402
+from cityfutures.report.brief import answer_table, headline_table, write_brief  # noqa: E402
 from cityfutures.report.i18n import t  # noqa: E402
 
 
 def test_headline_table_ranks_programmes_per_focus_area(results, table):
     head = headline_table(results, table)
     water = head[head["group"] == "water-waste"]
-    assert list(water["scenario"]) == ["drains-normal", "drains-quick"]
+    assert list(water["scenario"]) == ["drains-normal", "drains-quick"]     # by weighted score
     assert "bundle" in set(head["group"])
-    assert head.loc[head["scenario"] == "drains-normal", "cost"].iloc[0] == pytest.approx(1100.0)
+    assert head.loc[head["scenario"] == "drains-normal", "cost"].iloc[0] == pytest.approx(
+        present_value(results)["drains-normal"])
     effects = head.loc[head["scenario"] == "drains-normal", "effects"].iloc[0]
     assert effects[0][0] == "People affected by floods" and effects[0][2] > 0
 
 
+def test_page_one_puts_quick_wins_and_the_normal_track_side_by_side(results):
+    lists = answer_table(comparison_result(results))
+    assert list(lists[("quick-win", "score")]["scenario"]) == ["bus-quick", "drains-quick"]
+    assert list(lists[("normal", "score")]["scenario"]) == ["drains-normal", "growth-normal"]
+    by_cost = lists[("quick-win", "cost")]
+    assert by_cost["cost_per_score"].is_monotonic_increasing
+    assert list(lists["bundles"]["scenario"]) == ["bundle-water-mobility"]
+
+
+@pytest.mark.parametrize("stress", [False, True])
 @pytest.mark.parametrize("lang", ["en", "id"])
-def test_brief_is_a_two_page_pdf_in_the_language(results, table, tmp_path, lang):
-    path = write_brief(results, table, tmp_path / "brief.pdf", lang=lang)
+def test_brief_is_a_pdf_in_the_language(results, table, tmp_path, lang, stress):
+    """A comparison opens with quick wins and normal track side by side; a stress test with the shock's toll."""
+    ds = results if stress else results.assign_attrs(shocks="[]")
+    path = write_brief(ds, table, tmp_path / "brief.pdf", lang=lang)
     data = path.read_bytes()
     assert data.startswith(b"%PDF") and data.count(b"/Type /Page\n") + data.count(b"/Type /Page ") >= 2 \
         or data.count(b"/Type /Page") >= 3   # two pages and the page tree
@@ -30,8 +46,10 @@ def test_brief_is_a_two_page_pdf_in_the_language(results, table, tmp_path, lang)
     text = _pdf_text(path)
     if text is None:
         pytest.skip("pdftotext is not installed")
-    for key in ("brief.col.programme", "brief.col.track", "legend.bundle"):
-        assert t(key, lang) in text
+    keys = ["brief.col.programme", "brief.col.track", "legend.bundle", "stability.title", "track.normal"]
+    keys += ["brief.col.recovery"] if stress else ["brief.by_score", "brief.by_cost", "track.quick-win"]
+    for key in keys:
+        assert t(key, lang) in text, key
     assert results[f"title_{lang}"].sel(scenario="drains-normal").item() in text
     assert results.attrs[f"comparison_title_{lang}"] in text
 

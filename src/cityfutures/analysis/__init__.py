@@ -1,1 +1,2 @@
-"""Analysis of results: metrics, the comparison, ensembles, sensitivity, discovery."""
+"""Analysis of results and of models: metrics, the comparison, ensembles, sensitivity, discovery,
+knockout; model checks (equilibrium, reality checks) and loop dominance."""

@@ -62,24 +62,46 @@ class KnockoutResult:
     measure: str
 
 
-def _measure(da: xr.DataArray, measure: str) -> float:
-    da = da.isel(run=0)
+def _measures(da: xr.DataArray, measure: str) -> np.ndarray:
+    """The measure of every run ``(run,)``: the value at the end, or the area under the curve."""
     if measure == "end":
-        return float(da.isel(time=-1))
-    return float(da.integrate("time"))
+        return np.asarray(da.isel(time=-1).values, dtype=float).reshape(-1)
+    return np.asarray(da.integrate("time").values, dtype=float).reshape(-1)
+
+
+def _measure(da: xr.DataArray, measure: str) -> float:
+    return float(_measures(da.isel(run=[0]), measure)[0])
+
+
+BATCH = 64
+"""Knockouts per engine call on the batch engine (each run of the call knocks out one pathway)."""
+
+
+def _knocked(traj: Mapping, items: list, rows: list) -> dict:
+    """Per-run trajectories ``(run, time)``: item ``items[j]`` at its reference trajectory in the rows that
+    knock it out (``rows[k] == items[j]``), NaN elsewhere (not held there: its own equation)."""
+    out = {}
+    for key in items:
+        ref = traj[key]
+        arr = np.full((len(rows), ref.sizes["time"]), np.nan)
+        arr[[k for k, r in enumerate(rows) if r == key]] = ref.values
+        out[key] = xr.DataArray(arr, dims=("run", "time"), coords={"time": ref["time"].values})
+    return out
 
 
 def knockout(model, params: Mapping | None = None, *, holds: Sequence[str] = (),
              cuts: Sequence[tuple[str, str]] = (), reference: Mapping | None = None,
              indicators: Sequence[str] | None = None, measure: str = "end", engine: str = DEFAULT_ENGINE,
-             start: float | None = None, end: float | None = None, dt: float | None = None) -> KnockoutResult:
+             start: float | None = None, end: float | None = None, dt: float | None = None,
+             batch: int = BATCH, together: bool = True) -> KnockoutResult:
     """The share of a policy's effect on each indicator that each pathway carries (see the module docstring).
 
     Parameters
     ----------
     model : Model or path
     params : mapping, optional
-        The policy run's params (as :func:`cityfutures.simulate` takes them; one run).
+        The policy run's params (as :func:`cityfutures.simulate` takes them; one run: numbers or series
+        with dim ``time``).
     holds : sequence of str
         Variables to hold at their reference trajectories, one knockout each.
     cuts : sequence of (source, target)
@@ -94,6 +116,12 @@ def knockout(model, params: Mapping | None = None, *, holds: Sequence[str] = (),
         PySD holds variables but cannot cut links.
     start, end, dt : float, optional
         Time settings [time units] (default the model's).
+    batch : int
+        On the batch engine, knockouts run ``batch`` at a time, one per run of an engine call (each run
+        holds or cuts its own pathway; the others follow their own equations there); PySD runs them one
+        by one.
+    together : bool
+        Also run every pathway knocked out at once (``interaction`` and ``remaining``; NaN without it).
 
     Returns
     -------
@@ -108,25 +136,46 @@ def knockout(model, params: Mapping | None = None, *, holds: Sequence[str] = (),
         raise InputError(f"unknown measure '{measure}'", field="measure", allowed=", ".join(MEASURES))
     if not holds and not cuts:
         raise InputError("no pathway to knock out", field="holds", allowed="variables to hold or links to cut")
+    if cuts and engine != "batch":
+        raise InputError("the pysd engine cannot cut a link (PySD replaces a variable for every equation "
+                         "that reads it)", field="cut", allowed="engine='batch'")
     m = load_model(model)
     indicators = list(indicators) if indicators is not None else list(m.indicators)
     if not indicators:
         raise InputError("no indicators: name them (the model's sidecar declares none)", field="indicators")
+    holds = list(dict.fromkeys(holds))
+    cuts = [tuple(c) for c in dict.fromkeys(tuple(c) for c in cuts)]
     sources = list(dict.fromkeys([*holds, *(s for s, _t in cuts)]))
     keep = list(dict.fromkeys([*indicators, *sources]))
     step = float(dt if dt is not None else m.time_step)
     kw = dict(engine=engine, start=start, end=end, dt=step, saveper=step, variables=keep)
     ref = simulate(m, dict(reference or {}), n_runs=1, **kw)
     pol = simulate(m, dict(params or {}), n_runs=1, **kw)
+    kw["variables"] = indicators      # knocked-out runs: the indicators only
     traj = {name: ref[name].isel(run=0) for name in sources}
+    pathways = [("hold", h) for h in holds] + [("cut", c) for c in cuts]
 
-    def run(hold=(), cut=()) -> xr.Dataset:
-        return simulate(m, dict(params or {}), n_runs=1, hold={h: traj[h] for h in hold} or None,
-                        cut={c: traj[c[0]] for c in cut} or None, **kw)
+    def run(knock: list[int], together: bool = False) -> xr.Dataset:
+        """One engine call: run k knocks out pathway ``knock[k]`` (or one run with all of them, ``together``)."""
+        source = {j: traj[what if kind == "hold" else what[0]] for j, (kind, what) in enumerate(pathways)}
+        if together:
+            hold = {what: source[j] for j, (kind, what) in enumerate(pathways) if kind == "hold"}
+            cut = {what: source[j] for j, (kind, what) in enumerate(pathways) if kind == "cut"}
+            return simulate(m, dict(params or {}), n_runs=1, hold=hold or None, cut=cut or None, **kw)
+        if len(knock) == 1:   # PySD, or a single pathway: no run left to its own equation
+            kind, what = pathways[knock[0]]
+            one = {what: source[knock[0]]}
+            return simulate(m, dict(params or {}), n_runs=1, hold=one if kind == "hold" else None,
+                            cut=one if kind == "cut" else None, **kw)
+        series = _knocked(source, knock, knock)
+        hold = {pathways[j][1]: series[j] for j in knock if pathways[j][0] == "hold"}
+        cut = {pathways[j][1]: series[j] for j in knock if pathways[j][0] == "cut"}
+        return simulate(m, dict(params or {}), n_runs=len(knock), hold=hold or None, cut=cut or None, **kw)
 
-    pathways = [(h, "hold", run(hold=[h])) for h in holds]
-    pathways += [(f"{s} -> {t}", "cut", run(cut=[(s, t)])) for s, t in cuts]
-    together = run(hold=list(holds), cut=[tuple(c) for c in cuts])
+    size = max(1, int(batch)) if engine == "batch" else 1
+    parts = [run(list(range(lo, min(lo + size, len(pathways))))) for lo in range(0, len(pathways), size)]
+    knocked = {ind: np.concatenate([_measures(part[ind], measure) for part in parts]) for ind in indicators}
+    both = run([], together=True) if together else None
     rows = []
     for ind in indicators:
         base = _measure(ref[ind], measure)
@@ -137,11 +186,12 @@ def knockout(model, params: Mapping | None = None, *, holds: Sequence[str] = (),
 
         rows.append({"indicator": ind, "pathway": "total", "kind": "total", "effect": total, "share": share(total)})
         removed_sum = 0.0
-        for name, kind, ds in pathways:
-            removed = total - (_measure(ds[ind], measure) - base)
+        for (kind, what), value in zip(pathways, knocked[ind]):
+            removed = total - (float(value) - base)
             removed_sum += removed
+            name = what if kind == "hold" else f"{what[0]} -> {what[1]}"
             rows.append({"indicator": ind, "pathway": name, "kind": kind, "effect": removed, "share": share(removed)})
-        remaining = _measure(together[ind], measure) - base
+        remaining = _measure(both[ind], measure) - base if both is not None else np.nan
         interaction = (total - remaining) - removed_sum
         rows.append({"indicator": ind, "pathway": "interaction", "kind": "interaction", "effect": interaction,
                      "share": share(interaction)})

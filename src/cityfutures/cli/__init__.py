@@ -17,7 +17,7 @@ from ..errors import CityfuturesError, InputError, one_line
 
 # command modules, in the order --help lists them
 COMMANDS = ("demo", "run", "compare", "validate", "levers", "indicators", "simulate", "charts",
-            "ensemble", "sensitivity", "dashboard", "export")
+            "ensemble", "sensitivity", "dashboard", "export", "check", "loops")
 
 EPILOG = """examples:
   cityfutures demo                                   # the workshop comparison, with charts, into ./cityfutures-out
@@ -27,6 +27,8 @@ EPILOG = """examples:
   cityfutures levers
   cityfutures simulate models/jakarta.mdl --engine pysd --out jakarta.csv
   cityfutures export models/jakarta.mdl --to xmile --out jakarta.xmile
+  cityfutures check models/jakarta.mdl --strict
+  cityfutures loops scenarios/baseline.yaml --lang id
 """
 
 

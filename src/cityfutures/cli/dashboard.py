@@ -41,9 +41,9 @@ def register(subparsers) -> None:
                               "pip install 'cityfutures[dashboard]'.",
                               epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--port", type=_port, default=5006, help="port to listen on (default 5006)")
-    p.add_argument("--scenarios", default="scenarios", metavar="DIR",
+    p.add_argument("--scenarios", default=None, metavar="DIR",
                    help="the scenario folder: its comparison file, scenarios and shock scenarios "
-                   "(default ./scenarios)")
+                   "(default ./scenarios, else the bundled Jakarta scenarios)")
     p.add_argument("--comparison", default=None, metavar="FILE",
                    help="the comparison file inside DIR, when the folder holds more than one")
     p.add_argument("--lang", choices=("en", "id"), default="en", help="first language of the page (default en)")
@@ -59,6 +59,17 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
+def default_folder():
+    """``./scenarios`` when there is one, else the bundled scenarios of the installation (from any folder)."""
+    from pathlib import Path
+
+    from ..model import bundled_scenarios_dir
+    here = Path("scenarios")
+    if here.is_dir():
+        return here
+    return bundled_scenarios_dir() or here
+
+
 def run(args) -> int:
     from ..dashboard.app import require_panel, serve
     from ..dashboard.guard import LOOPBACK, MAX_SESSIONS
@@ -71,8 +82,9 @@ def run(args) -> int:
         print(f"cityfutures dashboard: {url} (comparison {core.comparison.name}, scenario folder {core.root}; "
               "Ctrl+C to stop)", flush=True)
 
+    folder = args.scenarios if args.scenarios is not None else default_folder()
     try:
-        serve(args.scenarios, port=args.port, host=args.host, comparison=args.comparison, lang=args.lang,
+        serve(folder, port=args.port, host=args.host, comparison=args.comparison, lang=args.lang,
               show=args.show, ready=ready, allow_origin=args.allow_origin,
               max_sessions=args.max_sessions or MAX_SESSIONS)
     except OSError as exc:     # the port is taken, or the address is not this computer's

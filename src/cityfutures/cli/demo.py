@@ -5,7 +5,7 @@ import argparse
 from pathlib import Path
 
 from ..errors import CityfuturesError
-from .compare import execute
+from .compare import add_appraisal_options, execute
 from .options import add_common, add_report_options, load_comparison_arg
 
 WORKSHOP = "workshop-2018.yaml"
@@ -13,21 +13,24 @@ STRESS_TEST = "workshop-2018-flood.yaml"   # the flood programmes under a 2007-l
 EXAMPLES = """examples:
   cityfutures demo
   cityfutures demo --lang id --out demo-id/
+  cityfutures demo --futures 0 --no-pathways          # the quick look: no intervals, no pathways
 
 Runs scenarios/workshop-2018.yaml (the 2018 Jakarta resilience workshop programmes against
-the baseline) and writes the comparison table, results, charts and brief into OUT; then runs
+the baseline, each also in 100 sampled futures for its intervals, with the pathways behind each
+effect) and writes the comparison table, results, charts and brief into OUT; then runs
 scenarios/workshop-2018-flood.yaml (the flood programmes when a 2007-like flood strikes in
-2021: peak losses, recovery times, resilience-triangle charts) into OUT/flood-2007.
+2021: the shock's toll, peak losses, recovery times, resilience-triangle charts) into OUT/flood-2007.
 """
+DEMO_FUTURES = 100
 
 
 def workshop_path(name: str = WORKSHOP) -> Path:
     """A bundled comparison of a source checkout (default: the workshop)."""
-    from ..model import bundled_models_dir
-    models = bundled_models_dir()
+    from ..model import bundled_scenarios_dir
+    bundled = bundled_scenarios_dir()
     candidates = [Path.cwd() / "scenarios" / name]
-    if models is not None:
-        candidates.insert(0, models.parent / "scenarios" / name)
+    if bundled is not None:
+        candidates.insert(0, bundled / name)
     for c in candidates:
         if c.is_file():
             return c
@@ -42,6 +45,7 @@ def register(subparsers) -> None:
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     add_common(p)
     add_report_options(p)
+    add_appraisal_options(p, futures=DEMO_FUTURES)
     p.set_defaults(func=main, charts=True)
 
 

@@ -86,7 +86,7 @@ def print_written(paths, quiet: bool) -> None:
         print(f"wrote {p}")
 
 
-def _whole_number(text: str, minimum: int) -> int:
+def whole_number(text: str, minimum: int) -> int:
     try:
         v = int(text)
     except ValueError:
@@ -98,12 +98,15 @@ def _whole_number(text: str, minimum: int) -> int:
 
 def positive_int(text: str) -> int:
     """An argument that must be a whole number of 1 or more."""
-    return _whole_number(text, 1)
+    return whole_number(text, 1)
 
 
-def seed_int(text: str) -> int:
-    """An argument that must be a whole number of 0 or more (a seed)."""
-    return _whole_number(text, 0)
+def count_int(text: str) -> int:
+    """An argument that must be a whole number of 0 or more (a seed, or a count that may be none)."""
+    return whole_number(text, 0)
+
+
+seed_int = count_int
 
 
 def add_uncertainty_options(p: argparse.ArgumentParser, default_samples: int) -> None:

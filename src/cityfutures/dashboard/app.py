@@ -10,9 +10,16 @@ control goes back to its last good value.
 
 Elements the browser test reads have stable ids: ``#cf-status``, ``#cf-latency`` (attribute
 ``data-ms``), ``#value-<indicator slug>`` (text, attribute ``data-value``), ``#cf-scorecard``,
-``#cf-cost-total``, ``#cf-save-message``; widgets carry CSS classes ``cf-lever-<slug>``,
-``cf-programme-<name>``, ``cf-bundle-<name>``, ``cf-shock-<name>``, ``cf-lang``, ``cf-save-name``,
-``cf-save-button``, ``cf-export-name``, ``cf-export-button``.
+``#cf-score`` (attribute ``data-value``), ``#cf-cost-total``, ``#cf-save-message``, ``#cf-why``; widgets
+carry CSS classes ``cf-lever-<slug>``, ``cf-programme-<name>``, ``cf-bundle-<name>``, ``cf-shock-<name>``,
+``cf-weight-<focus area>``, ``cf-lang``, ``cf-save-name``, ``cf-save-button``, ``cf-export-name``,
+``cf-export-button``, ``cf-why-button``.
+
+Sliders show their lever's value at the end of the horizon, programmes included: switching a
+programme on moves its lever's slider, and moving a slider sets the lever so that it reads the
+slider's value (:meth:`~cityfutures.dashboard.session.Dashboard.lever_base`). Each chart's y axis spans
+at least :data:`MIN_SPAN` of its values, so that a change of a few tenths of a percent does not fill
+the chart.
 
 Panel and Bokeh are imported inside functions: they are the optional extra ``dashboard``.
 """
@@ -29,12 +36,14 @@ import numpy as np
 from ..errors import CityfuturesError, InputError
 from ..report import numbers
 from ..report.i18n import LANGUAGES
-from .guard import LOOPBACK, MAX_SESSIONS, allowed_addresses, refusal
+from .guard import MAX_SESSIONS, allowed_addresses, refusal
 from .session import Dashboard
 from .state import View
 from .strings import t
 
-__all__ = ["EXTRA_MESSAGE", "require_panel", "DashboardPage", "serve", "slug", "LOOPBACK"]
+__all__ = ["EXTRA_MESSAGE", "require_panel", "DashboardPage", "serve", "slug", "y_bounds", "why_html", "MIN_SPAN"]
+
+WEIGHT_MAX = 3.0   # a focus area's relative weight on the page: 0 (left out) to 3 (three times the others)
 
 EXTRA_MESSAGE = "the dashboard needs the optional extra: pip install 'cityfutures[dashboard]'"
 
@@ -103,15 +112,48 @@ def step_digits(step: float) -> int:
     return digits
 
 
+MIN_SPAN = 0.2
+"""A chart's y range spans at least this share of its largest magnitude (a 0.3 % change stays small)."""
+
+
 def y_bounds(*lines) -> tuple[float, float]:
-    """The y range that shows ``lines`` with 5 % of their spread free above and below."""
+    """The y range that shows ``lines`` with 5 % of their spread free above and below, and at least
+    :data:`MIN_SPAN` of their largest magnitude (kept at or above 0 when every value is)."""
     values = np.concatenate([np.asarray(x, dtype=float).ravel() for x in lines])
     values = values[np.isfinite(values)]
     if values.size == 0:
         return 0.0, 1.0
     lo, hi = float(values.min()), float(values.max())
     pad = 0.05 * (hi - lo) if hi > lo else (0.05 * abs(hi) or 0.5)
-    return lo - pad, hi + pad
+    lo, hi = lo - pad, hi + pad
+    need = MIN_SPAN * max(abs(float(values.min())), abs(float(values.max())))
+    if hi - lo < need:
+        mid = 0.5 * (lo + hi)
+        lo, hi = mid - need / 2, mid + need / 2
+        if float(values.min()) >= 0 > lo:
+            lo, hi = 0.0, max(hi - lo, float(values.max()) * (1 + MIN_SPAN / 2))
+    return lo, hi
+
+
+def _signed(x: float, lang: str) -> str:
+    return numbers.NO_VALUE if numbers.missing(x) else numbers.signed(x, 2, lang)
+
+
+def why_html(found, model, lang: str) -> str:
+    """The pathways of a configuration as an HTML list: one line per effect (``#cf-why``)."""
+    if found is None or not len(found):
+        return f"<p class='cf-muted' id='cf-why'>{html.escape(t('why.none', lang))}</p>"
+    items = []
+    for (ind, pct, worse), rows in found.groupby(["indicator", "effect_pct", "worse"], sort=False):
+        label = model.indicators[ind].label(lang) if ind in model.indicators else ind
+        ways = [f"{html.escape(r[f'short_{lang}'])} ({numbers.share(r.share, lang)})"
+                for _i, r in rows[rows.kind == "pathway"].iterrows()]
+        if (rows.kind == "interaction").any():
+            ways.insert(0, html.escape(t("why.interaction", lang)))
+        cls = "cf-worse" if worse else "cf-better"
+        items.append(f"<li><span class='{cls}'>{html.escape(label)} {numbers.change_pct(pct, lang)}</span>: "
+                     f"{'; '.join(ways)}</li>")
+    return f"<ul id='cf-why' class='cf-message'>{''.join(items)}</ul>"
 
 
 def require_panel() -> None:
@@ -233,6 +275,18 @@ class DashboardPage:
                                                   sizing_mode="stretch_width")
         self.reset_button = pn.widgets.Button(name="", button_type="default", css_classes=["cf-reset"])
         self.reset_button.on_click(self._on_reset)
+        # the score's weights, one slider per focus area with indicators on the page
+        self.weight_sliders: dict[str, Any] = {}
+        for fa in dict.fromkeys(core.focus_of.values()):
+            w = pn.widgets.FloatSlider(name="", start=0.0, end=WEIGHT_MAX, step=0.25, value=core.focus_weight(
+                self.state, fa), css_classes=[f"cf-weight-{fa}"], sizing_mode="stretch_width")
+            answer_at_once(w).param.watch(lambda ev, fa=fa: self._on_weight(fa, ev), "value_throttled")
+            self.weight_sliders[fa] = w
+        self.weights_card = pn.Card(*self.weight_sliders.values(), header=self._card_head(), collapsed=True,
+                                    sizing_mode="stretch_width", css_classes=["cf-weights"])
+        self.why_button = pn.widgets.Button(name="", button_type="default", css_classes=["cf-why-button"])
+        self.why_button.on_click(self._on_why)
+        self.why_pane = text_pane(**dict(stylesheets=[CSS], sizing_mode="stretch_width"))
 
         self.save_name = pn.widgets.TextInput(name="", placeholder="group-1-try-1", css_classes=["cf-save-name"],
                                               sizing_mode="stretch_width")
@@ -310,13 +364,15 @@ class DashboardPage:
 
         self.levers_title = text_pane(**html_kw)
         sidebar = pn.Column(self.lang_label, self.lang_widget, self.status_sidebar_spacer(), self.reset_button,
-                            *self.switch_cards.values(), self.levers_title, *self.lever_cards.values(),
+                            *self.switch_cards.values(), self.weights_card, self.levers_title,
+                            *self.lever_cards.values(),
                             width=370, styles={"overflow-y": "auto", "max-height": "100vh", "position": "sticky",
                                                "top": "0", "align-self": "flex-start"},   # stays in view
                             css_classes=["cf-sidebar"])
         main = pn.Column(self.header, self.status, self.focus_title, self.legend, self.focus_column,
-                         self.scorecard_title, self.scorecard, self.cost_title, self.cost_html, self.cost_fig_pane,
-                         self.facilitator_card, sizing_mode="stretch_width", styles={"padding": "0 0.5em 2em 1em"})
+                         self.scorecard_title, self.scorecard, self.why_button, self.why_pane, self.cost_title,
+                         self.cost_html, self.cost_fig_pane, self.facilitator_card, sizing_mode="stretch_width",
+                         styles={"padding": "0 0.5em 2em 1em"})
         self.layout = pn.Row(sidebar, main, sizing_mode="stretch_width")
         self._ready = False
         self._relabel()
@@ -371,6 +427,10 @@ class DashboardPage:
         keys = {"programme": "controls.programmes", "bundle": "controls.bundles", "shock": "controls.shocks"}
         for kind, card in self.switch_cards.items():
             self._set_card_title(card, t(keys[kind], lang))
+        self._set_card_title(self.weights_card, t("controls.weights", lang))
+        for fa, w in self.weight_sliders.items():
+            w.name = m.focus_areas[fa](lang)
+        self.why_button.name = t("why.button", lang)
         self.reset_button.name = t("controls.reset", lang)
         self.save_name.name = t("save.name", lang)
         self.save_title_en.name = t("save.title_en", lang)
@@ -427,7 +487,8 @@ class DashboardPage:
         head = "".join(f"<th>{html.escape(x)}</th>" for x in (
             t("scorecard.indicator", lang), t("scorecard.focus_area", lang),
             t("scorecard.baseline", lang, year=year), t("scorecard.value", lang, year=year),
-            t("scorecard.change", lang), t("scorecard.verdict", lang)))
+            t("scorecard.change", lang), t("scorecard.verdict", lang), t("scorecard.weight", lang),
+            t("scorecard.term", lang)))
         rows = []
         for r in view.rows:
             ind = m.indicators[r.name]
@@ -437,9 +498,14 @@ class DashboardPage:
                 f"<td>{html.escape(m.focus_areas[r.focus_area](lang))}</td>"
                 f"<td>{numbers.number(r.baseline_end, lang)}</td><td>{numbers.number(r.value_end, lang)}</td>"
                 f"<td class='cf-{r.verdict}'>{numbers.change_pct(r.delta_pct, lang)}</td>"
-                f"<td class='cf-{r.verdict}'>{html.escape(t('verdict.' + r.verdict, lang))}</td></tr>")
+                f"<td class='cf-{r.verdict}'>{html.escape(t('verdict.' + r.verdict, lang))}</td>"
+                f"<td>{numbers.fixed(100 * r.weight, 0, lang)} %</td>"
+                f"<td class='cf-{r.verdict}'>{_signed(r.term, lang)}</td></tr>")
+        score = (f"<p class='cf-score'><b>{html.escape(t('scorecard.score', lang))}: "
+                 f"<span id='cf-score' data-value='{view.score!r}'>{_signed(view.score, lang)}</span></b> "
+                 f"<span class='cf-muted'>{html.escape(t('scorecard.score_note', lang))}</span></p>")
         return (f"<table class='cf-scorecard' id='cf-scorecard'><thead><tr>{head}</tr></thead>"
-                f"<tbody>{''.join(rows)}</tbody></table>")
+                f"<tbody>{''.join(rows)}</tbody></table>{score}")
 
     @staticmethod
     def _money(key: str, value: float, lang: str) -> str:
@@ -485,6 +551,15 @@ class DashboardPage:
         """Send what changed: a line whose values did not move and a text that reads the same are
         not sent again (Panel skips equal texts; the lines are compared here)."""
         lang = view.state.lang
+        self._syncing = True      # the sliders follow the switched programmes (no change event back)
+        try:
+            for name, w in self.sliders.items():
+                shown = view.levers_end.get(name)
+                if shown is not None and not math.isclose(float(w.value), shown, rel_tol=1e-9, abs_tol=1e-12):
+                    w.value = min(max(shown, w.start), w.end)
+        finally:
+            self._syncing = False
+        self.why_pane.object = ""
         for name, src in self.sources.items():
             new = view.values[name]
             old = src.data.get("value")
@@ -532,9 +607,35 @@ class DashboardPage:
         if self._syncing or event.new is None:
             return
         start = self.core.lever(name).start
-        previous = self.state.levers.get(name, start)
-        self._change(self.state.with_lever(name, event.new, start=start),
-                     revert=lambda: setattr(self.sliders[name], "value", previous))
+        previous = self.view.levers_end.get(name, start)
+        revert = lambda: setattr(self.sliders[name], "value", previous)
+        try:                      # the slider shows the end value: set the base that gives it
+            base = self.core.lever_base(self.state, name, float(event.new))
+        except CityfuturesError as exc:
+            self.status.object = self._status_html(self.state.lang, None, error=str(exc))
+            self._syncing = True
+            try:
+                revert()
+            finally:
+                self._syncing = False
+            return
+        self._change(self.state.with_lever(name, base, start=start), revert=revert)
+
+    def _on_weight(self, focus_area: str, event) -> None:
+        if self._syncing or event.new is None:
+            return
+        previous = self.core.focus_weight(self.state, focus_area)
+        self._change(self.state.with_weight(focus_area, float(event.new)),
+                     revert=lambda: setattr(self.weight_sliders[focus_area], "value", previous))
+
+    def _on_why(self, _event=None) -> None:
+        lang = self.state.lang
+        try:
+            found = self.core.why(self.state)
+        except CityfuturesError as exc:
+            self.why_pane.object = f"<p class='cf-worse' id='cf-why'>{html.escape(str(exc))}</p>"
+            return
+        self.why_pane.object = why_html(found, self.core.model, lang)
 
     def _on_switch(self, kind: str, name: str, event) -> None:
         if self._syncing:
@@ -554,6 +655,8 @@ class DashboardPage:
                 w.value = self.core.lever(name).start
             for w in self.switches.values():
                 w.value = False
+            for fa, w in self.weight_sliders.items():
+                w.value = self.core.focus_weight(self.core.initial_state(), fa)
         finally:
             self._syncing = False
         self._change(self.core.initial_state(self.state.lang))

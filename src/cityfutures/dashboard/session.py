@@ -5,7 +5,7 @@ bundles of a comparison switched on, shocks switched on, and the page's language
 :class:`Dashboard` (one per scenario folder) turns a state into a view::
 
     state -> scenario dict -> load_scenario (validated like a file) -> build_plan -> runner (batch)
-          -> indicator values against the cached baseline run -> scorecard rows + cost
+          -> indicator values against the cached baseline run -> scorecard rows, weighted score + cost
 
 so the page holds no logic of its own, and a bad value from the page is rejected with the
 same :class:`~cityfutures.errors.ScenarioError` a bad file gets. :meth:`Dashboard.save`
@@ -21,28 +21,40 @@ the baseline exactly as a bundle of a comparison is (:mod:`cityfutures.plan`: a 
 union, conflicting ``set`` values are an error). Shock switches add the shocks of the
 shock scenarios found in the folder (scenarios with shocks and no interventions).
 
+The score is the comparison's (:mod:`cityfutures.analysis.score`: each change over its scale, weighted)
+with the room's focus-area weights (``DashboardState.weights``). Each slider shows its lever's value at
+the end of the horizon, programmes included (``View.levers_end``); moving it sets the lever's base so
+that the end value is the slider's (:meth:`Dashboard.lever_base`). :meth:`Dashboard.why` finds the
+pathways behind the configuration's effects (about a second; cached).
+
 Files are read and written through :class:`~cityfutures.dashboard.files.SessionFiles`.
 """
 from __future__ import annotations
 
 import datetime
+import math
 import os
 import time
 from collections import OrderedDict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Hashable, Mapping
 
 import numpy as np
 
 from ..analysis import metrics
+from ..analysis.compare import comparison_table
+from ..analysis.pathways import explain
+from ..analysis.score import improvement_units, indicator_weights, weighted_sum
+from ..api import run_plan
 from ..engine.runner import collect
 from ..errors import InputError, RunError, ScenarioError
 from ..model import Label, Model, resolve_model_path
 from ..plan import build_plan, combine
 from ..report.i18n import LANGUAGES
-from ..scenario import Comparison, Scenario, load_comparison, load_scenario
+from ..scenario import Comparison, Scenario, against_baseline, load_comparison, load_scenario
 from ..scenario.schema import listing
+from ..scenario.series import compose
 from ..yamlio import not_text, read_yaml
 from .files import SESSIONS, SessionFiles
 from .state import (
@@ -132,6 +144,8 @@ class Dashboard:
         self.controls_switches = self._switch_controls()
         self._base_run = self._simulate(self.baseline)
         self._base_cost = self._base_run.capex, self._base_run.opex, self._base_run.total
+        self.focus_of = {n: self.model.indicators[n].focus_area for n in self.indicators}
+        self._why: OrderedDict[str, Any] = OrderedDict()
 
     def _lever_controls(self) -> tuple[LeverControl, ...]:
         out = []
@@ -181,6 +195,13 @@ class Dashboard:
                                 allowed=", ".join(LANGUAGES))
         for name in state.levers:
             self.lever(name)
+        for fa, w in state.weights.items():
+            if fa not in self.focus_of.values():
+                raise ScenarioError(f"focus area '{fa}' has no indicator on this page", path=WHERE,
+                                    field="weights", allowed=listing(dict.fromkeys(self.focus_of.values())))
+            if isinstance(w, bool) or not isinstance(w, (int, float)) or not (math.isfinite(w) and w >= 0):
+                raise ScenarioError(f"weight of '{fa}' must be a number of 0 or more, got {w!r}", path=WHERE,
+                                    field=f"weights.{fa}", allowed="0 or more (relative weights)")
         for kind, names in (("programme", state.programmes), ("bundle", state.bundles),
                             ("shock", state.shocks)):
             known = [c.name for c in self.switches(kind)]
@@ -294,9 +315,79 @@ class Dashboard:
             rows.append(IndicatorRow(name=name, focus_area=ind.focus_area, better=ind.better, units=ind.units,
                                      baseline_end=b, value_end=v, delta_end=v - b, delta_pct=pct,
                                      improvement_pct=imp, verdict=verdict(imp, v - b)))
+        weights = self.weights(state)
+        scales = [self.model.indicators[n].scale or math.nan for n in self.indicators]
+        units = improvement_units(ends - base_ends, [r.better for r in rows], scales)
+        w = [weights[n] for n in self.indicators]
+        rows = [replace(r, units_of_improvement=float(u), weight=float(wi), term=float(u * wi) if wi > 0 else 0.0)
+                for r, u, wi in zip(rows, units, w)]
+        score = float(weighted_sum(units, w))
         cost = self._cost(state, run)
         return View(state=state, scenario=sc, time=run.time, values=run.values, baseline=base.values,
-                    rows=tuple(rows), cost=cost, seconds=time.perf_counter() - t0, cached=cached)
+                    rows=tuple(rows), cost=cost, seconds=time.perf_counter() - t0, cached=cached, score=score,
+                    levers_end=self._levers_end(sc))
+
+    def weights(self, state: DashboardState) -> dict[str, float]:
+        """Each indicator's weight in the score: the comparison's, with the room's focus-area weights."""
+        given = self.comparison.weights or {}
+        fa = {**dict(given.get("focus_areas") or {}), **{k: float(v) for k, v in state.weights.items()}}
+        try:
+            return indicator_weights(self.focus_of, {"focus_areas": fa, "indicators": given.get("indicators") or {}})
+        except InputError as exc:
+            raise ScenarioError(exc.problem, path=WHERE, field="weights", allowed=exc.allowed) from None
+
+    def focus_weight(self, state: DashboardState, focus_area: str) -> float:
+        """The relative weight of a focus area the page shows (the room's, else the comparison's, else 1)."""
+        if focus_area in state.weights:
+            return float(state.weights[focus_area])
+        return float(((self.comparison.weights or {}).get("focus_areas") or {}).get(focus_area, 1.0))
+
+    def _levers_end(self, sc: Scenario) -> dict[str, float]:
+        h = self.baseline.horizon
+        out = {}
+        for c in self.controls_levers:
+            ivs = [iv for iv in sc.interventions if iv.lever == c.name]
+            base = float(sc.set.get(c.name, self.model.levers[c.name].baseline))
+            out[c.name] = float(compose(base, ivs, np.array([h.end]), h.start)[-1]) if ivs else base
+        return out
+
+    def lever_base(self, state: DashboardState, name: str, shown: float) -> float:
+        """The value to set lever ``name`` to so that, with the switched-on programmes, it reads ``shown`` at
+        the end of the horizon (what its slider shows). Composition is affine in the base, so this is exact.
+
+        Raises
+        ------
+        ScenarioError
+            A switched-on programme sets the lever outright: the slider cannot move it.
+        """
+        self.lever(name)
+        sc = self.scenario(state)
+        ivs = [iv for iv in sc.interventions if iv.lever == name]
+        if not ivs:
+            return float(shown)
+        h = self.baseline.horizon
+        at = lambda b: float(compose(b, ivs, np.array([h.end]), h.start)[-1])
+        slope, offset = at(1.0) - at(0.0), at(0.0)
+        if abs(slope) < 1e-12:
+            raise ScenarioError(f"a switched-on programme sets '{name}' to {offset:g}: switch it off to move the "
+                                "slider", path=WHERE, field=f"levers.{name}", allowed="switch the programme off")
+        return float((float(shown) - offset) / slope)
+
+    def why(self, state: DashboardState):
+        """The pathways behind the configuration's effects (:func:`cityfutures.analysis.pathways.explain`):
+        its scenario against the folder's baseline; about a second, cached per configuration."""
+        sc = self.scenario(state)
+        hit = self._why.get(sc.sha256)
+        if hit is not None:
+            return hit
+        comp = against_baseline(sc, self.baseline)
+        plan = replace(build_plan(comp), indicators=self.indicators)    # the page's indicators
+        ds = run_plan(plan)
+        found = explain(plan, comparison_table(ds))
+        self._why[sc.sha256] = found
+        while len(self._why) > 16:
+            self._why.popitem(last=False)
+        return found
 
     def _cost(self, state: DashboardState, run: _Run) -> CostSummary:
         by_name = {(c.kind, c.name): c for c in self.controls_switches}

@@ -65,6 +65,9 @@ class DashboardState:
         Names of the switched-on programmes and bundles (of the comparison) and shock
         scenarios, in the order they were switched on.
     lang : {"en", "id"}
+    weights : mapping of focus area -> relative weight
+        The room's weights of the score (:mod:`cityfutures.analysis.score`); a focus area not
+        listed keeps the comparison's weight (1 unless its file says otherwise).
     """
 
     levers: Mapping[str, Any] = field(default_factory=FrozenDict)
@@ -72,6 +75,13 @@ class DashboardState:
     bundles: tuple[str, ...] = ()
     shocks: tuple[str, ...] = ()
     lang: str = "en"
+    weights: Mapping[str, Any] = field(default_factory=FrozenDict)
+
+    def with_weight(self, focus_area: str, value: Any) -> "DashboardState":
+        """This state with the score's weight of ``focus_area`` at ``value``."""
+        weights = dict(self.weights)
+        weights[focus_area] = value
+        return replace(self, weights=FrozenDict(weights))
 
     def with_lever(self, name: str, value: Any, start: float | None = None) -> "DashboardState":
         """This state with lever ``name`` at ``value`` (dropped when it equals ``start``)."""
@@ -114,6 +124,9 @@ class IndicatorRow:
     delta_pct: float
     improvement_pct: float
     verdict: str
+    units_of_improvement: float = float("nan")   # the change divided by the indicator's scale (> 0 better)
+    weight: float = 0.0                           # its weight in the score (they sum to 1)
+    term: float = 0.0                             # weight x units of improvement
 
 
 @dataclass(frozen=True)
@@ -158,6 +171,11 @@ class View:
         Time taken by :meth:`Dashboard.update` [s].
     cached : bool
         The simulation was reused (the same scenario was evaluated before).
+    score : float
+        The configuration's weighted score (the sum of the rows' terms; NaN when an indicator has no scale).
+    levers_end : mapping of lever -> value
+        Each lever's value at the end of the horizon in this configuration (programmes included): what
+        the sliders show.
     """
 
     state: DashboardState
@@ -169,6 +187,8 @@ class View:
     cost: CostSummary
     seconds: float
     cached: bool = False
+    score: float = float("nan")
+    levers_end: Mapping[str, float] = field(default_factory=dict)
 
     def row(self, indicator: str) -> IndicatorRow:
         for r in self.rows:

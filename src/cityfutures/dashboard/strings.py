@@ -4,7 +4,7 @@ The catalogue ``dashboard`` of :mod:`cityfutures.i18n`: a missing key or languag
 ``KeyError`` (no silent fallback to English).
 
 >>> t("legend.baseline", "id")
-'Garis dasar'
+'Skenario dasar'
 """
 from __future__ import annotations
 

@@ -28,7 +28,7 @@ from . import check_engine
 from .batch import compile_model
 from .pysd_engine import data_files_near, simulate_pysd
 
-__all__ = ["simulate", "simulate_table", "data_files_near", "generated_source"]
+__all__ = ["simulate", "simulate_table", "data_files_near", "generated_source", "batch_params"]
 _CELL = re.compile(r"^(.*)\[([^\[\]]*)\]$")
 
 
@@ -68,10 +68,13 @@ def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = 
     hold : dict, optional
         Variable name -> trajectory (the forms of ``params``): any variable -- a constant, an
         auxiliary, a flow or a stock -- takes these values in the run, as seen by every
-        equation that reads it. Both engines (PySD through ``set_components``).
+        equation that reads it. Both engines (PySD through ``set_components``). On the batch
+        engine a run whose row of a trajectory is NaN is not held: the variable follows its own
+        equation there (so that one call can hold different variables in different runs).
     cut : dict, optional
         ``(source, target)`` -> trajectory: only ``target``'s equation sees ``source`` as these
-        values (a link cut); every other equation reads ``source``. Batch engine only.
+        values (a link cut); every other equation reads ``source``. Batch engine only; a NaN row
+        leaves the link whole in that run.
 
     Returns
     -------
@@ -84,13 +87,14 @@ def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = 
     check_engine(engine)
     path = _model_path(model)
     values, lengths = _normalise(params)
-    held, held_lengths = _normalise(hold, field="hold")
+    held, held_lengths = _normalise(hold, field="hold", nan_rows=engine == "batch")
     if cut is not None and not isinstance(cut, Mapping):
         raise InputError(f"must map (source, target) pairs to trajectories, got a {type(cut).__name__}", field="cut")
     for key in (cut or {}):
         if not (isinstance(key, tuple) and len(key) == 2 and all(isinstance(k, str) for k in key)):
             raise InputError(f"a link is a pair of names (source, target), got {key!r}", field="cut")
-    cuts, cut_lengths = _normalise({f"{s} -> {tg}": v for (s, tg), v in (cut or {}).items()}, field="cut")
+    cuts, cut_lengths = _normalise({f"{s} -> {tg}": v for (s, tg), v in (cut or {}).items()}, field="cut",
+                                   nan_rows=True)
     cuts = {pair: cuts[f"{pair[0]} -> {pair[1]}"] for pair in (cut or {})}
     n = _agree(lengths | held_lengths | cut_lengths, n_runs, "params")
     kw = _time_settings(start=start, end=end, dt=dt, saveper=saveper)
@@ -120,8 +124,8 @@ def simulate(model, params=None, *, engine: str = "batch", n_runs: int | None = 
                                  allowed=f"a start before the end (the model runs {t0:g} to {t1:g})")
             check_run_size(first, last, step if dt is None else dt, every if saveper is None else saveper, n,
                            len(variables) if variables is not None else len(bm.labels), path=str(path))
-            batch_params = {k: _batch_value(v) for k, v in values.items()}
-            times, table = bm.run(batch_params, n_runs=n, variables=variables, scalar=scalar,
+            times, table = bm.run({k: _batch_value(v) for k, v in values.items()}, n_runs=n, variables=variables,
+                                  scalar=scalar,
                                   method=bm.method if method is None else method,
                                   hold={k: _batch_value(v) for k, v in held.items()} or None,
                                   cut={k: _batch_value(v) for k, v in cuts.items()} or None, **kw)
@@ -228,15 +232,23 @@ def _time_settings(**kw) -> dict:
     return kw
 
 
-def _as_floats(name: str, value, field: str = "params") -> np.ndarray:
-    """``value`` as a float array, or an InputError naming the parameter."""
+def _as_floats(name: str, value, field: str = "params", nan_rows: bool = False) -> np.ndarray:
+    """``value`` as a float array, or an InputError naming the parameter.
+
+    With ``nan_rows``, a run's row (the first axis of a 2-D array) may be NaN throughout: that run is
+    not overridden (holds and cuts on the batch engine).
+    """
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
         raise InputError(f"must be a number or an array of numbers, got {value!r}"[:200],
                          field=f"{field}.{name}") from None
-    if not np.all(np.isfinite(arr)):
-        raise InputError("must be finite (no NaN or infinity)", field=f"{field}.{name}")
+    ok = np.isfinite(arr)
+    if nan_rows and arr.ndim == 2:
+        ok |= np.isnan(arr).all(axis=1, keepdims=True)
+    if not np.all(ok):
+        raise InputError("must be finite (no NaN or infinity)" + (" except whole runs left to their own equation"
+                         if nan_rows else ""), field=f"{field}.{name}")
     return arr
 
 
@@ -257,8 +269,10 @@ def _agree(lengths: set, n_runs, field: str) -> int:
     return lengths.pop() if lengths else 1
 
 
-def _normalise(params, field: str = "params") -> tuple[dict, set]:
-    """Params as name -> scalar | (N,) array | DataArray(time[, run]); and the run counts they imply."""
+def _normalise(params, field: str = "params", nan_rows: bool = False) -> tuple[dict, set]:
+    """Params as name -> scalar | (N,) array | DataArray(time[, run]); and the run counts they imply.
+
+    ``nan_rows``: a series' run may be NaN throughout (not overridden in that run)."""
     if params is None:
         return {}, set()
     if isinstance(params, pd.DataFrame):
@@ -278,7 +292,7 @@ def _normalise(params, field: str = "params") -> tuple[dict, set]:
                 raise InputError(f"a series must have dim 'time' (and optionally 'run'), "
                                  f"got {value.dims}", field=f"{field}.{name}")
             value = value.transpose(*[d for d in ("run", "time") if d in value.dims])
-            _as_floats(name, value.values, field)
+            _as_floats(name, value.values, field, nan_rows=nan_rows)
             _as_floats(name, value["time"].values, field)
             if "run" in value.dims:
                 lengths.add(value.sizes["run"])
@@ -292,6 +306,13 @@ def _normalise(params, field: str = "params") -> tuple[dict, set]:
             value = float(arr) if arr.ndim == 0 else arr
         values[name] = value
     return values, lengths
+
+
+def batch_params(params) -> dict:
+    """``params`` (the forms :func:`simulate` takes, checked as it checks them) in the batch engine's form:
+    a number, an ``(N,)`` array, or a series as ``(times, values)``."""
+    values, _lengths = _normalise(params)
+    return {k: _batch_value(v) for k, v in values.items()}
 
 
 def _batch_value(value):

@@ -37,7 +37,8 @@ from ..errors import ModelError
 from ..files import atomic_write
 from ..names import CONTROL_NAMES, py_name
 from .load import resolve_model_path
-from .parse import definition_line, element_groups, group_docs, parse_model
+from .parse import parse_model
+from .source import definition_line, element_groups, group_docs
 from .xmile import CONTROL_BUILTINS, XMILE_NAMESPACE
 
 __all__ = ["ExportNotes", "xmile_document", "export_xmile", "SUPPORTED_FUNCTIONS"]

@@ -52,6 +52,13 @@ def bundled_models_dir() -> Path | None:
     return candidate if candidate.is_dir() else None
 
 
+def bundled_scenarios_dir() -> Path | None:
+    """The ``scenarios/`` folder of a source checkout (beside the bundled ``models/``), if there is one."""
+    models = bundled_models_dir()
+    candidate = models.parent / "scenarios" if models is not None else None
+    return candidate if candidate is not None and candidate.is_dir() else None
+
+
 def resolve_model_path(ref: str | os.PathLike, relative_to: Path | None = None) -> Path:
     """Find a model by path or by bundled name (``"jakarta"`` -> ``models/jakarta.mdl``).
 
@@ -218,7 +225,9 @@ def _records(side: Sidecar, variables: Mapping[str, Variable]) -> dict:
                           focus_area=lm.focus_area, label=lm.label, doc=variables[name].doc)
               for name, lm in side.levers.items()}
     indicators = {name: Indicator(name=name, units=variables[name].units, focus_area=im.focus_area,
-                                  better=im.better, label=im.label, unit_label=im.unit_label)
+                                  better=im.better, label=im.label, unit_label=im.unit_label,
+                                  scale=im.scale.value if im.scale else None,
+                                  scale_reason=im.scale.reason if im.scale else None)
                   for name, im in side.indicators.items()}
     shocks = {kind: Shock(kind=kind, input=sm.input, duration=sm.duration,
                           magnitude_range=tuple(sm.magnitude_range), label=sm.label)

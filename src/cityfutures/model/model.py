@@ -54,7 +54,11 @@ class Lever:
 
 @dataclass(frozen=True)
 class Indicator:
-    """A public indicator, the direction in which it improves (``lower``/``higher``), and its labels."""
+    """A public indicator, the direction in which it improves (``lower``/``higher``), and its labels.
+
+    ``scale`` is one unit of improvement [the indicator's units] and ``scale_reason`` why (both None
+    when the sidecar declares no scale: the indicator then cannot be scored).
+    """
 
     name: str
     units: str
@@ -62,6 +66,8 @@ class Indicator:
     better: str
     label: Label
     unit_label: Label
+    scale: float | None = None
+    scale_reason: Label | None = None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ Whatever the format, nothing in a file runs: the abstract model is made inert as
 quotes refused when they could end them, GET files confined to the model's folder), so no
 text of the file reaches generated code unescaped on any path; a file larger than
 ``CITYFUTURES_MAX_FILE_MB`` and a model without its four time settings are refused. No second
-parser: the grammars and the abstract model are PySD's.
+parser: the grammars and the abstract model are PySD's. Where each element is written (its
+line, its group) is :mod:`.source`'s, from this parse.
 
 >>> parse_model("models/jakarta.mdl").format        # doctest: +SKIP
 'vensim'
@@ -21,9 +22,8 @@ parser: the grammars and the abstract model are PySD's.
 from __future__ import annotations
 
 import hashlib
-import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
@@ -33,10 +33,10 @@ from ..names import CONTROL, norm_name
 from ..yamlio import MAX_FILE_MB_ENV, max_file_bytes
 from . import sanitise as _sanitise_module, xmile
 from .sanitise import inert_text, sanitise
-from .xmile import XMILE_SUFFIXES, is_xmile, parse_xmile, read_xmile, variable_nodes, xmile_groups
+from .xmile import XMILE_SUFFIXES, is_xmile, parse_xmile, read_xmile
 
 __all__ = ["MODEL_SUFFIXES", "READER_VERSION", "Parsed", "model_format", "integration_method", "parse_model",
-           "defuse_documentation", "element_groups", "group_docs", "definition_line"]
+           "defuse_documentation"]
 
 MODEL_SUFFIXES = (".mdl",) + XMILE_SUFFIXES
 """Suffixes tried, in order, for a model named without one (``jakarta`` -> ``jakarta.mdl``, ...)."""
@@ -62,6 +62,9 @@ class Parsed:
     method : {"euler", "rk4"}
         The integration method the file asks for (XMILE ``<sim_specs method>``; Euler for
         Vensim text, as PySD reads it).
+    vensim_file : pysd VensimFile or None
+        A Vensim file's sections as PySD's translator split them (None for XMILE): where
+        :mod:`.source` finds each element's line and group.
     """
 
     path: Path
@@ -69,6 +72,7 @@ class Parsed:
     abstract_model: object
     equations: Mapping[str, list]
     method: str = "euler"
+    vensim_file: object = field(default=None, repr=False, compare=False)
 
 
 def model_format(path: str | Path) -> str:
@@ -131,7 +135,7 @@ def _parse(path_s: str, mtime: int) -> Parsed:
     equations: dict = {}
     for comp in getattr(vf.sections[0], "components", None) or []:
         equations.setdefault(comp.name, []).append(comp.expression)
-    return Parsed(path, "vensim", _inert(am, path), equations)
+    return Parsed(path, "vensim", _inert(am, path), equations, vensim_file=vf)
 
 
 def _inert(abstract_model, path: Path):
@@ -171,84 +175,3 @@ def defuse_documentation(abstract_model):
                 if isinstance(getattr(element, attr, None), str):
                     setattr(element, attr, inert_text(getattr(element, attr)))
     return abstract_model
-
-
-def element_groups(path: str | Path) -> dict:
-    """The group (sector) of each element: Vensim groups (``.name`` headers) or XMILE ``<group>``\\ s.
-
-    Returns
-    -------
-    dict
-        Element name -> group name (``None`` outside any group).
-    """
-    path = Path(path)
-    return dict(_groups(str(path), path.stat().st_mtime_ns)[0])
-
-
-def group_docs(path: str | Path) -> dict:
-    """Group name -> its documentation (a Vensim group's comment, an XMILE group's ``<doc>``)."""
-    path = Path(path)
-    return dict(_groups(str(path), path.stat().st_mtime_ns)[1])
-
-
-@lru_cache(maxsize=8)
-def _groups(path_s: str, mtime: int) -> tuple[dict, dict]:
-    if model_format(path_s) == "xmile":
-        return xmile_groups(parse_xmile(path_s))
-    return _vensim_groups(_vensim(path_s, mtime)[0])
-
-
-def _vensim_groups(vf) -> tuple[dict, dict]:
-    """Vensim groups of a parsed file, read with PySD's own grammar of a model section
-    (``section_elements.peg``), which keeps the group headers PySD's visitor skips."""
-    from pysd.translators.vensim import vensim_utils as vu
-    from pysd.translators.vensim.vensim_section import SectionElementsVisitor
-
-    class _GroupedVisitor(SectionElementsVisitor):
-        def __init__(self, ast):
-            self.group = None
-            self.groups: list = []
-            self.docs: dict = {}
-            super().__init__(ast)
-
-        def visit_section(self, n, vc):  # a group header: "****\n.name\n****~ doc |"
-            text = vc[0].strip().strip("*").strip()
-            self.group = text.lstrip(".").strip() or None
-            if self.group:
-                self.docs[self.group] = " ".join(vc[2].split())
-
-        def visit_entry(self, n, vc):
-            super().visit_entry(n, vc)
-            self.groups.append(self.group)
-
-    tree = vu.Grammar.get("section_elements").parse(vf.sections[0].content)
-    visitor = _GroupedVisitor(tree)
-    members: dict = {}
-    for element, group in zip(visitor.entries, visitor.groups):
-        try:
-            parsed = element.parse()
-        except Exception:  # an element PySD cannot parse alone (e.g. a macro call): no sector for it
-            continue
-        name = getattr(parsed, "name", None)
-        if name:
-            members.setdefault(name, group)
-    return members, visitor.docs
-
-
-def definition_line(path: str | Path, name: str) -> int | None:
-    """The line of a file where element ``name`` is first defined (for messages), or None.
-
-    PySD's abstract model keeps no line numbers: a Vensim file's lines are scanned for one
-    that starts with the name (case, spaces and underscores ignored), an XMILE file's
-    variables are found by name.
-    """
-    key = norm_name(name)
-    if model_format(path) == "xmile":
-        return next((node.sourceline for node in variable_nodes(parse_xmile(path))
-                     if norm_name(node.get("name", "")) == key), None)
-    text = Path(path).read_text(encoding="utf-8", errors="replace")
-    for number, line in enumerate(text.splitlines(), 1):
-        head = re.split(r"[=(\[:~]", line, maxsplit=1)[0]
-        if head.strip() and norm_name(head) == key:
-            return number
-    return None

@@ -15,21 +15,33 @@ Schema (``extra="forbid"`` everywhere, one pydantic class per block)::
     levers:                             # scalar constants with a Vensim range [min,max]
       Bus fleet: {focus_area: mobility, label: {en: Bus fleet, id: Armada bus}}
     indicators:
-      Travel time: {focus_area: mobility, better: lower, label: {...}, unit_label: {...}}
+      Travel time:
+        focus_area: mobility
+        better: lower
+        label: {en: Travel time, id: Waktu tempuh}
+        unit_label: {en: minutes per trip, id: menit per perjalanan}
+        scale:                          # one unit of improvement, in the model's units (for the score)
+          value: 5
+          units: minute                 # the indicator's Vensim units (checked)
+          reason: {en: "five minutes a trip: ...", id: "lima menit per perjalanan: ..."}
     shocks:                             # kinds of shock a scenario may name
       storm: {input: Storm input, duration: 0.25, magnitude_range: [0, 3], label: {...}}
     loops:                              # optional: documented feedback loops, in causal order
       - {name: demand, label: {...}, polarity: balancing,      # reinforcing | balancing
          variables: [Bus fleet, Travel time, Car trips], cut: [Travel time, Car trips]}  # cut: an edge
     equilibrium_stocks: [Car trips]     # optional: stocks that start in equilibrium (INITIAL)
+    checks:                             # optional: how `cityfutures check` reads the model
+      source_tags: [Source, Derived, Calibrated, Assumption]    # words that name a constant's source
+      silence:                          # findings accepted, each with its reason ('*': every variable)
+        - {rule: literal, variable: Car trips, reason: "a unit conversion Vensim cannot name"}
     variables:                          # labels of any other variable (structure maps)
       Car trips: {en: Car trips, id: Perjalanan mobil}
 
 Extending it: add a field with a default to :class:`Sidecar` (or to a block's class), give a new
 block its own class, and, when it names model variables, a ``_check_<block>`` function appended
 to :data:`CHECKS`. The validated :class:`Sidecar` is kept whole on the model (``Model.meta``), so a
-new block reaches its readers without any other change. Every error is one line
-``path:line: field: problem (allowed: ...)``.
+new block reaches its readers without any other change; ``Sidecar.line_of`` gives a field's line
+for readers that report on the file. Every error is one line ``path:line: field: problem (allowed: ...)``.
 """
 from __future__ import annotations
 
@@ -38,14 +50,15 @@ import re
 from pathlib import Path
 from typing import Callable, Literal, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from ..errors import ModelError
 from ..names import did_you_mean
 from ..yamlio import YamlDocument, field_path, pydantic_error, read_yaml
+from .checks.findings import RULES, SOURCE_TAGS
 
-__all__ = ["Label", "FocusArea", "LeverMeta", "IndicatorMeta", "ShockMeta", "LoopMeta", "Sidecar", "read_sidecar",
-           "CHECKS", "sidecar_path"]
+__all__ = ["Label", "FocusArea", "LeverMeta", "IndicatorScale", "IndicatorMeta", "ShockMeta", "LoopMeta", "SilenceMeta",
+           "ChecksMeta", "Sidecar", "read_sidecar", "CHECKS", "sidecar_path", "same_units"]
 
 _HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
@@ -86,13 +99,34 @@ class LeverMeta(_Block):
     label: Label
 
 
+class IndicatorScale(_Block):
+    """One unit of improvement of an indicator: what the appraisal divides each change by.
+
+    ``value`` is in the indicator's model units (``units`` repeats them, and is checked against the
+    model, so that a scale is never read in the wrong unit); ``reason`` says in words, in both
+    languages, why a change of this size is one unit (e.g. "10,000 people a year less affected: ...").
+    """
+
+    value: float
+    units: str
+    reason: Label
+
+    @field_validator("value")
+    @classmethod
+    def _positive(cls, v: float) -> float:
+        if not (math.isfinite(v) and v > 0):
+            raise ValueError("must be a positive number (one unit of improvement, in the indicator's units)")
+        return v
+
+
 class IndicatorMeta(_Block):
-    """An indicator: its focus area, the direction in which it improves, and its labels."""
+    """An indicator: its focus area, the direction in which it improves, its labels and its scale."""
 
     focus_area: str
     better: Literal["lower", "higher"]
     label: Label
     unit_label: Label
+    scale: IndicatorScale | None = None
 
 
 class ShockMeta(_Block):
@@ -129,6 +163,29 @@ class LoopMeta(_Block):
     cut: tuple[str, str]
 
 
+class SilenceMeta(_Block):
+    """A finding of the model checks that the model's authors accept: its rule, its variable (``*``: any;
+    for rule ``reality`` the reality check's name) and why."""
+
+    rule: str
+    variable: str
+    reason: str
+
+    @field_validator("reason")
+    @classmethod
+    def _stated(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("a silenced finding needs its reason")
+        return v
+
+
+class ChecksMeta(_Block):
+    """How ``cityfutures check`` reads the model: the words that name a constant's source, and silences."""
+
+    source_tags: list[str] = list(SOURCE_TAGS)
+    silence: list[SilenceMeta] = []
+
+
 class Sidecar(_Block):
     """The validated sidecar, block by block (see the module docstring)."""
 
@@ -140,7 +197,13 @@ class Sidecar(_Block):
     shocks: dict[str, ShockMeta] = {}
     loops: list[LoopMeta] = []
     equilibrium_stocks: list[str] = []
+    checks: ChecksMeta = ChecksMeta()
     variables: dict[str, Label] = {}
+    _doc: YamlDocument | None = PrivateAttr(default=None)
+
+    def line_of(self, *loc) -> int | None:
+        """The line of a field in the file read (``line_of("checks", "silence", 0)``), or None."""
+        return self._doc.line_of(loc) if self._doc is not None else None
 
 
 # ----------------------------------------------------------------------------- checks against the model
@@ -167,11 +230,23 @@ def _check_levers(side: Sidecar, variables: Mapping, fail: Fail) -> None:
             fail(("levers", name), f"lever '{name}' needs a Vensim range [min,max] in the model")
 
 
+def same_units(a: str, b: str) -> bool:
+    """Whether two Vensim unit texts name the same unit (case, spaces and ``Dmnl``/``1`` aside)."""
+    def norm(u: str) -> str:
+        u = re.sub(r"\s+", "", str(u)).lower()
+        return "1" if u in ("", "dmnl", "1", "fraction") else u
+    return norm(a) == norm(b)
+
+
 def _check_indicators(side: Sidecar, variables: Mapping, fail: Fail) -> None:
-    for name in side.indicators:
+    for name, meta in side.indicators.items():
         if name not in variables:
             fail(("indicators", name), f"indicator '{name}' is not a variable of the model. "
                  + did_you_mean(name, variables))
+        units = getattr(variables[name], "units", None)
+        if meta.scale is not None and units is not None and not same_units(meta.scale.units, units):
+            fail(("indicators", name, "scale", "units"), f"the scale is in '{meta.scale.units}' but the "
+                 f"indicator is in '{units}' (the model's units)", units)
 
 
 def _check_shocks(side: Sidecar, variables: Mapping, fail: Fail) -> None:
@@ -218,9 +293,19 @@ def _check_equilibrium_stocks(side: Sidecar, variables: Mapping, fail: Fail) -> 
                  + did_you_mean(name, stocks))
 
 
+def _check_checks(side: Sidecar, variables: Mapping, fail: Fail) -> None:
+    """Silences name a known rule and a variable of the model (or ``*``; for rule ``reality``, a check)."""
+    for i, sm in enumerate(side.checks.silence):
+        if sm.rule not in RULES:
+            fail(("checks", "silence", i, "rule"), f"unknown rule '{sm.rule}'", ", ".join(RULES))
+        if sm.variable != "*" and sm.rule != "reality" and sm.variable not in variables:
+            fail(("checks", "silence", i, "variable"), f"'{sm.variable}' is not a variable of the model. "
+                 + did_you_mean(sm.variable, variables), "a variable of the model or '*'")
+
+
 CHECKS: list[Callable[[Sidecar, Mapping, Fail], None]] = [
     _check_focus_areas, _check_levers, _check_indicators, _check_shocks, _check_loops, _check_equilibrium_stocks,
-    _check_variables]
+    _check_variables, _check_checks]
 """The checks of a sidecar against its model's variables, in order; a new block appends its own."""
 
 
@@ -259,4 +344,5 @@ def read_sidecar(path: Path, variables: Mapping) -> Sidecar:
 
     for check in CHECKS:
         check(side, variables, fail)
+    side._doc = doc
     return side

@@ -1,19 +1,31 @@
-"""The model's structure: element kinds, sectors (groups), information links and flows into stocks.
+"""The model as graphs: the structure map's kinds, sectors, links and flows, and the element graph of its equations.
 
-The links come from PySD: what each variable reads (``Variable.reads``, from the translated model's
-``dependencies``) and its documentation table (which element is a stock). The sector of an element is its
-group, a Vensim group or an XMILE ``<group>`` (:func:`.parse.element_groups`). Drawing lives in
+:func:`build` gives the structure map of a loaded model: element kinds, sectors (a Vensim group or an
+XMILE ``<group>``, from :mod:`.source`), information links and flows into stocks, from what each
+variable reads while the model runs (``Variable.reads``: PySD's dependencies, kept with the cached
+translation).
+:func:`element_graph` gives the graph of a model file's equations from PySD's abstract model
+(the shared parse): each element's kind, what it reads at any time (initial values included)
+and what it reads within the same time step (what an algebraic loop is made of). It needs no
+translation, so the model checks read any file PySD can parse. Drawing lives in
 :mod:`cityfutures.report.charts.structure`.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
 
-from ..names import CONTROL_NAMES, TIME_NAMES
-from .parse import element_groups
+import numpy as np
 
-__all__ = ["Structure", "build", "skeleton", "KEY_KINDS"]
+from ..files import per_file_version
+from ..names import CONTROL, CONTROL_NAMES, TIME_NAMES, py_name
+from .parse import parse_model
+from .source import read_source
+
+__all__ = ["Structure", "build", "skeleton", "KEY_KINDS", "ElementGraph", "element_graph", "is_number", "walk"]
 
 
 @dataclass
@@ -27,8 +39,12 @@ class Structure:
 
 
 def build(model) -> Structure:
-    """The structure of a loaded :class:`~cityfutures.model.Model`: element kinds, sectors, links, flows."""
-    groups = element_groups(model.path)
+    """The structure of a loaded :class:`~cityfutures.model.Model`: element kinds, sectors, links, flows.
+
+    Links are what each variable reads while the model runs (``Variable.reads``, from PySD's
+    dependencies): a stock's are its flows, every other variable's its information links.
+    """
+    source = read_source(model.path)
     shock_inputs = {s.input for s in model.shocks.values()}
     skip = CONTROL_NAMES | TIME_NAMES
     flows: set[tuple[str, str]] = set()
@@ -41,7 +57,7 @@ def build(model) -> Structure:
     kind: dict[str, str] = {}
     flow_names = {f for f, _s in flows}
     for name, var in model.variables.items():
-        if name in CONTROL_NAMES or name in TIME_NAMES:
+        if name in skip:
             continue
         if var.kind == "Stateful" and var.subtype == "Integ":
             kind[name] = "stock"
@@ -57,7 +73,7 @@ def build(model) -> Structure:
             kind[name] = "constant"
         else:
             kind[name] = "auxiliary"
-    sector = {n: groups.get(n) for n in kind}
+    sector = {n: source.group(n) for n in kind}
     return Structure(kind=kind, sector=sector, links=links, inflows=flows)
 
 
@@ -124,3 +140,124 @@ def skeleton(st: Structure) -> Structure:
     links -= redundant
     return Structure(kind={n: st.kind[n] for n in key}, sector={n: st.sector.get(n) for n in key},
                      links=links, inflows=inflows)
+
+
+# ----------------------------------------------------------------------------- the element graph of a file
+# stateful structure -> the arguments its output reads within the same time step (the others are buffered)
+_SAME_TIME = {"IntegStructure": (), "SmoothStructure": (), "SmoothNStructure": (), "DelayStructure": ("delay_time",),
+              "DelayNStructure": (), "DelayFixedStructure": (), "TrendStructure": ("input", "average_time"),
+              "ForecastStructure": ("input", "average_time", "horizon"),
+              "SampleIfTrueStructure": ("condition", "input"), "InitialStructure": ()}
+
+
+@dataclass(frozen=True)
+class ElementGraph:
+    """The elements of a model file and who reads whom, from PySD's abstract model (main section).
+
+    Attributes
+    ----------
+    elements : mapping of PySD name (:func:`~cityfutures.names.py_name`) -> AbstractElement
+    kind : mapping of PySD name -> str
+        ``constant`` (a number or an array), ``lookup``, ``stock`` (an INTEG), ``data``,
+        ``control`` (INITIAL TIME, FINAL TIME, TIME STEP, SAVEPER) or ``auxiliary``.
+    reads : mapping of PySD name -> frozenset
+        The elements its equations read at any time (initial values included; not ``Time``).
+    same_time : mapping of PySD name -> frozenset
+        The elements it reads within the same time step.
+    ranges : frozenset
+        PySD names of the subscript ranges and their subscripts.
+    """
+
+    elements: Mapping[str, Any]
+    kind: Mapping[str, str]
+    reads: Mapping[str, frozenset]
+    same_time: Mapping[str, frozenset]
+    ranges: frozenset = frozenset()
+
+    def readers(self) -> dict[str, set[str]]:
+        """PySD name -> the elements that read it."""
+        out: dict[str, set[str]] = {k: set() for k in self.elements}
+        for k, deps in self.reads.items():
+            for d in deps:
+                if d in out and d != k:
+                    out[d].add(k)
+        return out
+
+
+def is_number(ast) -> bool:
+    """True for an equation PySD parsed into a plain number or array (a constant)."""
+    return isinstance(ast, (int, float, np.number, np.ndarray))
+
+
+def _children(node) -> Iterable:
+    if isinstance(node, (list, tuple)):
+        yield from node
+    elif dataclasses.is_dataclass(node) and not isinstance(node, type):
+        for f in dataclasses.fields(node):
+            yield getattr(node, f.name)
+
+
+def walk(node) -> Iterable:
+    """Every node of an abstract syntax tree of PySD's, ``node`` first."""
+    yield node
+    for child in _children(node):
+        yield from walk(child)
+
+
+def _references(node, elements: Mapping, same_time_only: bool = False) -> set:
+    """Element names referenced in an abstract syntax tree (optionally only those read in the same step)."""
+    out: set = set()
+    kind = type(node).__name__
+    if kind == "ReferenceStructure":
+        if node.reference in elements:
+            out.add(node.reference)
+        return out
+    if kind == "CallStructure":
+        if node.function.reference in elements:
+            out.add(node.function.reference)
+        for a in node.arguments:
+            out |= _references(a, elements, same_time_only)
+        return out
+    if same_time_only and kind in _SAME_TIME:
+        for arg in _SAME_TIME[kind]:
+            out |= _references(getattr(node, arg), elements, True)
+        return out
+    for child in _children(node):
+        out |= _references(child, elements, same_time_only)
+    return out
+
+
+@per_file_version
+def element_graph(path: Path) -> ElementGraph:
+    """The element graph of the ``.mdl`` file at ``path`` (cached per file version; no translation).
+
+    Raises
+    ------
+    ModelError
+        PySD cannot parse the file.
+    """
+    am = parse_model(path).abstract_model
+    elements = {py_name(e.name): e for e in am.sections[0].elements}
+    kind = {}
+    for key, el in elements.items():
+        types = {type(c).__name__ for c in el.components}
+        asts = [c.ast for c in el.components]
+        if key in CONTROL:
+            kind[key] = "control"
+        elif types == {"AbstractLookup"}:
+            kind[key] = "lookup"
+        elif "AbstractData" in types:
+            kind[key] = "data"
+        elif all(is_number(a) for a in asts):
+            kind[key] = "constant"
+        elif any(type(a).__name__ == "IntegStructure" for a in asts):
+            kind[key] = "stock"
+        else:
+            kind[key] = "auxiliary"
+    reads = {key: frozenset(set().union(*(_references(c.ast, elements) for c in el.components)) - {"time"})
+             for key, el in elements.items()}
+    same_time = {key: frozenset(set().union(*(_references(c.ast, elements, True) for c in el.components)))
+                 for key, el in elements.items()}
+    ranges = frozenset(py_name(s) for r in am.sections[0].subscripts
+                       for s in [r.name] + (list(r.subscripts) if isinstance(r.subscripts, (list, tuple)) else []))
+    return ElementGraph(elements, kind, reads, same_time, ranges)

@@ -4,7 +4,18 @@
 of one future), ``sampling.py`` draws the futures, ``periods.py`` says which times an ensemble
 reports. Nothing here runs a model.
 """
-from .plan import Futures, Plan, RunSpec, build_plan, combine, plan_ensemble, uncertain_of
+from .plan import (
+    CostStream,
+    Futures,
+    Plan,
+    RunSpec,
+    build_plan,
+    combine,
+    plan_ensemble,
+    uncertain_of,
+    without_shocks,
+)
 from .sampling import Samples
 
-__all__ = ["Plan", "RunSpec", "Futures", "Samples", "build_plan", "plan_ensemble", "combine", "uncertain_of"]
+__all__ = ["Plan", "RunSpec", "CostStream",
+           "Futures", "Samples", "build_plan", "plan_ensemble", "combine", "uncertain_of", "without_shocks"]

@@ -28,6 +28,9 @@ Costs
 ``capex_idr_bn`` and ``opex_idr_bn_per_year`` of a run sum the costs of the interventions it
 adds to the baseline (so the baseline costs 0 in a comparison). ``total_cost_idr_bn`` is
 capex plus opex for the years each intervention operates within the horizon (undiscounted).
+``cost_streams`` keeps each of those interventions' cost with its timing as the scenario writes it
+(:class:`CostStream`), so that present values can be taken later
+(:func:`cityfutures.analysis.discount.present_value`).
 """
 from __future__ import annotations
 
@@ -35,7 +38,7 @@ import hashlib
 import json
 import math
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -50,10 +53,31 @@ from ..scenario.series import add_series, first_outside, lever_series, pulse_ser
 from .periods import check_pulses, report_times, saved_times
 from .sampling import Samples, factors, sample, transform
 
-__all__ = ["RunSpec", "Futures", "Plan", "build_plan", "plan_ensemble", "combine", "uncertain_of", "KINDS",
-           "ensemble_bytes", "check_ensemble_memory", "results_bytes", "check_results_memory"]
+__all__ = ["RunSpec", "CostStream", "Futures", "Plan", "build_plan", "plan_ensemble", "combine", "uncertain_of",
+           "without_shocks", "KINDS", "ensemble_bytes", "check_ensemble_memory", "results_bytes",
+           "check_results_memory"]
 
 KINDS = ("baseline", "intervention", "bundle")
+
+
+@dataclass(frozen=True)
+class CostStream:
+    """The cost of one intervention with its timing, as its scenario writes it.
+
+    Capex is spent evenly over the ramp ``[start, start + ramp_years)`` (at ``start`` when the ramp is
+    0); opex runs at its yearly rate from ``start`` to the end of the horizon [Year; IDR billion; IDR
+    billion per year].
+    """
+
+    start: float
+    ramp_years: float
+    capex_idr_bn: float
+    opex_idr_bn_per_year: float
+
+    def record(self) -> dict:
+        """As stored with results (``cost_streams``)."""
+        return {"start": self.start, "ramp_years": self.ramp_years, "capex_idr_bn": self.capex_idr_bn,
+                "opex_idr_bn_per_year": self.opex_idr_bn_per_year}
 
 
 @dataclass(frozen=True)
@@ -74,6 +98,8 @@ class RunSpec:
         The bundle's member scenarios (empty otherwise).
     capex_idr_bn, opex_idr_bn_per_year, total_cost_idr_bn : float
         See the module docstring [IDR billion, IDR billion per year, IDR billion].
+    cost_streams : tuple of CostStream
+        The costs above, intervention by intervention, with their timing.
     sha256 : str
         The scenario's hash (for a bundle: a hash of the baseline's and members' hashes).
     shocks : tuple of (kind, year, magnitude)
@@ -93,6 +119,7 @@ class RunSpec:
     capex_idr_bn: float = 0.0
     opex_idr_bn_per_year: float = 0.0
     total_cost_idr_bn: float = 0.0
+    cost_streams: tuple[CostStream, ...] = ()
     sha256: str = ""
     shocks: tuple[tuple[str, float, float], ...] = ()
     interventions: tuple = ()
@@ -360,8 +387,9 @@ def _check_range(model, run_name, lever, series, where) -> None:
             allowed=f"{lo:g} to {hi:g} [{var.units}]")
 
 
-def _costs(interventions: Sequence[Any], horizon) -> tuple[float, float, float]:
+def _costs(interventions: Sequence[Any], horizon) -> tuple[float, float, float, tuple[CostStream, ...]]:
     capex = opex = total = 0.0
+    streams = []
     for iv in interventions:
         cost = getattr(iv, "cost", None)
         if cost is None:
@@ -372,9 +400,12 @@ def _costs(interventions: Sequence[Any], horizon) -> tuple[float, float, float]:
         capex += c
         opex += o
         total += c + o * years
+        if c or o:
+            streams.append(CostStream(start=max(start, float(horizon.start)), ramp_years=float(iv.ramp_years or 0.0),
+                                      capex_idr_bn=c, opex_idr_bn_per_year=o))
     if not math.isfinite(total):   # each scenario's total is bounded when it is read: a guard, not a check
         raise ScenarioError(f"the costs add up to {total}", field="cost", allowed="finite costs")
-    return capex, opex, total
+    return capex, opex, total, tuple(streams)
 
 
 def _hash(*parts: str) -> str:
@@ -399,11 +430,12 @@ def _run(model, horizon, baseline, members, *, name, kind, sha, title_en, title_
                 base_left[iv] -= 1
             else:
                 extra.append(iv)
-    capex, opex, total = _costs(extra, horizon)
+    capex, opex, total, streams = _costs(extra, horizon)
     params = _params(model, horizon, name, sets, ivs, shocks, where)
     return RunSpec(name=name, kind=kind, params=params, title_en=title_en, title_id=title_id,
                    focus_area=focus_area, track=track, members=tuple(m.name for m in members) if kind == "bundle"
-                   else (), capex_idr_bn=capex, opex_idr_bn_per_year=opex, total_cost_idr_bn=total, sha256=sha,
+                   else (), capex_idr_bn=capex, opex_idr_bn_per_year=opex, total_cost_idr_bn=total,
+                   cost_streams=streams, sha256=sha,
                    shocks=tuple((s.kind, float(s.year), float(s.magnitude)) for s in shocks),
                    interventions=tuple(ivs), set=sets)
 
@@ -521,6 +553,18 @@ def _plan_comparison(comp) -> Plan:
                 indicators=indicators, name=comp.name)
 
 
+def without_shocks(plan: Plan) -> Plan:
+    """The same runs without their scenario shocks: each run's counterfactual, against which a stress test
+    measures what the shock costs (:func:`cityfutures.analysis.metrics.peak_loss` with ``reference``)."""
+    if plan.futures is not None:
+        raise ScenarioError("a plan with sampled futures has no single counterfactual", field="plan")
+    runs = []
+    for r in plan.runs:
+        params = _params(plan.model, plan.horizon, r.name, dict(r.set), list(r.interventions), (), None)
+        runs.append(replace(r, params=params, shocks=()))
+    return replace(plan, runs=tuple(runs))
+
+
 # ----------------------------------------------------------------------------- sampled futures
 def uncertain_of(comparison) -> UncertainSpec | None:
     """The baseline's ``uncertain:`` block of a comparison (or of a scenario)."""
@@ -572,7 +616,7 @@ def check_ensemble_memory(samples: int, spec: UncertainSpec, n_runs: int, n_indi
 def plan_ensemble(source=None, spec: UncertainSpec | None = None, *, samples: int = 0, seed: int,
                   runs: Sequence[RunSpec] | None = None, model=None, horizon=None,
                   indicators: Sequence[str] | None = None, sampler: str | None = None,
-                  every: float = 1.0, method: str | None = None, name: str | None = None,
+                  every: float | None = 1.0, method: str | None = None, name: str | None = None,
                   design: np.ndarray | None = None, design_method: str | None = None) -> Plan:
     """A plan whose runs each meet the same sampled futures.
 
@@ -590,9 +634,10 @@ def plan_ensemble(source=None, spec: UncertainSpec | None = None, *, samples: in
         Default: the comparison's indicators (or the model's).
     sampler : {"lhs", "sobol", "random"}, optional
         Overrides the block's ``sampler``.
-    every : float
+    every : float or None
         Length of a reported period [Year] (a multiple of the horizon's ``saveper``); each run
-        reports, per period, the mean over its saved times within it (:mod:`.periods`).
+        reports, per period, the mean over its saved times within it (:mod:`.periods`). None: every
+        saved time, as a deterministic run reports it (``compare --futures``).
     design : ndarray (n, d), optional
         A ready design in the unit hypercube (e.g. SALib's), used instead of drawing one;
         ``samples`` is then ignored. ``design_method`` names it.
@@ -640,15 +685,21 @@ def plan_ensemble(source=None, spec: UncertainSpec | None = None, *, samples: in
                                 allowed="uncertain constants that no scenario sets")
     shock_inputs = {s.kind: (model_.shocks[s.kind].input, float(model_.shocks[s.kind].duration)) for s in spec.shocks}
     start, end = float(horizon_.start), float(horizon_.end)
-    report_times(start, end, horizon_.saveper, every)          # checks every against saveper
+    if every is not None:
+        report_times(start, end, horizon_.saveper, every)          # checks every against saveper
     if design is None:        # before the design is drawn (a design given was checked by whoever drew it)
-        check_ensemble_memory(int(samples), spec, len(runs_), len(inds), start, end)
+        kept = 1 if every is not None else len(saved_times(start, end, float(horizon_.saveper)))
+        check_ensemble_memory(int(samples), spec, len(runs_), len(inds), start, end, kept_periods=kept,
+                              option="--samples" if every is not None else "--futures")
     if design is not None:
         smp = transform(spec, design, start=start, end=end, seed=seed, method=design_method or "design")
     else:
         smp = sample(spec, int(samples), seed=seed, start=start, end=end, method=sampler)
-    for kind, (_inp, duration) in shock_inputs.items():
-        check_pulses(kind, smp.onsets[kind], duration, start=start, end=end, saveper=horizon_.saveper, every=every)
+    if every is not None:      # period means must count each pulse once, in its own period
+        for kind, (_inp, duration) in shock_inputs.items():
+            check_pulses(kind, smp.onsets[kind], duration, start=start, end=end, saveper=horizon_.saveper,
+                         every=every)
     return Plan(model=model_, horizon=horizon_, seed=seed, runs=tuple(runs_), comparison=comparison,
-                indicators=tuple(resolved), futures=Futures(spec, smp, shock_inputs), every=float(every),
+                indicators=tuple(resolved), futures=Futures(spec, smp, shock_inputs),
+                every=None if every is None else float(every),
                 method=method, name=name or nm or runs_[0].name)

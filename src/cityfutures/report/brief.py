@@ -1,12 +1,17 @@
-"""The brief of a comparison: a three- or four-page PDF in one language, from saved results only.
+"""The brief of a comparison: a PDF in one language, from saved results only.
 
-Page 1 is the headline table: per focus area, the programmes that improve its
-indicators most, with their track, cost and main effects (and, when the baseline holds
-a shock, a line saying that every run meets it). The next pages hold the key charts, one
-per page so that their text stays legible: the scorecard (programmes and bundles on two
-pages when they are many) and the cost-effectiveness chart. Pages are 16:9 (the projector's shape; printed on A4
-landscape, the smallest text is about 8 pt and body text 10 pt or more), drawn as
-vector graphics with matplotlib's ``PdfPages`` (no other dependency).
+Page 1 answers the workshop's question, "which programmes should we prioritise?": the quick wins
+and the normal track side by side, each with its best programmes by weighted score and by
+cost-effectiveness (cost per score point), each with its p5-p95 interval when futures were run and
+the main pathway of its largest effect; below them the best bundles. A stress test (a baseline with
+a shock) opens instead with the shock's toll with each programme (deaths, people affected, damage,
+time to recover). Page 2 is the headline table: per focus area, the best programmes by the same score,
+with their track, cost and main effects. The next pages hold the key charts, one per page so that
+their text stays legible: the shock's toll (stress tests), the scorecard (programmes and bundles on
+two pages when they are many), the score's terms, the cost-effectiveness chart and the rank
+stability; the last pages say why each notable effect happens. Pages are 16:9 (the projector's
+shape; printed on A4 landscape, the smallest text is about 8 pt and body text 10 pt or more), drawn
+as vector graphics with matplotlib's ``PdfPages`` (no other dependency).
 
 Examples
 --------
@@ -23,64 +28,297 @@ import pandas as pd
 import xarray as xr
 from matplotlib.backends.backend_pdf import PdfPages
 
+from ..analysis.compare import ComparisonResult, comparison_result
+from ..analysis.discount import rate_of
 from ..files import atomic_write
 from . import numbers
-from .charts import _common as c, cost, scorecard
+from .charts import _common as c, cost, score, scorecard, shock
 from .labels import Labels, focus_order, resolve_model
+from .tables import why_lines
 
-__all__ = ["write_brief", "headline_table"]
+__all__ = ["write_brief", "headline_table", "answer_table", "main_pathway"]
 
 PAGE = c.FIGSIZE   # 16 x 9 inches
 TOP_PER_FOCUS_AREA = 2
+MAX_WHY_PAGES = 3
 
 
-def headline_table(ds: xr.Dataset, table: pd.DataFrame, top: int = TOP_PER_FOCUS_AREA, model=None) -> pd.DataFrame:
-    """The best programmes of each focus area: rank, cost, and their two largest effects.
+def headline_table(ds: xr.Dataset, table: pd.DataFrame, top: int = TOP_PER_FOCUS_AREA, model=None,
+                   result: ComparisonResult | None = None) -> pd.DataFrame:
+    """The best programmes of each focus area by weighted score, with their cost and two largest effects.
 
-    Programmes are ranked by the comparison's score (``compare.rank``: the sum over all
-    indicators of the improvement normalised by the best programme's), or, when the table
-    has no score, by their mean improvement over their own focus area's indicators
-    (:func:`cityfutures.charts.cost.effect_table`). Bundles form their own group.
+    Programmes are ranked by the comparison's weighted score (:mod:`cityfutures.analysis.score`: the
+    same order as the terminal and comparison.md). Bundles form their own group.
 
     Returns
     -------
     DataFrame
         Columns ``group`` (focus area id or ``"bundle"``), ``scenario``, ``track``, ``kind``,
-        ``cost`` [IDR billion], ``improvement`` [%], ``effects`` (list of
+        ``cost`` [IDR billion, present value], ``score``, ``effects`` (list of
         ``(indicator, delta_end_pct, improvement_end_pct)``).
     """
-    eff = cost.effect_table(ds, table)
-    if "score" in table and table["score"].notna().any():
-        # the comparison's own ranking (compare.rank): the same order as comparison.md
-        totals = table[table["kind"] != "baseline"].groupby("scenario")["score"].sum(min_count=1)
-        eff["improvement_rank_key"] = eff["scenario"].map(totals)
-    else:
-        eff["improvement_rank_key"] = eff["improvement"]
-    eff["group"] = np.where(eff["kind"] == "bundle", "bundle", eff["focus_area"].fillna(""))
-    order = focus_order(ds, [g for g in eff["group"] if g != "bundle"], model) + ["bundle"]
+    result = result if result is not None else comparison_result(ds)
+    rk = result.ranking[result.ranking["score"].notna()].copy()
+    rk["group"] = np.where(rk["kind"] == "bundle", "bundle", rk["focus_area"].fillna(""))
+    order = focus_order(ds, [g for g in rk["group"] if g != "bundle"], model) + ["bundle"]
+    table = result.table
     rows = []
     for g in order:
-        grp = eff[eff["group"] == g].sort_values("improvement_rank_key", ascending=False).head(top)
-        for _i, r in grp.iterrows():
-            t = table[(table["scenario"] == r["scenario"])].copy()
+        grp = rk[rk["group"] == g].head(top)
+        for r in grp.itertuples():
+            t = table[(table["scenario"] == r.scenario)].copy()
             t = t[np.isfinite(t["improvement_end_pct"])]
             t = t.reindex(t["improvement_end_pct"].abs().sort_values(ascending=False).index).head(2)
             effects = [(str(x.indicator), float(x.delta_end_pct), float(x.improvement_end_pct))
                        for x in t.itertuples() if abs(x.improvement_end_pct) >= 0.05]
-            rows.append(dict(group=g, scenario=r["scenario"], track=r["track"], kind=r["kind"], cost=r["cost"],
-                             improvement=r["improvement"], effects=effects))
-    return pd.DataFrame(rows, columns=["group", "scenario", "track", "kind", "cost", "improvement", "effects"])
+            rows.append(dict(group=g, scenario=r.scenario, track=r.track, kind=r.kind, cost=r.pv_cost_idr_bn,
+                             score=r.score, effects=effects))
+    return pd.DataFrame(rows, columns=["group", "scenario", "track", "kind", "cost", "score", "effects"])
 
 
-def _page_table(ds, table, labels: Labels):
-    """Page 1: the headline table in projector type (14 pt and up), each effect on one line."""
+def main_pathway(result: ComparisonResult, scenario: str, labels: Labels, *, via: bool = False) -> str:
+    """One line: the run's largest score term (or largest change), and the pathway that carries most of it.
+
+    ``via``: name the pathway by the elements between the lever and the indicator only ("via ...": the
+    programme is named next to it)."""
+    t = result.table[result.table["scenario"] == scenario]
+    t = t[np.isfinite(t["improvement_end_pct"])]
+    if t.empty:
+        return ""
+    key = t["score_term"].abs() if t["score_term"].notna().any() else t["improvement_end_pct"].abs()
+    cell = t.loc[key.idxmax()]
+    head = f"{labels.variable(cell.indicator)} {numbers.change_pct(cell.delta_end_pct, labels.lang)}"
+    pw = result.pathways
+    if pw is None or not len(pw):
+        return head
+    rows = pw[(pw.scenario == scenario) & (pw.indicator == cell.indicator)]
+    way = rows[rows.kind == "pathway"].head(1)
+    if (rows.kind == "interaction").any():
+        return head + ": " + labels.t("brief.interaction")
+    if way.empty:
+        return head
+    w = way.iloc[0]
+    share = numbers.share(w.share, labels.lang)
+    if not via:
+        return head + ": " + w[f"short_{labels.lang}"] + f" ({share})"
+    middle = str(w[f"short_{labels.lang}"]).split(" -> ")[1:-1]
+    return labels.t("brief.via", effect=head, ways=" -> ".join(middle) or labels.t("brief.directly"), share=share)
+
+
+def answer_table(result: ComparisonResult, top: int = 3) -> dict[str, pd.DataFrame]:
+    """Page 1's lists: per track (``quick-win``, ``normal``) the best programmes by score (``score``) and by
+    cost per score point (``cost``), and the best bundles (``bundles``)."""
+    rk = result.ranking[result.ranking["score"].notna()]
+    out = {}
+    for track in ("quick-win", "normal"):
+        progs = rk[(rk["kind"] != "bundle") & (rk["track"] == track)]
+        out[(track, "score")] = progs.sort_values("score", ascending=False).head(top)
+        out[(track, "cost")] = progs[progs["cost_per_score"].notna()].sort_values("cost_per_score").head(top)
+    out["bundles"] = rk[rk["kind"] == "bundle"].sort_values("score", ascending=False).head(top)
+    return out
+
+
+def _fitted(fig, text: str, room_px: float, fs: float, smallest: float, weight: str = "normal") -> tuple[str, float]:
+    """``text`` on one line in ``room_px`` pixels: in smaller type down to ``smallest`` if need be, then cut."""
+    size = float(fs)
+    while size > smallest and c.text_width(fig, text, size, weight) > room_px:
+        size -= 0.5
+    return c.shorten_px(fig, text, room_px, size, weight), size
+
+
+def _line(fig, x, y, text, fs, room_px, **kw):
+    """``text`` at (x, y), cut to ``room_px`` pixels."""
+    fig.text(x, y, c.shorten_px(fig, text, room_px, fs, kw.get("fontweight", "normal")), fontsize=fs, va="top", **kw)
+
+
+def _score_text(r, lang: str) -> str:
+    text = numbers.signed(r.score, 2, lang)
+    iv = numbers.interval(r.score_p05, r.score_p95, lang, lambda x, lg: numbers.signed(x, 2, lg))
+    return f"{text} {iv}".strip()
+
+
+def _page_answer(ds, result: ComparisonResult, labels: Labels):
+    """Page 1 of a comparison: quick wins and normal track side by side, then the bundles."""
+    fig = plt.figure(figsize=PAGE)
+    a = ds.attrs
+    lang = labels.lang
+    W = fig.bbox.width
+    title = a.get(f"comparison_title_{lang}") or a.get("comparison_name") or labels.t("brief.title")
+    fig.text(0.03, 0.955, c.wrap(title, 70), fontsize=26, fontweight="bold", va="top")
+    sub, size = c.fit(fig, labels.t("brief.question", start=numbers.year(float(ds["time"].values[0])),
+                                    end=c.end_year(ds)), 0.94 * W, 17, max_lines=2, min_size=14)
+    fig.text(0.03, 0.89, sub, fontsize=size, va="top", color="#333333")
+    lists = answer_table(result)
+    shown: set = set()
+    col_w = 0.455
+    fs = 13
+    step = 0.029
+    y_top = 0.89 - 0.035 * (sub.count("\n") + 1) - 0.02
+    y_low = 1.0
+    for k, track in enumerate(("quick-win", "normal")):
+        x0 = 0.03 + k * (col_w + 0.03)
+        y = y_top
+        fig.text(x0, y, labels.track(track), fontsize=19, fontweight="bold", va="top", color=c.BETTER_COLOR)
+        y -= 0.045
+        for what in ("score", "cost"):
+            fig.text(x0, y, labels.t(f"brief.by_{what}"), fontsize=14.5, fontweight="bold", va="top",
+                     color="#333333")
+            y -= 0.034
+            rows = lists[(track, what)]
+            if rows.empty:
+                fig.text(x0 + 0.01, y, labels.t("brief.none"), fontsize=fs, va="top", color="#777777")
+                y -= step
+            for r in rows.itertuples():
+                value = (_score_text(r, lang) if what == "score" else
+                         labels.t("brief.per_point_short", cost=numbers.number(r.cost_per_score, lang)))
+                vw = c.text_width(fig, value, fs, "bold")
+                name, nfs = _fitted(fig, f"{int(r.rank_overall)}. {labels.scenario(r.scenario)}",
+                                    col_w * W - vw - 0.025 * W, fs, 11, "bold")
+                fig.text(x0 + 0.01, y, name, fontsize=nfs, va="top", fontweight="bold")
+                fig.text(x0 + col_w, y, value, fontsize=fs, va="top", ha="right", fontweight="bold",
+                         color=c.BETTER_COLOR if r.score > 0 else c.WORSE_COLOR)
+                y -= step * 0.8
+                if (track, r.scenario) in shown:     # its pathway is given above already
+                    y -= step * 0.3
+                    continue
+                shown.add((track, r.scenario))
+                way = c.shorten_px(fig, main_pathway(result, r.scenario, labels, via=True), (col_w - 0.02) * W,
+                                   fs - 1.5)
+                fig.text(x0 + 0.022, y, way, fontsize=fs - 1.5, va="top", color="#444444")
+                y -= step * 1.05
+            y -= 0.008
+        y_low = min(y_low, y - 0.01)
+    # the bundles, across the page, each with its main pathway under it
+    y = min(y_low, 0.33)
+    fig.add_artist(plt.Line2D([0.03, 0.97], [y + 0.015, y + 0.015], color="#333333", lw=1.0))
+    fig.text(0.03, y, labels.t("brief.bundles"), fontsize=16, fontweight="bold", va="top", color="#555555")
+    y -= 0.04
+    for r in lists["bundles"].itertuples():
+        value = _score_text(r, lang) + "   " + labels.t("brief.per_point_short",
+                                                      cost=numbers.number(r.cost_per_score, lang))
+        vw = c.text_width(fig, value, fs, "bold")
+        _line(fig, 0.04, y, f"{int(r.rank_overall)}. {labels.scenario(r.scenario)}", fs, 0.93 * W - vw - 20,
+              fontweight="bold")
+        fig.text(0.97, y, value, fontsize=fs, va="top", ha="right", fontweight="bold",
+                 color=c.BETTER_COLOR if r.score > 0 else c.WORSE_COLOR)
+        y -= step * 0.8
+        _line(fig, 0.052, y, main_pathway(result, r.scenario, labels), fs - 1.5, 0.915 * W, color="#444444")
+        y -= step * 1.05
+    note = labels.t("brief.answer_note", rate=numbers.number(100 * rate_of(ds), lang))
+    if int(result.table["futures"].max() or 0):
+        note += " " + labels.t("brief.futures_note", n=int(result.table["futures"].max()))
+    note, nsize = c.fit(fig, note, 0.94 * W, 11.5, max_lines=4, min_size=10)
+    fig.text(0.03, 0.045, note, fontsize=nsize, va="bottom", color="#333333")
+    fig.text(0.03, 0.012, c.footer_text(ds, labels), fontsize=10.5, color="#555555", va="bottom")
+    return fig
+
+
+def _page_shock(ds, result: ComparisonResult, labels: Labels):
+    """Page 1 of a stress test: the shock's toll with each programme, fewest losses first."""
+    fig = plt.figure(figsize=PAGE)
+    a = ds.attrs
+    lang = labels.lang
+    title = a.get(f"comparison_title_{lang}") or a.get("comparison_name") or labels.t("brief.title")
+    fig.text(0.03, 0.955, c.wrap(title, 70), fontsize=26, fontweight="bold", va="top")
+    fig.text(0.03, 0.885, labels.t("brief.shock_question", shocks=_common_shocks(ds, labels)), fontsize=17,
+             va="top", color="#333333")
+    tl = shock.tolls(result.table)
+    inds = list(dict.fromkeys(tl["indicator"]))
+    W = fig.bbox.width
+    right = [0.5] + [0.66 + 0.14 * k for k in range(len(inds))]     # right edges of the number columns
+    y = 0.765
+    fs = 13 if len(result.ranking) <= 14 else 12
+    fig.text(0.03, y, labels.t("brief.col.programme"), fontsize=14, fontweight="bold", va="bottom")
+    heads = [labels.t("brief.col.recovery")] + [f"{labels.variable(i)} [{labels.cumulative_unit(i)}]" for i in inds]
+    for x, h in zip(right, heads):
+        fig.text(x, y, c.fit(fig, h, 0.13 * W, 12, weight="bold", max_lines=3, min_size=11)[0], fontsize=12,
+                 fontweight="bold", va="bottom", ha="right")
+    y -= 0.012
+    fig.add_artist(plt.Line2D([0.03, 0.97], [y, y], color="#333333", lw=1.0))
+    y -= 0.012
+    first = inds[0] if inds else None
+    runs = (tl[tl["indicator"] == first].sort_values("loss_area")["scenario"].tolist() if first
+            else list(result.ranking["scenario"]))
+    base = c.baseline_name(ds)
+    runs = [base] + [r for r in runs if r != base]
+    step = min(0.045, (y - 0.11) / max(len(runs), 1))
+    for name in runs:
+        row = tl[tl["scenario"] == name]
+        is_base = name == base
+        _line(fig, 0.03, y, labels.scenario(name), fs, 0.36 * W, fontweight="bold" if is_base else "normal")
+        rec = row["recovery_time"].dropna()
+        recovery = (labels.t("terminal.not_recovered") if len(rec) < len(row) or not len(rec) else
+                    labels.t("terminal.years", years=numbers.fixed(rec.max(), 1, lang)))
+        fig.text(right[0], y, recovery, fontsize=fs, va="top", ha="right")
+        for x, ind in zip(right[1:], inds):
+            cell = row[row["indicator"] == ind]
+            if cell.empty:
+                continue
+            v, ch = float(cell["loss_area"].iloc[0]), float(cell["loss_area_change"].iloc[0])
+            text = numbers.number(v, lang) if is_base else numbers.signed_number(ch, lang)
+            fig.text(x, y, text, fontsize=fs, va="top", ha="right",
+                     color="#222222" if is_base else c.BETTER_COLOR if ch < 0
+                     else c.WORSE_COLOR if ch > 0 else "#777777")
+        y -= step
+    fig.text(0.03, 0.06, c.wrap(labels.t("brief.shock_note"), 190), fontsize=11.5, va="bottom", color="#333333")
+    fig.text(0.03, 0.015, c.footer_text(ds, labels), fontsize=11, color="#555555", va="bottom")
+    return fig
+
+
+def _page_why(ds, result: ComparisonResult, labels: Labels) -> list:
+    """The pathways behind the effects: per programme in ranking order, effects against the purpose first."""
+    lines = []
+    for r in result.ranking.itertuples():
+        own = why_lines(result, labels, r.scenario)
+        if own:
+            lines.append(("head", labels.scenario(r.scenario)))
+            lines += [("line", x) for x in own]
+    if not lines:
+        return []
+    pages, fs, step = [], 12.5, 0.029
+    bottom = 0.075
+    k = 0
+    while k < len(lines) and len(pages) < MAX_WHY_PAGES:
+        fig = plt.figure(figsize=PAGE)
+        W = fig.bbox.width
+        fig.text(0.03, 0.955, labels.t("brief.why_title"), fontsize=24, fontweight="bold", va="top")
+        sub, _size = c.fit(fig, labels.t("brief.why_subtitle"), 0.94 * W, 13.5, max_lines=3, min_size=12)
+        fig.text(0.03, 0.9, sub, fontsize=13.5, va="top", color="#333333")
+        y = 0.9 - 0.034 * (sub.count("\n") + 1) - 0.015
+        while k < len(lines):
+            kind, text = lines[k]
+            if kind == "head":
+                if y - 2 * step < bottom:          # a programme's name never ends a page
+                    break
+                _line(fig, 0.03, y, text, fs + 1, 0.94 * W, fontweight="bold")
+                y -= step * 1.1
+            else:
+                wrapped, _s = c.fit(fig, text, 0.925 * W, fs, max_lines=3, min_size=fs)
+                n_lines = wrapped.count("\n") + 1
+                if y - n_lines * step < bottom:
+                    break
+                worse = labels.t("why.worse", indicator="", change="").strip() in text
+                fig.text(0.045, y, wrapped, fontsize=fs, va="top", linespacing=1.15,
+                         color=c.WORSE_COLOR if worse else "#222222")
+                y -= step * n_lines
+            k += 1
+        fig.text(0.03, 0.015, c.footer_text(ds, labels), fontsize=11, color="#555555", va="bottom")
+        pages.append(fig)
+    if k < len(lines):
+        pages[-1].text(0.97, 0.045, labels.t("brief.why_more"), fontsize=12, ha="right", va="bottom",
+                       color="#555555")
+    return pages
+
+
+def _page_table(ds, table, labels: Labels, result: ComparisonResult | None = None):
+    """The headline table in projector type (14 pt and up), each effect on one line."""
     fig = plt.figure(figsize=PAGE)
     a = ds.attrs
     title = a.get(f"comparison_title_{labels.lang}") or a.get("comparison_name") or labels.t("brief.title")
     fig.text(0.03, 0.955, c.wrap(title, 70), fontsize=26, fontweight="bold", va="top")
     fig.text(0.03, 0.885, labels.t("brief.subtitle", start=numbers.year(float(ds["time"].values[0])),
                                    end=c.end_year(ds)), fontsize=17, va="top", color="#333333")
-    head = headline_table(ds, table, model=labels._model)
+    head = headline_table(ds, table, model=labels._model, result=result)
     y = 0.825
     common = _common_shocks(ds, labels)
     if common:   # the baseline holds a shock: every run of the comparison meets it, and the reader must know
@@ -124,8 +362,6 @@ def _page_table(ds, table, labels: Labels):
         fig.text(0.03, 0.115, c.wrap(labels.t("brief.no_shock"), 150), fontsize=13, va="bottom", color="#333333",
                  fontstyle="italic")
     fig.text(0.03, 0.015, c.footer_text(ds, labels), fontsize=11, color="#555555", va="bottom")
-    fig.text(0.97, 0.015, labels.t("brief.page", page=1, pages=pages(ds, table)), fontsize=11, color="#555555",
-             va="bottom", ha="right")
     return fig
 
 
@@ -144,29 +380,32 @@ def _common_shocks(ds, labels: Labels) -> str:
     return "; ".join(items)
 
 
-def pages(ds, table) -> int:
-    """The brief's number of pages: the table, the scorecard (one or two pages) and the cost chart."""
-    return 2 + len(scorecard.parts(ds, table))
-
-
-def _page_charts(ds, table, labels: Labels) -> list:
-    """The scorecard (programmes and bundles apart when they are many) and the cost-effectiveness chart,
-    each a full page (vector)."""
-    out = []
-    draws = [lambda p=p, sc=sc: scorecard.draw_scorecard(ds, table, labels, p, sc)
-             for p, sc in scorecard.parts(ds, table)]
-    draws.append(lambda: cost.draw_cost(ds, table, labels))
-    total = pages(ds, table)
+def _pages(ds, result: ComparisonResult, labels: Labels) -> list:
+    """Every page of the brief, as figures (see the module docstring)."""
+    table = result.table
+    stress = bool(c.shocks(ds)) and len(shock.tolls(table)) > 0
+    draws = [(lambda: _page_shock(ds, result, labels)) if stress else (lambda: _page_answer(ds, result, labels)),
+             lambda: _page_table(ds, table, labels, result)]
+    if stress:
+        draws.append(lambda: shock.draw_losses(ds, table, labels))
+    draws += [lambda p=p, sc=sc: scorecard.draw_scorecard(ds, table, labels, p, sc)
+              for p, sc in scorecard.parts(ds, table)]
+    draws += [lambda: score.draw_terms(ds, result, labels), lambda: cost.draw_cost(ds, result, labels)]
+    if result.ranking["rank_p05"].notna().any():
+        draws.append(lambda: score.draw_stability(ds, result, labels))
+    figs = []
     with c.style():
-        for k, draw in enumerate(draws):
-            fig = draw()
-            fig.text(0.99, 0.01, labels.t("brief.page", page=k + 2, pages=total), fontsize=11, color="#555555",
-                     va="bottom", ha="right")
-            out.append(fig)
-    return out
+        for draw in draws:
+            figs.append(draw())
+        figs += _page_why(ds, result, labels)
+    for k, fig in enumerate(figs):
+        fig.text(0.99, 0.01, labels.t("brief.page", page=k + 1, pages=len(figs)), fontsize=11, color="#555555",
+                 va="bottom", ha="right")
+    return figs
 
 
-def write_brief(results_ds: xr.Dataset, table: pd.DataFrame, path, lang: str = "en", *, model=None) -> Path:
+def write_brief(results_ds: xr.Dataset, table: pd.DataFrame, path, lang: str = "en", *, model=None,
+                result: ComparisonResult | None = None) -> Path:
     """Write the brief of a comparison as a PDF (atomically).
 
     Parameters
@@ -180,17 +419,20 @@ def write_brief(results_ds: xr.Dataset, table: pd.DataFrame, path, lang: str = "
     lang : {"en", "id"}
     model : Model or path, optional
         Only for labels the results lack (focus areas of older results).
+    result : ComparisonResult, optional
+        The comparison of ``results_ds`` (computed from it when not given; ``table`` is then not read).
 
     Returns
     -------
     Path
     """
     labels = Labels(results_ds, lang, model=resolve_model(results_ds, model))
+    result = result if result is not None else comparison_result(results_ds)
     path = Path(path)
 
     def write(tmp):
         with plt.rc_context(c.RC):
-            pages = [_page_table(results_ds, table, labels)] + _page_charts(results_ds, table, labels)
+            pages = _pages(results_ds, result, labels)
         a = results_ds.attrs
         meta = {"Title": a.get(f"comparison_title_{lang}") or a.get("comparison_name") or "cityfutures brief",
                 "Subject": c.footer_text(results_ds, labels), "Creator": "cityfutures", "CreationDate": None}

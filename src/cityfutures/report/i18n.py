@@ -2,8 +2,8 @@
 
 Every title, axis label, legend entry, note and heading that cityfutures draws is a key
 of a catalogue ``locale/<catalog>.yaml`` with one text per language: ``strings`` (charts,
-brief, reports), ``ensemble`` (ensemble and sensitivity charts), ``dashboard`` (the live page).
-:func:`t` looks a key up and
+brief, reports), ``ensemble`` (ensemble and sensitivity charts), ``dashboard`` (the live page),
+``checks`` (loop dominance tables and charts). :func:`t` looks a key up and
 raises ``KeyError`` when the key or the language is missing: there is no silent
 fallback to English, so a missing translation fails the tests instead of reaching a
 workshop screen. Names from the model (indicators, units, focus areas, sectors) are not
@@ -12,7 +12,7 @@ here: they live in the model's sidecar (``models/<name>.meta.yaml``).
 Examples
 --------
 >>> t("baseline", "id")
-'Garis dasar'
+'Skenario dasar'
 >>> t("recovery_time", "en", years="2.5")
 'Recovery time: 2.5 years'
 """
@@ -27,7 +27,7 @@ import yaml
 __all__ = ["LANGUAGES", "CATALOGS", "t", "strings", "check_lang"]
 
 LANGUAGES = ("en", "id")
-CATALOGS = ("strings", "ensemble", "dashboard")
+CATALOGS = ("strings", "ensemble", "dashboard", "checks")
 
 
 @lru_cache(maxsize=None)

@@ -126,6 +126,15 @@ class Labels:
             return str(units).replace("Year", self.t("unit.year_short"))
         raise KeyError(f"no unit label for '{name}' in {self.lang}")
 
+    def cumulative_unit(self, name: str) -> str:
+        """The unit of a yearly rate's total over time: ``people per year`` -> ``people`` (else ``unit x years``)."""
+        unit = self.unit(name)
+        suffix = self.t("unit.per_year_suffix")
+        at = unit.find(suffix)
+        if at > 0:   # "trillion rupiah per year (2010 prices)" -> "trillion rupiah (2010 prices)"
+            return (unit[:at] + unit[at + len(suffix):]).strip()
+        return self.t("unit.times_years", unit=unit)
+
     def scenario(self, name: str) -> str:
         """Title of a scenario (baseline, intervention or bundle)."""
         coord = f"title_{self.lang}"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 __all__ = ["NO_VALUE", "localise", "number", "fixed", "percent", "signed", "change_pct", "decimals_for", "year",
-           "exact", "plain", "missing"]
+           "exact", "plain", "missing", "interval", "share", "signed_number"]
 
 NO_VALUE = "–"
 HUGE = 1e15
@@ -126,3 +126,31 @@ def exact(x: float, lang: str) -> str:
 def plain(x: float) -> str:
     """A value for a machine (CSV): twelve significant digits, no separators; empty when missing."""
     return "" if missing(x) else f"{x:.12g}"
+
+
+def signed_number(x: float, lang: str, digits: int = 3) -> str:
+    """:func:`number` with its sign always shown (``+1,234``, ``−0.25``; ``0`` unsigned)."""
+    text = number(x, lang, digits)
+    return text if text.startswith(("\u2212", NO_VALUE)) or text == "0" else "+" + text
+
+
+def interval(lo: float, hi: float, lang: str, style=None) -> str:
+    """The p5-p95 interval ``[lo, hi]`` with the language's marks (``style``: a function of (x, lang),
+    default :func:`signed_number`); empty when either end is missing."""
+    if missing(lo) or missing(hi):
+        return ""
+    style = style or signed_number
+    sep = "; " if lang == "id" else ", "   # "[1,5; 2,5]": the Indonesian decimal comma needs another separator
+    return f"[{style(lo, lang)}{sep}{style(hi, lang)}]"
+
+
+def share(p: float, lang: str) -> str:
+    """A probability or share as a whole percent (``97 %``), ``< 1 %`` and ``> 99 %`` at the ends."""
+    if missing(p):
+        return NO_VALUE
+    pct = 100.0 * float(p)
+    if 0 < pct < 0.5:
+        return "< 1 %"
+    if 99.5 <= pct < 100:
+        return "> 99 %"
+    return fixed(pct, 0, lang) + " %"

@@ -13,6 +13,7 @@ from typing import Sequence
 
 import pandas as pd
 import xarray as xr
+from tqdm.auto import tqdm
 
 from ..analysis.compare import ComparisonResult, comparison_result
 from ..analysis.robust import TABLES, EnsembleResult
@@ -28,37 +29,68 @@ from .tables import to_markdown
 __all__ = ["write_report", "write_comparison", "write_charts", "write_ensemble_report"]
 
 
-def write_comparison(result: ComparisonResult, folder: str | os.PathLike) -> tuple[Path, Path]:
-    """Write ``comparison.csv`` and ``comparison.md`` into ``folder`` (each atomically)."""
+def write_comparison(result: ComparisonResult, folder: str | os.PathLike) -> list[Path]:
+    """Write ``comparison.csv`` (one row per programme and indicator), ``ranking.csv`` (one row per
+    programme: score, interval, rank stability, costs), ``comparison.md`` and, when the pathways were
+    found, ``pathways.csv`` into ``folder`` (each atomically)."""
     folder = Path(folder)
     text = to_markdown(result)
-    csv = atomic_write(folder / "comparison.csv", lambda tmp: result.table.to_csv(tmp, index=False))
-    md = atomic_write(folder / "comparison.md", lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    return csv, md
+    paths = [atomic_write(folder / "comparison.csv", lambda tmp: result.table.to_csv(tmp, index=False)),
+             atomic_write(folder / "ranking.csv", lambda tmp: result.ranking.to_csv(tmp, index=False)),
+             atomic_write(folder / "comparison.md", lambda tmp: tmp.write_text(text, encoding="utf-8"))]
+    if result.pathways is not None and len(result.pathways):
+        frame = result.pathways.assign(chain=[" -> ".join(c) for c in result.pathways["chain"]])
+        paths.append(atomic_write(folder / "pathways.csv", lambda tmp: frame.to_csv(tmp, index=False)))
+    return paths
 
 
 def write_charts(results: xr.Dataset, table: pd.DataFrame, folder: str | os.PathLike, *, lang: str = "en",
                  formats: Sequence[str] = ("png", "svg"), charts: Sequence[str] = CHARTS, brief: bool = True,
-                 model=None, notes: list[str] | None = None) -> list[Path]:
+                 model=None, notes: list[str] | None = None, result: ComparisonResult | None = None,
+                 progress: bool = False) -> list[Path]:
     """The chart set and ``brief.pdf`` of a comparison's results, into ``folder``.
 
     ``model`` (a Model or a path; default the results' own) is read once here, for the structure
     maps and for labels older results lack. A chart the results cannot give (no programme to
-    compare, no shock) is left out with a line in ``notes``.
+    compare, no shock) is left out with a line in ``notes``. ``result`` is the comparison of
+    ``results`` (computed here when needed and not given). ``progress`` shows a bar over the
+    charts and the brief.
     """
     model = resolve_model(results, model, needed="structure" in charts)
-    paths = draw_all(results, table, folder, lang=lang, formats=formats, charts=charts, model=model, notes=notes)
-    if brief and not (table["kind"] != "baseline").any():
-        if notes is not None:
-            notes.append("no brief: the results hold no programme to compare with the baseline")
-    elif brief:
-        paths.append(write_brief(results, table, Path(folder) / "brief.pdf", lang=lang, model=model))
+    comparative = bool(len(table)) and "kind" in table and bool((table["kind"] != "baseline").any())
+    if comparative and result is None:
+        result = comparison_result(results)
+    steps = [k for k in charts] + (["brief"] if brief and comparative else [])
+    bar = tqdm(total=len(steps), unit="step", desc="charts", leave=False) if progress else None
+    started = []
+
+    def step(name: str) -> None:   # the step now drawn; the one before it is done
+        if bar is not None:
+            if started:
+                bar.update(1)
+            started.append(name)
+            bar.set_postfix_str(name)
+
+    try:
+        paths = draw_all(results, table, folder, lang=lang, formats=formats, charts=charts, model=model, notes=notes,
+                         result=result, progress=step)
+        if brief and not comparative:
+            if notes is not None:
+                notes.append("no brief: the results hold no programme to compare with the baseline")
+        elif brief:
+            step("brief")
+            paths.append(write_brief(results, table, Path(folder) / "brief.pdf", lang=lang, model=model,
+                                     result=result))
+    finally:
+        if bar is not None:
+            bar.update(1 if started else 0)
+            bar.close()
     return paths
 
 
 def write_report(result: ComparisonResult | xr.Dataset, folder: str | os.PathLike, *, lang: str = "en",
                  charts: bool = True, formats: Sequence[str] = ("png", "svg"), model=None,
-                 notes: list[str] | None = None) -> list[Path]:
+                 notes: list[str] | None = None, progress: bool = False) -> list[Path]:
     """Everything a workshop takes home from a comparison, into ``folder``.
 
     Parameters
@@ -76,11 +108,14 @@ def write_report(result: ComparisonResult | xr.Dataset, folder: str | os.PathLik
         See :func:`write_charts`.
     notes : list of str, optional
         Receives a line for each chart the results cannot give.
+    progress : bool
+        Show a progress bar over the charts and the brief.
 
     Returns
     -------
     list of Path
-        ``results.nc``, ``results.csv``, ``comparison.csv``, ``comparison.md``, then the charts and the brief.
+        ``results.nc``, ``results.csv``, ``comparison.csv``, ``ranking.csv``, ``comparison.md`` (and
+        ``pathways.csv``), then the charts and the brief.
     """
     if isinstance(result, xr.Dataset):
         result = comparison_result(result)
@@ -89,7 +124,7 @@ def write_report(result: ComparisonResult | xr.Dataset, folder: str | os.PathLik
     paths = list(save_results(result.results, folder / "results.nc")) + list(write_comparison(result, folder))
     if charts:
         paths += write_charts(result.results, result.table, folder, lang=lang, formats=formats, model=model,
-                              notes=notes)
+                              notes=notes, result=result, progress=progress)
     return paths
 
 

@@ -6,7 +6,8 @@ model variable under its Vensim name, with attributes
 ``units``, ``long_name_en``, ``long_name_id``
     always;
 ``unit_label_en``, ``unit_label_id``, ``better`` (``lower``/``higher``), ``focus_area``
-    for the model's indicators (from the sidecar).
+    for the model's indicators (from the sidecar), and ``scale`` [the indicator's units],
+    ``scale_reason_en``, ``scale_reason_id`` for those whose sidecar gives a scale.
 
 Coordinates on ``scenario``: ``title_en``, ``title_id``, ``focus_area``, ``track``
 (``""`` when not given), ``kind`` (``baseline``/``intervention``/``bundle``),
@@ -23,7 +24,17 @@ comparison's indicators in order), ``shocks`` (JSON list of {scenario, kind, yea
 magnitude}), ``seed`` (int, or ``"none"`` for a deterministic run), ``engine``,
 ``horizon_start``, ``horizon_end``, ``horizon_dt``, ``horizon_saveper``, ``failed_runs``
 (JSON list of {scenario, sample, error}), ``cityfutures_version``, ``pysd_version``, ``created``
-(UTC, ISO 8601).
+(UTC, ISO 8601); the appraisal's ``weights`` (JSON {focus_areas: {id: w}, indicators: {name: w}}, as
+the comparison gives them), ``discount_rate`` [per year] and ``cost_streams`` (JSON name -> list of
+{start, ramp_years, capex_idr_bn, opex_idr_bn_per_year}: each scenario's costs with their timing).
+
+Paired futures (``compare --futures N``, :func:`attach_futures`) add the data variable ``future_end``
+(dims ``scenario``, ``future``, ``indicator``): each run's indicators at the last saved time in each
+sampled future, and the attributes ``futures`` (N), ``futures_seed``, ``futures_sampler`` and
+``futures_failed`` (JSON list of {scenario, sample, error}). The pathways behind each notable effect
+(:func:`attach_pathways`, :mod:`cityfutures.analysis.pathways`) are the attribute ``pathways`` (JSON list
+of records). A stress test's counterfactual (:func:`attach_without_shock`) is the data variable
+``without_shock`` (dims ``scenario``, ``time``, ``indicator``): each run's indicators without its shocks.
 
 Files
 -----
@@ -55,9 +66,11 @@ from ..errors import InputError
 from ..files import atomic_write
 from ..model.load import pysd_version
 from ..names import CONTROL_NAMES, TIME_NAMES
+from ..scenario.types import DEFAULT_DISCOUNT_RATE
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "build_results", "save_results", "load_results",
-           "results_csv_frame", "json_attr", "netcdf_ready", "model_attrs", "read_netcdf"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "build_results", "attach_futures", "save_results", "load_results",
+           "results_csv_frame", "json_attr", "netcdf_ready", "model_attrs", "read_netcdf", "FUTURE_END",
+           "attach_pathways", "attach_without_shock", "WITHOUT_SHOCK"]
 
 FORMAT = "cityfutures-results"
 FORMAT_VERSION = 1
@@ -137,6 +150,9 @@ def build_results(model, runs: Sequence[Any], simulated: xr.Dataset, *, engine: 
         if ind is not None:
             attrs.update(unit_label_en=ind.unit_label.en, unit_label_id=ind.unit_label.id,
                          better=ind.better, focus_area=ind.focus_area)
+            if ind.scale is not None:
+                attrs.update(scale=float(ind.scale), scale_reason_en=ind.scale_reason.en,
+                             scale_reason_id=ind.scale_reason.id)
         data[name].attrs = attrs
     coords = {
         "title_en": [_text(r.title_en) for r in runs],
@@ -171,6 +187,9 @@ def build_results(model, runs: Sequence[Any], simulated: xr.Dataset, *, engine: 
         "seed": "none" if seed is None else int(seed),
         "engine": engine,
         "failed_runs": json.dumps(list(failed_runs)),
+        "weights": json.dumps({k: dict(v) for k, v in (getattr(comparison, "weights", None) or {}).items()}),
+        "discount_rate": float(getattr(comparison, "discount_rate", DEFAULT_DISCOUNT_RATE)),
+        "cost_streams": json.dumps({r.name: [c.record() for c in getattr(r, "cost_streams", ())] for r in runs}),
         "cityfutures_version": __version__,
         "pysd_version": pysd_version(),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -180,6 +199,86 @@ def build_results(model, runs: Sequence[Any], simulated: xr.Dataset, *, engine: 
                      horizon_dt=float(horizon.dt), horizon_saveper=float(horizon.saveper))
     data.attrs = attrs
     return data
+
+
+FUTURE_END = "future_end"
+
+
+def attach_futures(ds: xr.Dataset, values: xr.Dataset, *, indicators: Sequence[str], seed: int,
+                   sampler: str = "", failures: Iterable[Mapping[str, Any]] = ()) -> xr.Dataset:
+    """``ds`` with each run's indicators at the last saved time in each of N paired futures.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The deterministic results (dims ``scenario``, ``time``).
+    values : xarray.Dataset
+        The runner's output for the same runs in N futures: dims ``(scenario, sample, time)``.
+    indicators : sequence of str
+    seed : int
+        The futures' seed.
+    sampler : str
+    failures : iterable of {scenario, sample, error}
+        Runs that failed in some future (their values are NaN).
+
+    Returns
+    -------
+    xarray.Dataset
+        ``ds`` plus ``future_end`` (dims ``scenario``, ``future``, ``indicator``) and the attributes
+        ``futures``, ``futures_seed``, ``futures_sampler``, ``futures_failed``.
+    """
+    last = values[list(indicators)].isel(time=-1, drop=True).reindex(scenario=ds["scenario"].values)
+    arr = np.stack([np.asarray(last[i].transpose("scenario", "sample").values, dtype=float) for i in indicators],
+                   axis=-1)
+    out = ds.copy()
+    out[FUTURE_END] = xr.DataArray(arr, dims=("scenario", "future", "indicator"),
+                                   coords={"future": np.asarray(values["sample"].values, dtype=int),
+                                           "indicator": np.array(list(indicators), dtype=object)},
+                                   attrs={"long_name_en": "Indicators at the end of the horizon in each sampled "
+                                          "future", "long_name_id": "Indikator di akhir periode pada tiap masa "
+                                          "depan sampel", "units": ""})
+    out.attrs.update(futures=int(values.sizes["sample"]), futures_seed=int(seed), futures_sampler=str(sampler or ""),
+                     futures_failed=json.dumps([dict(f) for f in failures]))
+    return out
+
+
+WITHOUT_SHOCK = "without_shock"
+
+
+def attach_without_shock(ds: xr.Dataset, values: xr.Dataset, *, indicators: Sequence[str]) -> xr.Dataset:
+    """``ds`` with each run's indicators in the same run without its shocks (``without_shock``: dims
+    ``scenario``, ``time``, ``indicator``), the reference a stress test measures the shock against.
+
+    ``values`` is the runner's output of :func:`cityfutures.plan.without_shocks` of the same plan
+    (dims ``(scenario, sample, time)`` or ``(scenario, time)``).
+    """
+    if "sample" in values.dims:
+        values = values.isel(sample=0, drop=True)
+    values = values.reindex(scenario=ds["scenario"].values)
+    arr = np.stack([np.asarray(values[i].transpose("scenario", "time").values, dtype=float) for i in indicators],
+                   axis=-1)
+    out = ds.copy()
+    out[WITHOUT_SHOCK] = xr.DataArray(arr, dims=("scenario", "time", "indicator"),
+                                      coords={"indicator": np.array(list(indicators), dtype=object)},
+                                      attrs={"long_name_en": "Indicators of each run without its shocks",
+                                             "long_name_id": "Indikator tiap simulasi tanpa guncangannya",
+                                             "units": ""})
+    return out
+
+
+def attach_pathways(ds: xr.Dataset, records: Iterable[Mapping[str, Any]]) -> xr.Dataset:
+    """``ds`` with the pathways behind its effects as the attribute ``pathways`` (JSON; tuples as lists)."""
+    def plain(v):
+        if isinstance(v, (tuple, list)):
+            return [plain(x) for x in v]
+        if isinstance(v, (np.floating, float)):
+            return None if not np.isfinite(v) else float(v)
+        if isinstance(v, (np.integer, np.bool_)):
+            return v.item()
+        return v
+    out = ds.copy()
+    out.attrs["pathways"] = json.dumps([{k: plain(v) for k, v in r.items()} for r in records])
+    return out
 
 
 def model_attrs(model) -> dict[str, Any]:

@@ -2,12 +2,13 @@
 
 ``types.py`` holds the records, ``schema.py`` the file shapes and ``extends``, ``uncertain.py`` the
 ``uncertain:`` block, ``series.py`` what interventions and shocks mean over time (the one
-composition rule and the one pulse rule), ``load.py`` the checks against the model.
+composition rule and the one pulse rule), ``load.py`` the checks against the model, ``reality.py`` the
+reality-check files of a model (what it must do when something changes; run by ``cf.check``).
 """
-from .load import is_comparison, load_any, load_comparison, load_file, load_scenario
+from .load import against_baseline, is_comparison, load_any, load_comparison, load_file, load_scenario
 from .types import Comparison, Cost, FrozenDict, Horizon, Intervention, Scenario, ShockEvent
 from .uncertain import Distribution, StochasticShock, UncertainSpec, parse_uncertain
 
 __all__ = ["Horizon", "Cost", "Intervention", "ShockEvent", "Scenario", "Comparison", "FrozenDict",
            "UncertainSpec", "Distribution", "StochasticShock", "parse_uncertain",
-           "load_scenario", "load_comparison", "load_file", "load_any", "is_comparison"]
+           "load_scenario", "load_comparison", "load_file", "load_any", "is_comparison", "against_baseline"]

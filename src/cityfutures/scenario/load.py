@@ -57,10 +57,20 @@ from .schema import (
     whole,
 )
 from .series import compose, first_outside
-from .types import Comparison, Cost, FrozenDict, Horizon, Intervention, Scenario, ShockEvent
+from .types import (
+    DEFAULT_DISCOUNT_RATE,
+    MAX_DISCOUNT_RATE,
+    Comparison,
+    Cost,
+    FrozenDict,
+    Horizon,
+    Intervention,
+    Scenario,
+    ShockEvent,
+)
 from .uncertain import parse_uncertain
 
-__all__ = ["load_scenario", "load_comparison", "load_file", "is_comparison", "load_any"]
+__all__ = ["load_scenario", "load_comparison", "load_file", "is_comparison", "load_any", "against_baseline"]
 
 _MODES = ("set", "add", "scale")
 _MAX_STEPS = 200_000
@@ -390,11 +400,12 @@ def load_scenario(source: str | os.PathLike | Mapping, *, model: Model | str | o
         "seed": seed, "description": data.get("description", ""), "source": data.get("source"),
         "owner": data.get("owner"), "uncertain": data.get("uncertain"),
     }
+    root = chain[0].path if len(chain) > 1 and str(chain[0].path) != "<dict>" else None
     return Scenario(name=data["name"], title=title, path=path, sha256=_scenario_sha(content, m), model=m,
                     horizon=hz, focus_area=focus, track=track, set=FrozenDict(set_values),
                     interventions=interventions, shocks=shocks, seed=seed,
                     description=content["description"], source=content["source"], owner=content["owner"],
-                    uncertain=uncertain)
+                    uncertain=uncertain, base_path=root)
 
 
 # ----------------------------------------------------------------------------- comparisons
@@ -512,13 +523,67 @@ def load_comparison(source: str | os.PathLike | Mapping, *,
                 doc_fail(doc, at, f"indicator '{real}' is listed twice")
             chosen.append(real)
         indicators = tuple(chosen)
-    sha = _canonical_sha({"model_sha256": m.sha256, "name": data["name"], "title": [title.en, title.id],
-                          "baseline": baseline.sha256, "interventions": [s.sha256 for s in scenarios],
-                          "bundles": {k: list(v) for k, v in bundles.items()}, "indicators": list(indicators),
-                          "bundle_titles": {k: [v.en, v.id] for k, v in bundle_titles.items()}})
-    return Comparison(name=data["name"], title=title, path=path, sha256=sha, baseline=baseline,
+    weights = _weights(doc, data.get("weights"), m, indicators)
+    rate = data.get("discount_rate")
+    if rate is not None and not 0 <= rate <= MAX_DISCOUNT_RATE:
+        doc_fail(doc, ("discount_rate",), f"{rate:g} is not a yearly rate", f"0 to {MAX_DISCOUNT_RATE:g} (e.g. 0.09 "
+                 f"for 9 % a year; default {DEFAULT_DISCOUNT_RATE:g})")
+    rate = DEFAULT_DISCOUNT_RATE if rate is None else float(rate)
+    content = {"model_sha256": m.sha256, "name": data["name"], "title": [title.en, title.id],
+               "baseline": baseline.sha256, "interventions": [s.sha256 for s in scenarios],
+               "bundles": {k: list(v) for k, v in bundles.items()}, "indicators": list(indicators),
+               "bundle_titles": {k: [v.en, v.id] for k, v in bundle_titles.items()}}
+    if weights["focus_areas"] or weights["indicators"] or rate != DEFAULT_DISCOUNT_RATE:
+        content.update(weights={k: dict(v) for k, v in weights.items()}, discount_rate=rate)   # older hashes stay
+    return Comparison(name=data["name"], title=title, path=path, sha256=_canonical_sha(content), baseline=baseline,
                       interventions=tuple(scenarios), bundles=FrozenDict(bundles), indicators=indicators,
-                      description=data.get("description", ""), bundle_titles=FrozenDict(bundle_titles))
+                      description=data.get("description", ""), bundle_titles=FrozenDict(bundle_titles),
+                      weights=FrozenDict(weights), discount_rate=rate)
+
+
+def _weights(doc: YamlDocument, raw: Mapping | None, m: Model, indicators: tuple[str, ...]) -> dict:
+    """The ``weights:`` block checked against the model and the compared indicators: relative weights
+    (>= 0) per focus area and per indicator, each 1 unless given (see :mod:`cityfutures.analysis.score`)."""
+    raw = raw or {}
+    focus = {fa for fa in (m.indicators[i].focus_area for i in indicators)}
+    out: dict[str, dict[str, float]] = {"focus_areas": {}, "indicators": {}}
+    for fa, w in (raw.get("focus_areas") or {}).items():
+        at = ("weights", "focus_areas", fa)
+        if fa not in m.focus_areas:
+            hint = did_you_mean(fa, m.focus_areas)
+            doc_fail(doc, at, f"unknown focus area '{fa}'" + (f"; {hint}" if hint else ""), listing(m.focus_areas))
+        if fa not in focus:
+            doc_fail(doc, at, f"focus area '{fa}' has no indicator in this comparison, so its weight would go "
+                     "nowhere", "focus areas of the compared indicators: " + listing(sorted(focus)))
+        if w < 0:
+            doc_fail(doc, at, f"must not be negative, got {w:g}", "0 or more (relative weights; default 1)")
+        out["focus_areas"][fa] = float(w)
+    for name, w in (raw.get("indicators") or {}).items():
+        at = ("weights", "indicators", name)
+        try:
+            real = m.lookup_name(name)
+        except KeyError:
+            real = None
+        if real not in indicators:
+            hint = did_you_mean(name, indicators)
+            doc_fail(doc, at, f"'{name}' is not an indicator of this comparison" + (f"; {hint}" if hint else ""),
+                     listing(indicators))
+        if real in out["indicators"]:
+            doc_fail(doc, at, f"indicator '{real}' is weighted twice")
+        if w < 0:
+            doc_fail(doc, at, f"must not be negative, got {w:g}", "0 or more (relative weights; default 1)")
+        out["indicators"][real] = float(w)
+    fw = {fa: out["focus_areas"].get(fa, 1.0) for fa in focus}
+    if not any(v > 0 for v in fw.values()):
+        doc_fail(doc, ("weights", "focus_areas"), "every focus area weighs 0: nothing would count",
+                 "at least one positive weight")
+    for fa, w in fw.items():
+        members = [i for i in indicators if m.indicators[i].focus_area == fa]
+        if w > 0 and not any(out["indicators"].get(i, 1.0) > 0 for i in members):
+            doc_fail(doc, ("weights", "indicators", members[0]), f"every indicator of focus area '{fa}' weighs 0 "
+                     "but the focus area does not", f"a positive weight for one of {', '.join(members)}, or "
+                     f"focus_areas: {{{fa}: 0}}")
+    return {k: FrozenDict(v) for k, v in out.items()}
 
 
 _BUNDLE_SHAPE = "a list of scenario names, or {title: {en: ..., id: ...}, members: [names]}"
@@ -547,6 +612,35 @@ def _bundle_members(doc, at: tuple, spec) -> list[str]:
         if not isinstance(member, str):
             doc_fail(doc, at + (j,), f"must be a scenario name (text), got {member!r}")
     return list(spec)
+
+
+def against_baseline(scenario: Scenario, baseline: Scenario | str | os.PathLike | None = None) -> Comparison | None:
+    """A comparison of one scenario against its baseline: ``baseline``, else the root of the scenario's
+    ``extends`` chain; None when it has neither (a scenario of its own).
+
+    Raises
+    ------
+    ScenarioError
+        The baseline runs another model or horizon, or is the scenario itself.
+    """
+    if baseline is None:
+        if scenario.base_path is None:
+            return None
+        baseline = scenario.base_path
+    base = baseline if isinstance(baseline, Scenario) else load_scenario(baseline)
+    where = str(base.path) if base.path is not None else "<api>"
+    if base.name == scenario.name:
+        raise ScenarioError(f"'{scenario.name}' is its own baseline", path=where, field="baseline",
+                            allowed="another scenario (the one it extends)")
+    if base.model.sha256 != scenario.model.sha256 or base.horizon != scenario.horizon:
+        raise ScenarioError(f"the baseline '{base.name}' runs another model or horizon than '{scenario.name}'",
+                            path=where, field="baseline", allowed="a baseline with the scenario's model and horizon")
+    m = base.model
+    indicators = tuple(m.indicators)
+    sha = _canonical_sha({"model_sha256": m.sha256, "baseline": base.sha256, "interventions": [scenario.sha256]})
+    return Comparison(name=scenario.name, title=scenario.title, path=None, sha256=sha, baseline=base,
+                      interventions=(scenario,), bundles=FrozenDict(), indicators=indicators,
+                      description=scenario.description)
 
 
 # ----------------------------------------------------------------------------- either kind

@@ -95,6 +95,11 @@ class RawScenario(_Strict):
     uncertain: Any = None   # checked against the model by cityfutures.uncertainty.spec.parse_uncertain
 
 
+class RawWeights(_Strict):
+    focus_areas: dict[StrictStr, Number] = None
+    indicators: dict[StrictStr, Number] = None
+
+
 class RawComparison(_Strict):
     name: StrictStr
     title: RawLabel = None
@@ -103,6 +108,8 @@ class RawComparison(_Strict):
     interventions: list[StrictStr]
     bundles: dict[StrictStr, Any] = None   # a list of names, or {title: {en, id}, members: [...]}
     indicators: list[StrictStr] = None
+    weights: RawWeights = None
+    discount_rate: Number = None
 
 
 def _keys(cls) -> tuple[str, ...]:
@@ -111,6 +118,7 @@ def _keys(cls) -> tuple[str, ...]:
 
 SCENARIO_KEYS = _keys(RawScenario)
 COMPARISON_KEYS = _keys(RawComparison)
+WEIGHT_KEYS = _keys(RawWeights)
 INTERVENTION_KEYS = _keys(RawIntervention)
 HORIZON_KEYS = _keys(RawHorizon)
 SHOCK_KEYS = _keys(RawShock)
@@ -123,7 +131,7 @@ _SCENARIO_LEVELS = {
     ("interventions", "cost"): COST_KEYS, ("add_interventions", "cost"): COST_KEYS,
     ("shocks",): SHOCK_KEYS, ("add_shocks",): SHOCK_KEYS,
 }
-_COMPARISON_LEVELS = {(): COMPARISON_KEYS, ("title",): LABEL_KEYS}
+_COMPARISON_LEVELS = {(): COMPARISON_KEYS, ("title",): LABEL_KEYS, ("weights",): WEIGHT_KEYS}
 
 _TYPE_WORDS = {
     "float_type": "must be a number", "float_parsing": "must be a number",

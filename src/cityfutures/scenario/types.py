@@ -10,7 +10,16 @@ from typing import Any, Literal, Mapping
 
 from ..model import Label, Model
 
-__all__ = ["FrozenDict", "Horizon", "Cost", "Intervention", "ShockEvent", "Scenario", "Comparison"]
+__all__ = ["FrozenDict", "Horizon", "Cost", "Intervention", "ShockEvent", "Scenario", "Comparison",
+           "DEFAULT_DISCOUNT_RATE", "MAX_DISCOUNT_RATE"]
+
+DEFAULT_DISCOUNT_RATE = 0.09
+"""The social discount rate of a comparison that states none [per year, real]: the rate the Asian
+Development Bank uses in the economic analysis of the projects it finances (ADB, *Guidelines for the
+Economic Analysis of Projects*, Manila 2017, doi:10.22617/TIM178607-2, which allows 6 % for social-sector,
+poverty-targeted and selected environmental projects: write ``discount_rate: 0.06`` for those)."""
+MAX_DISCOUNT_RATE = 0.5
+"""A rate above this (50 % a year) is a mistyped percentage (``9`` for 9 %): refused."""
 
 
 class FrozenDict(dict):
@@ -99,6 +108,7 @@ class Scenario:
     source: str | None
     owner: str | None = None
     uncertain: Any = None   # a scenario.uncertain.UncertainSpec, or None: what ensembles sample
+    base_path: Path | None = None   # the root of its extends chain (its baseline), when it extends one
 
     @property
     def cost(self) -> Cost:
@@ -115,7 +125,9 @@ class Scenario:
 
 @dataclass(frozen=True)
 class Comparison:
-    """A validated comparison: baseline, intervention scenarios, bundles, indicators."""
+    """A validated comparison: baseline, intervention scenarios, bundles, indicators, and the appraisal's
+    ``weights`` (``{"focus_areas": {id: w}, "indicators": {name: w}}``, relative, each 1 unless given:
+    see :mod:`cityfutures.analysis.score`) and ``discount_rate`` [per year]."""
 
     name: str
     title: Label
@@ -127,6 +139,8 @@ class Comparison:
     indicators: tuple[str, ...]
     description: str = ""
     bundle_titles: Mapping[str, Label] = field(default_factory=dict)
+    weights: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    discount_rate: float = DEFAULT_DISCOUNT_RATE
 
     @property
     def model(self) -> Model:

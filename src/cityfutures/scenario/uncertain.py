@@ -221,16 +221,6 @@ class _Uncertain(_Strict):
     shocks: dict[str, _Shock] = {}
 
 
-class _Errors:
-    """A ValidationError look-alike whose locations drop pydantic's union tags."""
-
-    def __init__(self, errors: list[dict]):
-        self._errors = errors
-
-    def errors(self):
-        return self._errors
-
-
 _TAGS = set(DISTRIBUTIONS) | {"float", "tagged-union[_Uniform,_Triangular,_Normal,_Lognormal,_Choice]"}
 
 
@@ -299,7 +289,7 @@ def parse_uncertain(data: Mapping | None, model, *, path=None, doc: YamlDocument
             problem = ("unknown distribution " + repr(got)) if got is not None else "missing required key"
             raise ScenarioError(problem, path=path_s, field=field_path(loc), allowed=", ".join(DISTRIBUTIONS),
                                 line=doc.line_of(loc) if doc else None) from None
-        err = pydantic_error(_Errors(errors), doc, error=ScenarioError, prefix=prefix, path=path_s)
+        err = pydantic_error(errors, doc, error=ScenarioError, prefix=prefix, path=path_s)
         if first["type"] == "literal_error" and first["loc"] == ("sampler",):
             err.allowed = ", ".join(SAMPLERS)
         raise err from None

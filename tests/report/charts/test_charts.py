@@ -21,6 +21,7 @@ import pytest
 
 matplotlib.use("Agg")
 
+from cityfutures.analysis.compare import comparison_result  # noqa: E402
 from cityfutures.model import (
     load_model,  # noqa: E402
     structure as model_structure,  # noqa: E402
@@ -32,6 +33,7 @@ from cityfutures.report.charts import (  # noqa: E402  # noqa: E402
     change,
     cost,
     draw_all,
+    score,
     scorecard,
     shock,
     structure,
@@ -196,7 +198,7 @@ def test_many_scenarios_stay_legible(results, table, tmp_path):
 # ----------------------------------------------------------------------------- layout guards
 LAYOUT = {
     "scorecard": lambda ds, tb, lab: scorecard.draw_scorecard(ds, tb, lab),
-    "cost-effectiveness": lambda ds, tb, lab: cost.draw_cost(ds, tb, lab),
+    "cost-effectiveness": lambda ds, tb, lab: cost.draw_cost(ds, comparison_result(ds), lab),
     "change-floods": lambda ds, tb, lab: change.draw_indicator(ds, tb, "People affected by floods", lab),
     "trajectories-water": lambda ds, tb, lab: trajectories.draw_focus_area(
         ds, tb, "water-waste", ["People affected by floods"], lab),
@@ -242,12 +244,15 @@ def test_trajectories_highlight_per_panel(table):
 
 
 def test_cost_chart_numbers_points_with_a_ranked_key(drawn, results, table):
+    """Programmes and bundles on one measure (the weighted score), numbered by rank as in the terminal."""
     lang, out, _paths = drawn
     text = norm(svg_text(out / "cost-effectiveness.svg"))
     assert t("cost.key_title", lang) in text
-    key = cost._key_lines(cost.effect_table(results, table))
-    assert list(key["number"]) == list(range(1, len(key) + 1))
-    assert key["improvement"].is_monotonic_decreasing
+    result = comparison_result(results)
+    key = cost.effect_table(result)
+    assert list(key["scenario"]) == list(result.ranking["scenario"])
+    assert list(key["number"]) == list(result.ranking["rank_overall"])
+    assert key["score"].is_monotonic_decreasing and set(key["kind"]) == {"intervention", "bundle"}
     for s in key["scenario"]:
         assert str(results[f"title_{lang}"].sel(scenario=s).item()) in text
 
@@ -312,8 +317,13 @@ def _figures(ds, tb, lang):
     groups: dict = {}
     for ind in inds:
         groups.setdefault(c.indicator_meta(tb, ind, ds)["focus_area"], []).append(ind)
+    result = comparison_result(ds)
     yield "scorecard", lambda: scorecard.draw_scorecard(ds, tb, labels)
-    yield "cost", lambda: cost.draw_cost(ds, tb, labels)
+    yield "cost", lambda: cost.draw_cost(ds, result, labels)
+    yield "score-terms", lambda: score.draw_terms(ds, result, labels)
+    yield "rank-stability", lambda: score.draw_stability(ds, result, labels)
+    if len(shock.tolls(tb)):
+        yield "shock-losses", lambda: shock.draw_losses(ds, tb, labels)
     for ind in inds:
         yield f"change-{ind}", lambda ind=ind: change.draw_indicator(ds, tb, ind, labels)
     for fa, members in groups.items():
@@ -372,8 +382,8 @@ def test_a_pulse_flow_is_drawn_as_its_running_total(results, table):
                          2021.0, "lower")
     assert shock.is_pulse(results, "People affected by floods", tri) == (tri.recovery_time <= 1.0)
     labels = Labels(results, "id")
-    assert shock.cumulative_unit("jiwa per tahun", labels) == "jiwa"
-    assert shock.cumulative_unit("ton", labels) == "ton x tahun"
+    assert labels.cumulative_unit("People affected by floods") == "jiwa"          # "jiwa per tahun"
+    assert labels.cumulative_unit("Population") == "jiwa x tahun"
     y = np.array([10.0, 10, 10, 410, 10, 10, 10, 10])
     t_ = np.arange(2020.0, 2022.0, 0.25)
     tri = shock.triangle(t_, y, 2020.7, "lower")

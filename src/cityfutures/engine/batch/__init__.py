@@ -12,15 +12,19 @@ ten-year run of ``models/jakarta.mdl``, where numpy's per-call overhead on one-e
 arrays costs 40 ms); larger ensembles are integrated as arrays, ``CHUNK_RUNS`` runs at a
 time. Only the requested variables at the saved times are kept. Programs are cached per
 (overrides, outputs) on the :class:`BatchModel`, so repeated runs compile nothing.
+:mod:`.equations` gives the compiled model as equations between its cells, for analyses that
+evaluate them again (Loops That Matter).
 
 >>> bm = compile_model("models/jakarta.mdl")                    # doctest: +SKIP
 >>> times, out = bm.run({"Rail transit capacity": np.linspace(1, 2, 1000)})  # doctest: +SKIP
 """
 from __future__ import annotations
 
+import copy
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 import numpy as np
 
@@ -29,11 +33,13 @@ from ...model.parse import parse_model
 from ...names import CONTROL, did_you_mean, py_name
 from .cells import cell_label
 from .codegen import Program, generate
+from .equations import Equation, EquationGraph, equation_graph
 from .graph import GraphBuilder
 from .integrate import integrate, integrate_scalar, time_grid
 from .scalar import FLOAT_ERRORS
 
-__all__ = ["BatchModel", "compile_model", "time_grid", "SCALAR_MAX_RUNS", "CHUNK_RUNS"]
+__all__ = ["BatchModel", "compile_model", "time_grid", "equation_graph", "EquationGraph", "Equation",
+           "SCALAR_MAX_RUNS", "CHUNK_RUNS"]
 
 CHUNK_RUNS = 4096
 """Runs integrated together on the vectorised path; larger ensembles go in chunks of this
@@ -118,6 +124,16 @@ class BatchModel:
                              allowed=did_you_mean(name, names) or None)
         return self.graph.elements[key].name
 
+    def exposing(self, hidden: Mapping[str, str]) -> "BatchModel":
+        """A copy whose outputs also include hidden nodes (label -> node id of :attr:`graph`).
+
+        A stateful or ``INITIAL`` inside a larger equation has no cell of its own; an analysis
+        that needs its values at every step (:mod:`.equations`) names it here and runs the copy.
+        """
+        graph = copy.copy(self.graph)
+        graph.labels = dict(self.graph.labels, **hidden)
+        return BatchModel(self.path, graph)
+
     def control(self, params: dict | None = None) -> tuple:
         """The model's ``(initial_time, final_time, time_step, saveper)``."""
         prog = self.program({}, ())
@@ -152,10 +168,11 @@ class BatchModel:
         hold : dict, optional
             Variable name -> a value or a time series (as in ``params``): the variable (a
             constant, auxiliary, flow or stock) takes these values, as every equation reading
-            it sees; its own equation is not used.
+            it sees; its own equation is not used (except in runs whose values are NaN).
         cut : dict, optional
             ``(source, target)`` -> a value or a time series: only ``target``'s equation sees
-            ``source`` as these values (a link cut); every other equation reads ``source``.
+            ``source`` as these values (a link cut); every other equation reads ``source``. A run
+            whose values are NaN keeps the link whole.
 
         Returns
         -------
@@ -171,6 +188,9 @@ class BatchModel:
         n = _n_runs([params or {}, hold, cut], n_runs)
         values, overrides, _ = self._params(params or {}, n)
         held, held_over, _ = self._params(hold, n, how="hold", field="hold")
+        for label, how in held_over.items():   # a run whose series is NaN keeps the variable's own equation
+            if how == "hold" and np.isnan(np.asarray(held[label][1], dtype=float)).any():
+                held_over[label] = "held"
         values.update(held)
         overrides.update(held_over)
         cuts = []
@@ -179,7 +199,8 @@ class BatchModel:
             for label in self.element_cells(source, field="cut"):
                 key = f"cut {label} -> {target_name}"
                 values[key] = (np.asarray(value[0], dtype=float), np.asarray(value[1], dtype=float))
-                cuts.append((label, target_name, key))
+                masked = bool(np.isnan(values[key][1]).any())
+                cuts.append((label, target_name, key, masked) if masked else (label, target_name, key))
         for key, value in zip(("initial_time", "final_time", "time_step", "saveper"),
                               (start, end, dt, saveper)):
             if value is not None:

@@ -27,7 +27,7 @@ from .graph import GraphBuilder, Node
 from .scalar import NotScalar, generate_scalar
 from .source import comment, identifier, literal, register_source
 
-__all__ = ["Program", "generate", "rename", "readable_names"]
+__all__ = ["Program", "generate", "program_namespace", "rename", "readable_names"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,16 @@ class Program:
     scalar_source: str = ""
 
 
+def program_namespace(graph) -> dict:
+    """What the generated expressions read besides their variables: numpy, the engine's functions and
+    statefuls, the model's literals and lookup tables."""
+    namespace = {"np": np, "_f": functions, "_st": statefuls}
+    namespace.update(graph.literals.values())
+    for prefix, (xs, ys) in graph.tables.items():
+        namespace[prefix + "x"], namespace[prefix + "y"] = xs, ys
+    return namespace
+
+
 def generate(graph: GraphBuilder, overrides: dict, outputs: list, cuts: tuple = ()) -> Program:
     """Write and compile the model's functions.
 
@@ -74,35 +84,45 @@ def generate(graph: GraphBuilder, overrides: dict, outputs: list, cuts: tuple = 
     graph : GraphBuilder
         A built graph.
     overrides : dict
-        Output label -> ``"const"`` (a value in ``P``), ``"series"`` (a time series in ``P``) or
-        ``"hold"`` (a time series in ``P`` that replaces any variable, stocks included).
+        Output label -> ``"const"`` (a value in ``P``), ``"series"`` (a time series in ``P``),
+        ``"hold"`` (a time series in ``P`` that replaces any variable, stocks included) or ``"held"``
+        (the same, except in runs whose series is NaN, where the variable keeps its own equation).
     outputs : list of str
         Labels of the cells to return from ``eval``.
-    cuts : tuple of (source label, target element, key)
+    cuts : tuple of (source label, target element, key[, masked])
         Links cut: the equations of ``target`` read the time series ``P[key]`` where they read
-        ``source``; every other equation still reads ``source`` itself.
+        ``source``; every other equation still reads ``source`` itself. ``masked``: in runs whose
+        series is NaN the target reads ``source`` (the link stays whole there).
     """
     nodes = dict(graph.nodes)
     for label, how in overrides.items():
         nid = graph.labels[label]
-        if how != "hold" and nodes[nid].run.startswith("h") and nodes[nodes[nid].run].kind == "state":
+        if how not in ("hold", "held") and nodes[nid].run.startswith("h") and nodes[nodes[nid].run].kind == "state":
             raise ModelError(f"'{label}' is a stock or stateful: set its initial value instead (or hold it)",
                              field=label)
         if how == "const":
             code = f"_P[{literal(label)}]"
             nodes[nid] = replace(nodes[nid], run=code, init=code, run_deps=set(), init_deps=set(),
                                  time=False, kind="aux")
+        elif how == "held":   # the series where it is a number, the variable's own equation where NaN
+            node = nodes[nid]
+            code = f"_f.series(t, *_P[{literal(label)}])"
+            nodes[nid] = replace(node, run=f"_f.held({code}, {node.run})", init=f"_f.held({code}, {node.init})",
+                                 time=True, kind="aux")
         else:
             code = f"_f.series(t, *_P[{literal(label)}])"
             nodes[nid] = replace(nodes[nid], run=code, init=code, run_deps=set(), init_deps=set(),
                                  time=True, kind="aux")
     continuous = list(graph.continuous)
     discrete = list(graph.discrete)
-    for k, (source, target, key) in enumerate(cuts):
+    for k, (source, target, key, *masked) in enumerate(cuts):
         src, cut_id = graph.labels[source], f"c{k}"
-        nodes[cut_id] = Node(cut_id, f"_f.series(t, *_P[{literal(key)}])", f"_f.series(t, *_P[{literal(key)}])",
-                             set(), set(),
-                             True, "aux", None, target)
+        code = f"_f.series(t, *_P[{literal(key)}])"
+        if masked and masked[0]:   # NaN runs: the link stays whole
+            nodes[cut_id] = Node(cut_id, f"_f.held({code}, {src})", f"_f.held({code}, {src})", {src}, {src},
+                                 True, "aux", None, target)
+        else:
+            nodes[cut_id] = Node(cut_id, code, code, set(), set(), True, "aux", None, target)
         swap = {src: cut_id}
         for nid, node in list(nodes.items()):
             if node.element == target and nid != cut_id and (src in node.run_deps or src in node.init_deps):
@@ -152,10 +172,7 @@ def generate(graph: GraphBuilder, overrides: dict, outputs: list, cuts: tuple = 
                                                      "".join(f"{c}, " for c in steps_d),
                                                      "".join(f"{names[o]}, " for o in out_ids)))
     source = "\n".join(lines) + "\n"
-    namespace = {"np": np, "_f": functions, "_st": statefuls}
-    namespace.update(graph.literals.values())
-    for prefix, (xs, ys) in graph.tables.items():
-        namespace[prefix + "x"], namespace[prefix + "y"] = xs, ys
+    namespace = program_namespace(graph)
     filename = register_source(source, graph.name, "model")
     exec(compile(source, filename, "exec"), namespace)
     updaters = tuple(getattr(statefuls, s.update.split(".", 1)[1].split(".")[0])

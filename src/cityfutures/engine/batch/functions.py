@@ -104,6 +104,13 @@ def lookup(x, xs, ys):
     return np.interp(x, xs, ys)
 
 
+def held(value, own):
+    """A held value where it is a number, the variable's own value where it is NaN (not held in that run)."""
+    if isinstance(value, float):
+        return own if value != value else value
+    return np.where(np.isnan(value), own, value)
+
+
 def lookup_extrapolate(x, xs, ys):
     """An XMILE ``extrapolate`` graphical function: linear between points, and beyond the
     ends along the first and last segments (PySD's rule for ``LOOKUP EXTRAPOLATE``)."""

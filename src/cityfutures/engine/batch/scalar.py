@@ -140,6 +140,11 @@ def series(time, xs, ys):
     return lookup(time, xs, ys)
 
 
+def held(value, own):
+    """Scalar ``held`` (:func:`cityfutures.engine.batch.functions.held`): ``own`` where ``value`` is NaN."""
+    return own if value != value else value
+
+
 HELPERS = {
     "_s_min": minimum, "_s_max": maximum, "_s_pow": power, "_s_abs": abs, "_s_float": float,
     "_s_exp": math.exp, "_s_sqrt": math.sqrt, "_s_log": math.log, "_s_sin": math.sin,
@@ -148,7 +153,7 @@ HELPERS = {
     "_s_step": step, "_s_ramp": ramp, "_s_pulse": pulse, "_s_pulse_train": pulse_train,
     "_s_xidz": xidz, "_s_zidz": zidz, "_s_integer": integer, "_s_modulo": modulo,
     "_s_quantum": quantum,
-    "_s_lookup": lookup, "_s_series": series,
+    "_s_lookup": lookup, "_s_series": series, "_s_held": held,
 }
 
 _NP_CALLS = {"abs": "_s_abs", "exp": "_s_exp", "sqrt": "_s_sqrt", "log": "_s_log",
@@ -157,7 +162,7 @@ _NP_CALLS = {"abs": "_s_abs", "exp": "_s_exp", "sqrt": "_s_sqrt", "log": "_s_log
              "cosh": "_s_cosh", "tanh": "_s_tanh", "minimum": "_s_min", "maximum": "_s_max",
              "power": "_s_pow"}
 _F_CALLS = {"step", "ramp", "pulse", "pulse_train", "xidz", "zidz", "integer", "modulo", "quantum",
-            "lookup", "series"}
+            "lookup", "series", "held"}
 
 
 class _Rewrite(ast.NodeTransformer):

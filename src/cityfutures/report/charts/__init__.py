@@ -10,7 +10,9 @@ axis and a provenance footer (comparison, model hash, run date).
 ``trajectories-*``     indicators over time by focus area, baseline against programmes
 ``change-*``           change against the baseline at the end of the horizon, per indicator
 ``scorecard``          programmes x indicators, coloured by improvement
-``cost-effectiveness`` total cost against improvement, quick wins and normal track apart
+``score-terms``        each programme's weighted score split by focus area, with its interval
+``rank-stability``     each programme's rank range when the weights vary (SMAA)
+``cost-effectiveness`` weighted score against the present value of costs, programmes and bundles alike
 ``shock-*``            the resilience triangle after each shock, baseline against programmes
 ``structure-*``        the model's sectors, stocks, flows and cross-sector links
 =====================  ==================================================================
@@ -28,18 +30,20 @@ from typing import Sequence
 import pandas as pd
 import xarray as xr
 
+from ...analysis.compare import ComparisonResult, comparison_result
 from ...model import structure as model_structure
 from ..labels import Labels, resolve_model
-from . import _common, change, cost, scorecard, shock, structure, trajectories
+from . import _common, change, cost, score, scorecard, shock, structure, trajectories
 
-__all__ = ["draw_all", "CHARTS", "Labels"]
+__all__ = ["draw_all", "chart", "CHARTS", "FIGURES", "Labels"]
 
-CHARTS = ("trajectories", "change", "scorecard", "cost", "shock", "structure")
+CHARTS = ("shock", "trajectories", "change", "scorecard", "score", "cost", "structure")
 
 
 def draw_all(results_ds: xr.Dataset, table: pd.DataFrame, out_dir, lang: str = "en", *,
              formats: Sequence[str] = ("png", "svg"), charts: Sequence[str] = CHARTS, model=None,
-             notes: list[str] | None = None) -> list[Path]:
+             notes: list[str] | None = None, result: ComparisonResult | None = None,
+             progress=None) -> list[Path]:
     """Draw the chart set of a comparison into ``out_dir``.
 
     Parameters
@@ -60,6 +64,10 @@ def draw_all(results_ds: xr.Dataset, table: pd.DataFrame, out_dir, lang: str = "
     notes : list of str, optional
         Receives a line for each chart of ``charts`` that the results cannot give, e.g. the
         shock response when no scenario holds a shock (the CLI prints them as ``note:``).
+    result : ComparisonResult, optional
+        The comparison of ``results_ds`` (computed here when not given and the results hold a baseline).
+    progress : callable, optional
+        Called with each chart kind's name before it is drawn.
 
     Returns
     -------
@@ -78,20 +86,18 @@ def draw_all(results_ds: xr.Dataset, table: pd.DataFrame, out_dir, lang: str = "
     paths: list[Path] = []
     # a single run (cityfutures run) has nothing to compare: only trajectories, shocks and structure
     comparative = ("kind" in table and (table["kind"] != "baseline").any()) if len(table) else False
+    if comparative and result is None:
+        result = comparison_result(results_ds)
+    if result is not None:
+        table = result.table
     if not comparative:
-        skipped = [k for k in ("change", "scorecard", "cost") if k in charts]
+        skipped = [k for k in ("change", "scorecard", "score", "cost") if k in charts]
         charts = [k for k in charts if k not in skipped]
         if notes is not None and skipped:
             notes.append(f"no {', '.join(skipped)} charts: the results hold no programme to compare with the baseline")
-    if "trajectories" in charts:
-        paths += trajectories.draw(results_ds, table, out, labels, formats)
-    if "change" in charts:
-        paths += change.draw(results_ds, table, out, labels, formats)
-    if "scorecard" in charts:
-        paths += scorecard.draw(results_ds, table, out, labels, formats)
-    if "cost" in charts:
-        paths += cost.draw(results_ds, table, out, labels, formats)
-    if "shock" in charts:
+    step = progress or (lambda _name: None)
+    if "shock" in charts:   # a stress test leads with what the shock does
+        step("shock")
         drawn = shock.draw(results_ds, table, out, labels, formats)
         paths += drawn
         if notes is not None and not drawn:
@@ -99,6 +105,56 @@ def draw_all(results_ds: xr.Dataset, table: pd.DataFrame, out_dir, lang: str = "
                          "with 'shocks:', or give the comparison's baseline one)"
                          if not _common.shocks(results_ds) else
                          "no shock-response charts: no indicator loses more than 2 % after the shock")
+    if "trajectories" in charts:
+        step("trajectories")
+        paths += trajectories.draw(results_ds, table, out, labels, formats)
+    if "change" in charts:
+        step("change")
+        paths += change.draw(results_ds, table, out, labels, formats)
+    if "scorecard" in charts:
+        step("scorecard")
+        paths += scorecard.draw(results_ds, table, out, labels, formats)
+    if "score" in charts:
+        step("score")
+        paths += score.draw(results_ds, result, out, labels, formats)
+    if "cost" in charts:
+        step("cost")
+        paths += cost.draw(results_ds, result, out, labels, formats)
     if "structure" in charts:   # last: the only chart that needs the model file
+        step("structure")
         paths += structure.draw(results_ds, out, labels, formats, model_structure.build(labels.model))
     return paths
+
+
+FIGURES = ("scorecard", "score-terms", "rank-stability", "cost-effectiveness", "shock-losses")
+
+
+def chart(result: ComparisonResult, name: str, lang: str = "en"):
+    """One chart of a comparison as a matplotlib figure (for a notebook, where it shows inline).
+
+    Parameters
+    ----------
+    result : ComparisonResult
+        From :func:`cityfutures.compare`.
+    name : {"scorecard", "score-terms", "rank-stability", "cost-effectiveness", "shock-losses"}
+    lang : {"en", "id"}
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> fig = chart(cf.compare("scenarios/workshop-2018.yaml"), "cost-effectiveness", lang="id")  # doctest: +SKIP
+    """
+    if name not in FIGURES:
+        raise ValueError(f"unknown chart {name!r}; allowed: {', '.join(FIGURES)}")
+    ds, table = result.results, result.table
+    labels = Labels(ds, lang, model=resolve_model(ds, None))
+    draw = {"scorecard": lambda: scorecard.draw_scorecard(ds, table, labels),
+            "score-terms": lambda: score.draw_terms(ds, result, labels),
+            "rank-stability": lambda: score.draw_stability(ds, result, labels),
+            "cost-effectiveness": lambda: cost.draw_cost(ds, result, labels),
+            "shock-losses": lambda: shock.draw_losses(ds, table, labels)}[name]
+    with _common.style():
+        return draw()

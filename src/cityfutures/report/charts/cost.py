@@ -1,4 +1,5 @@
-"""Cost-effectiveness: total cost against improvement, one numbered point per programme or bundle."""
+"""Cost-effectiveness: the weighted score against the present value of costs, one numbered point per programme
+or bundle (one measure for both), numbered by rank as in the terminal and comparison.md."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,6 +13,8 @@ from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter
 from matplotlib.transforms import Bbox
 
+from ...analysis.compare import ComparisonResult
+from ...analysis.discount import rate_of
 from .. import numbers
 from ..labels import NO_FOCUS_COLOR, Labels
 from . import _common as c
@@ -19,32 +22,16 @@ from . import _common as c
 MARKERS = {"quick-win": "o", "normal": "s", "bundle": "D", None: "^"}
 
 
-def effect_table(ds: xr.Dataset, table: pd.DataFrame) -> pd.DataFrame:
-    """Per programme: total cost and the mean improvement over the indicators of its own focus area.
-
-    Bundles (and programmes whose focus area has no indicator) are scored over all indicators.
-    """
-    sc = c.scenario_table(ds).set_index("scenario")
-    rows = table[table["kind"] != "baseline"]
-    out = []
-    for s, grp in rows.groupby("scenario", sort=False):
-        fa = sc.loc[s, "focus_area"] if s in sc.index else None
-        kind = sc.loc[s, "kind"] if s in sc.index else grp["kind"].iloc[0]
-        own = grp[grp["indicator_focus_area"] == fa] if fa else grp.iloc[0:0]
-        scope = own if (len(own) and kind != "bundle") else grp
-        out.append(dict(scenario=s, kind=kind, focus_area=fa, track=sc.loc[s, "track"] if s in sc.index else None,
-                        cost=float(grp["total_cost_idr_bn"].iloc[0]),
-                        improvement=float(scope["improvement_end_pct"].mean()),   # NaN for a failed run
-                        own_scope=scope is own))
-    return pd.DataFrame(out)
-
-
-def _key_lines(eff: pd.DataFrame) -> pd.DataFrame:
-    """The points in key order: numbered from the best improvement down (1 = most improvement)."""
-    order = eff.sort_values(["improvement", "cost"], ascending=[False, True], na_position="last")
-    order = order.reset_index().rename(columns={"index": "row"})
-    order["number"] = np.arange(1, len(order) + 1)
-    return order
+def effect_table(result: ComparisonResult) -> pd.DataFrame:
+    """Per programme and bundle, in ranking order: the present value of its costs, its weighted score (and
+    p5-p95 over sampled futures), its cost per score point and its rank (the point's number)."""
+    rk = result.ranking
+    rk = rk[rk["score"].notna()].reset_index(drop=True)
+    return pd.DataFrame({"scenario": rk["scenario"], "kind": rk["kind"], "focus_area": rk["focus_area"],
+                         "track": rk["track"], "cost": rk["pv_cost_idr_bn"].astype(float),
+                         "score": rk["score"].astype(float), "score_p05": rk["score_p05"].astype(float),
+                         "score_p95": rk["score_p95"].astype(float), "per_point": rk["cost_per_score"].astype(float),
+                         "number": rk["rank_overall"].astype(int)})
 
 
 def _spread_labels(ax, xs, ys, texts, fontsize, *, color="#222222", weight="bold"):
@@ -124,16 +111,15 @@ def _colour(r, labels: Labels) -> str:
     return NO_FOCUS_COLOR if r["kind"] == "bundle" else labels.focus_color(r["focus_area"])
 
 
-def draw_cost(ds: xr.Dataset, table: pd.DataFrame, labels: Labels):
-    """Cost against improvement; each point numbered, the numbers explained in a key beside the chart.
+def draw_cost(ds: xr.Dataset, result: ComparisonResult, labels: Labels):
+    """The weighted score against the present value of costs, programmes and bundles on the same axes; each
+    point numbered by its rank (the terminal's and comparison.md's order), explained in a key beside the chart.
 
     Names beside 25 points overlap however they are nudged; numbers are short enough to
-    place without overlap, and the key (ranked by improvement) is itself a reading aid.
+    place without overlap, and the key (ranked by score) is itself a reading aid.
     """
-    eff = effect_table(ds, table)
-    key = _key_lines(eff)
+    eff = effect_table(result)
     fig = c.figure()
-    n = len(eff)
     ax_right = 0.56
     ax = fig.add_axes([0.085, 0.3, ax_right - 0.085, 0.54])
     costs = eff["cost"].to_numpy(dtype=float)
@@ -144,19 +130,25 @@ def draw_cost(ds: xr.Dataset, table: pd.DataFrame, labels: Labels):
         floor = pos.min() / 3
         x = np.where(costs > 0, costs, floor)
         ax.set_xscale("log")
-    y = eff["improvement"].to_numpy(dtype=float)
+    y = eff["score"].to_numpy(dtype=float)
+    lo, hi = eff["score_p05"].to_numpy(dtype=float), eff["score_p95"].to_numpy(dtype=float)
+    ranged = np.isfinite(lo) & np.isfinite(hi)
+    if ranged.any():   # the p5-p95 interval over the sampled futures
+        ax.vlines(x[ranged], lo[ranged], hi[ranged], color="#555555", lw=2.2, zorder=2)
     for i, r in eff.iterrows():
         ax.scatter(x[i], y[i], s=260, marker=MARKERS[_marker_key(r)], color=_colour(r, labels), edgecolor="black",
                    lw=1.2, zorder=3)
     ax.axhline(0, color="#000000", lw=1.2)
-    ax.set_xlabel(labels.t("cost.xlabel", years=_horizon(ds)))
+    ax.set_xlabel(labels.t("cost.xlabel", year=numbers.year(float(ds["time"].values[0])),
+                           rate=numbers.number(100 * rate_of(ds), labels.lang)))
     ax.set_ylabel(c.wrap(labels.t("cost.ylabel"), 34))
     c.set_number_format(ax.yaxis, labels.lang)
     if not log:
         c.set_number_format(ax.xaxis, labels.lang)
     else:
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: numbers.number(v, labels.lang)))
-    ymin, ymax = float(np.nanmin(np.append(y, 0))), float(np.nanmax(np.append(y, 0)))
+    allv = np.concatenate([y, lo[ranged], hi[ranged], [0.0]])
+    ymin, ymax = float(np.nanmin(allv)), float(np.nanmax(allv))
     pad = 0.14 * ((ymax - ymin) or 1)
     ax.set_ylim(ymin - pad, ymax + pad)
     if log:
@@ -164,20 +156,19 @@ def draw_cost(ds: xr.Dataset, table: pd.DataFrame, labels: Labels):
     else:
         span = (x.max() - min(0, x.min())) or 1
         ax.set_xlim(min(0, x.min()) - 0.06 * span, x.max() + 0.1 * span)
-    _legends(fig, eff, labels, width=ax_right)   # before the numbers: it sets the axes' final height
-    number = dict(zip(key["row"], key["number"]))
-    _spread_labels(ax, x, y, [str(number[i]) for i in range(n)], 14)
+    _legends(fig, eff, labels, width=ax_right, ranged=bool(ranged.any()))   # before the numbers: sets the height
+    _spread_labels(ax, x, y, [str(k) for k in eff["number"]], 14)
     # better direction, above the plot so that no point hides it
     ax.text(0.0, 1.025, "↑ " + labels.t("cost.better_up") + "      ← " + labels.t("cost.cheaper_left"),
             transform=ax.transAxes, ha="left", va="bottom", fontsize=15, color=c.BETTER_COLOR, fontweight="bold")
     fig.suptitle(labels.t("cost.title"), x=0.01, ha="left", y=0.975)
-    _key_table(fig, key, labels, x0=ax_right + 0.045)
+    _key_table(fig, eff, labels, x0=ax_right + 0.045)
     note = labels.t("cost.note_log") if log and (costs <= 0).any() else labels.t("cost.note")
     c.add_footer(fig, ds, labels, note)
     return fig
 
 
-def _legends(fig, eff: pd.DataFrame, labels: Labels, width: float) -> None:
+def _legends(fig, eff: pd.DataFrame, labels: Labels, width: float, ranged: bool = False) -> None:
     """Marker shapes (track) in a row under the title; colours (focus area) under the x axis."""
     h = [Line2D([], [], ls="", marker=MARKERS["quick-win"], ms=14, mfc="white", mec="black",
                 label=labels.t("track.quick-win")),
@@ -189,6 +180,8 @@ def _legends(fig, eff: pd.DataFrame, labels: Labels, width: float) -> None:
     if eff["track"].isna().any() and (eff.loc[eff["track"].isna(), "kind"] != "bundle").any():
         h.append(Line2D([], [], ls="", marker=MARKERS[None], ms=14, mfc="white", mec="black",
                         label=labels.t("track.none")))
+    if ranged:
+        h.append(Line2D([], [], color="#555555", lw=2.2, label=labels.t("legend.interval")))
     fas = labels.focus_order([f for f in eff.loc[eff["kind"] != "bundle", "focus_area"] if f])
     hf = [Patch(color=labels.focus_color(fa), label=labels.focus_area(fa)) for fa in fas]
     kw = dict(frameon=False, fontsize=14, handlelength=1.3, handletextpad=0.5, columnspacing=1.3,
@@ -219,7 +212,7 @@ def _key_table(fig, key: pd.DataFrame, labels: Labels, x0: float) -> None:
     fs = 15 if step >= 0.045 else 14 if step >= 0.04 else 13 if step >= 0.033 else 12
     width = (0.995 - x0) / ncol
     # smaller type (down to 12 pt) before any name is cut: the key is where names are read in full
-    name_px = (width - 0.043 - 0.006) * fig.bbox.width - c.text_width(fig, "+100 %", fs) - 12
+    name_px = (width - 0.043 - 0.006) * fig.bbox.width - c.text_width(fig, "+0.00 · 100,000", fs) - 12
     names = [labels.scenario(s) for s in key["scenario"]]
     fs0 = fs
     while fs > 12 and max(c.text_width(fig, nm, fs) for nm in names) > name_px:
@@ -228,7 +221,8 @@ def _key_table(fig, key: pd.DataFrame, labels: Labels, x0: float) -> None:
                  and step * fig.bbox.height >= 2.2 * 13 * fig.dpi / 72)
     if two_lines:   # tall rows: the names on two lines instead of cut
         fs = min(fs0, max(13, min(c.fit(fig, nm, name_px, fs0, max_lines=2, min_size=13)[1] for nm in names)))
-    fig.text(x0, top + 0.012, labels.t("cost.key_title"), fontsize=15, fontweight="bold", va="bottom")
+    fig.text(x0, top + 0.042, labels.t("cost.key_title"), fontsize=15, fontweight="bold", va="bottom")
+    fig.text(0.99, top + 0.008, labels.t("cost.key_values"), fontsize=13, color="#333333", va="bottom", ha="right")
     for k, r in enumerate(key.itertuples()):
         col, row = divmod(k, per_col)
         xx, yy = x0 + col * width, top - (row + 0.5) * step
@@ -239,11 +233,11 @@ def _key_table(fig, key: pd.DataFrame, labels: Labels, x0: float) -> None:
         if name.count("\n") > 1 or c.text_width(fig, name, fs) > name_px:
             name = c.shorten_px(fig, labels.scenario(r.scenario), name_px, fs)
         fig.text(xx + 0.043, yy, name, fontsize=fs, va="center", linespacing=1.0)
-        v = float(r.improvement)
-        v = 0.0 if not np.isfinite(v) or abs(v) < 0.05 else round(v, 1) if abs(v) < 10 else round(v)
-        fig.text(xx + width - 0.006, yy, ("+" if v > 0 else "") + numbers.number(v, labels.lang, 2) + " %",
-                 fontsize=fs, ha="right", va="center",
-                 color=c.BETTER_COLOR if v > 0 else c.WORSE_COLOR if v < 0 else "#555555")
+        text = numbers.signed(r.score, 2, labels.lang)
+        if np.isfinite(r.per_point):
+            text += " · " + numbers.number(r.per_point, labels.lang)
+        fig.text(xx + width - 0.006, yy, text, fontsize=fs, ha="right", va="center",
+                 color=c.BETTER_COLOR if r.score > 0 else c.WORSE_COLOR if r.score < 0 else "#555555")
 
 
 def _marker(fig, x, y, r, labels: Labels):
@@ -257,7 +251,7 @@ def _horizon(ds: xr.Dataset) -> str:
     return numbers.number(float(t[-1] - t[0]), "en")
 
 
-def draw(ds: xr.Dataset, table: pd.DataFrame, out_dir: Path, labels: Labels, formats) -> list[Path]:
+def draw(ds: xr.Dataset, result: ComparisonResult, out_dir: Path, labels: Labels, formats) -> list[Path]:
     with c.style():
-        fig = draw_cost(ds, table, labels)
+        fig = draw_cost(ds, result, labels)
         return c.save(fig, out_dir, "cost-effectiveness", formats)

@@ -88,7 +88,8 @@ def draw_scorecard(ds: xr.Dataset, table: pd.DataFrame, labels: Labels, part: st
     nr, nc = vals.shape
     fig = c.figure()
     left, right = 0.255, 0.905
-    bottom = _legend(fig, ds, scen, labels) + 0.025
+    futures = "futures" in table and bool((table["futures"].fillna(0) > 0).any())
+    bottom = _legend(fig, ds, scen, labels, futures) + 0.025
     # the row names first (the label column takes the width they need), with the room rotated headers leave
     row_px = (0.865 - 0.23 - bottom) * c.FIGSIZE[1] * c.DPI / max(nr, 1)
     fs_row = float(np.clip(np.floor(row_px * 0.86 / (c.DPI / 72)), 12, 16))
@@ -142,6 +143,8 @@ def draw_scorecard(ds: xr.Dataset, table: pd.DataFrame, labels: Labels, part: st
         s.set_visible(False)
     fs_cell = min(fs_row, float(np.floor(col_px / 5 / (0.6 * c.DPI / 72))), 15)
     clipped = False
+    lo, hi = _interval(table, scen, inds)         # the improvement's p5-p95 over sampled futures, if any
+    two = lo is not None and row_px >= 2.3 * fs_cell * c.DPI / 72 and col_px >= 8 * 0.6 * fs_cell * c.DPI / 72
     for r in range(nr):
         for k in range(nc):
             v = vals[r, k]
@@ -150,7 +153,17 @@ def draw_scorecard(ds: xr.Dataset, table: pd.DataFrame, labels: Labels, part: st
             dark = np.isfinite(v) and abs(v) > 0.55 * vmax
             out = np.isfinite(v) and abs(v) > vmax * 1.0001
             clipped |= bool(out)
-            ax.text(k, r, txt + (" ▶" if out and v > 0 else "") if not (out and v < 0) else "◀ " + txt,
+            txt = txt + (" ▶" if out and v > 0 else "") if not (out and v < 0) else "◀ " + txt
+            if lo is not None and np.isfinite(lo[r, k]) and lo[r, k] < -0.05 and hi[r, k] > 0.05:
+                # the sign of the change differs across the futures: the cell is dotted
+                ax.add_patch(Rectangle((k - 0.5, r - 0.5), 1, 1, fill=False, hatch="..", lw=0,
+                                       edgecolor="#888888"))
+            if two and np.isfinite(lo[r, k]):
+                rng = numbers.interval(lo[r, k], hi[r, k], labels.lang,
+                                       lambda x, lg: numbers.number(round(x, 1) if abs(x) < 10 else round(x), lg, 2))
+                ax.text(k, r + 0.22, rng, ha="center", va="center", fontsize=max(fs_cell - 3, 9),
+                        color="white" if dark else "#444444")
+            ax.text(k, r - (0.12 if two else 0), txt,
                     ha="center", va="center", fontsize=fs_cell, fontweight="bold" if out else "normal",
                     color="white" if dark else "#222222")
     ax.set_xticks(np.arange(nc))
@@ -201,10 +214,27 @@ def draw_scorecard(ds: xr.Dataset, table: pd.DataFrame, labels: Labels, part: st
     fig.suptitle(labels.t(key[part], year=c.end_year(ds)), x=0.01, ha="left", y=0.975)
     fig.text(0.01, 0.905, labels.t("scorecard.subtitle"), fontsize=16, ha="left", va="top", color="#333333")
     note = labels.t("scorecard.note")
+    if two:
+        note += ". " + labels.t("scorecard.note_interval")
     if clipped:
         note += ". " + labels.t("scorecard.note_clipped", vmax=numbers.number(round(vmax), labels.lang))
     c.add_footer(fig, ds, labels, note)
     return fig
+
+
+def _interval(table: pd.DataFrame, scen: list[str], inds: list[str]):
+    """The improvement's p5 and p95 [%] per (programme, indicator) over the sampled futures, or (None, None)."""
+    if "futures" not in table or not (table["futures"].fillna(0) > 0).any():
+        return None, None
+    t = table[table["kind"] != "baseline"].copy()
+    sign = np.where(t["better"] == "lower", -1.0, 1.0)
+    a, b = sign * t["delta_end_pct_p05"].to_numpy(float), sign * t["delta_end_pct_p95"].to_numpy(float)
+    t["lo"], t["hi"] = np.minimum(a, b), np.maximum(a, b)
+    lo = t.pivot_table(index="scenario", columns="indicator", values="lo", aggfunc="first").reindex(index=scen,
+                                                                                                    columns=inds)
+    hi = t.pivot_table(index="scenario", columns="indicator", values="hi", aggfunc="first").reindex(index=scen,
+                                                                                                    columns=inds)
+    return lo.to_numpy(float), hi.to_numpy(float)
 
 
 def _nice(v: float) -> float:
@@ -213,13 +243,16 @@ def _nice(v: float) -> float:
     return float(next(m * k for m in (1, 2, 2.5, 5, 10) if m * k >= v - 1e-9))
 
 
-def _legend(fig, ds, scen, labels: Labels) -> float:
-    """The focus-area colours of the rows, under the table (two rows if one is too wide); returns its top."""
+def _legend(fig, ds, scen, labels: Labels, futures: bool = False) -> float:
+    """The focus-area colours of the rows, under the table (two rows if one is too wide), and with futures the
+    dotted cells' meaning; returns its top."""
     sc = c.scenario_table(ds).set_index("scenario")
     fas = labels.focus_order([sc.loc[s, "focus_area"] for s in scen if sc.loc[s, "kind"] != "bundle"])
     handles = [Patch(color=labels.focus_color(fa), label=labels.focus_area(fa)) for fa in fas]
     if (sc.loc[scen, "kind"] == "bundle").any():
         handles.append(Patch(color="#777777", label=labels.t("legend.bundle")))
+    if futures:
+        handles.append(Patch(facecolor="white", hatch="..", edgecolor="#888888", label=labels.t("scorecard.unsure")))
     kw = dict(loc="lower left", bbox_to_anchor=(0.005, 0.07), frameon=False, fontsize=13, handlelength=1.2,
               handletextpad=0.4, columnspacing=1.2, borderaxespad=0)
     one_row = [Patch(color="none", label=labels.t("legend.focus_area") + ":")] + handles

@@ -19,6 +19,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from ...analysis import metrics
+from ...analysis.compare import reference_of
 from .. import numbers
 from ..labels import Labels
 from . import _common as c
@@ -27,30 +28,42 @@ from .trajectories import mark_shocks
 MAX_INDICATORS = 3   # figures per shock: the indicators the shock hits hardest
 MAX_PANELS = 3       # programmes compared with the baseline, side by side
 LEVEL = 0.95         # recovered: back to 95 % of the pre-shock level (metrics.recovery_time's default)
+PULSE_YEARS = 1.5    # a rate back within 5 % of its level this soon after the shock is drawn as a running total
 
 
 @dataclass(frozen=True)
 class Triangle:
-    level: float               # pre-shock level [indicator units]
+    level: float | np.ndarray  # pre-shock level, or the run without the shock at each time [indicator units]
     loss: np.ndarray           # >= 0 where the curve is worse than the level (from the shock on)
     peak: float                # the largest loss [indicator units]
     area: float                # lost area [indicator units x Year]
     recovery_time: float       # years from shock to recovery; nan if not recovered in the horizon
+    base: float = float("nan")  # the level when the shock strikes (the scale of a loss)
 
 
-def triangle(t: np.ndarray, y: np.ndarray, year: float, better: str) -> Triangle:
-    """The resilience triangle of curve ``y`` for a shock at ``year`` (definitions of metrics.py)."""
+def triangle(t: np.ndarray, y: np.ndarray, year: float, better: str, reference=None) -> Triangle:
+    """The resilience triangle of curve ``y`` for a shock at ``year`` (definitions of metrics.py), against
+    the level before the shock, or against ``reference`` (the same run without the shock) when given."""
     t = np.asarray(t, float)
     y = np.asarray(y, float)
     da = xr.DataArray(y, dims="time", coords={"time": t})
-    before = np.nonzero(t < year - 1e-9)[0]
-    level = float(y[before[-1]]) if before.size else float(y[0])
-    sign = 1.0 if better == "lower" else -1.0
-    loss = np.where(t >= year - 1e-9, np.clip(sign * (y - level), 0, None), 0.0)
-    peak = float(metrics.peak_loss(da, year, better))
-    area = float(np.trapezoid(loss, t)) if np.nanmax(loss) > 0 else 0.0
-    rec = float(metrics.recovery_time(da, year, better, level=LEVEL))
-    return Triangle(level, loss, peak if np.isfinite(peak) else 0.0, area, rec)
+    ref = None if reference is None else xr.DataArray(np.asarray(reference, float), dims="time", coords={"time": t})
+    level, loss = metrics.loss_curve(t, y, year, better, None if ref is None else ref.values)
+    if ref is None and not np.isfinite(level):   # no time saved before the shock: the first value stands for it
+        level = float(y[0])
+        loss = np.where(t >= year - 1e-9, np.clip(metrics.improvement(level - y, better), 0, None), 0.0)
+    peak = float(metrics.peak_loss(da, year, better, reference=ref))
+    area = float(metrics.loss_area(da, year, better, reference=ref)) if np.nanmax(loss) > 0 else 0.0
+    area = area if np.isfinite(area) else float(np.trapezoid(loss, t))
+    rec = float(metrics.recovery_time(da, year, better, level=LEVEL, reference=ref))
+    at = int(np.searchsorted(t, year - 1e-9))
+    base = float(np.atleast_1d(level)[min(at, len(t) - 1)] if np.ndim(level) else level)
+    return Triangle(level, loss, peak if np.isfinite(peak) else 0.0, area, rec, base)
+
+
+def _reference(ds: xr.Dataset, indicator: str, scenario: str):
+    ref = reference_of(ds, indicator, scenario)
+    return None if ref is None else np.asarray(ref.values, float)
 
 
 def _events(ds: xr.Dataset) -> list[dict]:
@@ -70,14 +83,15 @@ def pick(ds: xr.Dataset, table: pd.DataFrame) -> list[tuple[dict, str, list[str]
         hits = []
         for ind in c.indicators(ds, table):
             better = c.indicator_meta(table, ind, ds)["better"] or "higher"
-            tri = triangle(t, ds[ind].sel(scenario=ref_s).values, ev["year"], better)
-            scale = abs(tri.level) or 1.0
+            tri = triangle(t, ds[ind].sel(scenario=ref_s).values, ev["year"], better, _reference(ds, ind, ref_s))
+            scale = abs(tri.base) or 1.0
             if tri.peak / scale > 0.02:
                 hits.append((tri.peak / scale, ind, better, tri))
         hits.sort(key=lambda h: -h[0])
         for _rel, ind, better, _tri in hits[:MAX_INDICATORS]:
             cands = [s for s in ev["scenarios"] if s != ref_s] or [s for s in ds["scenario"].values if s != ref_s]
-            scored = sorted(cands, key=lambda s: triangle(t, ds[ind].sel(scenario=s).values, ev["year"], better).area)
+            scored = sorted(cands, key=lambda s: triangle(t, ds[ind].sel(scenario=s).values, ev["year"], better,
+                                                          _reference(ds, ind, s)).area)
             out.append((ev, ind, [ref_s] + [str(s) for s in scored[:MAX_PANELS]]))
     return out
 
@@ -86,13 +100,14 @@ def is_pulse(ds: xr.Dataset, indicator: str, tri: Triangle) -> bool:
     """Whether ``indicator`` is a flow (a rate per year) whose shock response is a short pulse.
 
     A pulse of a few weeks (people affected by floods: millions per year for a quarter of a
-    year) reads as a needle on a ten-year axis: its size is its area, not its height. Such a
+    year; recovered within :data:`PULSE_YEARS`) reads as a needle on a ten-year axis: its size is its
+    area, not its height. Such a
     flow is drawn as its running total since the window's start, where the shock is a step
     whose height is the number of people (or tonnes) the shock added.
     """
     units = str(ds[indicator].attrs.get("units", "")).replace(" ", "").lower()
     is_rate = units.endswith("/year") or units.endswith("/years")
-    return bool(is_rate and tri.peak > 0 and np.isfinite(tri.recovery_time) and tri.recovery_time <= 1.0)
+    return bool(is_rate and tri.peak > 0 and np.isfinite(tri.recovery_time) and tri.recovery_time <= PULSE_YEARS)
 
 
 def _shock_total(t: np.ndarray, y: np.ndarray, tri: Triangle, year: float, better: str) -> float:
@@ -128,15 +143,7 @@ def recovery_text(tri: Triangle, labels: Labels, end_year: str) -> str:
         return labels.t("not_recovered", year=end_year)
     if tri.recovery_time <= 1e-9:
         return labels.t("small_loss")
-    return labels.t("recovery_time", years=numbers.number(tri.recovery_time, labels.lang, 2))
-
-
-def cumulative_unit(unit: str, labels: Labels) -> str:
-    """The unit of a rate's running total: ``people per year`` -> ``people``."""
-    suffix = labels.t("unit.per_year_suffix")
-    if unit.endswith(suffix) and len(unit) > len(suffix):
-        return unit[: -len(suffix)].strip()
-    return labels.t("unit.times_years", unit=unit)
+    return labels.t("recovery_time", years=numbers.fixed(tri.recovery_time, 1, labels.lang))
 
 
 def draw_event(ds: xr.Dataset, table: pd.DataFrame, event: dict, indicator: str, scenarios: list[str],
@@ -157,13 +164,13 @@ def draw_event(ds: xr.Dataset, table: pd.DataFrame, event: dict, indicator: str,
     x0 = max(float(t[0]), year - 2.0)
     win = t >= x0 - 1e-9
     yb = ds[indicator].sel(scenario=ref_s).values
-    tri_b = triangle(t, yb, year, better)
+    tri_b = triangle(t, yb, year, better, _reference(ds, indicator, ref_s))
     pulse = is_pulse(ds, indicator, tri_b)
     unit = labels.unit(indicator)
     lang = labels.lang
     for ax, s in zip(axes, progs):
         ys = ds[indicator].sel(scenario=s).values
-        tri_s = triangle(t, ys, year, better)
+        tri_s = triangle(t, ys, year, better, _reference(ds, indicator, s))
         after = win & (t >= year - 1e-9)
         lines = [(labels.t("baseline"), tri_b, c.BASELINE_COLOR)]
         if s != ref_s:
@@ -174,17 +181,18 @@ def draw_event(ds: xr.Dataset, table: pd.DataFrame, event: dict, indicator: str,
                 ax.plot(t[win], _cumulative(t, ys, x0)[win], color=c.BETTER_COLOR, lw=3.2, zorder=5)
             texts = [labels.t("shock.pulse_total", shock=labels.shock(event["kind"]),
                               total=numbers.number(_shock_total(t, yy, tri, year, better), lang),
-                              unit=cumulative_unit(unit, labels))
+                              unit=labels.cumulative_unit(indicator))
                      for (_n, tri, _col), yy in zip(lines, (yb, ys))]
             ax.set_ylim(bottom=0)
         else:
-            ax.hlines(tri_b.level, x0, float(t[-1]), color="#666666", lw=1.5, ls=":", zorder=2)
-            ax.fill_between(t[after], yb[after], tri_b.level, where=tri_b.loss[after] > 0, color=c.WORSE_COLOR,
+            _level(ax, t, win, tri_b.level, "#666666")
+            ax.fill_between(t[after], yb[after], _at(tri_b.level, after), where=tri_b.loss[after] > 0,
+                            color=c.WORSE_COLOR,
                             alpha=0.25, lw=0, zorder=1, interpolate=True)
             ax.plot(t[win], yb[win], color=c.BASELINE_COLOR, lw=3.2, zorder=4)
             if s != ref_s:
-                ax.hlines(tri_s.level, x0, float(t[-1]), color=c.BETTER_COLOR, lw=1.5, ls=":", zorder=2)
-                ax.fill_between(t[after], ys[after], tri_s.level, where=tri_s.loss[after] > 0,
+                _level(ax, t, win, tri_s.level, c.BETTER_COLOR)
+                ax.fill_between(t[after], ys[after], _at(tri_s.level, after), where=tri_s.loss[after] > 0,
                                 color=c.BETTER_COLOR, alpha=0.35, lw=0, zorder=2, interpolate=True)
                 ax.plot(t[win], ys[win], color=c.BETTER_COLOR, lw=3.2, zorder=5)
             texts = [recovery_text(tri, labels, c.end_year(ds)) for _n, tri, _col in lines]
@@ -201,7 +209,7 @@ def draw_event(ds: xr.Dataset, table: pd.DataFrame, event: dict, indicator: str,
                     zorder=10, bbox=dict(fc="white", ec="none", alpha=0.85, pad=1))
         ax.xaxis.set_major_locator(MaxNLocator(nbins=5 if len(progs) < 3 else 4, integer=True))
     ylabel = (labels.t("shock.cumulative_ylabel", indicator=labels.variable(indicator),
-                       unit=cumulative_unit(unit, labels)) if pulse
+                       unit=labels.cumulative_unit(indicator)) if pulse
               else f"{labels.variable(indicator)} [{unit}]")
     title = fig.suptitle(labels.t("shock.title", indicator=labels.variable(indicator),
                                   shock=labels.shock(event["kind"]), year=str(int(year))),
@@ -221,7 +229,8 @@ def draw_event(ds: xr.Dataset, table: pd.DataFrame, event: dict, indicator: str,
     if has_prog:
         handles.append(Line2D([], [], color=c.BETTER_COLOR, lw=3.2, label=labels.t("legend.programme")))
     if not pulse:
-        handles += [Line2D([], [], color="#666666", lw=1.5, ls=":", label=labels.t("shock.reference")),
+        handles += [Line2D([], [], color="#666666", lw=1.5, ls=":",
+                           label=labels.t("shock.reference_run" if np.ndim(tri_b.level) else "shock.reference")),
                     Patch(color=c.WORSE_COLOR, alpha=0.25, label=labels.t("shock.lost_baseline"))]
         if has_prog:
             handles.append(Patch(color=c.BETTER_COLOR, alpha=0.35, label=labels.t("shock.lost_programme")))
@@ -244,9 +253,23 @@ def draw_event(ds: xr.Dataset, table: pd.DataFrame, event: dict, indicator: str,
         left = 0.1 + (4 - bb.x0) / fig.bbox.width
         fig.subplots_adjust(left=left)
     note = (labels.t("shock.note_pulse", shock=labels.shock(event["kind"])) if pulse
-            else labels.t("shock.note", better=labels.t(f"better.{better}").lower()))
+            else labels.t("shock.note_run" if np.ndim(tri_b.level) else "shock.note",
+                          better=labels.t(f"better.{better}").lower()))
     c.add_footer(fig, ds, labels, note)
     return fig
+
+
+def _level(ax, t, win, level, color) -> None:
+    """The level a loss is measured against: a flat line at the level before the shock, or the run
+    without the shock."""
+    if np.ndim(level):
+        ax.plot(t[win], np.asarray(level)[win], color=color, lw=1.5, ls=":", zorder=2)
+    else:
+        ax.hlines(level, float(t[win][0]), float(t[-1]), color=color, lw=1.5, ls=":", zorder=2)
+
+
+def _at(level, mask):
+    return np.asarray(level)[mask] if np.ndim(level) else level
 
 
 def _fit_size(fig, ax, texts: list[str]) -> float:
@@ -263,8 +286,78 @@ def stem(event: dict, indicator: str) -> str:
     return f"shock-{c.slug(event['kind'])}-{int(np.floor(float(event['year']) + 1e-9))}-{c.slug(indicator)}"
 
 
+MAX_TOLLS = 3   # panels of the losses chart: the first yearly rates (in the comparison's order) the shock hits
+
+
+def tolls(table: pd.DataFrame) -> pd.DataFrame:
+    """The shock's toll per run and indicator: the loss area of every yearly-rate indicator the shock hits
+    (deaths, people affected, damage a year: the loss area counts them), and its change against the baseline."""
+    t = table[table["loss_area"].notna()]
+    rated = [i for i in t["indicator"].unique() if metrics.is_rate(t.loc[t.indicator == i, "units"].iloc[0])]
+    base = t[(t["kind"] == "baseline") & t["indicator"].isin(rated) & (t["loss_area"] > 0)]
+    order = base["indicator"].tolist()[:MAX_TOLLS]          # in the comparison's order
+    return t[t["indicator"].isin(order)].assign(_o=lambda d: d["indicator"].map(order.index)).sort_values(
+        ["_o", "loss_area"]).drop(columns="_o")
+
+
+def draw_losses(ds: xr.Dataset, table: pd.DataFrame, labels: Labels):
+    """The shock's toll with each programme: one panel per yearly rate the shock hits (deaths, people affected
+    ...), a bar per run for what the shock costs in it, the baseline's bar in black, fewest losses at the top."""
+    tl = tolls(table)
+    inds = list(dict.fromkeys(tl["indicator"]))
+    # one order of the runs in every panel: by the first panel's toll, fewest losses at the top
+    order = tl[tl["indicator"] == inds[0]].sort_values("loss_area", ascending=False)["scenario"].tolist()
+    fig = c.figure()
+    W = fig.bbox.width
+    fs_name = 13 if len(order) <= 14 else 12
+    names = [labels.scenario(sc) for sc in order]
+    room = float(np.clip(max(c.text_width(fig, nm, fs_name) for nm in names) / W + 0.03, 0.15, 0.32))
+    names = [c.shorten_px(fig, nm, (room - 0.03) * W, fs_name) for nm in names]
+    axes = fig.subplots(1, len(inds), squeeze=False, sharey=False)[0]
+    fig.subplots_adjust(left=room, right=0.985, top=0.78, bottom=0.2, wspace=0.1)
+    lang = labels.lang
+    for k, (ax, ind) in enumerate(zip(axes, inds)):
+        rows = tl[tl["indicator"] == ind].set_index("scenario").reindex(order).reset_index()
+        y = np.arange(len(rows))
+        colors = [c.BASELINE_COLOR if kd == "baseline" else c.BETTER_COLOR if ch < 0 else c.WORSE_COLOR
+                  for kd, ch in zip(rows["kind"], rows["loss_area_change"])]
+        ax.barh(y, rows["loss_area"], color=colors, height=0.7)
+        ax.set_yticks(y)
+        ax.set_yticklabels([] if k else names, fontsize=fs_name)
+        ax.grid(axis="y", visible=False)
+        span = float(rows["loss_area"].max()) or 1.0
+        for yi, (v, ch, kd) in enumerate(zip(rows["loss_area"], rows["loss_area_change"], rows["kind"])):
+            text = numbers.number(v, lang) + ("" if kd == "baseline" or not np.isfinite(ch)
+                                                else f" ({numbers.signed_number(ch, lang)})")
+            ax.text(v + 0.02 * span, yi, text, va="center", ha="left", fontsize=11)
+        ax.set_xlim(0, 1.8 * span)
+        ax.set_ylim(-0.6, len(rows) - 0.4)
+        c.set_number_format(ax.xaxis, lang)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=3))
+        title, size = c.fit(fig, labels.variable(ind), ax.get_position().width * W, 16,
+                            weight="bold", max_lines=2, min_size=12)
+        ax.set_title(title, fontsize=size, loc="left")
+        ax.set_xlabel(c.fit(fig, labels.cumulative_unit(ind), ax.get_position().width * W, 14, max_lines=2,
+                            min_size=11)[0], fontsize=14)
+    events = _events(ds)
+    ev = events[0] if events else {"kind": "", "year": float(ds["time"].values[0])}
+    fig.suptitle(labels.t("losses.title", shock=labels.shock(ev["kind"]) if ev["kind"] else "",
+                          year=str(int(ev["year"]))), x=0.01, ha="left", y=0.975)
+    fig.text(0.01, 0.905, c.fit(fig, labels.t("losses.subtitle"), 0.97 * W, 15, max_lines=2, min_size=13)[0],
+             fontsize=15, ha="left", va="top", color="#333333")
+    handles = [Patch(color=c.BASELINE_COLOR, label=labels.t("baseline")),
+               Patch(color=c.BETTER_COLOR, label=labels.t("losses.fewer")),
+               Patch(color=c.WORSE_COLOR, label=labels.t("losses.more"))]
+    fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.01, 0.035), ncols=3, frameon=False, fontsize=13)
+    c.add_footer(fig, ds, labels, None)
+    return fig
+
+
 def draw(ds: xr.Dataset, table: pd.DataFrame, out_dir: Path, labels: Labels, formats) -> list[Path]:
     paths: list[Path] = []
+    if "loss_area" in table and len(tolls(table)) and (table["kind"] != "baseline").any():
+        with c.style():
+            paths += c.save(draw_losses(ds, table, labels), out_dir, "shock-losses", formats)
     for event, ind, scen in pick(ds, table):
         with c.style():
             fig = draw_event(ds, table, event, ind, scen, labels)

@@ -52,12 +52,11 @@ def _colours(per_panel: list[list[str]]) -> dict[str, str]:
 
 
 def _figure_colours(union: list[str], kinds: dict) -> dict[str, str]:
-    """A colour per highlighted programme, never shared within the figure by two lines of the same
-    style (programmes solid, bundles dashed), so that one legend names them all."""
+    """A colour per highlighted programme, never shared within the figure (eleven colours: Okabe-Ito's seven
+    and Tol's muted four), programmes solid and bundles dashed, so that one legend names them all."""
     out: dict[str, str] = {}
-    pools = {"bundle": list(c.SERIES) + list(EXTRA), "other": list(c.SERIES) + list(EXTRA)}
+    pool = list(c.SERIES) + list(EXTRA)      # one pool: no two lines of a figure share a colour
     for k, s in enumerate(union):
-        pool = pools["bundle" if kinds.get(s) == "bundle" else "other"]
         out[s] = pool.pop(0) if pool else c.SERIES[k % len(c.SERIES)]
     return out
 
