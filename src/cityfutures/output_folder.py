@@ -32,8 +32,8 @@ from pathlib import Path, PurePosixPath
 from typing import Iterator
 
 from ._version import __version__
-from .errors import OutputError
-from .files import atomic_write, sha256_file, umask
+from .errors import CityfuturesError, OutputError
+from .files import atomic_write, no_space, sha256_file, umask
 
 try:  # POSIX: a lock the kernel drops with the process
     import fcntl
@@ -236,14 +236,27 @@ class OutputFolder:
 
     def __exit__(self, kind, exc, tb) -> None:
         try:
-            if kind is None:
-                self._commit()
+            try:
+                if kind is None:
+                    self._commit()
+            except Exception as err:
+                exc = err
+                raise
+            finally:
+                self._full_device(exc)
         finally:
             if self.stage is not None and self.stage.exists():
                 shutil.rmtree(self.stage, ignore_errors=True)
             self._unlock()
             if self.stage is not None:         # not committed: leave no folder made for OUT
                 self._remove_made()
+
+    def _full_device(self, exc: BaseException | None) -> None:
+        """A full device while writing into the stage or committing it (a writer that does not go
+        through :func:`~cityfutures.files.atomic_write`, such as a chart's ``savefig``): one line."""
+        if isinstance(exc, Exception) and not isinstance(exc, CityfuturesError) and self.stage is not None \
+                and no_space(self.stage / MANIFEST, exc):
+            raise OutputError(f"no space left on the device ({self.real.parent})", path=str(self.out)) from None
 
     def _remove_made(self) -> None:
         for folder in self._made:

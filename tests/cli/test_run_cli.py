@@ -45,7 +45,7 @@ def test_run_over_a_previous_run_replaces_it_and_keeps_unlisted_files(tmp_path):
     assert main(["run", str(tmp_path / "buses.yaml"), "--out", str(out), "--quiet"]) == 0
     (out / "keep.txt").write_text("mine")
     assert main(["run", str(tmp_path / "drains.yaml"), "--out", str(out), "--quiet"]) == 0
-    assert list(xr.load_dataset(out / "results.nc").scenario.values) == ["drains"]
+    assert list(xr.load_dataset(out / "results.nc").scenario.values) == ["baseline", "drains"]   # no buses
     assert (out / "keep.txt").read_text() == "mine"
     assert sorted(p.name for p in out.iterdir()) == ["cityfutures-manifest.json", "keep.txt", "results.csv",
                                                     "results.nc"]
