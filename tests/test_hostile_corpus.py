@@ -4,8 +4,8 @@ one line naming the file, nothing executed (a canary file that must never appear
 Models live in ``tests/data/hostile/models`` (comments, names, units, lookups, GET paths, XML entities,
 broken encodings, broken time settings); YAML cases are made here (alias bombs, deep nesting, extends
 chains, a file too large, bad encodings, lone surrogates, NaN and infinity, code tags, wrong types).
-Every model runs through ``simulate`` (both engines and ``--emit-code``), ``levers``, ``indicators``, and a
-scenario naming it through ``validate`` and ``run``; every YAML case, as a programme of a small
+Every model runs through ``simulate`` (both engines and ``--emit-code``), ``levers``, ``indicators``,
+``loops``, ``export`` and ``check``, and a scenario naming it through ``validate`` and ``run``; every YAML case, as a programme of a small
 comparison, through ``validate``, ``run``, ``compare``, ``ensemble``, ``sensitivity`` and the dashboard's core.
 """
 from __future__ import annotations
@@ -80,6 +80,22 @@ def test_a_hostile_model_through_every_command(name, tmp_path, capsys):
         batch, pysd = pd.read_csv("batch.csv", index_col=0), pd.read_csv("pysd.csv", index_col=0)
         pd.testing.assert_frame_equal(batch[sorted(batch.columns)], pysd[sorted(batch.columns)], rtol=1e-9,
                                       check_exact=False)
+    code = main(["loops", str(model), "--periods", "2", "--no-charts", "--out", "loops"])
+    _check(code, capsys.readouterr().err, expected, name, Path("loops"))
+    code = main(["export", str(model), "--out", "exported.xmile"])   # a translation: time settings need not run
+    err = capsys.readouterr().err
+    assert code in (0, 2), err
+    if code == 2:
+        _check(code, err, 2, name, Path("exported.xmile"))
+    else:                                  # the file's text stays text in the XML written
+        from lxml import etree
+        tree = etree.parse("exported.xmile", etree.XMLParser(resolve_entities=False, no_network=True))
+        assert tree.docinfo.doctype == "" and tree.getroot().tag.endswith("xmile")
+    code = main(["check", str(model), "--samples", "2"])
+    err = capsys.readouterr().err
+    assert code in (0, 2) and "Traceback" not in err, err     # findings are lines of their own
+    if expected == 2:
+        _check(code, err, 2, name)
     scenario = Path("s.yaml")
     scenario.write_text(f"name: s\ntitle: {{en: S, id: S}}\nmodel: {model}\n", encoding="utf-8")
     for args, out in ((["validate", str(scenario)], None), (["run", str(scenario), "--out", "o1"], Path("o1")),
@@ -212,7 +228,7 @@ def test_a_wrong_value_in_any_field_is_one_line(key, value, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("key", ["name", "title", "description", "baseline", "interventions", "bundles",
-                                 "indicators"])
+                                 "indicators", "weights", "discount_rate"])
 @pytest.mark.parametrize("value", ["[1, 2]", "{a: 1}", "true", "null", ".nan", "''", "[[1]]", "{b: {c: 1}}",
                                    "'../../etc/passwd'", "[baseline.yaml, baseline.yaml]"])
 def test_a_wrong_value_in_any_comparison_field_is_one_line(key, value, tmp_path, capsys):
