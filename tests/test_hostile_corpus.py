@@ -6,7 +6,8 @@ broken encodings, broken time settings); YAML cases are made here (alias bombs, 
 chains, a file too large, bad encodings, lone surrogates, NaN and infinity, code tags, wrong types).
 Every model runs through ``simulate`` (both engines and ``--emit-code``), ``levers``, ``indicators``,
 ``loops``, ``export`` and ``check``, and a scenario naming it through ``validate`` and ``run``; every
-YAML case, as a programme of a small comparison, through ``validate``, ``run``, ``compare``, ``ensemble``, ``sensitivity`` and the dashboard's core.
+YAML case, as a programme of a small comparison, through ``validate``, ``run``, ``compare``, ``ensemble``,
+``sensitivity`` and the dashboard's core.
 """
 from __future__ import annotations
 

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import http.client
 import shutil
-import socket
-import subprocess
-import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -18,6 +14,7 @@ from cityfutures.dashboard.files import SESSIONS
 from cityfutures.dashboard.guard import MAX_SESSIONS, allowed_addresses, refusal
 from cityfutures.errors import ScenarioError
 from cityfutures.scenario import load_scenario
+from tests.dashboard.server import dashboard_server
 
 PAGE = {"Host": "127.0.0.1:5006"}
 ALLOWED = allowed_addresses("127.0.0.1", 5006)
@@ -178,12 +175,6 @@ def test_the_help_states_the_session_limit():
     assert MAX_SESSIONS_HELP == MAX_SESSIONS == 20
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _get(port: int, headers: dict) -> tuple[int, str, str]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     conn.request("GET", "/", headers=headers)
@@ -203,19 +194,7 @@ def _get(port: int, headers: dict) -> tuple[int, str, str]:
 def test_the_server_refuses_other_addresses_and_a_tab_beyond_the_limit(make_library, tmp_path):
     pytest.importorskip("panel")
     lib = make_library()
-    port = _free_port()
-    log = tmp_path / "server.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "cityfutures", "dashboard", "--scenarios", str(lib), "--port",
-                                 str(port), "--max-sessions", "2"], stdout=out, stderr=subprocess.STDOUT, cwd=tmp_path)
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, log.read_text()
-            if "cityfutures dashboard: http" in log.read_text():
-                break
-            time.sleep(0.2)
-        time.sleep(0.5)
+    with dashboard_server(lib, tmp_path, "--max-sessions", "2", wait=90) as (port, _log):
         own = {"Host": f"127.0.0.1:{port}"}
         status, body, where = _get(port, {**own, "Origin": "http://evil.example"})
         assert status == 403 and "requests from http://evil.example are not accepted" in body, (status, body, where)
@@ -227,10 +206,3 @@ def test_the_server_refuses_other_addresses_and_a_tab_beyond_the_limit(make_libr
         assert _get(port, own)[0] == 200 and _get(port, {**own, "Host": f"localhost:{port}"})[0] == 200
         status, body, _ = _get(port, own)                  # a third tab while two sessions are open
         assert status == 403 and "limit" in body
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
