@@ -149,7 +149,8 @@ def test_a_run_without_charts_leaves_no_brief_of_the_run_before(tmp_path, capsys
     (out / "my-notes.txt").write_text("kept")
     assert main(["compare", str(path), "--out", str(out), "--quiet"]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["cityfutures-manifest.json", "comparison.csv", "comparison.md",
-                                                    "my-notes.txt", "results.csv", "results.nc"]
+                                                    "my-notes.txt", "pathways.csv", "ranking.csv", "results.csv",
+                                                    "results.nc"]
     capsys.readouterr()
 
 
