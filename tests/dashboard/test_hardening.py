@@ -206,3 +206,22 @@ def test_the_server_refuses_other_addresses_and_a_tab_beyond_the_limit(make_libr
         assert _get(port, own)[0] == 200 and _get(port, {**own, "Host": f"localhost:{port}"})[0] == 200
         status, body, _ = _get(port, own)                  # a third tab while two sessions are open
         assert status == 403 and "limit" in body
+
+
+def test_a_model_in_the_models_folder_beside_the_scenarios_is_allowed(make_library, tmp_path):
+    """A project's layout (scenarios/ and models/ side by side) works; a link there to elsewhere does not."""
+    lib = make_library()
+    models = lib.parent / "models"
+    models.mkdir()
+    for suffix in (".mdl", ".meta.yaml"):
+        shutil.copy(Path(__file__).resolve().parents[2] / "models" / f"jakarta{suffix}", models / f"city{suffix}")
+    base = lib / "baseline.yaml"
+    text = base.read_text(encoding="utf-8")
+    base.write_text(text.replace("model: jakarta", "model: city"), encoding="utf-8")
+    assert Dashboard(lib).model.name == "city"
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (models / "city.mdl").rename(outside / "city.mdl")
+    (models / "city.mdl").symlink_to(outside / "city.mdl")
+    with pytest.raises(ScenarioError, match="outside the scenario folder"):
+        Dashboard(lib)

@@ -103,6 +103,14 @@ def _open(source, what: str) -> tuple[YamlDocument, Path | None]:
 
 
 # ----------------------------------------------------------------------------- against the model
+def _model_roots(confine: str | os.PathLike) -> tuple[Path | None, ...]:
+    """The folders a model of a confined scenario folder may lie in: the folder itself, the ``models/``
+    folder beside it (a project's layout, where a model named without a path is found) and the bundled
+    models (None when there are none)."""
+    confine = Path(confine)
+    return confine, confine.parent / "models", bundled_models_dir()
+
+
 def _resolve_model(data: dict, loc: Located, base_dir: Path, model: Model | str | os.PathLike | None,
                    confine: Path | None = None) -> Model:
     ref = data.get("model")
@@ -117,10 +125,9 @@ def _resolve_model(data: dict, loc: Located, base_dir: Path, model: Model | str 
         path = resolve_model_path(ref, relative_to=folder)
     except ModelError as exc:
         loc.fail(("model",), exc.problem, exc.allowed)
-    bundled = bundled_models_dir()
-    if not (confined(path, confine) or (bundled is not None and confined(path, bundled))):
+    if confine is not None and not any(root is not None and confined(path, root) for root in _model_roots(confine)):
         loc.fail(("model",), f"model '{ref}' ({path}) is outside the scenario folder {confine}",
-                 "a model inside the folder, or a bundled model by name")
+                 f"a model inside the folder or in {Path(confine).parent / 'models'}, or a bundled model by name")
     if model is not None:
         given = load_model(model)
         if path != given.path.resolve() and sha256_file(path) != given.sha256:
