@@ -16,7 +16,6 @@ import warnings
 from typing import Any, Sequence
 
 import xarray as xr
-from tqdm.auto import tqdm
 
 from .analysis.compare import ComparisonResult, comparison_result, comparison_table
 from .analysis.pathways import explain
@@ -28,6 +27,7 @@ from .engine.runner import collect, execute
 from .errors import InputError, RunError, RunFailedWarning
 from .plan import Plan, build_plan, plan_ensemble, without_shocks
 from .plan.plan import check_results_memory
+from .progress import named_steps
 from .results.dataset import attach_futures, attach_pathways, attach_without_shock, build_results, load_results
 from .results.ensemble import reduce_ensemble
 from .scenario import Comparison, load_any
@@ -190,22 +190,8 @@ def pathways(plan: Plan, ds: xr.Dataset, *, progress: bool = False) -> xr.Datase
     :func:`cityfutures.analysis.pathways.explain`)."""
     table = comparison_table(ds)
     names = [r.name for r in plan.runs if r.kind != "baseline"]
-    bar = tqdm(total=len(names), unit="programme", desc="why", leave=False) if progress else None
-    started = []
-
-    def step(name: str) -> None:   # the programme now explained; the one before it is done
-        if bar is not None:
-            if started:
-                bar.update(1)
-            started.append(name)
-            bar.set_postfix_str(name)
-
-    try:
+    with named_steps(len(names), unit="programme", desc="why", show=progress) as step:
         found = explain(plan, table, progress=step)
-    finally:
-        if bar is not None:
-            bar.update(len(names) - bar.n)
-            bar.close()
     return attach_pathways(ds, found.to_dict("records"))
 
 

@@ -213,7 +213,8 @@ def _round_trip(model: Path, tmp: Path):
 def test_jakarta_round_trips_through_xmile(tmp_path):
     model = _copy(JAKARTA, tmp_path)
     out, notes, vensim, xmile = _round_trip(model, tmp_path)
-    assert (notes.stocks, notes.graphical_functions, notes.groups) == (53, 2, 9)
+    stocks = sum(v.kind == "Stateful" and v.subtype == "Integ" for v in load_model(JAKARTA).variables.values())
+    assert stocks >= 50 and (notes.stocks, notes.graphical_functions, notes.groups) == (stocks, 2, 9)
     # 'Flood out migration' drains Population and People awaiting home repair; an XMILE flow has one stock
     # at each end, so the second stock's rate is written as a net flow of its own
     assert notes.made_up == ["People awaiting home repair net flow"]

@@ -87,3 +87,27 @@ def test_knockout_tables_trace_each_change_through_every_documented_loop(validat
     mobility = next(t for title, t in tables.items() if title.startswith("Mobility package")).set_index("loop")
     pt = mobility["Public transport mode share"]
     assert pt["effect"] > 0 and pt["crowding (B)"] > 10 and pt["mode-shift (B)"] < -5
+
+
+def test_shock_results_do_not_depend_on_the_time_step(validate, jakarta):
+    """A 2007-like flood at four phases of a step: peak displaced, loss areas (people affected, deaths, damage,
+    displaced) and peak losses within 3% between dt and dt/4 and between dt and dt/8; recovery times within
+    one step."""
+    table = validate.convergence(jakarta, steps=(1, 4, 8)).set_index("measure")
+    assert len(table) == len(validate.SHOCK_MEASURES)
+    for measure, row in table.iterrows():
+        worst = np.abs(row.to_numpy(float)).max()
+        limit = validate.cal.DT if "recovery" in measure else 3.0
+        assert np.isfinite(worst) and worst < limit, (measure, row.to_dict())
+
+
+def test_history_carries_on_into_the_model_without_jumps(validate, jakarta, calibration):
+    """The 2010 history run reaches the model's 2018 state: the stocks the calibration copies or back-casts
+    (population, piped water, NRW, waste, Bantargebang, subsidence, fleets, congestion) within 6%."""
+    table = validate.continuity(jakarta, calibration.model_values(jakarta)).set_index("variable")
+    close = ["Population", "Economic output per person", "Piped water coverage", "Non revenue water fraction",
+             "Groundwater extraction", "Subsidence rate", "Waste generation", "Waste delivered to Bantargebang",
+             "Uncontrolled waste", "Waste in drains", "Landfill remaining capacity", "Cars", "Motorcycles",
+             "Congestion level"]
+    jumps = table.loc[close, "jump at 2018 %"].abs()
+    assert (jumps < 6).all(), jumps[jumps >= 6].to_dict()

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from .levers import HEADINGS, add_model_options, write_rows
+from .options import declares
 
 EXAMPLES = """examples:
   cityfutures indicators
@@ -26,9 +26,7 @@ def run(args) -> int:
     from ..model import load_model
     model = load_model(args.model)
     lang = args.lang
-    if not model.indicators:
-        print(f"model '{model.name}' declares no indicators (no {model.name}.meta.yaml next to {model.path})",
-              file=sys.stderr)
+    if not declares(model, "indicators"):
         return 0
     rows = []
     for ind in model.indicators.values():

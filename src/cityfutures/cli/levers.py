@@ -6,6 +6,8 @@ import csv
 import sys
 from typing import Sequence
 
+from .options import declares
+
 EXAMPLES = """examples:
   cityfutures levers
   cityfutures levers --lang id
@@ -62,9 +64,7 @@ def run(args) -> int:
     from ..report.numbers import exact, plain
     model = load_model(args.model)
     lang = args.lang
-    if not model.levers:
-        print(f"model '{model.name}' declares no levers (no {model.name}.meta.yaml next to {model.path})",
-              file=sys.stderr)
+    if not declares(model, "levers"):
         return 0
     rows = []
     sep = ";" if lang == "id" else ","    # Indonesian writes decimals with a comma

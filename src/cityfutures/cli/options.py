@@ -158,3 +158,13 @@ def load_comparison_arg(path: str, command: str = "this command"):
 def written(out: Path, tmp: Path) -> list[Path]:
     """The files of a staging folder as they will be named in ``out``."""
     return [out / p.relative_to(tmp) for p in sorted(tmp.rglob("*")) if p.is_file()]
+
+
+def declares(model, what: str) -> bool:
+    """Whether ``model`` declares any ``what`` ("levers" or "indicators") in its sidecar; if not, say so on
+    stderr (the command then exits 0 with nothing to list)."""
+    if getattr(model, what):
+        return True
+    print(f"model '{model.name}' declares no {what} (no {model.name}.meta.yaml next to {model.path})",
+          file=sys.stderr)
+    return False

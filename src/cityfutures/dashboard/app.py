@@ -588,13 +588,7 @@ class DashboardPage:
         try:
             view = self.core.update(state)
         except CityfuturesError as exc:      # ScenarioError / RunError: one line, nothing applied
-            self.status.object = self._status_html(self.state.lang, None, error=str(exc))
-            if revert is not None:
-                self._syncing = True
-                try:
-                    revert()
-                finally:
-                    self._syncing = False
+            self._refuse(exc, revert)
             return
         language_changed = state.lang != self.state.lang
         self.state, self.view = state, view
@@ -612,14 +606,19 @@ class DashboardPage:
         try:                      # the slider shows the end value: set the base that gives it
             base = self.core.lever_base(self.state, name, float(event.new))
         except CityfuturesError as exc:
-            self.status.object = self._status_html(self.state.lang, None, error=str(exc))
+            self._refuse(exc, revert)
+            return
+        self._change(self.state.with_lever(name, base, start=start), revert=revert)
+
+    def _refuse(self, exc: CityfuturesError, revert=None) -> None:
+        """Show the one-line error and put the widget that asked back where it was (without a new run)."""
+        self.status.object = self._status_html(self.state.lang, None, error=str(exc))
+        if revert is not None:
             self._syncing = True
             try:
                 revert()
             finally:
                 self._syncing = False
-            return
-        self._change(self.state.with_lever(name, base, start=start), revert=revert)
 
     def _on_weight(self, focus_area: str, event) -> None:
         if self._syncing or event.new is None:
@@ -661,8 +660,14 @@ class DashboardPage:
             self._syncing = False
         self._change(self.core.initial_state(self.state.lang))
 
-    def _message(self, ok: bool, msg: str) -> None:
+    def _shown(self, path) -> str:
+        """``path`` as the facilitator knows it: relative to the folder above the scenarios when inside it."""
+        root = self.core.root.parent
+        return (path.relative_to(root) if path.is_relative_to(root) else path).as_posix()
+
+    def _message(self, msg: str, ok: bool) -> None:
         cls = "cf-better" if ok else "cf-worse"
+        msg = msg.encode("utf-8", "replace").decode("utf-8")      # a lone surrogate cannot escape the page
         self.save_message.object = (f"<p class='cf-message {cls}' id='cf-save-message' data-ok='{str(ok).lower()}'>"
                                     f"{html.escape(msg, quote=True)}</p>")
 
@@ -676,9 +681,8 @@ class DashboardPage:
         except Exception as exc:  # noqa: BLE001 - the page must say it: an internal error, named
             msg, ok = t(f"{kind}.failed", lang, message=f"internal error: {type(exc).__name__}: {exc}"), False
         else:
-            shown = path.relative_to(self.core.root.parent) if path.is_relative_to(self.core.root.parent) else path
-            msg, ok = t(f"{kind}.done", lang, path=shown.as_posix()), True
-        self._message(ok, msg.encode("utf-8", "replace").decode("utf-8"))
+            msg, ok = t(f"{kind}.done", lang, path=self._shown(path)), True
+        self._message(msg, ok)
 
     def _on_save(self, _event=None) -> None:
         name = (self.save_name.value or "").strip()

@@ -13,11 +13,11 @@ from typing import Sequence
 
 import pandas as pd
 import xarray as xr
-from tqdm.auto import tqdm
 
 from ..analysis.compare import ComparisonResult, comparison_result
 from ..analysis.robust import TABLES, EnsembleResult
 from ..files import atomic_write
+from ..progress import named_steps
 from ..results.dataset import save_results
 from ..results.ensemble import save_ensemble
 from .brief import write_brief
@@ -61,17 +61,7 @@ def write_charts(results: xr.Dataset, table: pd.DataFrame, folder: str | os.Path
     if comparative and result is None:
         result = comparison_result(results)
     steps = [k for k in charts] + (["brief"] if brief and comparative else [])
-    bar = tqdm(total=len(steps), unit="step", desc="charts", leave=False) if progress else None
-    started = []
-
-    def step(name: str) -> None:   # the step now drawn; the one before it is done
-        if bar is not None:
-            if started:
-                bar.update(1)
-            started.append(name)
-            bar.set_postfix_str(name)
-
-    try:
+    with named_steps(len(steps), unit="step", desc="charts", show=progress) as step:
         paths = draw_all(results, table, folder, lang=lang, formats=formats, charts=charts, model=model, notes=notes,
                          result=result, progress=step)
         if brief and not comparative:
@@ -81,10 +71,6 @@ def write_charts(results: xr.Dataset, table: pd.DataFrame, folder: str | os.Path
             step("brief")
             paths.append(write_brief(results, table, Path(folder) / "brief.pdf", lang=lang, model=model,
                                      result=result))
-    finally:
-        if bar is not None:
-            bar.update(1 if started else 0)
-            bar.close()
     return paths
 
 

@@ -496,3 +496,21 @@ def test_no_two_texts_overlap(case, lang, results, table):
             problems += [f"{name}: {p}" for p in text_overlaps(fig)]
             plt.close(fig)
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("lang", ["en", "id"])
+def test_cost_chart_with_intervals_keeps_its_legend_out_of_the_key(lang, results):
+    """With p5-p95 intervals the track legend gains an entry; it must not run into the key on the right."""
+    import dataclasses
+
+    import matplotlib.pyplot as plt
+    big = _big(results)
+    result = comparison_result(big)
+    rk = result.ranking.copy()
+    rk["score_p05"], rk["score_p95"] = rk["score"] - 0.5, rk["score"] + 0.5
+    result = dataclasses.replace(result, ranking=rk)
+    with c.style():
+        fig = cost.draw_cost(big, result, Labels(big, lang))
+        problems = text_overlaps(fig) + text_outside(fig)
+        plt.close(fig)
+    assert not problems, "\n".join(problems)

@@ -186,8 +186,7 @@ def _legends(fig, eff: pd.DataFrame, labels: Labels, width: float, ranged: bool 
     hf = [Patch(color=labels.focus_color(fa), label=labels.focus_area(fa)) for fa in fas]
     kw = dict(frameon=False, fontsize=14, handlelength=1.3, handletextpad=0.5, columnspacing=1.3,
               borderaxespad=0, loc="upper left", alignment="left")
-    fig.legend(handles=[Line2D([], [], ls="", label=labels.t("legend.track") + ":")] + h,
-               bbox_to_anchor=(0.01, 0.925), ncols=len(h) + 1, **kw)
+    _track_legend(fig, [Line2D([], [], ls="", label=labels.t("legend.track") + ":")] + h, kw, right=width + 0.035)
     kw.update(loc="lower left")   # above the note line, whatever its number of rows
     leg = fig.legend(handles=hf, bbox_to_anchor=(0.01, 0.078), ncols=2 if len(hf) > 2 else len(hf),
                      title=labels.t("legend.focus_area") + ":", title_fontsize=14, **kw)
@@ -200,6 +199,26 @@ def _legends(fig, eff: pd.DataFrame, labels: Labels, width: float, ranged: bool 
     bottom = max(pos.y0, top + 0.12)
     ax.set_position([pos.x0, bottom, pos.width, pos.y1 - bottom])
 
+
+
+def _track_legend(fig, handles: list, kw: dict, right: float) -> None:
+    """The row of marker shapes under the title, in smaller type (down to 11 pt) rather than into the key
+    on the right (``right``, figure fraction); two rows, with the axes moved down, if still too wide."""
+    kw = dict(kw)
+    for fs in (14, 13, 12, 11):
+        kw["fontsize"] = fs
+        leg = fig.legend(handles=handles, bbox_to_anchor=(0.01, 0.925), ncols=len(handles), **kw)
+        fig.canvas.draw()
+        ext = leg.get_window_extent()
+        if ext.x1 / fig.bbox.width <= right:
+            return
+        leg.remove()
+    leg = fig.legend(handles=handles, bbox_to_anchor=(0.01, 0.925), ncols=int(np.ceil(len(handles) / 2)), **kw)
+    fig.canvas.draw()
+    drop = leg.get_window_extent().height / fig.bbox.height / 2   # the second row's height
+    ax = fig.axes[0]
+    pos = ax.get_position()
+    ax.set_position([pos.x0, pos.y0, pos.width, pos.height - drop])
 
 
 def _key_table(fig, key: pd.DataFrame, labels: Labels, x0: float) -> None:

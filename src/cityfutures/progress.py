@@ -1,0 +1,30 @@
+"""Progress over named steps: one bar whose label names the step under way (the CLI's `why` and `charts`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from tqdm.auto import tqdm
+
+
+@contextmanager
+def named_steps(total: int, *, unit: str, desc: str, show: bool = True) -> Iterator[Callable[[str], None]]:
+    """A progress bar over ``total`` steps; yields ``step(name)``, called as each step starts (the one before
+    it is then done). The bar is completed and closed on leaving; nothing is drawn when ``show`` is false."""
+    bar = tqdm(total=total, unit=unit, desc=desc, leave=False) if show else None
+    started: list[str] = []
+
+    def step(name: str) -> None:
+        if bar is not None:
+            if started:
+                bar.update(1)
+            started.append(name)
+            bar.set_postfix_str(name)
+
+    try:
+        yield step
+    finally:
+        if bar is not None:
+            bar.update(total - bar.n)
+            bar.close()
