@@ -92,3 +92,53 @@ def line_of(path: Path, name: str) -> int:
 def only(findings, rule: str) -> list:
     """The findings of one rule."""
     return [f for f in findings if f.rule == rule]
+
+
+def write_catalogue(folder: Path, n: int, *, seed: int = 0, indicators: int = 4) -> Path:
+    """A synthetic catalogue of ``n`` programmes on a model of ``n`` levers, written into ``folder``: each
+    indicator grows with a weighted sum of its levers and with the product of two of them (so portfolios
+    interact), each programme adds to one lever at a random cost. For the evolutionary search and its
+    benchmark; made up, never shipped as real programmes. Returns the comparison file."""
+    import numpy as np
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    of = rng.integers(0, indicators, n)
+    eqs = []
+    for j in range(indicators):
+        mine = np.flatnonzero(of == j)
+        terms = [f"{rng.uniform(0.2, 2):.3f} * Lever {k + 1}" for k in mine] or ["0"]
+        if len(mine) >= 2:
+            terms.append(f"{rng.uniform(-0.3, 0.3):.3f} * Lever {mine[0] + 1} * Lever {mine[1] + 1}")
+        eqs.append(f"Indicator {j + 1}= INTEG (\n\t{' + '.join(terms)},\n\t\t0)\n\t~\tDmnl [?,?]\n"
+                   f"\t~\tIndicator: synthetic.\n\t|\n\n")
+    levers = "".join(f"Lever {k + 1}=\n\t0\n\t~\tDmnl [0,2]\n\t~\tassumption: synthetic lever.\n\t|\n\n"
+                     for k in range(n))
+    control = ("FINAL TIME  = 10\n\t~\tYear\n\t~\tend.\n\t|\n\nINITIAL TIME  = 0\n\t~\tYear\n\t~\tstart.\n\t|\n\n"
+               "SAVEPER  = 1\n\t~\tYear [0,?]\n\t~\tsaved.\n\t|\n\n"
+               "TIME STEP  = 0.5\n\t~\tYear [0,?]\n\t~\tstep.\n\t|\n\n")
+    (folder / "synthetic.mdl").write_text("{UTF-8}\n" + "".join(eqs) + levers + control, encoding="utf-8")
+    areas = ("water-waste", "preparedness", "governance", "connectivity-mobility")
+    meta = ["model: synthetic.mdl", "focus_areas:"] + [f"  {a}: {{en: {a}, id: {a}}}" for a in areas] + ["levers:"]
+    meta += [f"  Lever {k + 1}: {{focus_area: {areas[of[k] % 4]}, label: {{en: Lever {k + 1}, id: Tuas {k + 1}}}}}"
+             for k in range(n)]
+    meta += ["indicators:"] + [
+        f"  Indicator {j + 1}: {{focus_area: {areas[j % 4]}, better: higher, label: {{en: Indicator {j + 1}, "
+        f"id: Indikator {j + 1}}}, unit_label: {{en: units, id: satuan}}, scale: {{value: 1, units: Dmnl, "
+        f"reason: {{en: one unit, id: satu satuan}}}}}}" for j in range(indicators)]
+    (folder / "synthetic.meta.yaml").write_text("\n".join(meta) + "\n", encoding="utf-8")
+    (folder / "baseline.yaml").write_text("name: baseline\ntitle: {en: Baseline, id: Dasar}\nmodel: synthetic.mdl\n"
+                                          "seed: 1\n", encoding="utf-8")
+    names = []
+    for k in range(n):
+        name = f"synthetic-{k + 1}"
+        names.append(name + ".yaml")
+        (folder / names[-1]).write_text(
+            f"name: {name}\ntitle: {{en: Synthetic {k + 1}, id: Sintetis {k + 1}}}\nextends: baseline.yaml\n"
+            f"focus_area: {areas[of[k] % 4]}\ntrack: {'quick-win' if k % 3 == 0 else 'normal'}\ninterventions:\n"
+            f"  - {{lever: Lever {k + 1}, add: {rng.uniform(0.5, 2):.3f}, start: 1, "
+            f"cost: {{capex_idr_bn: {rng.uniform(10, 100):.1f}}}}}\n", encoding="utf-8")
+    path = folder / "synthetic.yaml"
+    path.write_text(f"name: synthetic-{n}\ntitle: {{en: Synthetic catalogue, id: Katalog sintetis}}\n"
+                    f"baseline: baseline.yaml\ninterventions: [{', '.join(names)}]\ndiscount_rate: 0\n",
+                    encoding="utf-8")
+    return path

@@ -7,7 +7,7 @@ chains, a file too large, bad encodings, lone surrogates, NaN and infinity, code
 Every model runs through ``simulate`` (both engines and ``--emit-code``), ``levers``, ``indicators``,
 ``loops``, ``export`` and ``check``, and a scenario naming it through ``validate`` and ``run``; every
 YAML case, as a programme of a small comparison, through ``validate``, ``run``, ``compare``, ``ensemble``,
-``sensitivity`` and the dashboard's core.
+``sensitivity``, ``portfolio`` and the dashboard's core.
 """
 from __future__ import annotations
 
@@ -192,7 +192,8 @@ def test_a_hostile_scenario_file_through_every_command(case, tmp_path, capsys):
                 (["compare", str(workshop), "--charts", "--out", "o2"], Path("o2")),
                 (["ensemble", str(workshop), "--samples", "4", "--no-charts", "--quiet", "--out", "o3"], Path("o3")),
                 (["sensitivity", str(workshop), "--method", "morris", "--samples", "2", "--no-charts", "--quiet",
-                  "--out", "o4"], Path("o4"))]
+                  "--out", "o4"], Path("o4")),
+                (["portfolio", str(workshop), "--budget", "100", "--no-charts", "--quiet", "--out", "o5"], Path("o5"))]
     for args, out in commands:
         code = main(args)
         err = capsys.readouterr().err
@@ -229,7 +230,7 @@ def test_a_wrong_value_in_any_field_is_one_line(key, value, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("key", ["name", "title", "description", "baseline", "interventions", "bundles",
-                                 "indicators", "weights", "discount_rate"])
+                                 "indicators", "weights", "discount_rate", "portfolio"])
 @pytest.mark.parametrize("value", ["[1, 2]", "{a: 1}", "true", "null", ".nan", "''", "[[1]]", "{b: {c: 1}}",
                                    "'../../etc/passwd'", "[baseline.yaml, baseline.yaml]"])
 def test_a_wrong_value_in_any_comparison_field_is_one_line(key, value, tmp_path, capsys):

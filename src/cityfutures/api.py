@@ -12,13 +12,32 @@ plan (:class:`cityfutures.plan.Plan`), the same chunk runner and failure record
 from __future__ import annotations
 
 import os
+import time
 import warnings
+from dataclasses import replace
 from typing import Any, Sequence
 
+import numpy as np
+import pandas as pd
 import xarray as xr
+from tqdm.auto import tqdm
 
 from .analysis.compare import ComparisonResult, comparison_result, comparison_table
+from .analysis.evolution import evolve
 from .analysis.pathways import explain
+from .analysis.portfolio import (
+    ROBUST_RULES,
+    PortfolioResult,
+    budget_curve,
+    evaluate,
+    item_costs,
+    p_best,
+    pareto,
+    robust_choice,
+    score_basis,
+    scores,
+    synergy,
+)
 from .analysis.robust import EnsembleResult, Target, parse_target, robust_tables
 from .analysis.sensitivity import SensitivityResult, sensitivity as _sensitivity
 from .engine import DEFAULT_ENGINE, check_engine
@@ -26,13 +45,15 @@ from .engine.executors import Executor, InProcessExecutor
 from .engine.runner import collect, execute
 from .errors import InputError, RunError, RunFailedWarning
 from .plan import Plan, build_plan, plan_ensemble, without_shocks
-from .plan.plan import check_results_memory
+from .plan.plan import bundle_run, check_results_memory
+from .plan.portfolio import MAX_EXHAUSTIVE, admissible, all_masks, catalogue, member_names
 from .progress import named_steps
 from .results.dataset import attach_futures, attach_pathways, attach_without_shock, build_results, load_results
 from .results.ensemble import reduce_ensemble
 from .scenario import Comparison, load_any
 
-__all__ = ["run", "run_plan", "compare", "ensemble", "run_ensemble", "sensitivity", "run_futures", "pathways"]
+__all__ = ["run", "run_plan", "compare", "ensemble", "run_ensemble", "sensitivity", "run_futures", "pathways",
+           "portfolio"]
 
 
 def _plan(what: Any) -> Plan:
@@ -311,3 +332,198 @@ def sensitivity(what: Any, spec=None, *, method: str = "sobol", samples: int = 2
         seed = source.seed if isinstance(source, Plan) else source.baseline.seed
         seed = 0 if seed is None else seed
     return _sensitivity(source, spec, method=method, samples=samples, seed=seed, **kw)
+
+
+def portfolio(what: Any, *, budget: float | None = None, budgets: Sequence[float] | None = None, futures: int = 0,
+              robust: str = "regret", budget_kind: str | None = None, seed: int | None = None,
+              engine: str = DEFAULT_ENGINE, search: str = "auto", chunk_size: int = 4096, generations: int = 60,
+              population: int = 100, progress: bool = False) -> PortfolioResult:
+    """Which programmes to fund: the best portfolio of a comparison's programmes at each budget.
+
+    Every admissible portfolio (within the largest budget and the comparison's ``portfolio:`` block) is
+    simulated as the baseline plus the union of its members (the bundle rule) and scored by the
+    weighted appraisal score; the best at each budget, the Pareto fronts and each choice's synergy follow
+    (:mod:`cityfutures.analysis.portfolio`). With ``futures``, the front's portfolios meet the same
+    sampled futures and each budget's robust choice is reported beside the expected-value one.
+
+    Parameters
+    ----------
+    what : Comparison or path
+        A comparison; its programmes are the candidates (bundles are not).
+    budget, budgets : float or sequence of float, optional
+        Budget(s) [IDR billion]; default the block's ``budget_idr_bn``.
+    futures : int
+        Sampled futures for the front's portfolios (0: none).
+    robust : {"regret", "p5", "mean"}
+        The rule of the robust choice (minimax regret, best 5th percentile, expected value).
+    budget_kind : {"pv", "capex"}, optional
+        Present value of capex and opex at the comparison's discount rate (default), or capex.
+    seed : int, optional
+        Seed of the futures and of the evolutionary search (default the baseline's, else 0).
+    engine : {"batch", "pysd"}
+    search : {"auto", "exhaustive", "evolutionary"}
+        ``auto``: exhaustive up to 22 programmes, else evolutionary (pymoo's NSGA-II).
+    chunk_size : int
+        Portfolios per engine call.
+    generations, population : int
+        Of the evolutionary search.
+    progress : bool
+
+    Returns
+    -------
+    PortfolioResult
+
+    Raises
+    ------
+    ScenarioError
+        No budget, a budget that is not positive, an unknown rule or kind, a bad ``portfolio:`` block.
+
+    Examples
+    --------
+    >>> res = portfolio("scenarios/workshop-2018.yaml", budgets=[5000, 20000, 80000])   # doctest: +SKIP
+    >>> res.curve[["budget_idr_bn", "members", "score", "synergy"]]                      # doctest: +SKIP
+    """
+    check_engine(engine)
+    started = time.perf_counter()
+    comp = load_any(what)
+    if not isinstance(comp, Comparison):
+        raise InputError("a portfolio needs a comparison (a baseline and programmes), not a scenario",
+                         field="what", allowed="a comparison file")
+    spec = comp.portfolio
+    kind = budget_kind or (spec.budget_kind if spec is not None else "pv")
+    levels = [float(b) for b in (budgets or ([budget] if budget is not None else
+                                             [spec.budget_idr_bn] if spec is not None and spec.budget_idr_bn else []))]
+    if not levels:
+        raise InputError("no budget: give --budget or --budgets, or budget_idr_bn in the portfolio: block",
+                         field="--budget", allowed="a budget in IDR billion, e.g. --budget 40000")
+    if any(not b > 0 for b in levels):
+        raise InputError(f"a budget must be positive, got {min(levels):g}", field="--budgets",
+                         allowed="budgets in IDR billion, e.g. 5000,10000,20000")
+    if robust not in ROBUST_RULES:
+        raise InputError(f"unknown rule '{robust}'", field="--robust", allowed=", ".join(ROBUST_RULES))
+    if search not in ("auto", "exhaustive", "evolutionary"):
+        raise InputError(f"unknown search '{search}'", field="search", allowed="auto, exhaustive, evolutionary")
+    levels = sorted(set(levels))
+    if seed is None:
+        seed = 0 if comp.baseline.seed is None else comp.baseline.seed
+    cat = catalogue(comp)
+    base_plan = replace(cat.plan, runs=cat.plan.runs[:1])
+    basis = score_basis(run_plan(base_plan, engine=engine))
+    item = item_costs(cat, basis, kind)
+    exhaustive = search == "exhaustive" or (search == "auto" and cat.k <= MAX_EXHAUSTIVE)
+    singles = np.eye(cat.k, dtype=bool)
+    if exhaustive:
+        space = all_masks(cat.k)
+        within, _ = admissible(cat, space, spec, item, max(levels))
+        masks = np.unique(np.vstack([space[within], singles]), axis=0)
+        n_space = len(space)
+        n_admissible = int(within.sum())
+        bar = tqdm(total=len(masks), unit="portfolio", desc="portfolios", leave=False) if progress else None
+        end, ok, reasons = evaluate(cat, masks, basis, engine=engine, chunk_size=chunk_size,
+                                    progress=None if bar is None else bar.update)
+        if bar is not None:
+            bar.close()
+    else:
+        masks, end, ok, reasons = evolve(cat, basis, spec, item, max(levels), engine=engine, seed=int(seed),
+                                         generations=generations, population=population, progress=progress)
+        n_space, n_admissible = 2 ** cat.k, -1
+    return _portfolio_result(comp, cat, spec, basis, item, kind, levels, masks, end, ok, reasons, singles,
+                             futures=futures, robust=robust, seed=int(seed), engine=engine, progress=progress,
+                             meta={"search": "exhaustive" if exhaustive else "evolutionary", "portfolios": n_space,
+                                   "admissible": n_admissible, "started": started})
+
+
+def _portfolio_result(comp, cat, spec, basis, item, kind, levels, masks, end, ok, reasons, singles, *, futures,
+                      robust, seed, engine, progress, meta) -> PortfolioResult:
+    total, by_area = scores(end, basis)
+    total = np.where(ok, total, np.nan)
+    inside, cost = admissible(cat, masks, spec, item, max(levels))
+    codes = {}   # a portfolio's number: bit k set when programme k is a member (Python ints: any number of bits)
+    single_rows = [int(np.flatnonzero((masks == row).all(axis=1))[0]) for row in singles]
+    syn = synergy(masks, total, total[single_rows])
+    usable = inside & ok
+    score_in = np.where(usable, total, np.nan)
+    front = pareto(cost, score_in)
+    chosen = budget_curve(cost, score_in, levels)
+    area_fronts = {fa: set(pareto(cost, np.where(usable, by_area[:, a], np.nan)).tolist())
+                   for a, fa in enumerate(basis.areas)}
+    rows = sorted(set(front.tolist()) | {c for c in chosen.tolist() if c >= 0}
+                  | set().union(*area_fronts.values()))
+    for r in set(rows):
+        codes[r] = sum(1 << int(k) for k in np.flatnonzero(masks[r]))
+    table = pd.DataFrame({"code": [str(codes[r]) for r in rows],
+                          "members": ["+".join(member_names(cat, masks[r])) for r in rows],
+                          "n_members": masks[rows].sum(axis=1), "cost_idr_bn": cost[rows], "score": total[rows],
+                          "synergy": syn[rows], "on_front": np.isin(rows, front)})
+    for a, fa in enumerate(basis.areas):
+        table[f"score_{fa}"] = by_area[rows, a]
+    for fa in basis.areas:
+        table[f"front_{fa}"] = [r in area_fronts[fa] for r in rows]
+    robust_rows = None
+    if futures:
+        fs = _front_futures(comp, cat, masks[rows], basis, int(futures), seed, engine, progress)
+        for col, fn in (("score_mean", np.nanmean), ("score_p05", lambda x, axis: np.nanpercentile(x, 5, axis=axis)),
+                        ("score_p50", np.nanmedian), ("score_p95", lambda x, axis: np.nanpercentile(x, 95, axis=axis))):
+            table[col] = fn(fs, axis=1)
+        table["p_best"] = [p_best(fs, cost[rows], c)[i] for i, c in enumerate(cost[rows])]
+        robust_rows = robust_choice(fs, cost[rows], levels)
+    pos = {r: i for i, r in enumerate(rows)}
+    curve, before = [], set()
+    for j, (b, r) in enumerate(zip(levels, chosen)):
+        entry: dict[str, Any] = {"budget_idr_bn": b}
+        if r < 0:
+            entry.update(members="", n_members=0, cost_idr_bn=np.nan, score=np.nan, synergy=np.nan, added="",
+                         dropped="")
+            curve.append(entry)
+            continue
+        now = member_names(cat, masks[r])
+        entry.update(code=str(codes[r]), members="+".join(now), n_members=len(now), cost_idr_bn=float(cost[r]),
+                     score=float(total[r]), synergy=float(syn[r]),
+                     added="+".join(n for n in now if n not in before), dropped="+".join(n for n in before
+                                                                                        if n not in now))
+        for a, fa in enumerate(basis.areas):
+            entry[f"score_{fa}"] = float(by_area[r, a])
+        if robust_rows is not None:
+            i = pos[r]
+            entry.update({c: float(table[c].iloc[i]) for c in ("score_mean", "score_p05", "score_p95")})
+            entry["p_best"] = float(p_best(fs, cost[rows], b)[i])
+            for rule, col in ((robust, "robust_members"), ("mean", "ev_members")):
+                k = int(robust_rows[rule].iloc[j])
+                entry[col] = table["members"].iloc[k] if k >= 0 else ""
+        before = set(now)
+        curve.append(entry)
+    curve = pd.DataFrame(curve)
+    left = [(reasons[r], r) for r in np.flatnonzero(inside & ~ok)]
+    by_reason: dict[str, list[int]] = {}
+    for why, r in left:
+        by_reason.setdefault(why, []).append(r)
+    excluded = pd.DataFrame([{"reason": why, "portfolios": len(rs),
+                              "example": "+".join(member_names(cat, masks[rs[0]]))} for why, rs in by_reason.items()],
+                            columns=["reason", "portfolios", "example"])
+    picked = [(b, r) for b, r in zip(levels, chosen) if r >= 0]
+    runs = [cat.plan.runs[0]] + [bundle_run(cat.plan, member_names(cat, masks[r]), f"portfolio-{b:g}",
+                                            title_en=f"Best portfolio within IDR {b:,.0f} bn",
+                                            title_id=f"Portofolio terbaik dalam Rp {b:,.0f} miliar".replace(",", "."))
+                                 for b, r in picked]
+    ds = run_plan(replace(cat.plan, runs=tuple(runs)), engine=engine)
+    ds.attrs.update(portfolio_budget_kind=kind, portfolio_search=meta["search"])
+    started = meta.pop("started")
+    meta.update(candidates=cat.k, evaluated=int(ok.sum()), budget_kind=kind, discount_rate=basis.rate,
+                futures=int(futures), robust=robust, seed=seed, areas=list(basis.areas), comparison=comp.name,
+                seconds=time.perf_counter() - started)
+    return PortfolioResult(table=table, curve=curve, excluded=excluded, results=ds, names=cat.names,
+                           titles_en=cat.titles_en, titles_id=cat.titles_id, focus_areas=cat.focus_areas,
+                           tracks=cat.tracks, meta=meta)
+
+
+def _front_futures(comp, cat, masks, basis, n, seed, engine, progress) -> np.ndarray:
+    """Scores ``(P, n)`` of portfolios in ``n`` futures sampled from the baseline's ``uncertain:`` block, paired
+    with the baseline in each."""
+    runs = [cat.plan.runs[0]] + [bundle_run(cat.plan, member_names(cat, m), f"p{i}") for i, m in enumerate(masks)]
+    fplan = plan_ensemble(replace(cat.plan, runs=tuple(runs)), samples=n, seed=seed, every=None)
+    values, failures = collect(fplan, engine=engine, variables=list(basis.indicators), progress=progress)
+    end = np.stack([values[i].isel(time=-1).transpose("scenario", "sample").values for i in basis.indicators],
+                   axis=-1)                                           # (S, N, I)
+    shifted = replace(basis, baseline_end=end[0])                     # paired: each future's own baseline
+    total, _ = scores(end[1:], shifted)
+    return total

@@ -411,3 +411,18 @@ def test_comparison_reports_error_inside_scenario(write):
     with pytest.raises(ScenarioError) as info:
         load_comparison(write("c.yaml", "name: c\nbaseline: baseline.yaml\ninterventions: [bad.yaml]\n"))
     assert info.value.path == str(bad) and info.value.line == 4 and info.value.field == "seed"
+
+
+def test_an_agency_is_an_id(tmp_path):
+    import pytest
+
+    from cityfutures.errors import ScenarioError
+    from cityfutures.scenario import load_scenario
+    from tests.helpers import DATA
+    src = (DATA / "portfolio" / "prog-a.yaml").read_text(encoding="utf-8")
+    assert load_scenario(DATA / "portfolio" / "prog-a.yaml").agency == "dinas-a"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(src.replace("baseline.yaml", str(DATA / "portfolio" / "baseline.yaml"))
+                   .replace("agency: dinas-a", "agency: Dinas SDA"), encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"bad.yaml:6: agency: 'Dinas SDA' is not an agency id"):
+        load_scenario(bad)

@@ -17,7 +17,7 @@ from ..errors import CityfuturesError, InputError, one_line
 
 # command modules, in the order --help lists them
 COMMANDS = ("demo", "run", "compare", "validate", "levers", "indicators", "simulate", "charts",
-            "ensemble", "sensitivity", "dashboard", "export", "check", "loops")
+            "ensemble", "sensitivity", "dashboard", "export", "check", "loops", "portfolio")
 
 EPILOG = """examples:
   cityfutures demo                                   # the workshop comparison, with charts, into ./cityfutures-out
@@ -29,6 +29,7 @@ EPILOG = """examples:
   cityfutures export models/jakarta.mdl --to xmile --out jakarta.xmile
   cityfutures check models/jakarta.mdl --strict
   cityfutures loops scenarios/baseline.yaml --lang id
+  cityfutures portfolio scenarios/workshop-2018.yaml --budgets 5000,10000,20000,40000,80000
 """
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import html
 import math
 import re
+import threading
 import time
 from typing import Any
 
@@ -284,6 +285,17 @@ class DashboardPage:
             self.weight_sliders[fa] = w
         self.weights_card = pn.Card(*self.weight_sliders.values(), header=self._card_head(), collapsed=True,
                                     sizing_mode="stretch_width", css_classes=["cf-weights"])
+        lo, hi = core.budget_range()
+        self.budget_slider = pn.widgets.FloatSlider(name="", start=0.0, end=max(hi, 1.0), value=0.0,
+                                                    step=float(f"{max(hi, 1.0) / 200:.1g}"),
+                                                    format=self.tick_formatter, css_classes=["cf-budget"],
+                                                    sizing_mode="stretch_width")
+        answer_at_once(self.budget_slider).param.watch(self._on_budget, "value_throttled")
+        self.budget_note = text_pane(**dict(stylesheets=[CSS], sizing_mode="stretch_width"))
+        self.budget_card = pn.Card(self.budget_slider, self.budget_note, header=self._card_head(), collapsed=True,
+                                   sizing_mode="stretch_width", css_classes=["cf-budget-card"])
+        if hi > 0:      # the budget curve, computed once at start in the background (about a minute for 18)
+            threading.Thread(target=self._budget_curve_quietly, daemon=True).start()
         self.why_button = pn.widgets.Button(name="", button_type="default", css_classes=["cf-why-button"])
         self.why_button.on_click(self._on_why)
         self.why_pane = text_pane(**dict(stylesheets=[CSS], sizing_mode="stretch_width"))
@@ -364,7 +376,7 @@ class DashboardPage:
 
         self.levers_title = text_pane(**html_kw)
         sidebar = pn.Column(self.lang_label, self.lang_widget, self.status_sidebar_spacer(), self.reset_button,
-                            *self.switch_cards.values(), self.weights_card, self.levers_title,
+                            self.budget_card, *self.switch_cards.values(), self.weights_card, self.levers_title,
                             *self.lever_cards.values(),
                             width=370, styles={"overflow-y": "auto", "max-height": "100vh", "position": "sticky",
                                                "top": "0", "align-self": "flex-start"},   # stays in view
@@ -428,6 +440,9 @@ class DashboardPage:
         for kind, card in self.switch_cards.items():
             self._set_card_title(card, t(keys[kind], lang))
         self._set_card_title(self.weights_card, t("controls.weights", lang))
+        self._set_card_title(self.budget_card, t("controls.budget", lang))
+        self.budget_slider.name = t("budget.slider", lang)
+        self.budget_note.object = f"<p class='cf-note'>{html.escape(t('budget.note', lang))}</p>"
         for fa, w in self.weight_sliders.items():
             w.name = m.focus_areas[fa](lang)
         self.why_button.name = t("why.button", lang)
@@ -619,6 +634,30 @@ class DashboardPage:
                 revert()
             finally:
                 self._syncing = False
+
+    def _budget_curve_quietly(self) -> None:
+        try:
+            self.core.budget_curve()
+        except CityfuturesError:      # shown when the slider is moved
+            pass
+
+    def _on_budget(self, event) -> None:
+        """The best portfolio within the budget (from the budget curve) switched on, the others off."""
+        if self._syncing or event.new is None:
+            return
+        try:
+            state = self.core.budget_state(self.state, float(event.new))
+        except CityfuturesError as exc:
+            self.status.object = self._status_html(self.state.lang, None, error=str(exc))
+            return
+        self._syncing = True
+        try:
+            for (kind, name), w in self.switches.items():
+                if kind in ("programme", "bundle"):
+                    w.value = kind == "programme" and name in state.programmes
+        finally:
+            self._syncing = False
+        self._change(state)
 
     def _on_weight(self, focus_area: str, event) -> None:
         if self._syncing or event.new is None:

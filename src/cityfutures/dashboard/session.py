@@ -34,6 +34,7 @@ from __future__ import annotations
 import datetime
 import math
 import os
+import threading
 import time
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, replace
@@ -46,7 +47,7 @@ from ..analysis import metrics
 from ..analysis.compare import comparison_table
 from ..analysis.pathways import explain
 from ..analysis.score import improvement_units, indicator_weights, weighted_sum
-from ..api import run_plan
+from ..api import portfolio, run_plan
 from ..engine.runner import collect
 from ..errors import InputError, RunError, ScenarioError
 from ..model import Label, Model, resolve_model_path
@@ -102,6 +103,10 @@ def _dedupe(names) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+BUDGET_STEPS = 12
+"""Budgets of the dashboard's budget curve, evenly spaced on a log scale."""
+
+
 class Dashboard:
     """The core of the dashboard for one scenario folder.
 
@@ -146,6 +151,37 @@ class Dashboard:
         self._base_cost = self._base_run.capex, self._base_run.opex, self._base_run.total
         self.focus_of = {n: self.model.indicators[n].focus_area for n in self.indicators}
         self._why: OrderedDict[str, Any] = OrderedDict()
+        self._portfolios = None             # the budget curve (cf.portfolio), computed once
+        self._portfolio_lock = threading.Lock()
+
+    # ------------------------------------------------------------------ the budget slider
+    def budget_range(self) -> tuple[float, float]:
+        """The budget slider's ends [IDR billion]: the cheapest programme's cost, and all programmes' cost
+        (undiscounted totals, so that every present value fits)."""
+        totals = [c.total_cost_idr_bn for c in self.switches("programme") if c.total_cost_idr_bn > 0]
+        return (min(totals), float(sum(totals))) if totals else (0.0, 0.0)
+
+    def budget_curve(self):
+        """The best portfolio of the comparison's programmes at :data:`BUDGET_STEPS` budgets from
+        :meth:`budget_range` (:func:`cityfutures.portfolio`; computed once, the first time it is asked for, and
+        cached; safe to call from a background thread at start)."""
+        with self._portfolio_lock:
+            if self._portfolios is None:
+                lo, hi = self.budget_range()
+                if hi <= 0:
+                    raise ScenarioError("no programme of this comparison has a cost, so there is no budget to "
+                                        "spend", path=WHERE, field="budget")
+                budgets = sorted({float(f"{b:.2g}") for b in np.geomspace(lo, hi, BUDGET_STEPS)} | {hi})
+                self._portfolios = portfolio(self.comparison, budgets=budgets)
+            return self._portfolios
+
+    def budget_state(self, state: DashboardState, budget: float) -> DashboardState:
+        """``state`` with the best portfolio within ``budget`` [IDR billion] switched on (the budget curve's step at
+        or below it) and every other programme and bundle off; levers, shocks and weights stay."""
+        curve = self.budget_curve().curve
+        fits = curve[(curve["budget_idr_bn"] <= float(budget) * (1 + 1e-12)) & (curve["members"] != "")]
+        members = tuple(fits["members"].iloc[-1].split("+")) if len(fits) else ()
+        return replace(state, programmes=members, bundles=())
 
     def _lever_controls(self) -> tuple[LeverControl, ...]:
         out = []

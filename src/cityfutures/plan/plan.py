@@ -54,6 +54,7 @@ from .periods import check_pulses, report_times, saved_times
 from .sampling import Samples, factors, sample, transform
 
 __all__ = ["RunSpec", "CostStream", "Futures", "Plan", "build_plan", "plan_ensemble", "combine", "uncertain_of",
+           "bundle_run", "lever_value", "intervention_cost",
            "without_shocks", "KINDS", "ensemble_bytes", "check_ensemble_memory", "results_bytes",
            "check_results_memory"]
 
@@ -353,10 +354,7 @@ def _params(model, horizon, run_name: str, sets: Mapping[str, float], interventi
     for iv in interventions:
         by_lever.setdefault(iv.lever, []).append(iv)
     for lever, ivs in by_lever.items():
-        base = float(sets[lever]) if lever in sets else _constant_value(model, lever)
-        series = lever_series(base, ivs, horizon)
-        _check_range(model, run_name, lever, series, where)
-        params[lever] = series
+        params[lever] = lever_value(model, horizon, sets, ivs, lever, run_name, where)
     pulses: dict[str, list] = {}
     for sh in shocks:
         meta = model.shocks.get(sh.kind)
@@ -369,6 +367,18 @@ def _params(model, horizon, run_name: str, sets: Mapping[str, float], interventi
         y, m, d = (np.array(x) for x in zip(*ps))
         params[inp] = pulse_series(y, m, d, base=base)
     return params
+
+
+def lever_value(model, horizon, sets: Mapping[str, float], interventions: Sequence[Any], lever: str,
+                run_name: str, where: str | None = None) -> float | xr.DataArray:
+    """One lever of a run: its interventions composed on its base (the run's ``set``, else the model's), checked
+    against the lever's range (a :class:`~cityfutures.errors.ScenarioError` when it leaves it)."""
+    ivs = [iv for iv in interventions if iv.lever == lever]
+    base = float(sets[lever]) if lever in sets else _constant_value(model, lever)
+    series = lever_series(base, ivs, horizon)
+    if ivs:
+        _check_range(model, run_name, lever, series, where)
+    return series
 
 
 def _check_range(model, run_name, lever, series, where) -> None:
@@ -385,6 +395,11 @@ def _check_range(model, run_name, lever, series, where) -> None:
             f"run '{run_name}': lever '{lever}' reaches {values[i]:g} in {times[i]:g}, outside its range "
             f"[{lo:g}, {hi:g}] once its interventions are combined", path=where, field="interventions",
             allowed=f"{lo:g} to {hi:g} [{var.units}]")
+
+
+def intervention_cost(intervention: Any, horizon) -> CostStream | None:
+    """One intervention's cost with its timing (None when it costs nothing)."""
+    return (_costs([intervention], horizon)[3] or (None,))[0]
 
 
 def _costs(interventions: Sequence[Any], horizon) -> tuple[float, float, float, tuple[CostStream, ...]]:
@@ -551,6 +566,28 @@ def _plan_comparison(comp) -> Plan:
     indicators = tuple(comp.indicators) if comp.indicators else tuple(model.indicators)
     return Plan(model=model, horizon=base.horizon, seed=base.seed, runs=tuple(runs), comparison=comp,
                 indicators=indicators, name=comp.name)
+
+
+def bundle_run(plan: Plan, members: Sequence[str], name: str, *, title_en: str = "", title_id: str = "") -> RunSpec:
+    """The run of the baseline plus the union of ``members`` (programmes of ``plan``'s comparison), composed
+    exactly as a bundle of the comparison file is (:func:`combine`).
+
+    Raises
+    ------
+    ScenarioError
+        Members set one constant twice, or their union pushes a lever outside its range.
+    """
+    comp = plan.comparison
+    if comp is None:
+        raise ScenarioError("a bundle needs a comparison's plan", field="plan")
+    by_name = {sc.name: sc for sc in comp.interventions}
+    scs = [by_name[m] for m in members]
+    where = str(comp.path) if getattr(comp, "path", None) else None
+    fas, tracks = {m.focus_area for m in scs}, {m.track for m in scs}
+    return _run(plan.model, plan.horizon, comp.baseline, scs, name=name, kind="bundle",
+                sha=_hash(comp.baseline.sha256, *sorted(m.sha256 for m in scs)), title_en=title_en or name,
+                title_id=title_id or name, focus_area=fas.pop() if len(fas) == 1 else None,
+                track=tracks.pop() if len(tracks) == 1 else None, where=where)
 
 
 def without_shocks(plan: Plan) -> Plan:

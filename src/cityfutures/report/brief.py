@@ -32,7 +32,7 @@ from ..analysis.compare import ComparisonResult, comparison_result
 from ..analysis.discount import rate_of
 from ..files import atomic_write
 from . import numbers
-from .charts import _common as c, cost, score, scorecard, shock
+from .charts import _common as c, cost, portfolio as portfolio_charts, score, scorecard, shock
 from .labels import Labels, focus_order, resolve_model
 from .tables import why_lines
 
@@ -380,12 +380,16 @@ def _common_shocks(ds, labels: Labels) -> str:
     return "; ".join(items)
 
 
-def _pages(ds, result: ComparisonResult, labels: Labels) -> list:
-    """Every page of the brief, as figures (see the module docstring)."""
+def _pages(ds, result: ComparisonResult, labels: Labels, portfolio=None) -> list:
+    """Every page of the brief, as figures (see the module docstring); with a portfolio search's result, its
+    answer page and Pareto front after the first page."""
     table = result.table
     stress = bool(c.shocks(ds)) and len(shock.tolls(table)) > 0
-    draws = [(lambda: _page_shock(ds, result, labels)) if stress else (lambda: _page_answer(ds, result, labels)),
-             lambda: _page_table(ds, table, labels, result)]
+    draws = [(lambda: _page_shock(ds, result, labels)) if stress else (lambda: _page_answer(ds, result, labels))]
+    if portfolio is not None:
+        draws += [lambda: portfolio_charts.answer_page(portfolio, labels.lang),
+                  lambda: portfolio_charts.front_chart(portfolio, labels.lang)]
+    draws += [lambda: _page_table(ds, table, labels, result)]
     if stress:
         draws.append(lambda: shock.draw_losses(ds, table, labels))
     draws += [lambda p=p, sc=sc: scorecard.draw_scorecard(ds, table, labels, p, sc)
@@ -405,7 +409,7 @@ def _pages(ds, result: ComparisonResult, labels: Labels) -> list:
 
 
 def write_brief(results_ds: xr.Dataset, table: pd.DataFrame, path, lang: str = "en", *, model=None,
-                result: ComparisonResult | None = None) -> Path:
+                result: ComparisonResult | None = None, portfolio=None) -> Path:
     """Write the brief of a comparison as a PDF (atomically).
 
     Parameters
@@ -421,6 +425,8 @@ def write_brief(results_ds: xr.Dataset, table: pd.DataFrame, path, lang: str = "
         Only for labels the results lack (focus areas of older results).
     result : ComparisonResult, optional
         The comparison of ``results_ds`` (computed from it when not given; ``table`` is then not read).
+    portfolio : PortfolioResult, optional
+        A portfolio search of the same comparison (:func:`cityfutures.portfolio`): its page follows page 1.
 
     Returns
     -------
@@ -432,7 +438,7 @@ def write_brief(results_ds: xr.Dataset, table: pd.DataFrame, path, lang: str = "
 
     def write(tmp):
         with plt.rc_context(c.RC):
-            pages = _pages(results_ds, result, labels)
+            pages = _pages(results_ds, result, labels, portfolio)
         a = results_ds.attrs
         meta = {"Title": a.get(f"comparison_title_{lang}") or a.get("comparison_name") or "cityfutures brief",
                 "Subject": c.footer_text(results_ds, labels), "Creator": "cityfutures", "CreationDate": None}

@@ -3,7 +3,7 @@
 Every title, axis label, legend entry, note and heading that cityfutures draws is a key
 of a catalogue ``locale/<catalog>.yaml`` with one text per language: ``strings`` (charts,
 brief, reports), ``ensemble`` (ensemble and sensitivity charts), ``dashboard`` (the live page),
-``checks`` (loop dominance tables and charts). :func:`t` looks a key up and
+``checks`` (loop dominance tables and charts), ``portfolio`` (the portfolio search). :func:`t` looks a key up and
 raises ``KeyError`` when the key or the language is missing: there is no silent
 fallback to English, so a missing translation fails the tests instead of reaching a
 workshop screen. Names from the model (indicators, units, focus areas, sectors) are not
@@ -27,7 +27,7 @@ import yaml
 __all__ = ["LANGUAGES", "CATALOGS", "t", "strings", "check_lang"]
 
 LANGUAGES = ("en", "id")
-CATALOGS = ("strings", "ensemble", "dashboard", "checks")
+CATALOGS = ("strings", "ensemble", "dashboard", "checks", "portfolio")
 
 
 @lru_cache(maxsize=None)

@@ -47,14 +47,15 @@ def write_comparison(result: ComparisonResult, folder: str | os.PathLike) -> lis
 def write_charts(results: xr.Dataset, table: pd.DataFrame, folder: str | os.PathLike, *, lang: str = "en",
                  formats: Sequence[str] = ("png", "svg"), charts: Sequence[str] = CHARTS, brief: bool = True,
                  model=None, notes: list[str] | None = None, result: ComparisonResult | None = None,
-                 progress: bool = False) -> list[Path]:
+                 progress: bool = False, portfolio=None) -> list[Path]:
     """The chart set and ``brief.pdf`` of a comparison's results, into ``folder``.
 
     ``model`` (a Model or a path; default the results' own) is read once here, for the structure
     maps and for labels older results lack. A chart the results cannot give (no programme to
     compare, no shock) is left out with a line in ``notes``. ``result`` is the comparison of
     ``results`` (computed here when needed and not given). ``progress`` shows a bar over the
-    charts and the brief.
+    charts and the brief. ``portfolio`` (a :func:`cityfutures.portfolio` result of the same comparison) adds its
+    page to the brief.
     """
     model = resolve_model(results, model, needed="structure" in charts)
     comparative = bool(len(table)) and "kind" in table and bool((table["kind"] != "baseline").any())
@@ -70,13 +71,13 @@ def write_charts(results: xr.Dataset, table: pd.DataFrame, folder: str | os.Path
         elif brief:
             step("brief")
             paths.append(write_brief(results, table, Path(folder) / "brief.pdf", lang=lang, model=model,
-                                     result=result))
+                                     result=result, portfolio=portfolio))
     return paths
 
 
 def write_report(result: ComparisonResult | xr.Dataset, folder: str | os.PathLike, *, lang: str = "en",
                  charts: bool = True, formats: Sequence[str] = ("png", "svg"), model=None,
-                 notes: list[str] | None = None, progress: bool = False) -> list[Path]:
+                 notes: list[str] | None = None, progress: bool = False, portfolio=None) -> list[Path]:
     """Everything a workshop takes home from a comparison, into ``folder``.
 
     Parameters
@@ -96,6 +97,9 @@ def write_report(result: ComparisonResult | xr.Dataset, folder: str | os.PathLik
         Receives a line for each chart the results cannot give.
     progress : bool
         Show a progress bar over the charts and the brief.
+    portfolio : PortfolioResult, optional
+        A portfolio search of the same comparison (:func:`cityfutures.portfolio`): its answer page and Pareto
+        front follow the brief's first page.
 
     Returns
     -------
@@ -110,7 +114,7 @@ def write_report(result: ComparisonResult | xr.Dataset, folder: str | os.PathLik
     paths = list(save_results(result.results, folder / "results.nc")) + list(write_comparison(result, folder))
     if charts:
         paths += write_charts(result.results, result.table, folder, lang=lang, formats=formats, model=model,
-                              notes=notes, result=result, progress=progress)
+                              notes=notes, result=result, progress=progress, portfolio=portfolio)
     return paths
 
 

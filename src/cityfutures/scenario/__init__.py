@@ -6,9 +6,10 @@ composition rule and the one pulse rule), ``load.py`` the checks against the mod
 reality-check files of a model (what it must do when something changes; run by ``cf.check``).
 """
 from .load import against_baseline, is_comparison, load_any, load_comparison, load_file, load_scenario
+from .portfolio import PortfolioSpec
 from .types import Comparison, Cost, FrozenDict, Horizon, Intervention, Scenario, ShockEvent
 from .uncertain import Distribution, StochasticShock, UncertainSpec, parse_uncertain
 
-__all__ = ["Horizon", "Cost", "Intervention", "ShockEvent", "Scenario", "Comparison", "FrozenDict",
+__all__ = ["Horizon", "Cost", "Intervention", "ShockEvent", "Scenario", "Comparison", "FrozenDict", "PortfolioSpec",
            "UncertainSpec", "Distribution", "StochasticShock", "parse_uncertain",
            "load_scenario", "load_comparison", "load_file", "load_any", "is_comparison", "against_baseline"]

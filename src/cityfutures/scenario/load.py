@@ -39,6 +39,7 @@ from ..files import sha256_file
 from ..model import Label, Model, bundled_models_dir, load_model, resolve_model_path
 from ..names import CONTROL_NAMES, did_you_mean, norm_name
 from ..yamlio import YamlDocument, field_path, read_yaml
+from .portfolio import parse_portfolio
 from .schema import (
     SLUG,
     SLUG_RULE,
@@ -407,12 +408,14 @@ def load_scenario(source: str | os.PathLike | Mapping, *, model: Model | str | o
         "seed": seed, "description": data.get("description", ""), "source": data.get("source"),
         "owner": data.get("owner"), "uncertain": data.get("uncertain"),
     }
+    if data.get("agency") is not None:   # only when given: older scenarios keep their hashes
+        content["agency"] = data["agency"]
     root = chain[0].path if len(chain) > 1 and str(chain[0].path) != "<dict>" else None
     return Scenario(name=data["name"], title=title, path=path, sha256=_scenario_sha(content, m), model=m,
                     horizon=hz, focus_area=focus, track=track, set=FrozenDict(set_values),
                     interventions=interventions, shocks=shocks, seed=seed,
                     description=content["description"], source=content["source"], owner=content["owner"],
-                    uncertain=uncertain, base_path=root)
+                    agency=data.get("agency"), uncertain=uncertain, base_path=root)
 
 
 # ----------------------------------------------------------------------------- comparisons
@@ -542,10 +545,14 @@ def load_comparison(source: str | os.PathLike | Mapping, *,
                "bundle_titles": {k: [v.en, v.id] for k, v in bundle_titles.items()}}
     if weights["focus_areas"] or weights["indicators"] or rate != DEFAULT_DISCOUNT_RATE:
         content.update(weights={k: dict(v) for k, v in weights.items()}, discount_rate=rate)   # older hashes stay
+    portfolio = None
+    if data.get("portfolio") is not None:
+        portfolio = parse_portfolio(doc, data["portfolio"], scenarios)
+        content["portfolio"] = portfolio.record()
     return Comparison(name=data["name"], title=title, path=path, sha256=_canonical_sha(content), baseline=baseline,
                       interventions=tuple(scenarios), bundles=FrozenDict(bundles), indicators=indicators,
                       description=data.get("description", ""), bundle_titles=FrozenDict(bundle_titles),
-                      weights=FrozenDict(weights), discount_rate=rate)
+                      weights=FrozenDict(weights), discount_rate=rate, portfolio=portfolio)
 
 
 def _weights(doc: YamlDocument, raw: Mapping | None, m: Model, indicators: tuple[str, ...]) -> dict:

@@ -26,9 +26,9 @@ from ..errors import ScenarioError
 from ..names import did_you_mean, norm_name
 from ..yamlio import YamlDocument, field_path, first_error, number_hint, read_yaml
 
-__all__ = ["RawScenario", "RawComparison", "schema_error", "SCENARIO_KEYS", "COMPARISON_KEYS",
-           "INTERVENTION_KEYS", "HORIZON_KEYS", "SHOCK_KEYS", "COST_KEYS", "TRACKS", "SLUG", "Located",
-           "read_chain", "merge_chain", "MAX_EXTENDS", "confined"]
+__all__ = ["RawScenario", "RawComparison", "RawPortfolio", "PORTFOLIO_KEYS", "schema_error",
+           "SCENARIO_KEYS", "COMPARISON_KEYS", "INTERVENTION_KEYS", "HORIZON_KEYS", "SHOCK_KEYS", "COST_KEYS",
+           "TRACKS", "SLUG", "Located", "read_chain", "merge_chain", "MAX_EXTENDS", "confined"]
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_RULE = "lowercase letters, digits and single hyphens, e.g. 'mrt-phase-2'"
@@ -92,12 +92,26 @@ class RawScenario(_Strict):
     description: StrictStr = None
     source: StrictStr = None
     owner: StrictStr = None
+    agency: StrictStr = None   # a slug: the agency that delivers it (portfolio budgets per agency)
     uncertain: Any = None   # checked against the model by cityfutures.uncertainty.spec.parse_uncertain
 
 
 class RawWeights(_Strict):
     focus_areas: dict[StrictStr, Number] = None
     indicators: dict[StrictStr, Number] = None
+
+
+class RawPortfolio(_Strict):
+    budget_idr_bn: Number = None                     # total budget [IDR billion]
+    budget_kind: StrictStr = None                    # pv | capex
+    focus_area_budgets: dict[StrictStr, Number] = None
+    agency_budgets: dict[StrictStr, Number] = None
+    must_include: list[StrictStr] = None
+    exclusive: list[list[StrictStr]] = None          # at most one of each list
+    groups: list[list[StrictStr]] = None             # all of each list, or none
+    quick_wins_only: bool = None
+    min_quick_wins: StrictInt = None
+    max_at_once: StrictInt = None                    # programmes in delivery at the same time
 
 
 class RawComparison(_Strict):
@@ -110,6 +124,7 @@ class RawComparison(_Strict):
     indicators: list[StrictStr] = None
     weights: RawWeights = None
     discount_rate: Number = None
+    portfolio: RawPortfolio = None   # names checked by cityfutures.scenario.portfolio.parse_portfolio
 
 
 def _keys(cls) -> tuple[str, ...]:
@@ -119,6 +134,7 @@ def _keys(cls) -> tuple[str, ...]:
 SCENARIO_KEYS = _keys(RawScenario)
 COMPARISON_KEYS = _keys(RawComparison)
 WEIGHT_KEYS = _keys(RawWeights)
+PORTFOLIO_KEYS = _keys(RawPortfolio)
 INTERVENTION_KEYS = _keys(RawIntervention)
 HORIZON_KEYS = _keys(RawHorizon)
 SHOCK_KEYS = _keys(RawShock)
@@ -131,7 +147,8 @@ _SCENARIO_LEVELS = {
     ("interventions", "cost"): COST_KEYS, ("add_interventions", "cost"): COST_KEYS,
     ("shocks",): SHOCK_KEYS, ("add_shocks",): SHOCK_KEYS,
 }
-_COMPARISON_LEVELS = {(): COMPARISON_KEYS, ("title",): LABEL_KEYS, ("weights",): WEIGHT_KEYS}
+_COMPARISON_LEVELS = {(): COMPARISON_KEYS, ("title",): LABEL_KEYS, ("weights",): WEIGHT_KEYS,
+                      ("portfolio",): PORTFOLIO_KEYS}
 
 _TYPE_WORDS = {
     "float_type": "must be a number", "float_parsing": "must be a number",
@@ -291,6 +308,8 @@ def check_file(doc: YamlDocument) -> None:
         doc_fail(doc, ("name",), f"'{data['name']}' is not a slug", SLUG_RULE + ", at most 64 characters")
     if "title" in data:
         check_label(doc, ("title",), data["title"])
+    if "agency" in data and not SLUG.match(data["agency"]):
+        doc_fail(doc, ("agency",), f"'{data['agency']}' is not an agency id", SLUG_RULE + " (owner stays free text)")
     for key in ("interventions", "shocks"):
         add = "add_" + key
         if add in data and key in data:

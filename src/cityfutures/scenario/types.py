@@ -107,6 +107,7 @@ class Scenario:
     description: str
     source: str | None
     owner: str | None = None
+    agency: str | None = None   # the delivering agency's id (a slug): portfolio budgets per agency
     uncertain: Any = None   # a scenario.uncertain.UncertainSpec, or None: what ensembles sample
     base_path: Path | None = None   # the root of its extends chain (its baseline), when it extends one
 
@@ -141,6 +142,7 @@ class Comparison:
     bundle_titles: Mapping[str, Label] = field(default_factory=dict)
     weights: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     discount_rate: float = DEFAULT_DISCOUNT_RATE
+    portfolio: Any = None   # a scenario.portfolio.PortfolioSpec: what a portfolio of programmes must respect
 
     @property
     def model(self) -> Model:
