@@ -514,3 +514,16 @@ def test_cost_chart_with_intervals_keeps_its_legend_out_of_the_key(lang, results
         problems = text_overlaps(fig) + text_outside(fig)
         plt.close(fig)
     assert not problems, "\n".join(problems)
+
+
+def test_scorecard_with_an_indicator_without_percentages(results, table):
+    """An indicator whose baseline is zero has no percentage change: its cells say so, the chart is drawn."""
+    import matplotlib.pyplot as plt
+    tb = table.copy()
+    ind = tb["indicator"].iloc[0]
+    tb.loc[tb["indicator"] == ind, "improvement_end_pct"] = float("nan")
+    with c.style():
+        fig = scorecard.draw_scorecard(results, tb, Labels(results, "en"))
+        texts = [t.get_text() for t in fig.axes[0].texts]
+        plt.close(fig)
+    assert numbers.NO_VALUE in texts

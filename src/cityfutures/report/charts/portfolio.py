@@ -18,7 +18,18 @@ from ...files import atomic_write
 from .. import numbers
 from ..i18n import t
 from ..labels import Labels
-from ._common import BASELINE_COLOR, OTHER_COLOR, SERIES, figure, save, set_number_format, shorten, style
+from ._common import (
+    BASELINE_COLOR,
+    OTHER_COLOR,
+    SERIES,
+    figure,
+    save,
+    set_number_format,
+    shorten,
+    shorten_px,
+    style,
+    text_width,
+)
 
 __all__ = ["draw_portfolio", "front_chart", "staircase_chart", "matrix_chart", "area_fronts_chart", "answer_page",
            "write_pdf", "kind_text", "search_line"]
@@ -104,9 +115,21 @@ def staircase_chart(result: PortfolioResult, lang: str = "en"):
                         ecolor=BASELINE_COLOR, capsize=6, lw=1.5)
         top = float(np.nanmax(curve[["score", "score_p95"] if "score_p95" in curve else ["score"]].to_numpy())) \
             if len(curve) else 1.0
+        ax.set_axisbelow(True)   # grid lines behind the bars
+        col_px = 0.92 * 0.88 * fig.bbox.width / max(len(curve), 1)   # most of one step's column
+
+        def item(sign: str, name: str) -> str:   # a programme on up to two lines, the second indented
+            words, first = result.title(name, lang).split(), f"{sign}"
+            while words and text_width(fig, f"{first} {words[0]}", 10.5) <= col_px:
+                first += f" {words.pop(0)}"
+            if first == sign:           # one word wider than the column
+                first += " " + shorten_px(fig, words.pop(0), col_px, 10.5)
+            rest = shorten_px(fig, " ".join(words), col_px, 10.5) if words else ""
+            return first + (f"\n{rest}" if rest else "")
+
         for i, row in curve.iterrows():
-            parts = [f"+ {shorten(result.title(n, lang), 24)}" for n in row["added"].split("+") if n]
-            parts += [f"\u2212 {shorten(result.title(n, lang), 24)}" for n in row["dropped"].split("+") if n]
+            parts = [item("+", n) for n in row["added"].split("+") if n]
+            parts += [item("\u2212", n) for n in row["dropped"].split("+") if n]
             above = max(row["score"], row.get("score_p95", row["score"]))
             ax.text(i, above + 0.02 * top, "\n".join(parts[:9] + (["..."] if len(parts) > 9 else [])),
                     ha="center", va="bottom", fontsize=10.5)
@@ -129,7 +152,7 @@ def matrix_chart(result: PortfolioResult, lang: str = "en"):
         result.focus_areas[i]) if result.focus_areas[i] in result.focus_areas else 99, i))
     with style():
         fig = figure()
-        ax = fig.add_axes([0.34, 0.12, 0.62, 0.78])
+        ax = fig.add_axes([0.40, 0.12, 0.56, 0.78])
         for c, (_, row) in enumerate(curve.iterrows()):
             members = set(row["members"].split("+")) if row["members"] else set()
             for r, i in enumerate(order):
@@ -139,8 +162,10 @@ def matrix_chart(result: PortfolioResult, lang: str = "en"):
                            edgecolor="#999999" if not on else BASELINE_COLOR, lw=0.8)
             ax.text(c, len(order) + 0.2, numbers.number(row["score"], lang), ha="center", va="center", fontsize=13,
                     fontweight="bold")
+        name_px = 0.39 * fig.bbox.width - 14   # the room left of the axes, at the tick labels' 15 pt
         ax.set_yticks(list(range(len(order))) + [len(order) + 0.2],
-                      [shorten(result.title(result.names[i], lang), 38) for i in order] + [_t("score_row", lang)])
+                      [shorten_px(fig, result.title(result.names[i], lang), name_px, 15) for i in order]
+                      + [_t("score_row", lang)])
         ax.set_xticks(range(len(curve)), [numbers.number(b, lang) for b in curve["budget_idr_bn"]])
         ax.set_xlim(-0.6, len(curve) - 0.4)
         ax.set_ylim(len(order) + 0.8, -0.8)

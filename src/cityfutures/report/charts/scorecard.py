@@ -148,8 +148,9 @@ def draw_scorecard(ds: xr.Dataset, table: pd.DataFrame, labels: Labels, part: st
     for r in range(nr):
         for k in range(nc):
             v = vals[r, k]
-            shown = round(v, 1) if abs(v) < 10 else round(v)
-            txt = numbers.NO_VALUE if not np.isfinite(v) else numbers.number(shown, labels.lang, 2)
+            # no percentage (a baseline of zero): the cell says so instead of a number
+            txt = (numbers.NO_VALUE if not np.isfinite(v)
+                   else numbers.number(round(v, 1) if abs(v) < 10 else round(v), labels.lang, 2))
             dark = np.isfinite(v) and abs(v) > 0.55 * vmax
             out = np.isfinite(v) and abs(v) > vmax * 1.0001
             clipped |= bool(out)
