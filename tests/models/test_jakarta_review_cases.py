@@ -114,7 +114,7 @@ def test_less_collection_never_improves_waste(futures, jakarta, lever, value):
     waste or flood indicator is better at any time; in every future the waste left uncontrolled, in the drains
     and not safely managed over the horizon (the area between the curves) is larger.
 
-    Where Bantargebang reaches its closure within the horizon (in about a third of the futures), a city that
+    Where Bantargebang reaches its closure within the horizon (in about half of the futures), a city that
     collects less fills it more slowly and reaches closure later: for a year or two its overflow dumping is lower
     than the baseline's, which has already closed, though it leaves more uncollected (models/README.md, Waste).
 
