@@ -1,4 +1,6 @@
-"""What the commands share: common options, argument types, the check of ``--out`` and the staging folder.
+"""What the commands share: common options, argument types and the check of ``--out``.
+
+Commands write their folders through :func:`cityfutures.output_folder.output_folder`.
 
 Nothing here imports the library's heavy parts: ``cityfutures --help`` builds every command's
 parser from these and the command modules only.
@@ -15,7 +17,7 @@ from typing import Sequence
 
 from ..engine import DEFAULT_ENGINE, ENGINES
 from ..errors import InputError, RunFailedWarning
-from ..output_folder import check_output_folder, output_folder
+from ..output_folder import check_output_folder
 
 DEFAULT_OUT = "cityfutures-out"
 LANGS = ("en", "id")
@@ -58,14 +60,6 @@ def check_out_file(out: str | os.PathLike, suffixes: Sequence[str]) -> Path:
         raise InputError(f"cannot write into folder '{folder}' (no write permission)", field="--out",
                          path="<command line>")
     return path
-
-
-@contextmanager
-def staging(out: Path, command: str = ""):
-    """A staging folder for ``out``, committed whole with a manifest when the block ends
-    (:func:`cityfutures.output_folder.output_folder`: the lock is held for the block only)."""
-    with output_folder(out, command=command) as folder:
-        yield folder.stage
 
 
 @contextmanager
@@ -154,10 +148,6 @@ def load_comparison_arg(path: str, command: str = "this command"):
                          "'interventions:')", path=str(path), allowed=f"cityfutures run {path}")
     return obj
 
-
-def written(out: Path, tmp: Path) -> list[Path]:
-    """The files of a staging folder as they will be named in ``out``."""
-    return [out / p.relative_to(tmp) for p in sorted(tmp.rglob("*")) if p.is_file()]
 
 
 def declares(model, what: str) -> bool:
