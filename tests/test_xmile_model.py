@@ -95,8 +95,10 @@ def test_scenario_runs_integrate_with_the_models_own_method(town, tmp_path):
 
 def test_the_dashboard_core_runs_an_xmile_model(town, tmp_path):
     workshop = write_workshop(tmp_path)
+    for f in (town, town.with_name("mini.meta.yaml")):      # the dashboard reads only inside its folder
+        shutil.copy2(f, tmp_path / f.name)
     base = tmp_path / "baseline.yaml"
-    base.write_text(base.read_text().replace(str(MINI), str(town)))
+    base.write_text(base.read_text().replace(str(MINI), "mini.stmx"))
     board = Dashboard(tmp_path, workshop)
     view = board.update(board.initial_state().with_lever("Bus capacity", 400.0))
     assert board.model.format == "xmile"

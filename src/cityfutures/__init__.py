@@ -26,6 +26,7 @@ from .errors import (
     CityfuturesWarning,
     InputError,
     ModelError,
+    OutputError,
     RunError,
     RunFailedWarning,
     ScenarioError,
@@ -50,7 +51,8 @@ _API = {
 }
 
 __all__ = sorted(_API) + ["__version__", "CityfuturesError", "InputError", "ModelError", "ScenarioError",
-                          "UnsupportedFeatureError", "RunError", "CityfuturesWarning", "RunFailedWarning"]
+                          "OutputError", "UnsupportedFeatureError", "RunError", "CityfuturesWarning",
+                          "RunFailedWarning"]
 
 
 def __getattr__(name: str):

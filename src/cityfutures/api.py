@@ -45,7 +45,7 @@ from .engine.executors import Executor, InProcessExecutor
 from .engine.runner import collect, execute
 from .errors import InputError, RunError, RunFailedWarning
 from .plan import Plan, build_plan, plan_ensemble, without_shocks
-from .plan.plan import bundle_run
+from .plan.plan import bundle_run, check_results_memory
 from .plan.portfolio import MAX_EXHAUSTIVE, admissible, all_masks, catalogue, member_names
 from .progress import named_steps
 from .results.dataset import attach_futures, attach_pathways, attach_without_shock, build_results, load_results
@@ -108,6 +108,7 @@ def run_plan(plan: Plan, *, engine: str = DEFAULT_ENGINE, progress: bool = False
     check_engine(engine)
     if plan.futures is not None:
         raise InputError("this plan samples futures: run it with cityfutures.ensemble", field="plan")
+    check_results_memory(plan, len(variables) if variables is not None else len(plan.model.variables))
     values, failures = collect(plan, engine=engine, executor=executor, variables=variables, progress=progress)
     failed = [f.record() for f in failures]
     if len(failed) == len(plan.runs):

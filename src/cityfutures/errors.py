@@ -5,7 +5,8 @@ The tree is small on purpose::
     CityfuturesError                 anything cityfutures raises on purpose
     ├── InputError                   a user's mistake: CLI prints one line, exit code 2
     │   ├── ModelError               a bad model file (.mdl) or model metadata (.meta.yaml)
-    │   └── ScenarioError            a bad scenario or comparison file, or a bad API argument
+    │   ├── ScenarioError            a bad scenario or comparison file, or a bad API argument
+    │   └── OutputError              an output folder cannot take the results (not cityfutures', locked, full)
     ├── UnsupportedFeatureError      the batch engine meets a Vensim function it cannot run
     ├── KernelError                  numba cannot compile the compiled engine's kernel (batch runs it)
     └── RunError                     a simulation failed (numerical trouble, PySD error)
@@ -20,6 +21,8 @@ can jump to the place. Any exception outside this tree is a bug in cityfutures.
 """
 from __future__ import annotations
 
+import re
+
 from .names import did_you_mean
 
 __all__ = [
@@ -27,6 +30,7 @@ __all__ = [
     "InputError",
     "ModelError",
     "ScenarioError",
+    "OutputError",
     "UnsupportedFeatureError",
     "KernelError",
     "RunError",
@@ -35,7 +39,21 @@ __all__ = [
     "EngineFallbackWarning",
     "CityfuturesDeprecationWarning",
     "did_you_mean",
+    "one_line",
 ]
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def one_line(text) -> str:
+    """``text`` as one printable line: line breaks and tabs as spaces, any other control character
+    (a terminal escape from a file) and lone surrogates as ``\\xNN`` / ``\\uNNNN`` escapes."""
+    def escape(m):
+        c = m.group()
+        if c in "\r\n\t\u2028\u2029":
+            return " "
+        return f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
+    return _UNPRINTABLE.sub(escape, str(text))
 
 
 class CityfuturesError(Exception):
@@ -75,7 +93,7 @@ class InputError(CityfuturesError):
             where = self.path + (f":{self.line}" if self.line else "") + ": "
         field = f"{self.field}: " if self.field else ""
         allowed = f" (allowed: {self.allowed})" if self.allowed else ""
-        return f"{where}{field}{self.problem}{allowed}"
+        return one_line(f"{where}{field}{self.problem}{allowed}")
 
     def __str__(self) -> str:  # keep str() in step with attribute edits
         return self.format()
@@ -87,6 +105,11 @@ class ModelError(InputError):
 
 class ScenarioError(InputError):
     """A scenario or comparison file (or an equivalent API argument) is invalid."""
+
+
+class OutputError(InputError):
+    """An output folder (``--out``) cannot take the results: it is not a cityfutures output folder,
+    another command is writing to it, or its device is full. Nothing is written."""
 
 
 class UnsupportedFeatureError(CityfuturesError):

@@ -6,29 +6,60 @@ the target's folder and renames it onto the target only when the writer returns.
 """
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Callable, TypeVar
 
-__all__ = ["atomic_write", "sha256_file", "per_file_version"]
+from .errors import OutputError
+
+__all__ = ["atomic_write", "sha256_file", "per_file_version", "umask", "no_space"]
 
 T = TypeVar("T")
 
+_FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
 
-def _umask() -> int:
+
+def umask() -> int:
+    """The process's umask (the permissions a new file must not get)."""
+    try:   # Linux shows it without changing it (os.umask is a set-and-return, racy with threads)
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def no_space(path: str | os.PathLike, exc: BaseException) -> bool:
+    """Whether ``exc``, raised while writing ``path``, means its device is full.
+
+    An ``OSError`` says so with its errno; libraries that wrap the error (NetCDF's "HDF
+    error") do not, so the device's free space is asked while the partial file is still there.
+    """
+    if isinstance(exc, OSError) and exc.errno in _FULL:
+        return True
+    if not isinstance(exc, (OSError, RuntimeError)):
+        return False
+    try:
+        return shutil.disk_usage(Path(path).parent).free < 1024 * 1024
+    except OSError:
+        return False
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[Path], object]) -> Path:
     """Call ``write(tmp_path)`` on a temporary file next to ``path``, then rename it into place.
 
     The folder is created when missing; the file gets the permissions a new file would get
-    (the user's umask). On any error the temporary file is removed and ``path`` is untouched.
+    (the user's umask). On any error the temporary file is removed and ``path`` is untouched;
+    a full device is one :class:`~cityfutures.errors.OutputError` line naming the folder.
 
     Returns
     -------
@@ -40,8 +71,14 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], object]) -> Pa
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix + ".tmp", dir=path.parent)
     os.close(fd)
     try:
-        os.chmod(tmp, 0o666 & ~_umask())
-        write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~umask())
+        try:
+            write(Path(tmp))
+        except Exception as exc:
+            if no_space(tmp, exc):
+                raise OutputError(f"no space left on the device ({path.parent})", path=str(path)) from None
+            raise
+        os.chmod(tmp, 0o666 & ~umask())     # a writer may have made the file anew
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

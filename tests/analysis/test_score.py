@@ -99,3 +99,12 @@ def test_no_baseline_is_an_error():
     ds = results(ENDS).assign_coords(kind=("scenario", ["intervention"] * 3))
     with pytest.raises(InputError, match="no baseline"):
         score(ds)
+
+
+def test_weights_at_the_edge_of_the_floats_stay_relative():
+    """Two weights of 1e308 sum to infinity; as relative weights they are two equal ones."""
+    focus = {"Floods": "prep", "Deaths": "prep", "Trips": "mobility"}
+    huge = indicator_weights(focus, {"focus_areas": {"prep": 1e308, "mobility": 1e308},
+                                     "indicators": {"Floods": 1e308, "Deaths": 1e308}})
+    assert huge == pytest.approx(indicator_weights(focus), rel=1e-12)
+    assert sum(huge.values()) == pytest.approx(1.0, rel=1e-12)

@@ -61,7 +61,8 @@ def test_loops_writes_table_and_charts(tmp_path, capsys):
                  "--lang", "id"]) == 0
     text = capsys.readouterr().out
     assert "Loop dominan Infectious" in text and "penguat" in text and "penyeimbang" in text
-    assert sorted(p.name for p in out.iterdir()) == ["loops-infectious-id.png", "loops-infectious-id.svg", "loops.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["cityfutures-manifest.json", "loops-infectious-id.png",
+                                                    "loops-infectious-id.svg", "loops.csv"]
     table = pd.read_csv(out / "loops.csv")
     assert set(table["indicator"]) == {"Infectious"} and len(table) == 5 * 2
 
@@ -72,3 +73,18 @@ def test_loops_unknown_indicator_is_exit_2_and_writes_nothing(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "Infectious" in err and err.count("\n") == 1
     assert not out.exists()
+
+
+def test_loops_on_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, capsys, monkeypatch):
+    """A writer that does not go through atomic_write (here the table's CSV) meets a full device."""
+    import errno
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(pd.DataFrame, "to_csv", full)
+    out = tmp_path / "out"
+    assert main(["loops", str(SIR), "--indicator", "Infectious", "--periods", "5", "--out", str(out),
+                 "--no-charts"]) == 2
+    err = capsys.readouterr().err
+    assert "no space left on the device" in err and err.count("\n") == 1
+    assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]

@@ -22,8 +22,8 @@ def test_compare_prints_the_table_and_writes_files(tmp_path, capsys):
     assert "Mini workshop: 4 programmes against the baseline, 2018-2028" in captured.out
     assert "Bundle drains-buses (2 programmes) [drains-buses, bundle] rank 1 overall" in captured.out
     assert "indicator" in captured.out and "better" in captured.out and "change" in captured.out
-    assert sorted(p.name for p in out.iterdir()) == ["comparison.csv", "comparison.md", "pathways.csv",
-                                                    "ranking.csv", "results.csv", "results.nc"]
+    assert sorted(p.name for p in out.iterdir()) == ["cityfutures-manifest.json", "comparison.csv", "comparison.md",
+                                                    "pathways.csv", "ranking.csv", "results.csv", "results.nc"]
     table = pd.read_csv(out / "comparison.csv")
     assert list(table.columns) == COLUMNS
     assert "lower is better" in (out / "comparison.md").read_text()
@@ -130,3 +130,50 @@ def test_help_has_an_example(capsys):
         main(["compare", "--help"])
     out = capsys.readouterr().out
     assert "cityfutures compare scenarios/workshop-2018.yaml" in out and "--charts" in out and "--lang" in out
+
+
+@pytest.mark.slow
+def test_a_run_without_charts_leaves_no_brief_of_the_run_before(tmp_path, capsys):
+    """The stale brief.pdf: a folder replaced as a whole, and every file as the umask makes it."""
+    import stat
+    path = write_workshop(tmp_path)
+    out = tmp_path / "out"
+    old = os.umask(0o027)
+    try:
+        assert main(["compare", str(path), "--out", str(out), "--charts", "--quiet"]) == 0
+    finally:
+        os.umask(old)
+    assert (out / "brief.pdf").is_file() and (out / "scorecard.png").is_file()
+    modes = {p.suffix: stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()}
+    assert set(modes.values()) == {0o640}, modes                      # PNG, SVG and PDF as CSV and NetCDF
+    (out / "my-notes.txt").write_text("kept")
+    assert main(["compare", str(path), "--out", str(out), "--quiet"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["cityfutures-manifest.json", "comparison.csv", "comparison.md",
+                                                    "my-notes.txt", "pathways.csv", "ranking.csv", "results.csv",
+                                                    "results.nc"]
+    capsys.readouterr()
+
+
+def test_a_second_writer_is_refused_with_one_line(tmp_path, capsys):
+    from cityfutures.output_folder import output_folder
+    path = write_workshop(tmp_path)
+    out = tmp_path / "out"
+    with output_folder(out):
+        assert main(["compare", str(path), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "another cityfutures command is writing to this folder" in err
+
+
+def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, capsys, monkeypatch):
+    import errno
+
+    from cityfutures.results import dataset
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(dataset.pd.DataFrame, "to_csv", full)
+    out = tmp_path / "out"
+    assert main(["compare", str(write_workshop(tmp_path)), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "no space left on the device" in err and err.count("\n") == 1
+    assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]

@@ -18,7 +18,8 @@ def test_run_writes_results_against_the_baseline(tmp_path, capsys):
     write_workshop(tmp_path)
     out = tmp_path / "out"
     assert main(["run", str(tmp_path / "drains.yaml"), "--out", str(out), "--engine", "pysd"]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["results.csv", "results.nc"]   # no staging left
+    assert sorted(p.name for p in out.iterdir()) == ["cityfutures-manifest.json", "results.csv",
+                                                    "results.nc"]   # no staging left
     text = capsys.readouterr().out
     assert "People affected by floods" in text and f"wrote {out / 'results.nc'}" in text
     assert "baseline 2028" in text and "\u221234.7 %" in text and "people per year" in text
@@ -38,16 +39,27 @@ def test_run_against_another_baseline_or_alone(tmp_path, capsys):
     assert list(xr.load_dataset(out / "results.nc").scenario.values) == ["drains", "buses"]
 
 
-def test_run_over_existing_files_replaces_them(tmp_path):
+def test_run_over_a_previous_run_replaces_it_and_keeps_unlisted_files(tmp_path):
+    write_workshop(tmp_path)
+    out = tmp_path / "out"
+    assert main(["run", str(tmp_path / "buses.yaml"), "--out", str(out), "--quiet"]) == 0
+    (out / "keep.txt").write_text("mine")
+    assert main(["run", str(tmp_path / "drains.yaml"), "--out", str(out), "--quiet"]) == 0
+    assert list(xr.load_dataset(out / "results.nc").scenario.values) == ["baseline", "drains"]   # no buses
+    assert (out / "keep.txt").read_text() == "mine"
+    assert sorted(p.name for p in out.iterdir()) == ["cityfutures-manifest.json", "keep.txt", "results.csv",
+                                                    "results.nc"]
+
+
+def test_a_folder_of_other_files_is_refused(tmp_path, capsys):
     write_workshop(tmp_path)
     out = tmp_path / "out"
     out.mkdir()
     (out / "results.nc").write_text("old")
-    (out / "keep.txt").write_text("mine")
-    assert main(["run", str(tmp_path / "drains.yaml"), "--out", str(out), "--quiet"]) == 0
-    assert xr.load_dataset(out / "results.nc").attrs["format"] == "cityfutures-results"
-    assert (out / "keep.txt").read_text() == "mine"
-    assert sorted(p.name for p in out.iterdir()) == ["keep.txt", "results.csv", "results.nc"]
+    assert main(["run", str(tmp_path / "drains.yaml"), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "not a cityfutures output folder; use an empty folder" in err and err.count("\n") == 1
+    assert sorted(p.name for p in out.iterdir()) == ["results.nc"] and (out / "results.nc").read_text() == "old"
 
 
 BAD = {
@@ -81,7 +93,7 @@ def test_bad_options(tmp_path, capsys):
     afile = tmp_path / "afile"
     afile.write_text("x")
     assert main(["run", str(tmp_path / "drains.yaml"), "--out", str(afile)]) == 2
-    assert "--out names a file, not a folder" in capsys.readouterr().err
+    assert "--out: names a file, not a folder" in capsys.readouterr().err
     assert afile.read_text() == "x" and not (tmp_path / "o").exists()
 
 

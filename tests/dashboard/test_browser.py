@@ -13,9 +13,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -24,6 +21,7 @@ import pytest
 from cityfutures.cli import main
 from cityfutures.dashboard.app import TICK_JS, TICK_SEPARATORS
 from cityfutures.scenario.load import load_comparison, load_scenario
+from tests.dashboard.server import dashboard_server
 
 CHROMIUM = os.environ.get("CITYFUTURES_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -65,43 +63,13 @@ document.addEventListener('keydown', () => { window.__pressAt = performance.now(
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path):
     lib = tmp_path / "scenarios"
     shutil.copytree(Path(__file__).resolve().parents[2] / "scenarios", lib,
                     ignore=shutil.ignore_patterns("sessions", ".*"))
-    port = _free_port()
-    log = tmp_path / "server.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "cityfutures", "dashboard", "--scenarios", str(lib),
-                                 "--port", str(port)], stdout=out, stderr=subprocess.STDOUT, cwd=tmp_path)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                pytest.fail(f"the dashboard server stopped: {log.read_text()}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail(f"the dashboard server did not listen within 60 s: {log.read_text()}")
-        yield url, lib, log
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+    with dashboard_server(lib, tmp_path) as (port, log):
+        yield f"http://127.0.0.1:{port}/", lib, log
 
 
 def _text(page, selector: str) -> str:

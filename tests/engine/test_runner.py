@@ -78,6 +78,8 @@ def test_a_failed_run_is_recorded_and_reported(tmp_path, engine):
     assert "broken" in ds.scenario.values                      # kept, not dropped
     assert failed[0]["error"]
     assert np.all(np.isfinite(ds["People affected by floods"].sel(scenario="drains").values))
+    for name in ("Population", "People affected by floods"):     # NaN throughout, not only where it broke
+        assert np.isnan(ds[name].sel(scenario="broken").values).all(), name
 
 
 def test_every_run_failing_is_a_run_error(tmp_path):

@@ -17,7 +17,9 @@ def test_every_element_of_the_village_at_its_line():
 def test_lines_survive_continuations_and_long_headers(tmp_path):
     """A backslash continuation and a multi-line documentation do not shift later lines."""
     text = ("{UTF-8}\nA = B + \\\n\tC\n\t~\tDmnl\n\t~\tfirst line\n\t\tsecond line\n\t|\n\n"
-            "B = 1 ~ Dmnl ~ |\n\nC =\n\n\t2 ~ Dmnl ~ |\n")
+            "B = 1 ~ Dmnl ~ |\n\nC =\n\n\t2 ~ Dmnl ~ |\n"
+            "INITIAL TIME = 0 ~ Year ~ |\nFINAL TIME = 1 ~ Year ~ |\nTIME STEP = 1 ~ Year ~ |\n"
+            "SAVEPER = TIME STEP ~ Year ~ |\n")     # a model without its time settings is refused as it is read
     (tmp_path / "m.mdl").write_text(text, encoding="utf-8")
     src = read_source(tmp_path / "m.mdl")
     assert (src.line("A"), src.line("B"), src.line("C")) == (2, 9, 11)

@@ -81,6 +81,15 @@ def test_save_and_load_round_trip(results, tmp_path):
     assert load_results(tmp_path).attrs["engine"] == "pysd"  # a folder holding results.nc
 
 
+def test_a_name_with_a_slash_survives_netcdf(results, tmp_path):
+    ds = results.rename({"Population": "Cars/person"})
+    save_results(ds, tmp_path / "results.nc")
+    back = load_results(tmp_path / "results.nc")
+    assert "Cars/person" in back.data_vars and "vensim_name" not in back["Cars/person"].attrs
+    xr.testing.assert_allclose(back["Cars/person"], ds["Cars/person"])
+    assert "Cars/person" in set(pd.read_csv(tmp_path / "results.csv")["variable"])
+
+
 def test_csv_is_long(results, tmp_path):
     _, csv = save_results(results, tmp_path / "out")
     frame = pd.read_csv(csv)

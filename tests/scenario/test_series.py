@@ -32,6 +32,15 @@ def test_a_step_holds_from_its_start():
     assert s.values.tolist() == [5.0, 15.0]
 
 
+def test_a_ramp_past_the_end_stops_at_its_value_at_the_end():
+    s = lever_series(5.0, [iv("add", 10.0, 2026.0, 4.0)], H)
+    assert s.time.values.tolist() == [2026.0, 2028.0] and s.values.tolist() == [5.0, 10.0]
+    s = lever_series(5.0, [iv("add", 10.0, 2020.0, 1e308)], H)          # any finite ramp: a correct series
+    assert s.time.values.tolist() == [2020.0, 2028.0] and np.all(np.isfinite(s.values))
+    s = lever_series(5.0, [iv("set", 8.0, 2020.0, 1e12), iv("scale", 2.0, 2021.0, 1e12)], H)
+    assert s.time.size <= (H.end - H.start) / H.dt + 3 and np.all(np.isfinite(s.values))
+
+
 def test_no_interventions_is_the_base_scalar():
     assert lever_series(5.0, [], H) == 5.0
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from cityfutures.errors import ScenarioError
+from cityfutures.errors import InputError, ScenarioError
 from cityfutures.scenario.load import load_comparison, load_scenario
 
 HEAD = "name: s\ntitle: {en: S, id: S}\nmodel: mini\n"   # lines 1-3 of most cases
@@ -29,6 +29,17 @@ SCENARIO_CASES = [
     ("top-level-list", "- name: s\n", None, "must be a mapping", 1),
     ("empty-file", "", None, "empty file", 1),
     ("python-tag", HEAD + "seed: !!python/object/apply:os.system ['echo hi']\n", None, "YAML syntax error", 4),
+    ("indentation", iv("  - lever: Bus capacity\n   add: 1\n"), None, "indentation of line 6", 6),
+    ("indentation-key", "name: s\n  title: {en: S, id: S}\n", None, "indented more than the line above", 2),
+    ("colon-in-value", "name: s\ntitle: a: b\n", None, "a ': ' inside a value", 2),
+    ("alias-bomb", HEAD + "description: &a0 [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"source{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]\n" for i in range(1, 10)), None,
+     "more than 10,000 YAML nodes (aliases counted as expanded)", 8),
+    ("deep-nesting", HEAD + "description: " + "[" * 5000 + "]" * 5000 + "\n", None,
+     "nested deeper than 64 levels", 4),
+    ("recursive-alias", HEAD + "source: &a [1, *a]\n", None, "points into the collection that holds it", 4),
+    ("lone-surrogate", "name: s\ntitle: {en: \"\\ud800\", id: S}\nmodel: mini\n", "title.en", "U+D800", 2),
+    ("control-character", HEAD + "description: \"a\\x07b\"\n", "description", "U+0007", 4),
     # --- unknown and missing keys
     ("unknown-top-key", HEAD + "interventon: []\n", "interventon", "did you mean 'interventions'", 4),
     ("unknown-iv-key", iv(GOOD_IV + "    ramp: 2\n"), "interventions[0].ramp", "unknown key 'ramp'", 8),
@@ -47,6 +58,10 @@ SCENARIO_CASES = [
      "{dist: uniform, min: 0.3, max: 1.2}}\n", "uncertain.shocks.flood.annual_probability", "less than or equal to 1",
      6),
     ("missing-name", "title: {en: S, id: S}\nmodel: mini\n", "name", "missing required key", 1),
+    ("misspelt-name", "nmae: s\ntitle: {en: S, id: S}\nmodel: mini\n", "nmae",
+     "unknown key 'nmae'; did you mean 'name'?", 1),
+    ("capitalised-lever", iv("  - Lever: Bus capacity\n    add: 1\n"), "interventions[0].Lever",
+     "unknown key 'Lever'; did you mean 'lever'?", 5),
     ("missing-title", "name: s\nmodel: mini\n", "title", "missing required key", 1),
     ("missing-lever", iv("  - add: 1\n"), "interventions[0].lever", "missing required key", 5),
     ("missing-shock-year", HEAD + "shocks:\n  - {kind: flood, magnitude: 1}\n", "shocks[0].year",
@@ -82,6 +97,8 @@ SCENARIO_CASES = [
     ("horizon-start-nan", HEAD + "horizon: {start: .nan}\n", "horizon.start", "finite", 4),
     ("horizon-end-inf", HEAD + "horizon: {end: .inf}\n", "horizon.end", "finite", 4),
     ("horizon-end-date", HEAD + "horizon: {end: 2028-01-01}\n", "horizon.end", "must be a number", 4),
+    ("horizon-overflow", HEAD + "horizon: {start: -1e308, end: 1e308, dt: 1e306}\n", "horizon.end", "too long", 4),
+    ("horizon-huge-steps", HEAD + "horizon: {start: 0, end: 1e300, dt: 1}\n", "horizon.dt", "more than 200,000", 4),
     # --- focus area, track, seed, texts
     ("focus-area-unknown", HEAD + "focus_area: mobility\n", "focus_area", "unknown focus area", 4),
     ("focus-area-allowed-list", HEAD + "focus_area: water\n", "focus_area", "connectivity-mobility", 4),
@@ -130,6 +147,9 @@ SCENARIO_CASES = [
     ("add-bool", iv("  - lever: Bus capacity\n    add: true\n"), "interventions[0].add", "must be a number", 6),
     ("add-null", iv("  - lever: Bus capacity\n    add:\n"), "interventions[0].add", "must be a number", 6),
     ("add-inf", iv("  - lever: Bus capacity\n    add: .inf\n"), "interventions[0].add", "finite", 6),
+    ("add-decimal-comma", iv("  - lever: Bus capacity\n    add: 0,5\n"), "interventions[0].add", "write 0.5", 6),
+    ("add-decimal-comma-flow", iv("  - {lever: Bus capacity, add: 0,5}\n"), "interventions[0].5", "write 0.5", 5),
+    ("set-decimal-comma", HEAD + "set: {Growth rate: '0,02'}\n", "set.Growth rate", "write 0.02", 4),
     ("start-after-horizon", iv("  - lever: Bus capacity\n    add: 1\n    start: 2030\n"),
      "interventions[0].start", "outside the horizon", 7),
     ("start-before-horizon", iv("  - lever: Bus capacity\n    add: 1\n    start: 2010\n"),
@@ -145,6 +165,12 @@ SCENARIO_CASES = [
     ("cost-string", iv(GOOD_IV + "    cost: {capex_idr_bn: lots}\n"), "interventions[0].cost.capex_idr_bn",
      "must be a number", 8),
     ("cost-list", iv(GOOD_IV + "    cost: [1, 2]\n"), "interventions[0].cost", "must be a mapping", 8),
+    ("cost-huge", iv(GOOD_IV + "    cost: {capex_idr_bn: 1e308}\n"), "interventions[0].cost.capex_idr_bn",
+     "add up to 1e+308 IDR billion", 8),
+    ("cost-huge-opex", iv(GOOD_IV + "    cost: {capex_idr_bn: 1, opex_idr_bn_per_year: 1e300}\n"),
+     "interventions[0].cost.opex_idr_bn_per_year", "more than 1e+12", 8),
+    ("cost-sum-huge", iv(GOOD_IV + "    cost: {capex_idr_bn: 9e11}\n" + GOOD_IV + "    cost: {capex_idr_bn: 9e11}\n"),
+     "interventions[1].cost.capex_idr_bn", "add up to 1.8e+12", 12),
     ("composed-out-of-range", iv(GOOD_IV + "  - lever: bus capacity\n    scale: 6\n    start: 2024\n"),
      "interventions[1].lever", "together, interventions[0], interventions[1] take 'Bus capacity' to 1200", 8),
     ("iv-source-number", iv(GOOD_IV + "    source: 5\n"), "interventions[0].source", "must be text", 8),
@@ -188,6 +214,42 @@ def test_malformed_scenario(write, case_id, text, field, fragment, line):
     with pytest.raises(ScenarioError) as info:
         load_scenario(path)
     _assert_one_line(info.value, path, field, fragment, line)
+
+
+def test_a_file_over_the_size_limit_is_refused_and_the_limit_can_be_raised(write, monkeypatch):
+    path = write("s.yaml", HEAD + "description: '" + "x" * (2 * 1024 * 1024) + "'\n")
+    with pytest.raises(ScenarioError, match=r"larger than 2 MB .*CITYFUTURES_MAX_FILE_MB") as info:
+        load_scenario(path)
+    assert info.value.path == str(path)
+    monkeypatch.setenv("CITYFUTURES_MAX_FILE_MB", "3")
+    assert load_scenario(path).description.startswith("xxx")
+    monkeypatch.setenv("CITYFUTURES_MAX_FILE_MB", "lots")
+    with pytest.raises(InputError, match="CITYFUTURES_MAX_FILE_MB: must be a positive number"):
+        load_scenario(path)
+
+
+def test_an_extends_chain_longer_than_32_files_is_refused(write):
+    write("c40.yaml", HEAD.replace("name: s", "name: c40"))
+    for i in range(40):
+        write(f"c{i}.yaml", f"name: c{i}\nextends: c{i + 1}.yaml\n")
+    assert load_scenario(write("ok.yaml", "name: ok\nextends: c10.yaml\n")).name == "ok"   # 32 files
+    with pytest.raises(ScenarioError, match="extends chain is longer than 32 files") as info:
+        load_scenario(write("s.yaml", "name: s\nextends: c0.yaml\n"))
+    assert info.value.field == "extends" and info.value.line == 2
+
+
+@pytest.mark.parametrize("horizon, field, words", [
+    ("{end: 2060}", "horizon.end",
+     "end 2060 is past the model's documented end (FINAL TIME [2018, 2050] in jakarta.mdl)"),
+    ("{start: 2005, end: 2015}", "horizon.start", "start 2005 is before the model's documented start (INITIAL TIME "
+     "[2010, 2018]"),
+])
+def test_a_horizon_outside_the_model_s_documented_times_says_so(write, horizon, field, words):
+    path = write("s.yaml", f"name: s\ntitle: {{en: S, id: S}}\nmodel: jakarta\nhorizon: {horizon}\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert words in str(info.value) and info.value.field == field and info.value.line == 4
+    assert "(allowed: " in str(info.value)
 
 
 def test_field_problem_allowed_format(write):

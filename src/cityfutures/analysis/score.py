@@ -100,7 +100,7 @@ def indicator_weights(focus_of: Mapping[str, str], weights: Mapping | None = Non
                 raise InputError(f"weight of '{k}' must be a number of 0 or more, got {v!r}",
                                  field=f"weights.{where}.{k}", allowed="relative weights >= 0 (default 1)")
     areas = list(dict.fromkeys(focus_of.values()))
-    F = {fa: float(fa_w.get(fa, 1.0)) for fa in areas}
+    F = _relative({fa: float(fa_w.get(fa, 1.0)) for fa in areas})
     total_f = sum(F.values())
     if not total_f > 0:
         raise InputError("every focus area weighs 0: nothing would count", field="weights.focus_areas",
@@ -108,7 +108,7 @@ def indicator_weights(focus_of: Mapping[str, str], weights: Mapping | None = Non
     out = {}
     for fa in areas:
         members = [i for i, f in focus_of.items() if f == fa]
-        v = {i: float(ind_w.get(i, 1.0)) for i in members}
+        v = _relative({i: float(ind_w.get(i, 1.0)) for i in members})
         total_v = sum(v.values())
         if total_v <= 0:
             if F[fa] > 0:
@@ -118,6 +118,12 @@ def indicator_weights(focus_of: Mapping[str, str], weights: Mapping | None = Non
             continue
         out.update({i: F[fa] / total_f * v[i] / total_v for i in members})
     return {i: out[i] for i in focus_of}
+
+
+def _relative(weights: dict) -> dict:
+    """Relative weights divided by the largest, so that their sum stays finite (two weights of 1e308)."""
+    top = max(weights.values(), default=0.0)
+    return {k: v / top for k, v in weights.items()} if top > 1.0 else weights
 
 
 def improvement_units(change, better: Sequence[str] | str, scale):

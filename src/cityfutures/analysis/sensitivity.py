@@ -33,6 +33,7 @@ from ..engine.executors import Executor
 from ..engine.runner import collect
 from ..errors import InputError, RunError
 from ..plan import Plan, plan_ensemble, uncertain_of
+from ..plan.plan import check_ensemble_memory
 from ..plan.sampling import factors
 
 __all__ = ["sensitivity", "SensitivityResult", "METHODS", "salib_problem", "analyse"]
@@ -141,6 +142,10 @@ def sensitivity(source=None, spec=None, *, method: str = "sobol", samples: int =
     base = plan_ensemble(source, spec, samples=1, seed=seed, runs=runs, model=model, horizon=horizon,
                          indicators=indicators, every=every)
     problem = salib_problem(base.spec, base.horizon.start, base.horizon.end)
+    groups = len(set(problem["groups"]))                              # Saltelli N (G + 2), Morris N (G + 1) rows
+    check_ensemble_memory(int(samples), base.spec, len(base.runs), len(base.indicators), base.horizon.start,
+                          base.horizon.end, kept_periods=len(base.times),      # every period is kept
+                          futures_per_sample=groups + (2 if method == "sobol" else 1))
     X = _design(problem, method, int(samples), int(seed), num_levels)
     plan = plan_ensemble(source, base.spec, seed=seed, runs=runs, model=model, horizon=horizon,
                          indicators=indicators, every=every, design=X, design_method=f"salib-{method}")

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import shlex
 import sys
 import warnings
 
-from ..errors import CityfuturesError, InputError
+from ..errors import CityfuturesError, InputError, one_line
 
 # command modules, in the order --help lists them
 COMMANDS = ("demo", "run", "compare", "validate", "levers", "indicators", "simulate", "charts",
@@ -69,24 +71,37 @@ def main(argv: list[str] | None = None) -> int:
         if not getattr(args, "func", None):
             parser.print_help()
             return 2
+        args.command_line = shlex.join(["cityfutures", *(a for a in argv if a != "--debug")])
         if not debug:
             warnings.filterwarnings("ignore", module="pysd")
         return int(args.func(args) or 0)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except MemoryError:   # an estimate missed: still one line, and the way out
+        if debug:
+            raise
+        print("error: out of memory (fewer samples or runs, a longer saveper, or fewer variables need less)",
+              file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:      # the reader (e.g. `| head`) stopped reading: nothing more to say
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 0
     except CityfuturesError as exc:
         if debug:
             raise
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {one_line(exc)}", file=sys.stderr)
         return 1
     except Exception as exc:  # an internal error: short message, traceback only with --debug
         if debug:
             raise
-        print(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback; "
+        print(f"internal error: {type(exc).__name__}: {one_line(exc)} (run with --debug for the traceback; "
               "please report it)", file=sys.stderr)
         return 1
 

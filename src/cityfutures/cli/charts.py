@@ -6,7 +6,8 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError
-from .options import add_formats
+from ..output_folder import output_folder
+from .options import add_formats, command_line
 
 EXAMPLES = """examples:
   cityfutures charts out/results.nc                          # charts next to the results, in English
@@ -24,7 +25,7 @@ def register(subparsers) -> None:
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("results", type=Path, help="results.nc written by 'cityfutures compare' (or its folder)")
     p.add_argument("--out", type=Path, default=None, help="folder for the charts (default: a 'charts' folder "
-                   "next to the results)")
+                   "next to the results): new, empty, or one a cityfutures command wrote (replaced as a whole)")
     p.add_argument("--lang", choices=("en", "id"), default="en", help="language of every label (default: en)")
     add_formats(p)
     p.add_argument("--no-brief", dest="brief", action="store_false", help="do not write brief.pdf")
@@ -50,13 +51,14 @@ def load_table(results_path: Path, ds):
 def run(args) -> int:
     from ..report.write import write_charts
     from ..results import load_results
-    ds = load_results(args.results)
-    table = load_table(args.results, ds)
     folder = args.results if args.results.is_dir() else args.results.parent
     out = args.out if args.out is not None else folder / "charts"
     notes: list[str] = []
-    paths = write_charts(ds, table, out, lang=args.lang, formats=args.formats, brief=args.brief, notes=notes)
+    with output_folder(out, command=command_line(args)) as written:      # checked and locked first
+        ds = load_results(args.results)
+        table = load_table(args.results, ds)
+        write_charts(ds, table, written.stage, lang=args.lang, formats=args.formats, brief=args.brief, notes=notes)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
-    print(f"wrote {len(paths)} files to {out}")
+    print(f"wrote {len(written.files)} files to {out}")
     return 0

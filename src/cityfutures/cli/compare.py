@@ -4,17 +4,17 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..output_folder import output_folder
 from .options import (
     add_common,
     add_report_options,
     check_out,
+    command_line,
     count_int,
     load_comparison_arg,
     print_written,
     report_failed_runs,
     seed_int,
-    staging,
-    written,
 )
 
 EXAMPLES = """examples:
@@ -64,19 +64,18 @@ def execute(comparison, args) -> int:
     from ..api import compare
     from ..report.tables import format_terminal
     from ..report.write import write_report
-    out = check_out(args.out)
     why = bool(args.pathways or args.why)
-    with report_failed_runs():
-        result = compare(comparison, engine=args.engine, progress=not args.quiet, futures=args.futures,
-                         seed=args.seed, why=why)
-    if not args.quiet:          # the table as soon as it is ready; the files (charts, brief) follow
-        print(format_terminal(result, lang=args.lang, model=comparison.model, why=args.why), flush=True)
-        print(flush=True)
     notes: list[str] = []
-    with staging(out) as tmp:
-        write_report(result, tmp, lang=args.lang, charts=args.charts, formats=args.formats, model=comparison.model,
-                     notes=notes, progress=not args.quiet)
-        files = written(out, tmp)
+    with output_folder(args.out, command=command_line(args)) as folder:   # checked and locked first
+        with report_failed_runs():
+            result = compare(comparison, engine=args.engine, progress=not args.quiet, futures=args.futures,
+                             seed=args.seed, why=why)
+        if not args.quiet:          # the table as soon as it is ready; the files (charts, brief) follow
+            print(format_terminal(result, lang=args.lang, model=comparison.model, why=args.why), flush=True)
+            print(flush=True)
+        write_report(result, folder.stage, lang=args.lang, charts=args.charts, formats=args.formats,
+                     model=comparison.model, notes=notes, progress=not args.quiet)
+    files = folder.files
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     print_written(files, args.quiet)

@@ -5,6 +5,9 @@ import argparse
 import sys
 
 from ..errors import InputError
+from .options import positive_int
+
+MAX_SESSIONS_HELP = 20   # shown in --help; the limit itself is dashboard.guard.MAX_SESSIONS (a test keeps them equal)
 
 EXAMPLES = """examples:
   cityfutures dashboard                               # scenarios/ of the current folder, http://127.0.0.1:5006/
@@ -14,6 +17,8 @@ EXAMPLES = """examples:
 The page listens on 127.0.0.1 only (this computer), needs no internet, and reads and writes only
 inside the scenario folder: saved configurations go to <folder>/sessions/NAME.yaml, which
 'cityfutures run' runs unchanged, and the session exports as a comparison for 'cityfutures compare'.
+It answers requests addressed to itself only (Host and Origin checked for every request, as for
+the websocket; --allow-origin adds an address) and holds at most --max-sessions tabs at once.
 Stop it with Ctrl+C.
 """
 
@@ -45,6 +50,11 @@ def register(subparsers) -> None:
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1, this computer only); another address "
                    "opens the page to the network")
+    p.add_argument("--allow-origin", action="append", default=[], metavar="HOST[:PORT]",
+                   help="another address the page answers to (a name it is reached by, behind a proxy or on the "
+                   "network); repeatable. Requests addressed otherwise are refused")
+    p.add_argument("--max-sessions", type=positive_int, default=None, metavar="N",
+                   help=f"most tabs open at once (default {MAX_SESSIONS_HELP}); a further tab is refused")
     p.add_argument("--show", action="store_true", help="open the page in the default browser")
     p.set_defaults(func=run)
 
@@ -61,7 +71,8 @@ def default_folder():
 
 
 def run(args) -> int:
-    from ..dashboard.app import LOOPBACK, require_panel, serve
+    from ..dashboard.app import require_panel, serve
+    from ..dashboard.guard import LOOPBACK, MAX_SESSIONS
     require_panel()          # one line naming the extra, exit code 2, before any model is loaded
     if args.host not in LOOPBACK:
         print(f"warning: listening on {args.host}: anyone who can reach this address can use the page",
@@ -74,7 +85,8 @@ def run(args) -> int:
     folder = args.scenarios if args.scenarios is not None else default_folder()
     try:
         serve(folder, port=args.port, host=args.host, comparison=args.comparison, lang=args.lang,
-              show=args.show, ready=ready)
+              show=args.show, ready=ready, allow_origin=args.allow_origin,
+              max_sessions=args.max_sessions or MAX_SESSIONS)
     except OSError as exc:     # the port is taken, or the address is not this computer's
         raise InputError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
                          path="<command line>", field="--port", allowed="a free port, e.g. --port 5007") from None

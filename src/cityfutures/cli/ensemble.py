@@ -7,13 +7,13 @@ from pathlib import Path
 
 from ..errors import InputError, ScenarioError
 from ..names import did_you_mean
+from ..output_folder import output_folder
 from .options import (
     add_uncertainty_options,
     check_out,
+    command_line,
     load_comparison_arg,
     print_written,
-    staging,
-    written,
 )
 
 EXAMPLES = """examples:
@@ -91,17 +91,17 @@ def main(args) -> int:
     from ..report.charts.ensemble import t
     from ..report.tables import terminal_table
     from ..report.write import write_ensemble_report
-    comparison, spec, seed, scenarios = load_inputs(args)
-    targets = [parse_target(x, comparison.indicators) for x in args.target]
     out = Path(args.out)
-    with make_executor(args.executor, scheduler=args.scheduler, n_workers=args.workers) as ex:
-        result = ensemble(comparison, spec, samples=args.samples, seed=seed, sampler=args.sampler, targets=targets,
-                          executor=ex, chunk_size=args.chunk_size, progress=not args.quiet)
-    discovery = discover_all(result, targets) if args.discover else None
-    with staging(out) as tmp:
-        write_ensemble_report(result, tmp, lang=args.lang, charts=args.charts, scenarios=scenarios,
+    with output_folder(out, command=command_line(args)) as folder:      # checked and locked first
+        comparison, spec, seed, scenarios = load_inputs(args)
+        targets = [parse_target(x, comparison.indicators) for x in args.target]
+        with make_executor(args.executor, scheduler=args.scheduler, n_workers=args.workers) as ex:
+            result = ensemble(comparison, spec, samples=args.samples, seed=seed, sampler=args.sampler,
+                              targets=targets, executor=ex, chunk_size=args.chunk_size, progress=not args.quiet)
+        discovery = discover_all(result, targets) if args.discover else None
+        write_ensemble_report(result, folder.stage, lang=args.lang, charts=args.charts, scenarios=scenarios,
                               discovery=discovery, formats=args.formats)
-        files = written(out, tmp)
+    files = folder.files
     lang = args.lang
     if not args.quiet:
         print(terminal_table(result.tables["ranking"], t("table_ranking", lang), lang=lang))

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import argparse
 
-from .options import DEFAULT_OUT, LANGS, add_charts_switch, check_out, positive_int, print_written, staging, written
+from ..output_folder import output_folder
+from .options import DEFAULT_OUT, LANGS, add_charts_switch, command_line, positive_int, print_written
 
 EXAMPLES = """examples:
   cityfutures loops scenarios/baseline.yaml                           # every indicator of the model
@@ -42,14 +43,12 @@ def handler(args) -> int:
     """Compute loop dominance, print the table, write the CSV and the charts."""
     from ..analysis.loops import loop_dominance
     from ..report.tables import loops_text
-    out = check_out(args.out)
-    result = loop_dominance(args.scenario, args.indicator, periods=args.periods)
-    with staging(out) as tmp:
-        result.table.to_csv(tmp / "loops.csv", index=False)
+    with output_folder(args.out, command=command_line(args)) as folder:   # checked and locked first
+        result = loop_dominance(args.scenario, args.indicator, periods=args.periods)
+        result.table.to_csv(folder.stage / "loops.csv", index=False)
         if args.charts:
             from ..report.charts.loops import save_loop_dominance
-            save_loop_dominance(result, tmp, args.lang)
-        files = written(out, tmp)
+            save_loop_dominance(result, folder.stage, args.lang)
     print(loops_text(result, args.lang, args.top))
-    print_written(files, False)
+    print_written(folder.files, False)
     return 0

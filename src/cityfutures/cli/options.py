@@ -1,4 +1,6 @@
-"""What the commands share: common options, argument types, the check of ``--out`` and the staging folder.
+"""What the commands share: common options, argument types and the check of ``--out``.
+
+Commands write their folders through :func:`cityfutures.output_folder.output_folder`.
 
 Nothing here imports the library's heavy parts: ``cityfutures --help`` builds every command's
 parser from these and the command modules only.
@@ -7,9 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
-import tempfile
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +17,7 @@ from typing import Sequence
 
 from ..engine import DEFAULT_ENGINE, ENGINES
 from ..errors import InputError, RunFailedWarning
+from ..output_folder import check_output_folder
 
 DEFAULT_OUT = "cityfutures-out"
 LANGS = ("en", "id")
@@ -25,7 +26,8 @@ LANGS = ("en", "id")
 def add_common(p: argparse.ArgumentParser) -> None:
     """``--out``, ``--engine``, ``--quiet``."""
     p.add_argument("--out", metavar="DIR", default=DEFAULT_OUT,
-                   help=f"folder for the output files (default: ./{DEFAULT_OUT}; created if needed)")
+                   help=f"folder for the output files (default: ./{DEFAULT_OUT}): new, empty, or one a "
+                   "cityfutures command wrote (replaced as a whole)")
     p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
                    help=f"simulation engine: compiled (numba kernels, fastest), batch (vectorised numpy) or "
                         f"pysd (the reference); default {DEFAULT_ENGINE}")
@@ -33,18 +35,15 @@ def add_common(p: argparse.ArgumentParser) -> None:
 
 
 def check_out(out: str | os.PathLike) -> Path:
-    """``--out`` as a Path, refused (InputError) if it cannot become a folder. Creates nothing."""
-    path = Path(out)
-    if path.exists() and not path.is_dir():
-        raise InputError("--out names a file, not a folder", path=str(path), field="--out",
-                         allowed="a folder (new or existing)")
-    probe = path
-    while not probe.exists():
-        probe = probe.parent
-    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
-        raise InputError(f"cannot create or write the output folder (no write permission on {probe})",
-                         path=str(path), field="--out")
-    return path
+    """``--out`` as a Path, refused (OutputError) unless it is absent, empty or a cityfutures output folder.
+
+    Creates nothing (:func:`cityfutures.output_folder.check_output_folder`)."""
+    return check_output_folder(out)
+
+
+def command_line(args: argparse.Namespace) -> str:
+    """The command as typed (recorded in the output folder's manifest)."""
+    return getattr(args, "command_line", "") or "cityfutures " + str(getattr(args, "command", "") or "")
 
 
 def check_out_file(out: str | os.PathLike, suffixes: Sequence[str]) -> Path:
@@ -61,33 +60,6 @@ def check_out_file(out: str | os.PathLike, suffixes: Sequence[str]) -> Path:
         raise InputError(f"cannot write into folder '{folder}' (no write permission)", field="--out",
                          path="<command line>")
     return path
-
-
-@contextmanager
-def staging(out: Path):
-    """A temporary folder; on success its files are moved into ``out`` (each by rename)."""
-    created = []
-    probe = out
-    while not probe.exists():
-        created.append(probe)
-        probe = probe.parent
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".cityfutures-", dir=out))
-    try:
-        yield tmp
-        for src in sorted(p for p in tmp.rglob("*") if p.is_file()):
-            dest = out / src.relative_to(tmp)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(src, dest)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        for folder in created:           # leave no empty folder behind
-            try:
-                folder.rmdir()
-            except OSError:
-                break
-        raise
-    shutil.rmtree(tmp, ignore_errors=True)
 
 
 @contextmanager
@@ -151,8 +123,8 @@ def add_uncertainty_options(p: argparse.ArgumentParser, default_samples: int) ->
     p.add_argument("--lang", choices=("en", "id"), default="en", help="language of the charts: en or id")
     add_charts_switch(p, True, "draw the charts (default); --no-charts writes the tables only")
     add_formats(p)
-    p.add_argument("--out", metavar="DIR", default="cityfutures-out", help="output folder (default "
-                   "./cityfutures-out)")
+    p.add_argument("--out", metavar="DIR", default=DEFAULT_OUT, help=f"output folder (default "
+                   f"./{DEFAULT_OUT}): new, empty, or one a cityfutures command wrote (replaced as a whole)")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no tables in the terminal")
 
 
@@ -198,10 +170,6 @@ def load_comparison_arg(path: str, command: str = "this command"):
                          "'interventions:')", path=str(path), allowed=f"cityfutures run {path}")
     return obj
 
-
-def written(out: Path, tmp: Path) -> list[Path]:
-    """The files of a staging folder as they will be named in ``out``."""
-    return [out / p.relative_to(tmp) for p in sorted(tmp.rglob("*")) if p.is_file()]
 
 
 def declares(model, what: str) -> bool:

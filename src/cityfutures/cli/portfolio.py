@@ -4,17 +4,17 @@ from __future__ import annotations
 import argparse
 
 from ..errors import InputError
+from ..output_folder import output_folder
 from .options import (
     LANGS,
     add_common,
     check_out,
+    command_line,
     count_int,
     load_comparison_arg,
     print_written,
     report_failed_runs,
     seed_int,
-    staging,
-    written,
 )
 
 EXAMPLES = """examples:
@@ -77,20 +77,19 @@ def register(subparsers) -> None:
 
 
 def main(args) -> int:
-    out = check_out(args.out)
+    check_out(args.out)                            # before the comparison is read
     comparison = load_comparison_arg(args.comparison, "portfolio")
     budgets = (args.budgets or []) + (args.budget or [])
     from ..api import portfolio
     from ..report.portfolio import portfolio_text, write_portfolio
-    with report_failed_runs():
-        result = portfolio(comparison, budgets=budgets or None, futures=args.futures, robust=args.robust,
-                           budget_kind=args.budget_kind, seed=args.seed, engine=args.engine, search=args.search,
-                           progress=not args.quiet)
-    if not args.quiet:
-        print(portfolio_text(result, args.lang), flush=True)
-        print(flush=True)
-    with staging(out) as tmp:
-        write_portfolio(result, tmp, lang=args.lang, charts=args.charts)
-        files = written(out, tmp)
-    print_written(files, args.quiet)
+    with output_folder(args.out, command=command_line(args)) as folder:   # checked and locked first
+        with report_failed_runs():
+            result = portfolio(comparison, budgets=budgets or None, futures=args.futures, robust=args.robust,
+                               budget_kind=args.budget_kind, seed=args.seed, engine=args.engine,
+                               search=args.search, progress=not args.quiet)
+        if not args.quiet:
+            print(portfolio_text(result, args.lang), flush=True)
+            print(flush=True)
+        write_portfolio(result, folder.stage, lang=args.lang, charts=args.charts)
+    print_written(folder.files, args.quiet)
     return 0

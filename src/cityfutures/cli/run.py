@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import argparse
 
-from .options import add_common, check_out, print_written, report_failed_runs, staging
+from ..output_folder import output_folder
+from .options import add_common, command_line, print_written, report_failed_runs
 
 EXAMPLES = """examples:
   cityfutures run scenarios/mrt-phase-2.yaml                 # against the baseline it extends
@@ -57,18 +58,17 @@ def main(args) -> int:
     from ..report.tables import format_terminal
     from ..results import save_results
     from ..scenario import Scenario, against_baseline, load_any
-    out = check_out(args.out)
-    what = load_any(args.scenario)                   # every input check happens here, before writing
-    pair = against_baseline(what, args.baseline) if isinstance(what, Scenario) else None
-    with report_failed_runs():
-        if pair is not None:
-            result = compare(pair, engine=args.engine, progress=not args.quiet)
-            ds = result.results
-        else:
-            ds = run(what, engine=args.engine, progress=not args.quiet)
-    if not args.quiet:                               # the table first, as soon as it is ready
-        print(format_terminal(result, lang=args.lang) if pair is not None else _summary(ds, args.lang))
-    with staging(out) as tmp:
-        save_results(ds, tmp / "results.nc")
-    print_written([out / "results.nc", out / "results.csv"], args.quiet)
+    with output_folder(args.out, command=command_line(args)) as folder:   # checked and locked first
+        what = load_any(args.scenario)               # every input check happens here, before writing
+        pair = against_baseline(what, args.baseline) if isinstance(what, Scenario) else None
+        with report_failed_runs():
+            if pair is not None:
+                result = compare(pair, engine=args.engine, progress=not args.quiet)
+                ds = result.results
+            else:
+                ds = run(what, engine=args.engine, progress=not args.quiet)
+        if not args.quiet:                           # the table first, as soon as it is ready
+            print(format_terminal(result, lang=args.lang) if pair is not None else _summary(ds, args.lang))
+        save_results(ds, folder.stage / "results.nc")
+    print_written(folder.files, args.quiet)
     return 0

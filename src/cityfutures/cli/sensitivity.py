@@ -4,8 +4,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..files import atomic_write
+from ..output_folder import output_folder
 from .ensemble import load_inputs
-from .options import add_uncertainty_options, print_written, staging, written
+from .options import add_uncertainty_options, command_line, print_written
 
 EXAMPLES = """examples:
   cityfutures sensitivity scenarios/workshop-2018.yaml --method sobol --samples 512 --seed 42
@@ -42,18 +44,17 @@ def main(args) -> int:
     from ..engine.executors import make_executor
     from ..report.charts.ensemble import draw_sensitivity, t
     from ..report.tables import terminal_table
-    comparison, spec, seed, scenarios = load_inputs(args)
-    out = Path(args.out)
-    with make_executor(args.executor, scheduler=args.scheduler, n_workers=args.workers) as ex:
-        res = sensitivity(comparison, spec, method=args.method, samples=args.samples, seed=seed, executor=ex,
-                          chunk_size=args.chunk_size, progress=not args.quiet)
-        executor = ex.describe()
-    with staging(out) as tmp:
-        res.table.to_csv(tmp / "sensitivity.csv", index=False)
+    with output_folder(Path(args.out), command=command_line(args)) as folder:   # checked and locked first
+        comparison, spec, seed, scenarios = load_inputs(args)
+        with make_executor(args.executor, scheduler=args.scheduler, n_workers=args.workers) as ex:
+            res = sensitivity(comparison, spec, method=args.method, samples=args.samples, seed=seed, executor=ex,
+                              chunk_size=args.chunk_size, progress=not args.quiet)
+            executor = ex.describe()
+        atomic_write(folder.stage / "sensitivity.csv", lambda tmp: res.table.to_csv(tmp, index=False))
         if args.charts:
-            draw_sensitivity(res, tmp, lang=args.lang, model=comparison.model, scenarios=scenarios,
+            draw_sensitivity(res, folder.stage, lang=args.lang, model=comparison.model, scenarios=scenarios,
                              attrs={"executor": executor}, formats=args.formats)
-        files = written(out, tmp)
+    files = folder.files
     if not args.quiet:
         col = res.main_index
         last = res.table[res.table.year == res.table.year.max()]

@@ -37,6 +37,7 @@ import numpy as np
 from ..errors import CityfuturesError, InputError
 from ..report import numbers
 from ..report.i18n import LANGUAGES
+from .guard import MAX_SESSIONS, allowed_addresses, refusal
 from .session import Dashboard
 from .state import View
 from .strings import t
@@ -46,7 +47,6 @@ __all__ = ["EXTRA_MESSAGE", "require_panel", "DashboardPage", "serve", "slug", "
 WEIGHT_MAX = 3.0   # a focus area's relative weight on the page: 0 (left out) to 3 (three times the others)
 
 EXTRA_MESSAGE = "the dashboard needs the optional extra: pip install 'cityfutures[dashboard]'"
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 _BLUE, _GREY, _GREEN, _ORANGE = "#1f5fa8", "#8c8c8c", "#1a7f37", "#c2410c"
 CSS = """
@@ -234,6 +234,7 @@ class DashboardPage:
 
         self.pn = pn
         self.core = core
+        self.owner = object()          # this tab: the names it saves are its own
         self.state = core.initial_state(lang)
         self.view: View = core.update(self.state)
         self._syncing = False
@@ -729,36 +730,36 @@ class DashboardPage:
 
     def _message(self, msg: str, ok: bool) -> None:
         cls = "cf-better" if ok else "cf-worse"
+        msg = msg.encode("utf-8", "replace").decode("utf-8")      # a lone surrogate cannot escape the page
         self.save_message.object = (f"<p class='cf-message {cls}' id='cf-save-message' data-ok='{str(ok).lower()}'>"
-                                    f"{html.escape(msg)}</p>")
+                                    f"{html.escape(msg, quote=True)}</p>")
+
+    def _saved(self, kind: str, call) -> None:
+        """Run a save or an export; whatever goes wrong is said in the page, never lost in a log."""
+        lang = self.state.lang
+        try:
+            path = call()
+        except CityfuturesError as exc:
+            msg, ok = t(f"{kind}.failed", lang, message=str(exc)), False
+        except Exception as exc:  # noqa: BLE001 - the page must say it: an internal error, named
+            msg, ok = t(f"{kind}.failed", lang, message=f"internal error: {type(exc).__name__}: {exc}"), False
+        else:
+            msg, ok = t(f"{kind}.done", lang, path=self._shown(path)), True
+        self._message(msg, ok)
 
     def _on_save(self, _event=None) -> None:
-        lang = self.state.lang
         name = (self.save_name.value or "").strip()
-        try:
-            path = self.core.save(self.state, name, title_en=self.save_title_en.value or None,
-                                  title_id=self.save_title_id.value or None)
-        except CityfuturesError as exc:
-            msg, ok = t("save.failed", lang, message=str(exc)), False
-        else:
-            msg, ok = t("save.done", lang, path=self._shown(path)), True
-        self._message(msg, ok)
+        self._saved("save", lambda: self.core.save(self.state, name, title_en=self.save_title_en.value or None,
+                                                   title_id=self.save_title_id.value or None, owner=self.owner))
         self._render_saved()
 
     def _on_export(self, _event=None) -> None:
-        lang = self.state.lang
         name = (self.export_name.value or "").strip()
-        try:
-            path = self.core.export_comparison(name)
-        except CityfuturesError as exc:
-            msg, ok = t("export.failed", lang, message=str(exc)), False
-        else:
-            msg, ok = t("export.done", lang, path=self._shown(path)), True
-        self._message(msg, ok)
+        self._saved("export", lambda: self.core.export_comparison(name, owner=self.owner))
 
 
 def serve(folder, *, port: int = 5006, host: str = "127.0.0.1", comparison=None, lang: str = "en",
-          show: bool = False, ready=None) -> None:
+          show: bool = False, ready=None, allow_origin=(), max_sessions: int = MAX_SESSIONS) -> None:
     """Serve the page for ``folder`` on ``host:port`` until interrupted.
 
     Parameters
@@ -775,6 +776,10 @@ def serve(folder, *, port: int = 5006, host: str = "127.0.0.1", comparison=None,
         Open a browser tab.
     ready : callable, optional
         Called with the URL once the server listens (the CLI prints it).
+    allow_origin : iterable of str
+        More ``HOST[:PORT]`` addresses the page answers to (HTTP and websocket alike).
+    max_sessions : int
+        Most sessions (tabs) at once (:mod:`cityfutures.dashboard.guard`).
     """
     require_panel()
     import panel as pn
@@ -784,12 +789,13 @@ def serve(folder, *, port: int = 5006, host: str = "127.0.0.1", comparison=None,
     def page():
         return DashboardPage(core, lang).layout
 
-    origins = [f"{host}:{port}"]
-    if host in LOOPBACK:
-        origins += [f"127.0.0.1:{port}", f"localhost:{port}"]
+    allowed = allowed_addresses(host, port, allow_origin)
+    provider, patterns = _guard(allowed, max_sessions)
     url = f"http://{host if ':' not in host else '[' + host + ']'}:{port}/"
-    server = pn.serve({"/": page}, address=host, port=port, show=show, websocket_origin=sorted(set(origins)),
-                      title=f"cityfutures: {core.comparison.title(lang)}", verbose=False, start=False)
+    origins = [a for a in allowed if not a.startswith("[")]       # Bokeh's origin list takes no IPv6 literal
+    server = pn.serve({"/": page}, address=host, port=port, show=show, websocket_origin=origins,
+                      title=f"cityfutures: {core.comparison.title(lang)}", verbose=False, start=False,
+                      auth_provider=provider, extra_patterns=patterns)
     if ready is not None:
         ready(url, core)
     server.start()
@@ -799,3 +805,43 @@ def serve(folder, *, port: int = 5006, host: str = "127.0.0.1", comparison=None,
         pass
     finally:
         server.stop()
+
+
+REFUSED = "/cityfutures-refused"
+
+
+def _guard(allowed: list[str], max_sessions: int):
+    """Bokeh's hook on every request (:func:`cityfutures.dashboard.guard.refusal`) and the page that says why.
+
+    A refused request is sent to :data:`REFUSED` (403, one line) before any session is made; the
+    session cap counts only requests for the page itself.
+    """
+    from urllib.parse import urlencode
+
+    from bokeh.server.auth_provider import AuthProvider
+    from bokeh.server.views.doc_handler import DocHandler
+    from tornado.web import RequestHandler
+
+    class Refused(RequestHandler):
+        def get(self):
+            self.set_status(403)
+            self.set_header("Content-Type", "text/plain; charset=utf-8")
+            self.finish(f"cityfutures dashboard: {self.get_argument('why', 'refused')}\n")
+
+    def user(handler):
+        page = isinstance(handler, DocHandler)
+        sessions = sum(len(list(ctx.sessions)) for ctx in handler.application.applications.values()) if page else 0
+        why = refusal(handler.request.headers, allowed, sessions, max_sessions)
+        handler.cf_refusal = why
+        return None if why else "workshop"
+
+    class Guard(AuthProvider):
+        @property
+        def get_user(self):
+            return user
+
+        @property
+        def get_login_url(self):
+            return lambda handler: REFUSED + "?" + urlencode({"why": getattr(handler, "cf_refusal", "") or "refused"})
+
+    return Guard(), [(REFUSED, Refused)]

@@ -1,14 +1,18 @@
 """The dashboard's files: it reads only inside its scenario folder and writes only into ``<folder>/sessions/``.
 
 Names are slugs; paths are resolved and must stay inside the folder; symbolic links are refused;
-a file not written in this session is never overwritten. Writes go to a temporary file that is
-validated and then renamed into place (:func:`cityfutures.files.atomic_write`).
+every file a scenario reads (``extends`` parents, its model) must lie in the folder (or be a
+bundled model). A file is never overwritten unless the same tab (``owner``) wrote it in this
+session: a new name is taken with an exclusive create (``os.link``), so two tabs saving one name
+at once cannot both win. Writes go to a temporary file that is validated and then moved into
+place (:func:`cityfutures.files.atomic_write`).
 """
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Hashable
 
 import yaml
 
@@ -55,8 +59,9 @@ class SessionFiles:
                                 path=str(root), field="--scenarios", allowed="a folder of scenario files")
         self.root = root.resolve()
         self.sessions_dir = self.root / SESSIONS
-        self.written: set[str] = set()     # every file name (scenarios, comparisons) this session wrote
+        self.written: dict[str, Hashable] = {}   # file name (scenarios, comparisons) -> the tab that wrote it
         self.skipped: list[str] = []        # files that do not load, with the reason
+        self._lock = threading.Lock()        # one save at a time: the name check and the write together
 
     def yaml_files(self) -> list[Path]:
         """The folder's YAML files, outside ``sessions/`` and hidden folders, no links, none outside it."""
@@ -89,8 +94,9 @@ class SessionFiles:
                 raise ScenarioError("no comparison file in the folder", path=str(self.root), field="--comparison",
                                     allowed="a folder with a comparison file (baseline, interventions, bundles)")
             if len(found) > 1:   # the fullest comparison: most programmes and bundles, then by name
-                found = [max(found, key=lambda p: (_size(load_comparison(p)), [-ord(c) for c in p.name]))]
-        comp = load_comparison(found[0])
+                found = [max(found, key=lambda p: (_size(load_comparison(p, confine=self.root)),
+                                                   [-ord(c) for c in p.name]))]
+        comp = load_comparison(found[0], confine=self.root)
         for sc in (comp.baseline, *comp.interventions):
             if sc.path is not None and not inside(sc.path, self.root):
                 raise ScenarioError(f"scenario '{sc.name}' ({sc.path}) is outside the scenario folder "
@@ -116,7 +122,7 @@ class SessionFiles:
             if p.resolve() in known or self._is_comparison_file(p):
                 continue
             try:
-                sc = load_scenario(p)
+                sc = load_scenario(p, confine=self.root)
             except ScenarioError as exc:
                 self.skipped.append(str(exc))
                 continue
@@ -127,8 +133,9 @@ class SessionFiles:
                 out[sc.name] = sc
         return out
 
-    def target(self, name: Any, what: str, taken) -> Path:
-        """``sessions/<name>.yaml``, checked: a slug, inside the folder, no symbolic link."""
+    def target(self, name: Any, what: str, taken, owner: Hashable = None) -> Path:
+        """``sessions/<name>.yaml``, checked: a slug, inside the folder, no symbolic link, and not a
+        file another tab (``owner``) or another session wrote."""
         if not isinstance(name, str) or not SLUG.match(name) or len(name) > 64:
             raise ScenarioError(f"{what} name {name!r} is not a slug", path=WHERE, field="name",
                                 allowed=SLUG_RULE + ", at most 64 characters")
@@ -146,14 +153,29 @@ class SessionFiles:
         if not inside(target, self.root) or target.resolve().parent != folder.resolve():
             raise ScenarioError(f"{target} would be outside the scenario folder {self.root}",
                                 path=str(target), field="name")
+        if name in self.written and self.written[name] != owner:
+            raise ScenarioError(f"'{name}' was saved from another tab ({target.relative_to(self.root)}); "
+                                "the dashboard does not overwrite it", path=str(target), field="name",
+                                allowed="a name no other tab has saved")
         if target.exists() and name not in self.written:
             raise ScenarioError(f"{target.relative_to(self.root)} exists and was not saved in this session; "
                                 "the dashboard does not overwrite it", path=str(target), field="name",
                                 allowed="another name")
         return target
 
-    def write(self, target: Path, data: dict, check: Callable[[Path], Any]) -> Path:
-        """``data`` as YAML into ``target`` (atomically), after ``check`` accepted the written text."""
+    def save(self, name: Any, what: str, taken, owner: Hashable, data: dict,
+             check: Callable[[Path, dict], Any]) -> Path:
+        """Write ``data`` as ``sessions/<name>.yaml`` for ``owner`` (one tab), checked as :meth:`target`
+        and by ``check(tmp, data)`` on the written text; the name is then ``owner``'s."""
+        with self._lock:
+            target = self.target(name, what, taken, owner)
+            self.write(target, data, check, new=name not in self.written)
+            self.written[name] = owner
+        return target
+
+    def write(self, target: Path, data: dict, check: Callable[[Path, dict], Any], new: bool = True) -> Path:
+        """``data`` as YAML into ``target``, after ``check`` accepted the written text: a new file by an
+        exclusive create (it fails if the name was taken meanwhile), an own file by an atomic rename."""
         text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
         self.sessions_dir.mkdir(exist_ok=True)
         if self.sessions_dir.is_symlink() or not inside(self.sessions_dir, self.root):
@@ -161,7 +183,14 @@ class SessionFiles:
 
         def write(tmp: Path) -> None:
             tmp.write_text(text, encoding="utf-8")
-            check(tmp)          # the written text must load as the file it will become
+            check(tmp, data)    # the written text must load as the file it will become
+            if new:
+                try:
+                    os.link(tmp, target)      # create-if-absent; the rename that follows replaces it with itself
+                except FileExistsError:
+                    raise ScenarioError(f"{target.relative_to(self.root)} was just saved by someone else; "
+                                        "the dashboard does not overwrite it", path=str(target), field="name",
+                                        allowed="another name") from None
 
         atomic_write(target, write)
         return target

@@ -40,7 +40,7 @@ import time
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Hashable, Mapping
 
 import numpy as np
 
@@ -57,7 +57,7 @@ from ..report.i18n import LANGUAGES
 from ..scenario import Comparison, Scenario, against_baseline, load_comparison, load_scenario
 from ..scenario.schema import listing
 from ..scenario.series import compose
-from ..yamlio import read_yaml
+from ..yamlio import not_text, read_yaml
 from .files import SESSIONS, SessionFiles
 from .state import (
     WHERE,
@@ -489,15 +489,17 @@ class Dashboard:
         return self._costs_by_run
 
     def save(self, state: DashboardState, name: str, *, title_en: str | None = None,
-             title_id: str | None = None) -> Path:
+             title_id: str | None = None, owner: Hashable = None) -> Path:
         """Save ``state`` as ``sessions/<name>.yaml``, a scenario file ``cityfutures run`` runs unchanged.
 
         Parameters
         ----------
         name : str
-            A slug; not a name of the folder's scenarios, and not a file this session did not write.
+            A slug; not a name of the folder's scenarios, not a file another tab or session wrote.
         title_en, title_id : str, optional
             The scenario's title (default: "Workshop configuration <name>").
+        owner : hashable, optional
+            Who saves (the page's tab): a name saved by one owner is refused to every other.
 
         Returns
         -------
@@ -506,27 +508,29 @@ class Dashboard:
         Raises
         ------
         ScenarioError
-            A bad name or state; nothing is written.
+            A bad name, title or state, or a name another tab holds; nothing is written.
         """
-        target = self.files.target(name, "scenario", self._taken())
         title = {lang: t("scenario.default_title", lang, name=name) for lang in LANGUAGES}
         for lang, given in (("en", title_en), ("id", title_id)):
             if given is not None and not isinstance(given, str):
                 raise ScenarioError(f"must be text, got {type(given).__name__}", path=WHERE, field=f"title.{lang}")
             if given and given.strip():
-                title[lang] = given.strip()
+                bad = not_text(given)
+                if bad:
+                    raise ScenarioError(bad, path=WHERE, field=f"title.{lang}", allowed="printable text")
+                title[lang] = " ".join(given.split())
+        self.files.target(name, "scenario", self._taken(), owner)      # a bad name: before any work
         data = self.scenario_dict(state, name=name, title=title, description=self._description(state))
         self.scenario(state, name=name, title=title)      # reject before touching the disk
 
-        def check(tmp: Path) -> None:
+        def check(tmp: Path, data: dict) -> None:
             load_scenario(data, model=self.model, base_dir=self.sessions_dir)
             loaded = read_yaml(tmp, error=ScenarioError, what="scenario file").data
             if loaded != data:
-                raise ScenarioError("the written file does not read back as written", path=str(target))
+                raise ScenarioError("the written file does not read back as written", path=str(tmp))
 
-        self.files.write(target, data, check)
-        load_scenario(target)                              # and it runs from the CLI as it is
-        self.files.written.add(name)
+        target = self.files.save(name, "scenario", self._taken(), owner, data, check)
+        load_scenario(target, confine=self.root)           # and it runs from the CLI as it is
         if name not in self.saved:
             self.saved.append(name)
         return target
@@ -544,14 +548,15 @@ class Dashboard:
                  programmes="; ".join(progs) or none, shocks="; ".join(shocks) or none,
                  levers="; ".join(levers) or none)
 
-    def export_comparison(self, name: str, *, title_en: str | None = None, title_id: str | None = None) -> Path:
+    def export_comparison(self, name: str, *, title_en: str | None = None, title_id: str | None = None,
+                          owner: Hashable = None) -> Path:
         """Write the scenarios saved in this session as ``sessions/<name>.yaml``, a comparison file
         against the folder's baseline (``cityfutures compare`` runs it unchanged).
 
         Raises
         ------
         ScenarioError
-            Nothing saved yet, a bad name, or a name used by a saved scenario.
+            Nothing saved yet, a bad name, or a name used by a saved scenario or another tab.
         """
         if not self.saved:
             raise ScenarioError("nothing saved in this session yet: save a configuration first",
@@ -559,7 +564,6 @@ class Dashboard:
         if name in self.saved:
             raise ScenarioError(f"'{name}' is the name of a scenario saved in this session", path=WHERE,
                                 field="name", allowed="a name of its own")
-        target = self.files.target(name, "comparison", self._taken())
         title = {"en": title_en or t("comparison.default_title", "en", name=name),
                  "id": title_id or t("comparison.default_title", "id", name=name)}
         data = {"name": name, "title": title,
@@ -568,15 +572,15 @@ class Dashboard:
                 "baseline": Path(os.path.relpath(self.baseline.path, self.sessions_dir)).as_posix(),
                 "interventions": [f"{n}.yaml" for n in self.saved],
                 "indicators": list(self.indicators)}
-        load_comparison(data, base_dir=self.sessions_dir)
+        self.files.target(name, "comparison", self._taken(), owner)
+        load_comparison(data, base_dir=self.sessions_dir, confine=self.root)
 
-        def check(tmp: Path) -> None:
+        def check(tmp: Path, data: dict) -> None:
             if read_yaml(tmp, error=ScenarioError, what="comparison file").data != data:
-                raise ScenarioError("the written file does not read back as written", path=str(target))
+                raise ScenarioError("the written file does not read back as written", path=str(tmp))
 
-        self.files.write(target, data, check)
-        load_comparison(target)
-        self.files.written.add(name)
+        target = self.files.save(name, "comparison", self._taken(), owner, data, check)
+        load_comparison(target, confine=self.root)
         return target
 
     def _taken(self) -> set[str]:

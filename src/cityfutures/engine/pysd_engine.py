@@ -17,6 +17,7 @@ import xarray as xr
 from ..errors import InputError, RunError
 from ..files import sha256_file
 from ..model.load import translate
+from ..resources import check_run_size
 
 __all__ = ["simulate_pysd", "data_files_near", "DATA_SUFFIXES"]
 
@@ -46,6 +47,16 @@ def simulate_pysd(model, path: Path, values: dict, n: int, variables, *, start, 
     else:  # not load_model: it initialises the model where its external files are missing
         translation = translate(path, sha256_file(path))
     pm = _pysd_model(translation, path, data_files)
+    try:
+        control = {k: float(getattr(pm.components, k)()) for k in ("initial_time", "final_time", "time_step",
+                                                                      "saveper")}
+    except Exception:  # noqa: BLE001 - time settings PySD computes during the run: checked by the run
+        control = None
+    if control is not None:
+        check_run_size(control["initial_time"] if start is None else start,
+                       control["final_time"] if end is None else end,
+                       control["time_step"] if dt is None else dt, control["saveper"] if saveper is None else saveper,
+                       n, len(variables) if variables is not None else len(pm.doc), path=str(path))
     units = {}
     for row in pm.doc.itertuples(index=False):
         units[row[0]] = row.Units.strip() if isinstance(row.Units, str) else ""

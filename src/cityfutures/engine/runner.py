@@ -26,7 +26,8 @@ from tqdm.auto import tqdm
 
 from ..errors import RunError
 from ..plan import Plan
-from ..plan.periods import period_means
+from ..plan.periods import period_means, saved_times
+from ..resources import BYTES, COPIES, require_memory
 from . import DEFAULT_ENGINE, check_engine
 from .executors import Chunk, Executor, InProcessExecutor, chunked
 from .simulate import simulate
@@ -39,6 +40,7 @@ MAX_CHUNK_RUNS = 4096      # runs per engine call: the batch engine's array widt
 CHUNK_RUNS = {"compiled": 32768, "batch": MAX_CHUNK_RUNS, "pysd": MAX_CHUNK_RUNS}
 """Runs per engine call by engine: the compiled engine's overhead is per call (about a millisecond in
 Python), the batch engine's arrays stay in cache up to its own chunk width."""
+CHUNK_BYTES = 512 * 2**20  # saved values of one chunk in flight (a long run kept at every step takes fewer futures)
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,9 @@ class ChunkWork:
     engine : str
     method : str or None
         None: the model's own (:func:`cityfutures.engine.simulate.simulate`).
+    scalar : bool or None
+        The batch engine's choice of path (:func:`~cityfutures.engine.simulate.simulate`): False for
+        ensembles, so that no number depends on the chunk size.
     """
 
     model_path: str
@@ -97,6 +102,7 @@ class ChunkWork:
     every: float = 1.0
     engine: str = DEFAULT_ENGINE
     method: str | None = None
+    scalar: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -122,7 +128,7 @@ def _rows(params: Mapping[str, Any], rows: Sequence[int]) -> dict:
 
 def _simulate(work: ChunkWork, params: Mapping[str, Any], n: int) -> xr.Dataset:
     return simulate(work.model_path, dict(params), engine=work.engine, n_runs=n, start=work.start, end=work.end,
-                    dt=work.dt, saveper=work.saveper, method=work.method,
+                    dt=work.dt, saveper=work.saveper, method=work.method, scalar=work.scalar,
                     variables=None if work.variables is None else list(work.variables))
 
 
@@ -180,6 +186,8 @@ def run_chunk(work: ChunkWork) -> ChunkOutput:
     S, n = len(work.names), len(work.ids)
     ds, errors = _run_all(work, S * n)
     ds = ds.drop_vars("run", errors="ignore")
+    if errors:   # a failed run is NaN throughout: no half-finite values reach the tables and charts
+        ds = ds.map(_blank, rows=sorted(errors))
     coords = {d: ds[d].values for d in ds.coords if d not in ("run", "time")}
     values = xr.Dataset({name: _split(da, S, n) for name, da in ds.data_vars.items()},
                         coords={"scenario": list(work.names), "sample": list(work.ids), **coords})
@@ -198,6 +206,17 @@ def run_chunk(work: ChunkWork) -> ChunkOutput:
     return ChunkOutput(values=values, failures=failures)
 
 
+def _blank(da: xr.DataArray, rows: list[int]) -> xr.DataArray:
+    """``da`` with the runs ``rows`` set to NaN."""
+    if "run" not in da.dims:
+        return da
+    values = np.array(da.values, dtype=float)
+    index = [slice(None)] * da.ndim
+    index[da.dims.index("run")] = rows
+    values[tuple(index)] = np.nan
+    return da.copy(data=values)
+
+
 def _split(da: xr.DataArray, S: int, n: int) -> xr.Variable:
     """``(run, time, ...)`` with ``S * n`` runs -> ``(scenario, sample, time, ...)`` (a Variable: nothing to align)."""
     rest = [d for d in da.dims if d != "run"]
@@ -205,19 +224,28 @@ def _split(da: xr.DataArray, S: int, n: int) -> xr.Variable:
     return xr.Variable(("scenario", "sample", *rest), arr.reshape((S, n) + arr.shape[1:]), attrs=da.attrs)
 
 
-def chunk_size_for(plan: Plan, executor: Executor, engine: str = DEFAULT_ENGINE) -> int:
-    """Futures per chunk, sized to the engine's efficient regime.
+def chunk_size_for(plan: Plan, executor: Executor, engine: str = DEFAULT_ENGINE, kept: int | None = None) -> int:
+    """Futures per chunk, sized to the engine's efficient regime and to the memory.
 
     The compiled engine runs up to ``CHUNK_RUNS["compiled"]`` runs per call (its threads share them; a
     call costs a fixed overhead in Python, so fewer, larger calls are faster) and gives each worker of
     a pool at least one chunk; the batch engine about four chunks per worker of at most
-    ``CHUNK_RUNS["batch"]`` runs (its arrays stay in cache).
+    ``CHUNK_RUNS["batch"]`` runs (its arrays stay in cache). On every engine a chunk holds at most
+    :data:`CHUNK_BYTES` of saved values (``kept`` variables; default the indicators).
     """
     n, workers = plan.n_futures, max(executor.n_workers, 1)
     per_call = max(1, CHUNK_RUNS.get(engine, MAX_CHUNK_RUNS) // max(len(plan.runs), 1))
+    one = chunk_bytes(plan, 1, kept if kept is not None else len(plan.indicators))
+    per_memory = max(1, int(CHUNK_BYTES // one)) if one else per_call
     if engine == "compiled":
-        return int(max(1, min(math.ceil(n / workers), per_call)))
-    return int(max(1, min(max(math.ceil(n / (4 * workers)), 64), 2000, per_call, n)))
+        return int(max(1, min(math.ceil(n / workers), per_call, per_memory)))
+    return int(max(1, min(max(math.ceil(n / (4 * workers)), 64), 2000, per_call, per_memory, n)))
+
+
+def chunk_bytes(plan: Plan, futures: int, kept: int) -> float:
+    """Memory of one chunk of ``futures`` futures in flight [bytes]: its runs' saved values, in three copies."""
+    h = plan.horizon
+    return float(futures) * len(plan.runs) * len(saved_times(h.start, h.end, h.saveper)) * kept * BYTES * COPIES
 
 
 def _work(plan: Plan, positions: Sequence[int], ids: tuple[int, ...], engine: str, variables, reduce: bool
@@ -243,7 +271,8 @@ def _work(plan: Plan, positions: Sequence[int], ids: tuple[int, ...], engine: st
     return ChunkWork(model_path=str(plan.model.path), names=tuple(plan.names), params=params, ids=ids,
                      start=float(h.start), end=float(h.end), dt=float(h.dt), saveper=float(h.saveper),
                      variables=None if variables is None else tuple(variables), periods=periods,
-                     every=float(plan.every or 1.0), engine=engine, method=plan.method)
+                     every=float(plan.every or 1.0), engine=engine, method=plan.method,
+                     scalar=False if plan.futures is not None else None)   # ensembles: the same bits in any chunk
 
 
 def execute(plan: Plan, *, engine: str = DEFAULT_ENGINE, executor: Executor | None = None,
@@ -280,7 +309,12 @@ def execute(plan: Plan, *, engine: str = DEFAULT_ENGINE, executor: Executor | No
     if variables is None and plan.futures is not None:
         variables = plan.indicators
     reduce = plan.futures is not None
-    size = chunk_size or chunk_size_for(plan, executor, engine)
+    kept = len(variables) if variables is not None else len(plan.model.variables)
+    size = chunk_size or chunk_size_for(plan, executor, engine, kept)
+    if chunk_size:
+        require_memory(chunk_bytes(plan, min(chunk_size, plan.n_futures), kept) * max(executor.n_workers, 1),
+                       what=f"chunks of {chunk_size:,} futures x {len(plan.runs)} runs", field="--chunk-size",
+                       allowed="a smaller --chunk-size (or leave it out: chosen from the memory)")
     pieces = chunked(list(range(n)), size)
     chunks = (Chunk(k, tuple(int(ids[p]) for p in pos),
                     _work(plan, list(pos), tuple(int(ids[p]) for p in pos), engine, variables, reduce))

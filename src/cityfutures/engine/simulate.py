@@ -27,7 +27,8 @@ from xarray.core.indexes import PandasIndex
 
 from ..errors import EngineFallbackWarning, InputError, ModelError, UnsupportedFeatureError
 from ..model import resolve_model_path
-from ..model.parse import integration_method
+from ..model.parse import integration_method, parse_model
+from ..resources import check_run_size
 from . import DEFAULT_ENGINE, check_engine
 from .compiled import CompiledModel, KernelError, compile_model as compile_compiled
 from .pysd_engine import data_files_near, simulate_pysd
@@ -39,7 +40,7 @@ _CELL = re.compile(r"^(.*)\[([^\[\]]*)\]$")
 def simulate(model, params=None, *, engine: str = DEFAULT_ENGINE, n_runs: int | None = None,
              start: float | None = None, end: float | None = None, dt: float | None = None,
              saveper: float | None = None, variables=None, method: str | None = None,
-             data_files=None, hold=None, cut=None) -> xr.Dataset:
+             data_files=None, hold=None, cut=None, scalar: bool | None = None) -> xr.Dataset:
     """Run a model for N parameter sets.
 
     Parameters
@@ -65,6 +66,12 @@ def simulate(model, params=None, *, engine: str = DEFAULT_ENGINE, n_runs: int | 
     data_files : list of str or Path, optional
         Tabular files (``.tab``/``.csv``) holding the model's DATA variables; by default
         the ones next to the model (:func:`data_files_near`).
+    scalar : bool, optional
+        Batch engine (also where the compiled engine hands a run to it: RK4, a kernel numba cannot
+        compile): None lets it run up to 16 runs on its plain-float path (fastest for one run);
+        False always runs the vectorised path, so that a run's numbers do not depend on how many
+        runs share the call (the last bits of ``math.exp`` and ``numpy.exp`` differ). The compiled
+        engine runs every run through the same kernel whatever their number.
     hold : dict, optional
         Variable name -> trajectory (the forms of ``params``): any variable -- a constant, an
         auxiliary, a flow or a stock -- takes these values in the run, as seen by every
@@ -103,6 +110,7 @@ def simulate(model, params=None, *, engine: str = DEFAULT_ENGINE, n_runs: int | 
             raise InputError("must be a list of variable names", field="variables",
                              allowed="e.g. ['Households', 'Travel time']")
     if engine in ("compiled", "batch"):
+        parse_model(path)         # a bad file ends here (ModelError), on these engines as on PySD's
         try:
             bm = _compiled(str(path), path.stat().st_mtime_ns)
         except UnsupportedFeatureError as exc:
@@ -115,13 +123,14 @@ def simulate(model, params=None, *, engine: str = DEFAULT_ENGINE, n_runs: int | 
                           "instead", EngineFallbackWarning, stacklevel=2)
             engine = "pysd"
         else:
-            if start is not None or end is not None:
-                t0, t1, _, _ = bm.control()
-                first, last = (t0 if start is None else start), (t1 if end is None else end)
-                if not first < last:
-                    raise InputError(f"the run would start at {first:g} and end at {last:g}",
-                                     field="start" if start is not None else "end",
-                                     allowed=f"a start before the end (the model runs {t0:g} to {t1:g})")
+            t0, t1, step, every = bm.control()
+            first, last = (t0 if start is None else start), (t1 if end is None else end)
+            if (start is not None or end is not None) and not first < last:
+                raise InputError(f"the run would start at {first:g} and end at {last:g}",
+                                 field="start" if start is not None else "end",
+                                 allowed=f"a start before the end (the model runs {t0:g} to {t1:g})")
+            check_run_size(first, last, step if dt is None else dt, every if saveper is None else saveper, n,
+                           len(variables) if variables is not None else len(bm.labels), path=str(path))
             job = bm.batch.prepare({k: _batch_value(v) for k, v in values.items()}, n_runs=n,
                                    variables=variables, method=bm.batch.method if method is None else method,
                                    hold={k: _batch_value(v) for k, v in held.items()} or None,
@@ -135,7 +144,7 @@ def simulate(model, params=None, *, engine: str = DEFAULT_ENGINE, n_runs: int | 
                     warnings.warn(f"{exc}; running on the batch engine instead", EngineFallbackWarning,
                                   stacklevel=2)
             if ran == "batch":
-                times, table = bm.batch.integrate(job)
+                times, table = bm.batch.integrate(job, scalar=scalar)
             return _dataset(times, table, n, bm.units, bm.element_dims, bm.graph.subscripts.ranges, ran)
     if method is None and _file_method(model, path) != "euler":
         raise InputError(f"the model asks for {_file_method(model, path).upper()} (<sim_specs method>) "

@@ -703,7 +703,8 @@ def _points(E, w: _Writer, gf, lookups, name: str) -> None:
     ys = np.asarray(lookups.y, dtype=float)
     if kinds[lookups.type]:
         gf.set("type", kinds[lookups.type])
-    even = np.linspace(xs[0], xs[-1], len(xs))
+    with np.errstate(over="ignore", invalid="ignore"):   # points at the edge of the floats: not even, listed
+        even = np.linspace(xs[0], xs[-1], len(xs))
     if len(xs) > 1 and np.array_equal(even, xs):
         E("xscale", parent=gf, min=_bound(xs[0], ""), max=_bound(xs[-1], ""))
     else:

@@ -12,6 +12,7 @@ import importlib.metadata
 import json
 import math
 import os
+import re
 import shutil
 import tempfile
 import warnings
@@ -24,8 +25,10 @@ from platformdirs import user_cache_dir
 from ..errors import ModelError
 from ..files import atomic_write, sha256_file
 from ..names import CONTROL
+from ..resources import check_run_size
 from .model import DocumentedLoop, Indicator, Lever, Model, Shock, Variable
 from .parse import MODEL_SUFFIXES, READER_VERSION, integration_method, model_format, parse_model
+from .sanitise import confined_file, verify_translation
 from .sidecar import Sidecar, read_sidecar, sidecar_path
 
 __all__ = ["load_model", "resolve_model_path", "cache_dir", "bundled_models_dir", "translate", "pysd_version"]
@@ -66,6 +69,9 @@ def resolve_model_path(ref: str | os.PathLike, relative_to: Path | None = None) 
     (a root element ``<xmile>``) under any name; any other file is an error naming why.
     """
     ref_s = str(ref)
+    if not ref_s.strip() or "\x00" in ref_s or not Path(ref_s).name:
+        raise ModelError(f"{ref_s!r} names no model file", field="model",
+                         allowed="a path to a .mdl file or a bundled model's name, e.g. 'jakarta'")
     p = Path(ref_s)
     names = [p] if p.suffix.lower() in MODEL_SUFFIXES else [p.with_suffix(s) for s in MODEL_SUFFIXES] + [p]
     bases: list[Path] = []
@@ -97,17 +103,25 @@ def pysd_version() -> str:
     return importlib.metadata.version("pysd")
 
 
+def _safe_stem(name: str) -> str:
+    """A file name for a translation's module: ASCII letters, digits and ``_`` (PySD writes it into the code)."""
+    return "m_" + (re.sub(r"[^0-9A-Za-z_]+", "_", name).strip("_")[:40] or "model")
+
+
 def translate(path: Path, sha: str) -> Path:
     """PySD's translation of a model file (Vensim or XMILE), cached under ``cache_dir()/translations``.
 
     The file is read by :func:`~cityfutures.model.parse.parse_model` (the one reading path,
-    shared with the batch engine) and built by PySD's Python builder into a folder of the
-    cache, keyed by the file's content and name (PySD names the translation and its modules
-    after the file), PySD's version and the reading code's
-    (:data:`~cityfutures.model.parse.READER_VERSION`).
+    shared with the batch engine, where the abstract model is made inert: :mod:`.sanitise`) and
+    built by PySD's Python builder into a folder of the cache under safe file names, keyed by the
+    file's content and name, PySD's version and the reading code's
+    (:data:`~cityfutures.model.parse.READER_VERSION`, which covers :mod:`.sanitise`: a translation
+    never outlives the rules that made it). The module is read back before it is kept
+    (:func:`~cityfutures.model.sanitise.verify_translation`); nothing is imported before that.
     """
-    target = cache_dir() / "translations" / f"{sha[:24]}-{path.stem}-pysd{pysd_version()}-r{READER_VERSION}"
-    py = target / (path.stem + ".py")
+    stem = _safe_stem(path.stem)
+    target = cache_dir() / "translations" / f"{sha[:24]}-{stem}-pysd{pysd_version()}-r{READER_VERSION}"
+    py = target / (stem + ".py")
     if py.is_file():
         return py
     # only on a miss: a cached translation is read without PySD's modules
@@ -119,10 +133,11 @@ def translate(path: Path, sha: str) -> Path:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                ModelBuilder(_written_into(abstract_model, work)).build_model()
+                ModelBuilder(_written_into(abstract_model, work, stem, path)).build_model()
             except Exception as exc:  # PySD's builder raises many kinds; all mean a bad file
                 raise ModelError(f"PySD cannot translate the model: {type(exc).__name__}: {exc}"
                                  .splitlines()[0][:500], path=str(path)) from exc
+        verify_translation(work)
         try:
             work.rename(target)
         except OSError:  # another process won the race: use its translation
@@ -133,17 +148,22 @@ def translate(path: Path, sha: str) -> Path:
     return py
 
 
-def _written_into(abstract_model, folder: Path):
-    """A copy of ``abstract_model`` whose sections PySD's builder writes into ``folder``.
+def _written_into(abstract_model, folder: Path, stem: str, path: Path):
+    """A copy of ``abstract_model`` whose sections PySD's builder writes into ``folder`` under safe names.
 
-    PySD writes a translation next to the file it read (each section's ``path``); the parse
-    itself is shared (:func:`~cityfutures.model.parse.parse_model`) and stays as it is.
+    PySD writes a translation next to the file it read (each section's ``path``) and names the
+    module after it: the main section becomes ``<stem>.py``, a macro ``<macro>_macro.py``. A GET
+    DIRECT SUBSCRIPT file (read while building) is named by its place in the model's folder. The
+    parse itself is shared (:func:`~cityfutures.model.parse.parse_model`) and stays as it is.
     """
-    home = abstract_model.original_path.parent
-    sections = tuple(dataclasses.replace(s, path=folder / Path(s.path).relative_to(home))
-                     for s in abstract_model.sections)
-    return dataclasses.replace(abstract_model, original_path=folder / abstract_model.original_path.name,
-                               sections=sections)
+    sections = []
+    for i, s in enumerate(abstract_model.sections):
+        subscripts = tuple(dataclasses.replace(r, subscripts={**r.subscripts, "file": str(confined_file(
+            r.subscripts["file"], path.parent, path, r.name))}) if isinstance(r.subscripts, dict)
+            and "file" in r.subscripts else r for r in s.subscripts)
+        name = f"{stem}.py" if i == 0 else f"{_safe_stem(s.name)}_macro.py"
+        sections.append(dataclasses.replace(s, path=folder / name, subscripts=subscripts))
+    return dataclasses.replace(abstract_model, original_path=folder / f"{stem}{path.suffix}", sections=tuple(sections))
 
 
 def _finite(x) -> float:
@@ -269,9 +289,12 @@ def _load_model_cached(path_s: str, mtime: int) -> Model:
     if meta_path.is_file():
         extra = dict(_records(read_sidecar(meta_path, variables), variables), meta_path=meta_path,
                      meta_sha256=sha256_file(meta_path))
+    times = info["times"]        # a model that cannot be stepped through is refused as it is loaded
+    check_run_size(times["initial_time"], times["final_time"], times["time_step"], times["saveper"], 1,
+                   len(variables), path=str(path))
     model = Model(name=path.stem, path=path, sha256=sha, translation=py, time_units=info["time_units"],
                   variables=variables, format=model_format(path), method=integration_method(path),
-                  **info["times"], **extra)
+                  **times, **extra)
     _MODEL_CACHE[key] = model
     return model
 

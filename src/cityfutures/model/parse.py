@@ -8,10 +8,13 @@ cache of :mod:`.load`, the batch engine, the structure map, the XMILE export):
 - **XMILE** (``.xmile``, ``.xml``, ``.stmx``; Stella, Vensim's XMILE export): any file whose
   root element is ``<xmile>``, whatever its name, read safely by :mod:`.xmile`.
 
-Whatever the format, nothing in a file runs: :func:`defuse_documentation` keeps documentation
-from ending the docstrings of the Python PySD generates. No second parser: the grammars and
-the abstract model are PySD's. Where each element is written (its line, its group) is
-:mod:`.source`'s, from this parse.
+Whatever the format, nothing in a file runs: the abstract model is made inert as it is read
+(:func:`.sanitise.sanitise`: documentation and units as inert text, names PySD writes between
+quotes refused when they could end them, GET files confined to the model's folder), so no
+text of the file reaches generated code unescaped on any path; a file larger than
+``CITYFUTURES_MAX_FILE_MB`` and a model without its four time settings are refused. No second
+parser: the grammars and the abstract model are PySD's. Where each element is written (its
+line, its group) is :mod:`.source`'s, from this parse.
 
 >>> parse_model("models/jakarta.mdl").format        # doctest: +SKIP
 'vensim'
@@ -26,7 +29,10 @@ from pathlib import Path
 from typing import Mapping
 
 from ..errors import ModelError
-from . import xmile
+from ..names import CONTROL, norm_name
+from ..yamlio import MAX_FILE_MB_ENV, max_file_bytes
+from . import sanitise as _sanitise_module, xmile
+from .sanitise import inert_text, sanitise
 from .xmile import XMILE_SUFFIXES, is_xmile, parse_xmile, read_xmile
 
 __all__ = ["MODEL_SUFFIXES", "READER_VERSION", "Parsed", "model_format", "integration_method", "parse_model",
@@ -35,9 +41,10 @@ __all__ = ["MODEL_SUFFIXES", "READER_VERSION", "Parsed", "model_format", "integr
 MODEL_SUFFIXES = (".mdl",) + XMILE_SUFFIXES
 """Suffixes tried, in order, for a model named without one (``jakarta`` -> ``jakarta.mdl``, ...)."""
 
-READER_VERSION = hashlib.sha256(Path(__file__).read_bytes() + Path(xmile.__file__).read_bytes()).hexdigest()[:12]
-"""The hash of the reading code (this module and :mod:`.xmile`): it keys cached translations, so
-that none outlives the reading that made it."""
+READER_VERSION = hashlib.sha256(b"".join(Path(f).read_bytes() for f in (
+    __file__, xmile.__file__, _sanitise_module.__file__))).hexdigest()[:12]
+"""The hash of the reading code (this module, :mod:`.xmile` and :mod:`.sanitise`): it keys cached
+translations, so that none outlives the reading (and the rules of inert text) that made it."""
 
 
 @dataclass(frozen=True)
@@ -115,16 +122,32 @@ def parse_model(path: str | Path) -> Parsed:
 @lru_cache(maxsize=16)
 def _parse(path_s: str, mtime: int) -> Parsed:
     path = Path(path_s)
+    limit = max_file_bytes()
+    if path.stat().st_size > limit:
+        raise ModelError(f"model file is larger than {limit / 1024 / 1024:.3g} MB", path=str(path),
+                         allowed=f"a smaller file, or set {MAX_FILE_MB_ENV} to raise the limit")
     if model_format(path) == "xmile":
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")   # PySD's reader warns about what it skips; refusals are errors
             xm = read_xmile(path)
-        return Parsed(path, "xmile", defuse_documentation(xm.abstract_model), xm.equations, xm.method)
+        return Parsed(path, "xmile", _inert(xm.abstract_model, path), xm.equations, xm.method)
     vf, am = _vensim(path_s, mtime)
     equations: dict = {}
     for comp in getattr(vf.sections[0], "components", None) or []:
         equations.setdefault(comp.name, []).append(comp.expression)
-    return Parsed(path, "vensim", defuse_documentation(am), equations, vensim_file=vf)
+    return Parsed(path, "vensim", _inert(am, path), equations, vensim_file=vf)
+
+
+def _inert(abstract_model, path: Path):
+    """The abstract model made inert (:func:`.sanitise.sanitise`) and checked to set the four time settings."""
+    sanitise(abstract_model, path)
+    main = abstract_model.sections[0].elements if abstract_model.sections else ()
+    defined = {norm_name(e.name) for e in main}
+    missing = [name for name in CONTROL.values() if norm_name(name) not in defined]
+    if missing:
+        raise ModelError(f"the model does not define {', '.join(missing)}", path=str(path), field="time settings",
+                         allowed=", ".join(CONTROL.values()))
+    return abstract_model
 
 
 @lru_cache(maxsize=16)
@@ -143,16 +166,12 @@ def _vensim(path_s: str, mtime: int) -> tuple:
 
 
 def defuse_documentation(abstract_model):
-    """Make every element's documentation unable to end a docstring; returns ``abstract_model`` (changed in place).
-
-    PySD's builder writes each element's documentation between triple double quotes into the
-    Python module it then imports: a ``\"\"\"`` in a comment would close the docstring and run
-    what follows as code. Triple double quotes become triple single quotes. Every model file,
-    whatever its format, passes here on its way to PySD's builder and the batch engine
-    (:func:`parse_model`).
-    """
+    """Every element's documentation and units as inert text (:func:`.sanitise.inert_text`); returns
+    ``abstract_model`` (changed in place). Part of :func:`.sanitise.sanitise`, which every model file
+    passes on its way to PySD's builder and the batch engine (:func:`parse_model`)."""
     for section in abstract_model.sections:
         for element in section.elements:
-            if '"""' in (element.documentation or ""):
-                element.documentation = element.documentation.replace('"""', "'''")
+            for attr in ("documentation", "units"):
+                if isinstance(getattr(element, attr, None), str):
+                    setattr(element, attr, inert_text(getattr(element, attr)))
     return abstract_model

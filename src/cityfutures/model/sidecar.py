@@ -314,6 +314,10 @@ def sidecar_path(model_path: Path) -> Path:
     return model_path.with_name(model_path.stem + ".meta.yaml")
 
 
+SIDECAR_MAX_NODES = 100_000
+"""A model's metadata labels every variable: it may hold ten times the nodes of a scenario file."""
+
+
 def read_sidecar(path: Path, variables: Mapping) -> Sidecar:
     """Read, validate and check a sidecar against the model's variables.
 
@@ -329,7 +333,7 @@ def read_sidecar(path: Path, variables: Mapping) -> Sidecar:
     ModelError
         ``path:line: field: problem (allowed: ...)`` for the first problem found.
     """
-    doc: YamlDocument = read_yaml(path, error=ModelError, what="model metadata")
+    doc: YamlDocument = read_yaml(path, error=ModelError, what="model metadata", max_nodes=SIDECAR_MAX_NODES)
     try:
         side = Sidecar.model_validate(doc.data)
     except ValidationError as exc:

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Sequence
@@ -46,14 +47,16 @@ import xarray as xr
 from ..errors import ScenarioError
 from ..model import load_model
 from ..names import did_you_mean
+from ..resources import BYTES, COPIES, require_memory
 from ..scenario import Horizon, UncertainSpec
 from ..scenario.series import add_series, first_outside, lever_series, pulse_series, stack_series
 from .periods import check_pulses, report_times, saved_times
-from .sampling import Samples, sample, transform
+from .sampling import Samples, factors, sample, transform
 
 __all__ = ["RunSpec", "CostStream", "Futures", "Plan", "build_plan", "plan_ensemble", "combine", "uncertain_of",
            "bundle_run", "lever_value", "intervention_cost",
-           "without_shocks", "KINDS"]
+           "without_shocks", "KINDS", "ensemble_bytes", "check_ensemble_memory", "results_bytes",
+           "check_results_memory"]
 
 KINDS = ("baseline", "intervention", "bundle")
 
@@ -415,6 +418,8 @@ def _costs(interventions: Sequence[Any], horizon) -> tuple[float, float, float, 
         if c or o:
             streams.append(CostStream(start=max(start, float(horizon.start)), ramp_years=float(iv.ramp_years or 0.0),
                                       capex_idr_bn=c, opex_idr_bn_per_year=o))
+    if not math.isfinite(total):   # each scenario's total is bounded when it is read: a guard, not a check
+        raise ScenarioError(f"the costs add up to {total}", field="cost", allowed="finite costs")
     return capex, opex, total, tuple(streams)
 
 
@@ -604,6 +609,47 @@ def uncertain_of(comparison) -> UncertainSpec | None:
     return getattr(base, "uncertain", None)
 
 
+def results_bytes(plan: Plan, kept: int) -> float:
+    """Estimated memory of a plan's results held whole [bytes]: runs x futures x saved times x kept
+    variables x 8 bytes, in the copies alive at once (:data:`cityfutures.resources.COPIES`)."""
+    h = plan.horizon
+    return float(plan.n_runs) * len(saved_times(h.start, h.end, h.saveper)) * kept * BYTES * COPIES
+
+
+def check_results_memory(plan: Plan, kept: int, option: str = "variables") -> None:
+    """Refuse (InputError) a plan whose results (:func:`results_bytes`) would not fit in memory."""
+    h = plan.horizon
+    n_saved = len(saved_times(h.start, h.end, h.saveper))
+    path = getattr(plan.comparison, "path", None)
+    require_memory(results_bytes(plan, kept), what=f"{plan.n_runs:,} runs x {n_saved:,} saved times x {kept:,} "
+                   "variables", allowed=f"a longer horizon.saveper (fewer saved times), or fewer variables ({option})",
+                   field="horizon.saveper", path=str(path) if path else "<plan>")
+
+
+def ensemble_bytes(n_futures: int, spec: UncertainSpec, n_runs: int, n_indicators: int, start: float, end: float,
+                   kept_periods: int = 1) -> float:
+    """Estimated memory of an ensemble [bytes]: what stays per future while the chunks stream.
+
+    Per future: its design row and the values drawn from it (the factors, four copies), and each
+    run's values of every indicator in ``kept_periods`` reported periods (1: the last values an
+    ensemble keeps; all periods for a sensitivity analysis), three copies for the tables.
+    """
+    d = len(factors(spec, start, end))
+    return float(n_futures) * BYTES * (4 * d + 3 * n_runs * n_indicators * kept_periods)
+
+
+def check_ensemble_memory(samples: int, spec: UncertainSpec, n_runs: int, n_indicators: int, start: float,
+                          end: float, kept_periods: int = 1, futures_per_sample: int = 1,
+                          option: str = "--samples") -> None:
+    """Refuse (InputError) an ensemble of ``samples`` x ``futures_per_sample`` futures whose estimate
+    (:func:`ensemble_bytes`) exceeds the memory available; the message says how many samples fit."""
+    n_futures = int(samples) * int(futures_per_sample)
+    need = ensemble_bytes(n_futures, spec, n_runs, n_indicators, start, end, kept_periods)
+    require_memory(need, what=f"{n_futures:,} futures x {n_runs} runs x {n_indicators} indicators",
+                   allowed="fewer samples: at most about {fits:,} (%s)" % option, field=option,
+                   per=need / max(int(samples), 1))
+
+
 def plan_ensemble(source=None, spec: UncertainSpec | None = None, *, samples: int = 0, seed: int,
                   runs: Sequence[RunSpec] | None = None, model=None, horizon=None,
                   indicators: Sequence[str] | None = None, sampler: str | None = None,
@@ -678,6 +724,10 @@ def plan_ensemble(source=None, spec: UncertainSpec | None = None, *, samples: in
     start, end = float(horizon_.start), float(horizon_.end)
     if every is not None:
         report_times(start, end, horizon_.saveper, every)          # checks every against saveper
+    if design is None:        # before the design is drawn (a design given was checked by whoever drew it)
+        kept = 1 if every is not None else len(saved_times(start, end, float(horizon_.saveper)))
+        check_ensemble_memory(int(samples), spec, len(runs_), len(inds), start, end, kept_periods=kept,
+                              option="--samples" if every is not None else "--futures")
     if design is not None:
         smp = transform(spec, design, start=start, end=end, seed=seed, method=design_method or "design")
     else:

@@ -16,6 +16,8 @@ __all__ = ["NO_VALUE", "localise", "number", "fixed", "percent", "signed", "chan
            "exact", "plain", "missing", "interval", "share", "signed_number"]
 
 NO_VALUE = "–"
+HUGE = 1e15
+"""From this magnitude on, digits are written in scientific notation (``1.5e+20``), never in full."""
 
 
 def missing(x) -> bool:
@@ -36,15 +38,25 @@ def localise(text: str, lang: str) -> str:
     return text
 
 
+def _scientific(x: float, digits: int) -> str:
+    mantissa, exponent = f"{x:.{max(0, digits - 1)}e}".split("e")
+    if "." in mantissa:
+        mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}e{exponent}"
+
+
 def number(x: float, lang: str, digits: int = 3) -> str:
     """A value with ``digits`` significant digits below 100 and none after the point from 100 on.
 
-    Trailing zeros are dropped (``2.5``, not ``2.50``); thousands are separated.
+    Trailing zeros are dropped (``2.5``, not ``2.50``); thousands are separated; from
+    :data:`HUGE` on, scientific notation.
     """
     if missing(x):
         return NO_VALUE
     ax = abs(x)
-    if ax >= 100 or ax == 0:
+    if ax >= HUGE:
+        text = _scientific(x, digits)
+    elif ax >= 100 or ax == 0:
         text = f"{x:,.0f}"
     else:
         text = f"{x:,.{max(0, digits - 1 - int(math.floor(math.log10(ax))))}f}"
@@ -57,6 +69,8 @@ def fixed(x: float, decimals: int, lang: str) -> str:
     """``x`` with a fixed number of decimals, thousands separated."""
     if missing(x):
         return NO_VALUE
+    if abs(x) >= HUGE:
+        return localise(_scientific(x, 3), lang)
     return localise(f"{x:,.{max(0, decimals)}f}", lang)
 
 
@@ -104,7 +118,7 @@ def exact(x: float, lang: str) -> str:
     numbers from 10,000 in full with thousands separated; empty when missing."""
     if missing(x):
         return ""
-    if abs(x) >= 1e4 and float(x).is_integer():
+    if 1e4 <= abs(x) < HUGE and float(x).is_integer():
         return localise(f"{x:,.0f}", lang)
     return localise(f"{x:.6g}", lang)
 

@@ -23,7 +23,10 @@ from .i18n import t
 from .labels import Labels
 
 __all__ = ["to_markdown", "format_terminal", "terminal_table", "number_text", "why_lines", "shock_rows",
-           "weights_text", "loops_text"]
+           "weights_text", "loops_text", "md_text"]
+
+# what makes structure inside one line of Markdown (GitHub's): emphasis, code, links, cells, HTML
+_MD_ESCAPE = str.maketrans({c: "\\" + c for c in "\\`*_[]|~"} | {"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 
 def number_text(x: float, lang: str = "en", pct: bool = False, unit: str = "") -> str:
@@ -33,8 +36,14 @@ def number_text(x: float, lang: str = "en", pct: bool = False, unit: str = "") -
     return (numbers.change_pct(x, lang) if pct else numbers.number(x, lang, digits=4)) + unit
 
 
+def md_text(text) -> str:
+    """``text`` from a file as literal Markdown inline text: one line (line breaks and tabs become
+    spaces), Markdown punctuation (pipes included) backslash-escaped, HTML's ``& < >`` as entities."""
+    return " ".join(str(text).split()).translate(_MD_ESCAPE)
+
+
 def _txt(x, empty: str = "-") -> str:
-    return empty if x is None or (not isinstance(x, str) and pd.isna(x)) or x == "" else str(x)
+    return empty if x is None or (not isinstance(x, str) and pd.isna(x)) or x == "" else md_text(x)
 
 
 def _verdict(imp: float) -> str:
@@ -45,7 +54,7 @@ def _verdict(imp: float) -> str:
 
 def _md_table(headers: list[str], rows: list[list[str]]) -> str:
     out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
-    out += ["| " + " | ".join(str(c).replace("|", "/") for c in r) + " |" for r in rows]
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]     # cells escaped by their makers
     return "\n".join(out)
 
 
@@ -149,16 +158,16 @@ def to_markdown(result: ComparisonResult) -> str:
     base_name = base.scenario.iloc[0] if len(base) else "baseline"
     n_fut = int(table["futures"].max()) if _has_futures(table) else 0
     rate = rate_of(ds)
-    lines = [f"# {title}", "",
-             f"Model `{ds.attrs.get('model_name', '')}` (sha256 {str(ds.attrs.get('model_sha256', ''))[:12]}), "
-             f"horizon {t0:g}-{t1:g}, engine `{ds.attrs.get('engine', '')}`, "
-             f"cityfutures {ds.attrs.get('cityfutures_version', '')}, PySD {ds.attrs.get('pysd_version', '')}, "
-             f"created {ds.attrs.get('created', '')}. Every programme is compared with the baseline "
-             f"`{base_name}` over the same years."]
+    a = {k: md_text(ds.attrs.get(k, "")) for k in ("model_name", "engine", "cityfutures_version", "pysd_version",
+                                                     "created", "futures_seed", "futures_sampler")}
+    lines = [f"# {md_text(title)}", "",
+             f"Model {a['model_name']} (sha256 {md_text(str(ds.attrs.get('model_sha256', ''))[:12])}), "
+             f"horizon {t0:g}-{t1:g}, engine {a['engine']}, cityfutures {a['cityfutures_version']}, "
+             f"PySD {a['pysd_version']}, created {a['created']}. Every programme is compared with the baseline "
+             f"{md_text(base_name)} over the same years."]
     if n_fut:
         lines += ["", f"Intervals: every programme also ran in {n_fut} futures sampled from the baseline's "
-                  f"`uncertain:` block (seed {ds.attrs.get('futures_seed', '')}, "
-                  f"{ds.attrs.get('futures_sampler', '')}),"
+                  f"`uncertain:` block (seed {a['futures_seed']}, {a['futures_sampler']}),"
                   " paired across all runs; `[p5, p95]` is the 5th to 95th percentile of the change over these "
                   "futures and `P(better)` the share of futures in which the programme is better than the baseline."]
     shock = shock_rows(result)
@@ -171,8 +180,8 @@ def to_markdown(result: ComparisonResult) -> str:
                   "against the baseline (negative: smaller losses).", ""]
         lines.append(_md_table(["programme", "indicator", "peak loss", "loss area", "recovery", "peak loss change",
                                 "loss area change"],
-                               [[f"`{r.scenario}`", r.indicator, number_text(r.peak_loss), number_text(r.loss_area),
-                                 number_text(r.recovery_time, unit=" y"),
+                               [[md_text(r.scenario), md_text(r.indicator), number_text(r.peak_loss),
+                                 number_text(r.loss_area), number_text(r.recovery_time, unit=" y"),
                                  "" if r.kind == "baseline" else number_text(r.peak_loss_change),
                                  "" if r.kind == "baseline" else number_text(r.loss_area_change)]
                                 for r in shock.itertuples()]))
@@ -180,9 +189,10 @@ def to_markdown(result: ComparisonResult) -> str:
     inds = table.drop_duplicates("indicator")
     lines.append(_md_table(["indicator", "units", "better", "focus area", f"baseline {t1:g}", "weight",
                             "one unit of improvement (scale)"],
-                           [[r.indicator, r.units, f"{r.better} is better", _txt(r.indicator_focus_area),
+                           [[md_text(r.indicator), _txt(r.units), f"{r.better} is better", _txt(r.indicator_focus_area),
                              number_text(r.baseline_end), f"{100 * r.weight:.1f} %",
-                             f"{number_text(r.scale)} {r.units}: {ds[r.indicator].attrs.get('scale_reason_en', '')}"
+                             f"{number_text(r.scale)} {md_text(r.units)}: "
+                             f"{md_text(ds[r.indicator].attrs.get('scale_reason_en', ''))}"
                              if np.isfinite(r.scale) else "no scale in the model's sidecar: not scored"]
                             for r in inds.itertuples()]))
     lines += ["", "## Ranking", "", RANKING_RULE + f" Rank stability: the weights drawn {result.draws:,} "
@@ -193,7 +203,8 @@ def to_markdown(result: ComparisonResult) -> str:
     lines.append(_md_table(["rank", "programme", "kind", "focus area", "score", "score [p5, p95]", "P(score > 0)",
                             "rank p5-p95", f"P(top {result.top})", "cost, present value [IDR bn]",
                             "cost per score point [IDR bn]"],
-                           [[_txt(r.rank_overall), f"{r.title_en} (`{r.scenario}`)", r.kind, _txt(r.focus_area),
+                           [[_txt(r.rank_overall), f"{md_text(r.title_en)} ({md_text(r.scenario)})", r.kind,
+                             _txt(r.focus_area),
                              _score(r.score, "en"), _score_interval(r, "en"), numbers.share(r.p_score_positive, "en")
                              if n_fut else "", _rank_range(r), numbers.share(r.p_top, "en"),
                              _money(r.pv_cost_idr_bn, "en"), _money(r.cost_per_score, "en")]
@@ -203,8 +214,8 @@ def to_markdown(result: ComparisonResult) -> str:
               "so that positive is better).", ""]
     inds_order = list(dict.fromkeys(table.indicator))
     terms = table[table.kind != "baseline"].pivot(index="scenario", columns="indicator", values="score_term")
-    lines.append(_md_table(["programme"] + inds_order + ["score"],
-                           [[f"`{r.scenario}`"] + [_score(terms.loc[r.scenario, i], "en") for i in inds_order]
+    lines.append(_md_table(["programme"] + [md_text(i) for i in inds_order] + ["score"],
+                           [[md_text(r.scenario)] + [_score(terms.loc[r.scenario, i], "en") for i in inds_order]
                             + [_score(r.score, "en")] for r in ranking.itertuples()]))
     priced = table[table.cost_per_unit.notna()]
     if len(priced):
@@ -214,8 +225,9 @@ def to_markdown(result: ComparisonResult) -> str:
                   "(e.g. per death averted, per person protected), the improvement discounted like the costs.", ""]
         lines.append(_md_table(["programme", "indicator", "improvement", "IDR bn per unit", "unit",
                                 "IDR bn per thing over the horizon"],
-                               [[f"`{r.scenario}`", r.indicator, number_text(r.improvement_end_pct, pct=True),
-                                 _money(r.cost_per_unit, "en"), f"{number_text(r.scale)} {r.units}",
+                               [[md_text(r.scenario), md_text(r.indicator),
+                                 number_text(r.improvement_end_pct, pct=True),
+                                 _money(r.cost_per_unit, "en"), f"{number_text(r.scale)} {md_text(r.units)}",
                                  _money(r.cost_per_total, "en") if is_rate(r.units) else ""]
                                 for r in priced.sort_values(["indicator", "cost_per_unit"]).itertuples()]))
     lines += ["", f"## Change against the baseline at {t1:g}", "",
@@ -227,8 +239,8 @@ def to_markdown(result: ComparisonResult) -> str:
               "of `-` means not back within the horizon. `term` is the indicator's term of the score.", ""]
     rows = []
     for r in table[table.kind != "baseline"].itertuples():
-        row = [r.scenario, r.indicator, r.better, number_text(r.baseline_end), number_text(r.value_end),
-               number_text(r.delta_end_pct, pct=True)]
+        row = [md_text(r.scenario), md_text(r.indicator), r.better, number_text(r.baseline_end),
+               number_text(r.value_end), number_text(r.delta_end_pct, pct=True)]
         if n_fut:
             row += [_pct_interval(r.delta_end_pct_p05, r.delta_end_pct_p95, "en"), numbers.share(r.p_better, "en")]
         row += [_verdict(r.improvement_end_pct).replace("_", " "), number_text(r.cumulative_delta),
@@ -247,11 +259,11 @@ def to_markdown(result: ComparisonResult) -> str:
                   "against the programme's purpose), each link of the model from the programme's levers to the "
                   "indicator was cut in turn at the baseline's values; a pathway's share is the part of the effect "
                   "that disappears along its weakest link. What no single link carries alone is interaction.", ""]
-        lines += [f"- {x}" for x in why]
+        lines += [f"- {md_text(x)}" for x in why]
     failed = json_attr(ds, "failed_runs", []) or []
     if failed:
         lines += ["", "## Failed runs", "", "These runs failed; their rows are kept but not ranked:", ""]
-        lines += [f"- `{f['scenario']}`: {f['error']}" for f in failed]
+        lines += [f"- {md_text(f['scenario'])}: {md_text(f['error'])}" for f in failed]
     return "\n".join(lines) + "\n"
 
 

@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -328,9 +329,33 @@ def results_csv_frame(ds: xr.Dataset) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+_NETCDF_START = re.compile(r"[A-Za-z0-9\u0080-\U0010ffff]")
+_NETCDF_BAD = re.compile("[/\x00-\x1f\x7f]")
+
+
+def _netcdf_name(name: str) -> str:
+    """A variable name NetCDF-4 stores: '/' as U+2215 (the division slash), control characters as '_',
+    a first character NetCDF refuses (a quote of a quoted Vensim name) after a 'v', no trailing space."""
+    out = _NETCDF_BAD.sub("_", str(name).replace("/", "\u2215"))
+    if not out or not _NETCDF_START.match(out[0]):
+        out = "v" + out
+    return out.rstrip() + "_" * (len(out) - len(out.rstrip()))
+
+
 def netcdf_ready(ds: xr.Dataset) -> xr.Dataset:
     """``ds`` with every attribute and coordinate in a form NetCDF stores (JSON text for maps and lists)."""
     out = ds.copy()
+    renames, taken = {}, set(out.variables)
+    for name in out.data_vars:
+        safe = _netcdf_name(name)
+        while safe != name and safe in taken:       # two names made one: keep them apart
+            safe += "_"
+        if safe != name:
+            renames[name] = safe
+            taken.add(safe)
+    for name in renames:      # NetCDF-4 names cannot hold "/": the Vensim name is kept (read_netcdf restores it)
+        out[name].attrs["vensim_name"] = name
+    out = out.rename(renames)
     for name, value in list(out.attrs.items()):
         if value is None:
             out.attrs[name] = ""
@@ -373,7 +398,8 @@ def read_netcdf(path: str | os.PathLike, default: str, fmt: str, what: str) -> t
     if ds.attrs.get("format") != fmt:
         raise InputError(f"not a cityfutures {what} file (attribute 'format' is missing or wrong)",
                          path=str(path), allowed=f"format = {fmt!r}")
-    return ds, path
+    names = {v: ds[v].attrs.pop("vensim_name") for v in ds.data_vars if isinstance(ds[v].attrs.get("vensim_name"), str)}
+    return ds.rename(names), path
 
 
 def save_results(ds: xr.Dataset, path: str | os.PathLike) -> tuple[Path, Path]:

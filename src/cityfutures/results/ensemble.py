@@ -35,6 +35,8 @@ from .dataset import model_attrs, netcdf_ready, read_netcdf
 __all__ = ["QuantileSketch", "QUANTILES", "reduce_ensemble", "save_ensemble", "load_ensemble", "ENSEMBLE_FORMAT"]
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+BLOCK = 256
+"""Futures added to the quantile sketch at a time, in sample order: the reduction does not depend on chunks."""
 ENSEMBLE_FORMAT = "cityfutures-ensemble"
 
 
@@ -45,8 +47,9 @@ class QuantileSketch:
     ``size`` values the points are the values themselves and the quantiles are exact (as
     ``numpy.quantile``, linear); beyond that the points are re-spaced at equal cumulative
     weight after each merge (a mergeable quantile summary), with a rank error of a small
-    fraction of a percent for ``size`` in the thousands. Results depend only on the order of
-    the chunks, which executors keep.
+    fraction of a percent for ``size`` in the thousands. Results depend on the order and size
+    of the additions: :func:`reduce_ensemble` adds futures in blocks of :data:`BLOCK`, in sample
+    order, so its numbers are the same for any chunk size.
     """
 
     def __init__(self, shape: tuple[int, ...], size: int = 2048):
@@ -150,20 +153,36 @@ def reduce_ensemble(plan, chunks: Iterable, *, executor: str = "inprocess", sket
     counted = 0
     end = np.full((S, n, I), np.nan)
     failures: list = []
+    pending: list[tuple[np.ndarray, np.ndarray]] = []       # (positions, values (m, 2, S, I, T)) not yet sketched
+    done = 0                                                # positions below this are in the sketch
+
+    def feed(upto: int) -> None:
+        """Sketch the futures at positions below ``upto``, in blocks of BLOCK positions: the same
+        additions in the same order whatever the chunk size (sample order)."""
+        nonlocal done, pending
+        while done + BLOCK <= upto or (upto >= n and done < n):
+            stop = min(done + BLOCK, n)
+            block = [v[(pos >= done) & (pos < stop)] for pos, v in pending]
+            if block:
+                sketch.add(np.concatenate(block))
+            pending = [(pos[pos >= stop], v[pos >= stop]) for pos, v in pending if (pos >= stop).any()]
+            done = stop
+
     t0 = _time.perf_counter()
     for rows, out in chunks:
         failures += out.failures
-        if out.values is None:
-            continue
-        vals = np.stack([out.values[i].transpose("scenario", "sample", "time").to_numpy() for i in plan.indicators],
-                        axis=2)                                    # (S, m, I, T)
-        ok = np.isfinite(vals).all(axis=(0, 2, 3))
-        v = vals[:, ok]
-        diff = v - v[:1]
-        sketch.add(np.stack([v, diff], axis=0).transpose(2, 0, 1, 3, 4))   # (m, 2, S, I, T)
-        better += ((diff * sign[None, None, :, None]) > 0).sum(axis=1)
-        counted += int(ok.sum())
-        end[:, rows[ok], :] = v[:, :, :, -1]
+        if out.values is not None:
+            vals = np.stack([out.values[i].transpose("scenario", "sample", "time").to_numpy()
+                             for i in plan.indicators], axis=2)            # (S, m, I, T)
+            ok = np.isfinite(vals).all(axis=(0, 2, 3))
+            v = vals[:, ok]
+            diff = v - v[:1]
+            pending.append((np.asarray(rows)[ok], np.stack([v, diff], axis=0).transpose(2, 0, 1, 3, 4)))
+            better += ((diff * sign[None, None, :, None]) > 0).sum(axis=1)   # counts: exact in any order
+            counted += int(ok.sum())
+            end[:, rows[ok], :] = v[:, :, :, -1]
+        feed(int(np.max(rows)) + 1 if len(rows) else done)
+    feed(n)
     elapsed = _time.perf_counter() - t0
     if counted == 0:
         first = failures[0].error if failures else "no samples"

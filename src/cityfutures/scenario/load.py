@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from collections import Counter
 from dataclasses import asdict
@@ -35,7 +36,7 @@ from pydantic import ValidationError
 
 from ..errors import InputError, ModelError, ScenarioError
 from ..files import sha256_file
-from ..model import Label, Model, load_model, resolve_model_path
+from ..model import Label, Model, bundled_models_dir, load_model, resolve_model_path
 from ..names import CONTROL_NAMES, did_you_mean, norm_name
 from ..yamlio import YamlDocument, field_path, read_yaml
 from .portfolio import parse_portfolio
@@ -46,6 +47,7 @@ from .schema import (
     Located,
     RawComparison,
     check_label,
+    confined,
     doc_fail,
     listing,
     merge_chain,
@@ -73,6 +75,9 @@ __all__ = ["load_scenario", "load_comparison", "load_file", "is_comparison", "lo
 
 _MODES = ("set", "add", "scale")
 _MAX_STEPS = 200_000
+MAX_COST_IDR_BN = 1e12
+"""Largest cost of one scenario's programme over its horizon [IDR billion] (a thousand times Indonesia's
+annual GDP): any sum of costs a comparison makes stays finite."""
 _MAX_SEED = 2**32 - 1     # numpy's legacy generators and most samplers take 32-bit seeds
 
 
@@ -99,7 +104,16 @@ def _open(source, what: str) -> tuple[YamlDocument, Path | None]:
 
 
 # ----------------------------------------------------------------------------- against the model
-def _resolve_model(data: dict, loc: Located, base_dir: Path, model: Model | str | os.PathLike | None) -> Model:
+def _model_roots(confine: str | os.PathLike) -> tuple[Path | None, ...]:
+    """The folders a model of a confined scenario folder may lie in: the folder itself, the ``models/``
+    folder beside it (a project's layout, where a model named without a path is found) and the bundled
+    models (None when there are none)."""
+    confine = Path(confine)
+    return confine, confine.parent / "models", bundled_models_dir()
+
+
+def _resolve_model(data: dict, loc: Located, base_dir: Path, model: Model | str | os.PathLike | None,
+                   confine: Path | None = None) -> Model:
     ref = data.get("model")
     if ref is None:
         if model is None:
@@ -112,6 +126,9 @@ def _resolve_model(data: dict, loc: Located, base_dir: Path, model: Model | str 
         path = resolve_model_path(ref, relative_to=folder)
     except ModelError as exc:
         loc.fail(("model",), exc.problem, exc.allowed)
+    if confine is not None and not any(root is not None and confined(path, root) for root in _model_roots(confine)):
+        loc.fail(("model",), f"model '{ref}' ({path}) is outside the scenario folder {confine}",
+                 f"a model inside the folder or in {Path(confine).parent / 'models'}, or a bundled model by name")
     if model is not None:
         given = load_model(model)
         if path != given.path.resolve() and sha256_file(path) != given.sha256:
@@ -129,7 +146,18 @@ def _horizon(data: dict, loc: Located, m: Model) -> Horizon:
     f = ("horizon",)
     if not end > start:
         loc.fail(f + ("end",), f"end {end:g} must be after start {start:g}", f"a year after {start:g}")
+    for key, value, var in (("start", start, "INITIAL TIME"), ("end", end, "FINAL TIME")):
+        documented = m.variables.get(var)
+        if documented is not None and outside(value, documented.minimum, documented.maximum):
+            lo, hi = documented.minimum, documented.maximum
+            side = ("before the model's documented start" if key == "start" and value < lo else
+                    "past the model's documented end" if key == "end" and value > hi else
+                    f"outside the model's documented range of {var}")
+            loc.fail(f + (key,), f"{key} {value:g} is {side} ({var} [{range_text(lo, hi).replace(' to ', ', ')}] "
+                     f"in {m.path.name})", range_text(lo, hi))
     span = end - start
+    if not math.isfinite(span):
+        loc.fail(f + ("end",), f"the horizon {start:g}-{end:g} is too long to count", "a horizon of a few decades")
     if not dt > 0:
         loc.fail(f + ("dt",), f"time step must be positive, got {dt:g}", "e.g. 0.0625, 0.125, 0.25")
     steps = span / dt
@@ -194,6 +222,7 @@ def _lever(loc: Located, m: Model, where: tuple, name: str):
 def _interventions(data: dict, loc: Located, m: Model, hz: Horizon,
                    set_values: Mapping[str, float]) -> tuple[Intervention, ...]:
     out: list[Intervention] = []
+    total = 0.0                     # capex + opex over the horizon [IDR billion]
     by_lever: dict[str, list[int]] = {}
     n_on_lever = Counter(norm_name(raw["lever"]) for raw in data.get("interventions") or [])
     for i, raw in enumerate(data.get("interventions") or []):
@@ -240,6 +269,13 @@ def _interventions(data: dict, loc: Located, m: Model, hz: Horizon,
                 loc.fail(at + ("cost", key), f"must not be negative, got {cost_raw[key]:g}",
                          "0 or more [IDR billion]")
         cost = Cost(**{k: float(v) for k, v in cost_raw.items()})
+        total += cost.capex_idr_bn + cost.opex_idr_bn_per_year * max(0.0, hz.end - max(start, hz.start))
+        if not total <= MAX_COST_IDR_BN:
+            years = max(0.0, hz.end - max(start, hz.start))
+            key = ("opex_idr_bn_per_year" if cost.opex_idr_bn_per_year * years > cost.capex_idr_bn
+                   else "capex_idr_bn")
+            loc.fail(at + ("cost", key), f"the programme's costs add up to {total:.3g} IDR billion over the "
+                     f"horizon, more than {MAX_COST_IDR_BN:.0e}", f"0 to {MAX_COST_IDR_BN:.0e} IDR billion in all")
         out.append(Intervention(lever=lever.name, mode=mode, value=value, start=start, ramp_years=ramp,
                                 cost=cost, source=raw.get("source")))
     for name, idx in by_lever.items():
@@ -293,7 +329,7 @@ def _scenario_sha(content: dict, m: Model) -> str:
 
 
 def load_scenario(source: str | os.PathLike | Mapping, *, model: Model | str | os.PathLike | None = None,
-                  base_dir: str | os.PathLike | None = None) -> Scenario:
+                  base_dir: str | os.PathLike | None = None, confine: str | os.PathLike | None = None) -> Scenario:
     """Read and validate a scenario file (or a mapping of the same shape).
 
     Parameters
@@ -305,6 +341,9 @@ def load_scenario(source: str | os.PathLike | Mapping, *, model: Model | str | o
         that must be the same model.
     base_dir : path, optional
         Folder against which a mapping's ``extends`` and ``model`` resolve (default: cwd).
+    confine : path, optional
+        A folder every file the scenario reads must lie in (``extends`` parents, the model, links
+        followed); a bundled model is allowed too. The dashboard confines a scenario folder.
 
     Returns
     -------
@@ -324,9 +363,13 @@ def load_scenario(source: str | os.PathLike | Mapping, *, model: Model | str | o
     """
     doc, path = _open(source, "scenario file")
     base = Path(base_dir) if base_dir is not None else Path.cwd()
-    chain = read_chain(doc, base, (path.resolve(),) if path is not None else ())
+    confine = Path(confine) if confine is not None else None
+    if path is not None and not confined(path, confine):
+        raise ScenarioError(f"is outside the scenario folder {confine}", path=str(path),
+                            allowed="a scenario file inside the folder")
+    chain = read_chain(doc, base, (path.resolve(),) if path is not None else (), confine)
     data, loc = merge_chain(chain)
-    m = _resolve_model(data, loc, base, model)
+    m = _resolve_model(data, loc, base, model, confine)
     hz = _horizon(data, loc, m)
     if "title" not in data:
         loc.fail(("title",), "missing required key", "a title in English and Indonesian: {en: ..., id: ...}")
@@ -376,29 +419,36 @@ def load_scenario(source: str | os.PathLike | Mapping, *, model: Model | str | o
 
 
 # ----------------------------------------------------------------------------- comparisons
-def _scenario_path(doc: YamlDocument, folder: Path, at: tuple, ref: str) -> Path:
+def _scenario_path(doc: YamlDocument, folder: Path, at: tuple, ref: str, confine: Path | None = None) -> Path:
     p = Path(os.path.normpath(folder / ref))   # relative stays relative: shorter messages
     if not p.is_file():
         doc_fail(doc, at, f"scenario file '{ref}' not found (looked for {p})",
                   "a scenario file path relative to the comparison file")
+    if not confined(p, confine):
+        doc_fail(doc, at, f"scenario file '{ref}' is outside the scenario folder {confine}",
+                 "a scenario file inside the folder")
     return p
 
 
 def load_comparison(source: str | os.PathLike | Mapping, *,
-                    base_dir: str | os.PathLike | None = None) -> Comparison:
+                    base_dir: str | os.PathLike | None = None, confine: str | os.PathLike | None = None) -> Comparison:
     """Read and validate a comparison file and every scenario it names.
 
     Scenario paths resolve relative to the comparison file (for a mapping: ``base_dir``,
     default the current folder). All scenarios must run the same model over the same
     horizon; names must be unique; bundles name intervention scenarios; indicators are
-    the model's (default: all of them).
+    the model's (default: all of them). ``confine``: as :func:`load_scenario`, for every file.
 
     Raises
     ------
     ScenarioError
         The first problem, in the comparison or in one of its scenario files.
     """
+    confine = Path(confine) if confine is not None else None
     doc, path = _open(source, "comparison file")
+    if path is not None and not confined(path, confine):
+        raise ScenarioError(f"is outside the scenario folder {confine}", path=str(path),
+                            allowed="a comparison file inside the folder")
     try:
         RawComparison.model_validate(doc.data)
     except ValidationError as exc:
@@ -412,14 +462,14 @@ def load_comparison(source: str | os.PathLike | Mapping, *,
         title = Label(**data["title"])
     else:
         title = Label(en=data["name"], id=data["name"])
-    baseline = load_scenario(_scenario_path(doc, folder, ("baseline",), data["baseline"]))
+    baseline = load_scenario(_scenario_path(doc, folder, ("baseline",), data["baseline"], confine), confine=confine)
     if not data["interventions"]:
         doc_fail(doc, ("interventions",), "lists no scenarios", "one or more scenario files")
     seen: dict[str, str] = {baseline.name: "baseline"}
     scenarios: list[Scenario] = []
     for i, ref in enumerate(data["interventions"]):
         at = ("interventions", i)
-        s = load_scenario(_scenario_path(doc, folder, at, ref))
+        s = load_scenario(_scenario_path(doc, folder, at, ref, confine), confine=confine)
         if s.name in seen:
             doc_fail(doc, at, f"scenario name '{s.name}' ({ref}) is used twice (also by {seen[s.name]})",
                       "unique scenario names")

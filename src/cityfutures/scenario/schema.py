@@ -24,12 +24,11 @@ from pydantic import AllowInfNan, BaseModel, ConfigDict, Strict, StrictInt, Stri
 
 from ..errors import ScenarioError
 from ..names import did_you_mean, norm_name
-from ..yamlio import YamlDocument, field_path, read_yaml
+from ..yamlio import YamlDocument, field_path, first_error, number_hint, read_yaml
 
 __all__ = ["RawScenario", "RawComparison", "RawPortfolio", "PORTFOLIO_KEYS", "schema_error",
            "SCENARIO_KEYS", "COMPARISON_KEYS", "INTERVENTION_KEYS", "HORIZON_KEYS", "SHOCK_KEYS", "COST_KEYS",
-           "TRACKS", "SLUG", "Located",
-           "read_chain", "merge_chain"]
+           "TRACKS", "SLUG", "Located", "read_chain", "merge_chain", "MAX_EXTENDS", "confined"]
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_RULE = "lowercase letters, digits and single hyphens, e.g. 'mrt-phase-2'"
@@ -189,9 +188,17 @@ def _keys_as_text(data: Any, loc: tuple) -> tuple:
     return tuple(out)
 
 
+_DECIMAL_COMMA_IN_FLOW = re.compile(r":\s*[-+]?\d+,\d")
+
+
+def _line_text(doc: YamlDocument, line: int | None) -> str:
+    lines = doc.text.splitlines()
+    return lines[line - 1] if line and 0 < line <= len(lines) else ""
+
+
 def schema_error(exc: ValidationError, doc: YamlDocument, *, comparison: bool = False) -> ScenarioError:
     """The first error of ``exc`` as one :class:`ScenarioError` pointing at ``doc``'s line."""
-    first = exc.errors(include_url=False)[0]
+    first, _ = first_error(exc.errors(include_url=False))
     raw_loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     kind = first["type"]
     is_key = bool(raw_loc) and raw_loc[-1] == "[key]"
@@ -200,7 +207,10 @@ def schema_error(exc: ValidationError, doc: YamlDocument, *, comparison: bool = 
         level = tuple(p for p in loc[:-1] if isinstance(p, str))
         levels = _COMPARISON_LEVELS if comparison else _SCENARIO_LEVELS
         allowed = ", ".join(levels[level]) if kind == "invalid_key" and level in levels else None
-        return ScenarioError(f"a key must be text, got {_shown(first.get('input'))}", path=str(doc.path),
+        problem = f"a key must be text, got {_shown(first.get('input'))}"
+        if _DECIMAL_COMMA_IN_FLOW.search(_line_text(doc, doc.line_of(loc))):
+            problem += "; a decimal comma splits a {...} mapping: write 0.5, not 0,5"
+        return ScenarioError(problem, path=str(doc.path),
                              field=field_path(loc) or None, allowed=allowed, line=doc.line_of(loc))
     levels = _COMPARISON_LEVELS if comparison else _SCENARIO_LEVELS
     level = tuple(p for p in loc[:-1] if isinstance(p, str))
@@ -218,6 +228,9 @@ def schema_error(exc: ValidationError, doc: YamlDocument, *, comparison: bool = 
         line_loc = loc[:-1]
     elif kind in _TYPE_WORDS:
         problem = f"{_TYPE_WORDS[kind]}, got {_shown(first.get('input'))}"
+        hint = number_hint(first.get("input"))
+        if hint:
+            problem += f"; {hint}"
         if kind in ("model_type", "dict_type"):
             sub = tuple(p for p in loc if isinstance(p, str))
             if sub in levels:
@@ -312,22 +325,52 @@ def check_file(doc: YamlDocument) -> None:
         seen[norm_name(name)] = name
 
 
-def read_chain(doc: YamlDocument, base_dir: Path, stack: tuple[Path, ...]) -> list[YamlDocument]:
-    """``doc`` and its ``extends`` ancestors, root-most first; each file checked on its own."""
-    check_file(doc)
-    parent_ref = doc.data.get("extends")
-    if parent_ref is None:
-        return [doc]
-    folder = base_dir if str(doc.path) == "<dict>" else doc.path.parent
-    parent_path = Path(os.path.normpath(folder / parent_ref))   # as the user would write it, for messages
-    if not parent_path.is_file():
-        doc_fail(doc, ("extends",), f"scenario '{parent_ref}' to extend not found (looked for {parent_path})",
-                  "a scenario file path relative to this file")
-    if parent_path.resolve() in stack:
-        cycle = " -> ".join(p.name for p in (*stack, parent_path))
-        doc_fail(doc, ("extends",), f"extends cycle: {cycle}")
-    parent = read_yaml(parent_path, error=ScenarioError, what="scenario file")
-    return read_chain(parent, base_dir, (*stack, parent_path.resolve())) + [doc]
+MAX_EXTENDS = 32
+"""Most files in one ``extends`` chain (the scenario itself included)."""
+
+
+def confined(path: Path, root: Path | None) -> bool:
+    """Whether ``path`` (its real location, links followed) lies in the folder ``root`` (always when None)."""
+    if root is None:
+        return True
+    try:
+        Path(os.path.realpath(path)).relative_to(Path(os.path.realpath(root)))
+    except ValueError:
+        return False
+    return True
+
+
+def read_chain(doc: YamlDocument, base_dir: Path, stack: tuple[Path, ...], confine: Path | None = None
+               ) -> list[YamlDocument]:
+    """``doc`` and its ``extends`` ancestors, root-most first; each file checked on its own.
+
+    Followed in a loop (no recursion), at most :data:`MAX_EXTENDS` files; with ``confine``, every
+    parent must lie in that folder (symbolic links followed to where they point).
+    """
+    chain = [doc]
+    stack = tuple(stack)
+    while True:
+        check_file(doc)
+        parent_ref = doc.data.get("extends")
+        if parent_ref is None:
+            return chain[::-1]
+        folder = base_dir if str(doc.path) == "<dict>" else doc.path.parent
+        parent_path = Path(os.path.normpath(folder / parent_ref))   # as the user would write it, for messages
+        if not parent_path.is_file():
+            doc_fail(doc, ("extends",), f"scenario '{parent_ref}' to extend not found (looked for {parent_path})",
+                     "a scenario file path relative to this file")
+        if not confined(parent_path, confine):
+            doc_fail(doc, ("extends",), f"'{parent_ref}' is outside the scenario folder {confine}",
+                     "a scenario file inside the folder")
+        if parent_path.resolve() in stack:
+            cycle = " -> ".join(p.name for p in (*stack, parent_path))
+            doc_fail(doc, ("extends",), f"extends cycle: {cycle}")
+        if len(chain) >= MAX_EXTENDS:
+            doc_fail(doc, ("extends",), f"the extends chain is longer than {MAX_EXTENDS} files",
+                     f"at most {MAX_EXTENDS} files from a scenario to its root-most parent")
+        doc = read_yaml(parent_path, error=ScenarioError, what="scenario file")
+        stack = (*stack, parent_path.resolve())
+        chain.append(doc)
 
 
 def merge_chain(chain: list[YamlDocument]) -> tuple[dict, Located]:

@@ -85,16 +85,17 @@ def compose(base: float, interventions: Sequence[Any], t: np.ndarray, default_st
 def lever_series(base: float, interventions: Sequence[Any], horizon: Any) -> float | xr.DataArray:
     """One lever over time under its interventions: ``base`` when there are none, else a series.
 
-    The points are the interventions' corners; where several set or scale the lever (products of
-    ramps are not straight lines) every time step of ``horizon.dt`` where they overlap is added.
+    The points are the interventions' corners (a ramp that ends after the horizon, at its value at
+    the horizon's end); where several set or scale the lever (products of ramps are not straight
+    lines) every time step of ``horizon.dt`` where they overlap is added.
     """
     if not interventions:
         return float(base)
-    start = float(horizon.start)
+    start, end = float(horizon.start), float(horizon.end)
     pts: list[float] = []
     for iv in interventions:
         s, r = (start if iv.start is None else float(iv.start)), float(iv.ramp_years or 0.0)
-        pts += [s, s + r] if r > 0 else [s - STEP_EPS, s]
+        pts += [s, min(s + r, end)] if r > 0 else [s - STEP_EPS, s]   # a ramp past the end: its value at the end
     if len(interventions) > 1 and any(iv.mode in ("set", "scale") for iv in interventions):
         lo, hi, dt = min(pts), max(pts), float(horizon.dt)
         pts += list(lo + dt * np.arange(int(np.floor((hi - lo) / dt + 1e-9)) + 1))

@@ -26,7 +26,7 @@ from ...names import CONTROL
 from . import functions, statefuls
 from .graph import GraphBuilder, Node
 from .scalar import NotScalar, generate_scalar
-from .source import comment, identifier, register_source
+from .source import comment, identifier, literal, register_source
 
 __all__ = ["Program", "Layout", "layout", "generate", "program_namespace", "rename", "readable_names", "commented"]
 
@@ -152,23 +152,23 @@ def layout(graph: GraphBuilder, overrides: dict, outputs: list, cuts: tuple = ()
             raise ModelError(f"'{label}' is a stock or stateful: set its initial value instead (or hold it)",
                              field=label)
         if how == "const":
-            code = f"_P[{label!r}]"
+            code = f"_P[{literal(label)}]"
             nodes[nid] = replace(nodes[nid], run=code, init=code, run_deps=set(), init_deps=set(),
                                  time=False, kind="aux")
         elif how == "held":   # the series where it is a number, the variable's own equation where NaN
             node = nodes[nid]
-            code = f"_f.series(t, *_P[{label!r}])"
+            code = f"_f.series(t, *_P[{literal(label)}])"
             nodes[nid] = replace(node, run=f"_f.held({code}, {node.run})", init=f"_f.held({code}, {node.init})",
                                  time=True, kind="aux")
         else:
-            code = f"_f.series(t, *_P[{label!r}])"
+            code = f"_f.series(t, *_P[{literal(label)}])"
             nodes[nid] = replace(nodes[nid], run=code, init=code, run_deps=set(), init_deps=set(),
                                  time=True, kind="aux")
     continuous = list(graph.continuous)
     discrete = list(graph.discrete)
     for k, (source, target, key, *masked) in enumerate(cuts):
         src, cut_id = graph.labels[source], f"c{k}"
-        code = f"_f.series(t, *_P[{key!r}])"
+        code = f"_f.series(t, *_P[{literal(key)}])"
         if masked and masked[0]:   # NaN runs: the link stays whole
             nodes[cut_id] = Node(cut_id, f"_f.held({code}, {src})", f"_f.held({code}, {src})", {src}, {src},
                                  True, "aux", None, target)

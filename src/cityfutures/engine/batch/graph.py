@@ -20,6 +20,7 @@ from ...errors import ModelError, UnsupportedFeatureError
 from ...names import CONTROL, py_name
 from .cells import Subscripts, cell_label
 from .expressions import Expr, ExprCompiler, atom
+from .source import literal
 from .statefuls import TEMPLATES
 
 __all__ = ["Node", "State", "GraphBuilder", "TABLE_FUNCTIONS"]
@@ -279,7 +280,7 @@ class GraphBuilder:
         if kind in ("delay", "delayn", "delayfixed"):
             atoms["time_step"] = self.reference("time_step", None, {}, element)
         fmt = {k: a.run for k, a in atoms.items()}
-        fmt["name"] = element
+        fmt["name"] = literal(element)
         tpl = TEMPLATES[kind]
         init_deps = set().union(*(atoms[a].init_deps for a in tpl.init_args))
         s = d = None

@@ -1,9 +1,12 @@
-"""The source the batch engine generates: safe identifiers and comments from model text, and its registration.
+"""Model text in generated code, escaped: the one helper of every code generator (batch and compiled engines).
 
-Nothing a model file says reaches generated code unescaped: names become ASCII identifiers
-(:func:`identifier`), equations and names become one-line ASCII comments (:func:`comment`), and
-string values go in as ``repr``. Registered sources (:func:`register_source`) show their lines in
-tracebacks, as PySD's translated files do.
+Nothing a model file says reaches generated code unescaped: a name becomes an ASCII identifier
+(:func:`identifier`), an equation or a name in a comment becomes one line of printable ASCII
+that no line break, quote or backslash can leave (:func:`comment`), and a name used as a value
+becomes an ASCII string literal (:func:`literal`). Registered sources (:func:`register_source`)
+show their lines in tracebacks, as PySD's translated files do. ``tests/engine/batch/test_source.py``
+runs each helper on hostile text (line breaks, quotes, backslashes, NUL, lone surrogates, Unicode
+line separators) and checks the code that holds it.
 """
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ import linecache
 import re
 import unicodedata
 
-__all__ = ["identifier", "comment", "register_source"]
+__all__ = ["identifier", "comment", "literal", "register_source"]
 
 
 def identifier(text: str, prefix: str) -> str:
@@ -29,6 +32,12 @@ def comment(text: str, limit: int = 200) -> str:
     safe = flat.encode("ascii", "backslashreplace").decode("ascii")
     safe = "".join(c if " " <= c <= "~" else f"\\x{ord(c):02x}" for c in safe)
     return safe if len(safe) <= limit else safe[: limit - 3] + "..."
+
+
+def literal(text) -> str:
+    """``text`` as a Python string literal of printable ASCII (``ascii``: quotes, backslashes, line breaks,
+    lone surrogates and every non-ASCII character escaped), whatever the text."""
+    return ascii(str(text))
 
 
 def register_source(source: str, model: str, what: str) -> str:

@@ -52,10 +52,10 @@ class Template:
 TEMPLATES = {
     "integ": Template("_st.full({initial}, N)", None, "{s}", "{flow}", None, None,
                       (), ("initial",)),
-    "delay": Template("_st.delay_init({initial}, {delay_time}, {order}, {time_step}, N, {name!r})",
+    "delay": Template("_st.delay_init({initial}, {delay_time}, {order}, {time_step}, N, {name})",
                       None, "{s}[-1] / {delay_time}", "_st.delay_ddt({s}, {input}, {delay_time})",
                       None, None, ("delay_time",), ("initial", "delay_time", "order", "time_step")),
-    "delayn": Template("_st.delay_init({initial}, {delay_time}, {order}, {time_step}, N, {name!r})",
+    "delayn": Template("_st.delay_init({initial}, {delay_time}, {order}, {time_step}, N, {name})",
                        "_st.stack({delay_time}, {s}.shape[0], N)", "{s}[-1] / {d}[0]",
                        "_st.delayn_ddt({s}, {d}, {input}, {delay_time})",
                        "_st.roll_in({d}, {delay_time})", "_st.replace", (),

@@ -15,7 +15,9 @@ the GIL, so threads run slices of an ensemble in parallel.
 Nothing a model file says reaches the source unescaped: names are the batch engine's identifiers
 (:func:`~cityfutures.engine.batch.source.identifier`), equations and names go in as one-line ASCII
 comments (:func:`~cityfutures.engine.batch.source.comment`), numbers as ``repr`` of floats, and the
-parameters are addressed by position, never by their text.
+parameters are addressed by position, never by their text (the batch engine's ``_P[<literal>]``
+becomes ``_c<k>``, ``_f.series(t, *_P[<literal>])`` ``_y<k>``, a stateful's name literal is dropped);
+:func:`check_inert` refuses a source holding any other string or a character outside printable ASCII.
 
 Kernel arguments (``N`` runs, ``T`` time steps, ``S`` saved times)::
 
@@ -33,10 +35,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...errors import KernelError
 from ..batch.codegen import Layout, commented
 from ..batch.source import comment
 
-__all__ = ["KernelSource", "kernel_source", "series_index", "stage", "lookup_chain", "PIPELINES", "BLOCK"]
+__all__ = ["KernelSource", "kernel_source", "check_inert", "series_index", "stage", "lookup_chain", "PIPELINES",
+           "BLOCK"]
 
 BLOCK = 32
 """Runs computed together in the kernel's inner loop (a whole number of SIMD lanes; the last block of an
@@ -357,7 +361,38 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str, stages:
         text += [f"        {line}" if line else "" for line in body]
         return text + [""]
     out += entry("run", BLOCK)
-    return KernelSource("\n".join(out), label, tuple(constants), tuple(series), tuple(dynamic), tuple(static))
+    source = "\n".join(out)
+    check_inert(source, label)
+    return KernelSource(source, label, tuple(constants), tuple(series), tuple(dynamic), tuple(static))
+
+
+_NUMBER_TEXT = {"nan", "inf", "-inf"}       # float('nan') and the infinities of :func:`number`
+
+
+def check_inert(source: str, label: str) -> None:
+    """Refuse a kernel source that could carry model text as code: it must be printable ASCII and
+    hold no string but its functions' docstrings and the words of ``float('nan')``/``float('inf')``.
+
+    Model text reaches a kernel only through :func:`~cityfutures.engine.batch.source.identifier`
+    and :func:`~cityfutures.engine.batch.source.comment`; the batch engine's ``_P[<literal>]`` and
+    stateful names are rewritten to positions or dropped. This is the check that none survives.
+
+    Raises
+    ------
+    KernelError
+        A string or a character outside printable ASCII in the source (the run then goes to the batch
+        engine, with a warning).
+    """
+    bad = next((c for c in source if not (" " <= c <= "~" or c == "\n")), None)
+    if bad is None:
+        tree = ast.parse(source)
+        docs = {id(f.body[0].value) for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)
+                and isinstance(f.body[0], ast.Expr)}
+        bad = next((n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+                    and id(n) not in docs and n.value not in _NUMBER_TEXT), None)
+    if bad is not None:
+        raise KernelError(f"the compiled engine's kernel of {comment(label)} would hold text from the model "
+                          f"({bad!a:.40}); not compiled")
 
 
 def series_index(times: np.ndarray, xs: np.ndarray) -> tuple:

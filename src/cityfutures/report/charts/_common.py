@@ -48,6 +48,8 @@ RC = {
     "svg.fonttype": "none",          # keep text as text in SVG (searchable, editable)
     "svg.hashsalt": "cityfutures",   # reproducible SVG ids
     "pdf.fonttype": 42,
+    "text.parse_math": False,        # titles and notes come from files: '$' is a dollar, never TeX
+    "text.usetex": False,
 }
 
 
