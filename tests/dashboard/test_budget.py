@@ -44,3 +44,21 @@ def test_the_page_has_a_budget_slider_that_sets_the_switches(choices):
     assert chosen and page.state.programmes == chosen
     for name in ("prog-a", "prog-b", "prog-c", "prog-e", "prog-f"):
         assert page.switches[("programme", name)].value == (name in chosen)
+
+
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")   # Panel 1.9 on the page's button_type
+def test_the_budget_curve_starts_when_the_budget_card_is_opened_not_with_the_page(choices, monkeypatch):
+    """A page alone computes no portfolios (every session would otherwise run the search); opening the
+    budget card starts it in the background, once."""
+    pytest.importorskip("panel")
+    import threading
+
+    from cityfutures.dashboard.app import DashboardPage
+    started = []
+    monkeypatch.setattr(threading.Thread, "start", lambda self: started.append(self))
+    page = DashboardPage(choices, "en")
+    assert started == []
+    page.budget_card.collapsed = False
+    page.budget_card.collapsed = True
+    page.budget_card.collapsed = False
+    assert len(started) == 1

@@ -306,8 +306,10 @@ class DashboardPage:
         self.budget_note = text_pane(**dict(stylesheets=[CSS], sizing_mode="stretch_width"))
         self.budget_card = pn.Card(self.budget_slider, self.budget_note, header=self._card_head(), collapsed=True,
                                    sizing_mode="stretch_width", css_classes=["cf-budget-card"])
-        if hi > 0:      # the budget curve, computed once at start in the background (about a minute for 18)
-            threading.Thread(target=self._budget_curve_quietly, daemon=True).start()
+        # the budget curve (about a minute for 18 programmes) is computed in the background from the moment
+        # the budget card is first opened, not for every page: most sessions never open it
+        self._budget_pending = hi > 0
+        self.budget_card.param.watch(self._on_budget_card, "collapsed")
         self.why_button = pn.widgets.Button(name="", button_type="default", css_classes=["cf-why-button"])
         self.why_button.on_click(self._on_why)
         self.why_pane = text_pane(**dict(stylesheets=[CSS], sizing_mode="stretch_width"))
@@ -658,6 +660,11 @@ class DashboardPage:
                 revert()
             finally:
                 self._syncing = False
+
+    def _on_budget_card(self, event) -> None:
+        if not event.new and self._budget_pending:
+            self._budget_pending = False
+            threading.Thread(target=self._budget_curve_quietly, daemon=True).start()
 
     def _budget_curve_quietly(self) -> None:
         try:

@@ -172,7 +172,7 @@ class Dashboard:
     def budget_curve(self):
         """The best portfolio of the comparison's programmes at :data:`BUDGET_STEPS` budgets from
         :meth:`budget_range` (:func:`cityfutures.portfolio`; computed once, the first time it is asked for, and
-        cached; safe to call from a background thread at start)."""
+        cached; safe to call from the background thread the page starts when its budget card is opened)."""
         with self._portfolio_lock:
             if self._portfolios is None:
                 lo, hi = self.budget_range()

@@ -169,7 +169,10 @@ def to_markdown(result: ComparisonResult) -> str:
         lines += ["", f"Intervals: every programme also ran in {n_fut} futures sampled from the baseline's "
                   f"`uncertain:` block (seed {a['futures_seed']}, {a['futures_sampler']}),"
                   " paired across all runs; `[p5, p95]` is the 5th to 95th percentile of the change over these "
-                  "futures and `P(better)` the share of futures in which the programme is better than the baseline."]
+                  "futures and `P(better)` the share of futures in which the programme is better than the baseline. "
+                  "The value beside an interval is the run with every constant at its nominal value; it may lie "
+                  "near an end of the interval, since sampled futures can hold events (such as large floods) that the "
+                  "nominal run does not."]
     shock = shock_rows(result)
     if len(shock):
         lines += ["", "## At the shock", "",

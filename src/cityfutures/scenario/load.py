@@ -47,6 +47,7 @@ from .schema import (
     Located,
     RawComparison,
     check_label,
+    check_names,
     confined,
     doc_fail,
     listing,
@@ -504,13 +505,7 @@ def load_comparison(source: str | os.PathLike | Mapping, *,
             if member == baseline.name:
                 doc_fail(doc, at + (j,), f"'{member}' is the baseline, which every run starts from",
                           listing(names))
-            if member not in names:
-                hint = did_you_mean(member, names)
-                doc_fail(doc, at + (j,), f"unknown scenario '{member}'" + (f"; {hint}" if hint else ""),
-                          listing(names))
-            if member in members[:j]:
-                doc_fail(doc, at + (j,), f"'{member}' is listed twice in the bundle")
-        bundles[bname] = tuple(members)
+        bundles[bname] = check_names(doc, at, members, names, "scenario", " in the bundle")
         seen[bname] = field_path(("bundles", bname))
     m = baseline.model
     if data.get("indicators") is None:

@@ -26,7 +26,7 @@ from typing import Mapping, Sequence
 
 from ..names import did_you_mean
 from ..yamlio import YamlDocument
-from .schema import doc_fail, listing
+from .schema import check_names, doc_fail, listing
 
 __all__ = ["PortfolioSpec", "parse_portfolio", "BUDGET_KINDS"]
 
@@ -57,14 +57,7 @@ class PortfolioSpec:
 
 
 def _names(doc: YamlDocument, at: tuple, names: Sequence[str], programmes: Sequence[str]) -> tuple[str, ...]:
-    for j, name in enumerate(names):
-        if name not in programmes:
-            hint = did_you_mean(name, programmes)
-            doc_fail(doc, at + (j,), f"unknown programme '{name}'" + (f"; {hint}" if hint else ""),
-                     listing(programmes))
-        if name in names[:j]:
-            doc_fail(doc, at + (j,), f"'{name}' is listed twice")
-    return tuple(names)
+    return check_names(doc, at, names, programmes, "programme")
 
 
 def _budget(doc: YamlDocument, at: tuple, value: float) -> float:

@@ -290,6 +290,19 @@ def doc_fail(doc: YamlDocument, loc: tuple, problem: str, allowed: str | None = 
                         allowed=allowed)
 
 
+def check_names(doc: YamlDocument, loc: tuple, names, known, what: str, where: str = "") -> tuple[str, ...]:
+    """``names`` (a list at ``loc`` of ``doc``) as a tuple, each one of ``known`` and listed once; else a
+    one-line error at the item, with a "did you mean" hint ("unknown {what} 'x'", "'x' is listed twice{where}")."""
+    names, known = list(names), list(known)
+    for j, name in enumerate(names):
+        if name not in known:
+            hint = did_you_mean(name, known)
+            doc_fail(doc, loc + (j,), f"unknown {what} '{name}'" + (f"; {hint}" if hint else ""), listing(known))
+        if name in names[:j]:
+            doc_fail(doc, loc + (j,), f"'{name}' is listed twice{where}")
+    return tuple(names)
+
+
 def check_label(doc: YamlDocument, loc: tuple, label: Mapping) -> None:
     for lang in ("en", "id"):
         if not label[lang].strip():
