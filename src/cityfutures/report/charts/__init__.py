@@ -29,7 +29,7 @@ import os
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -51,9 +51,30 @@ CHARTS = ("shock", "trajectories", "change", "scorecard", "score", "cost", "stru
 DEFAULT_FORMATS = ("png",)
 """Formats drawn unless asked otherwise (``--formats png,svg`` adds SVG; each format costs a render)."""
 
-_GROUPS = (("shock",), ("trajectories",), ("change",), ("structure",), ("shock-losses", "scorecard", "score", "cost"))
-"""Charts drawn by one worker: the figures the brief takes as pages (the shock's toll, the scorecard, the
-score's terms, the cost chart, the rank stability) together, with the brief."""
+_GROUPS = (("change", 0), ("change", 1), ("structure",), ("shock-losses", "scorecard", "score", "cost"),
+           ("trajectories",), ("shock",))
+"""Charts drawn by one worker, the longest first: the change charts in two halves (every other indicator),
+the structure maps, the figures the brief takes as pages (the shock's toll, the scorecard, the score's
+terms, the cost chart, the rank stability) together with the brief, the trajectories, the shock events."""
+
+_PRELOAD = ["cityfutures.report.charts", "cityfutures.report.brief"]
+"""Modules the chart workers' server imports once, so that each worker starts with them loaded."""
+
+
+class _Job(NamedTuple):
+    """One worker's task: a group of charts and everything it draws from (plain, picklable data)."""
+
+    group: tuple
+    ds: xr.Dataset
+    table: pd.DataFrame
+    result: ComparisonResult | None
+    out: Path
+    lang: str
+    formats: tuple
+    model: object
+    pages: Callable | None
+    structure: object = None
+    part: tuple = (0, 1)
 
 
 def draw_all(results_ds: xr.Dataset, table: pd.DataFrame, out_dir, lang: str = "en", *,
@@ -124,45 +145,55 @@ def draw_all(results_ds: xr.Dataset, table: pd.DataFrame, out_dir, lang: str = "
         pages = None
     wanted = set(charts) | ({"shock-losses"} if "shock" in charts else set())
     groups = [tuple(c for c in g if c in wanted) for g in _GROUPS]
-    if pages is not None and not groups[-1]:
-        groups[-1] = ("pages",)              # the brief's figures, drawn for it alone
-    brief = groups[-1] if pages is not None else None
-    jobs = [(g, results_ds, table, result, out, lang, tuple(formats), model, pages if g == brief else None)
-            for g in groups if g]
+    last = 3                                   # the brief's figures
+    if pages is not None and not groups[last]:
+        groups[last] = ("pages",)              # the brief's figures, drawn for it alone
+    # the model's structure once, here (each worker would parse the model again)
+    st = model_structure.build(model) if "structure" in wanted and model is not None else None
+    jobs = []
+    for k, g in enumerate(groups):
+        if not g:
+            continue
+        part = (_GROUPS[k][1], 2) if g == ("change",) else (0, 1)
+        jobs.append(_Job(g, results_ds, table, result, out, lang, tuple(formats), model,
+                         pages if k == last else None, st if "structure" in g else None, part))
     step = progress or (lambda _name: None)
     workers = min(len(jobs), workers or (_cores() if _main_guarded() else 1))
-    done = []
+    done, finished = [], set()
     if workers <= 1:
-        for job in jobs:
+        for k, job in enumerate(jobs):
             done.append(draw_group(job))
-            _report(job, step)
+            _report(k, step, jobs, finished)
     else:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(_START)) as pool:
-            futures = {pool.submit(draw_group, job): k for k, job in enumerate(jobs)}
+        context = multiprocessing.get_context(_START)
+        if _START == "forkserver":
+            context.set_forkserver_preload(_PRELOAD)
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            futures = {pool.submit(draw_group, job): k for k, job in enumerate(jobs)}   # the longest first
             for future in as_completed(futures):
-                _report(jobs[futures[future]], step)
+                _report(futures[future], step, jobs, finished)
             done = [future.result() for future in sorted(futures, key=futures.get)]
     paths: list[Path] = []
-    for drawn, group_notes in done:
+    for _job, (drawn, group_notes) in sorted(zip(jobs, done), key=lambda jd: jd[0].pages is not None):  # brief last
         paths += drawn
         if notes is not None:
             notes += group_notes
     return paths
 
 
-def _report(job: tuple, step: Callable) -> None:
-    """Progress: each chart kind of a finished group (and the brief)."""
-    group, pages = job[0], job[-1]
-    for name in group:
-        if name in CHARTS:
+def _report(k: int, step: Callable, jobs: Sequence[_Job], finished: set[int]) -> None:
+    """Progress: job ``k`` is drawn; each of its chart kinds once all its parts are (and the brief)."""
+    finished.add(k)
+    for name in jobs[k].group:
+        if name in CHARTS and all(i in finished for i, j in enumerate(jobs) if name in j.group):
             step(name)
-    if pages is not None:
+    if jobs[k].pages is not None:
         step("brief")
 
 
-def draw_group(job: tuple) -> tuple[list[Path], list[str]]:
+def draw_group(job: _Job) -> tuple[list[Path], list[str]]:
     """Draw one group of charts (a worker's task); returns the files written and the notes."""
-    group, ds, table, result, out, lang, formats, model, pages = job
+    group, ds, table, result, out, lang, formats, model, pages = job[:9]
     labels = Labels(ds, lang, model=model)
     paths: list[Path] = []
     notes: list[str] = []
@@ -177,9 +208,9 @@ def draw_group(job: tuple) -> tuple[list[Path], list[str]]:
     if "trajectories" in group:
         paths += trajectories.draw(ds, table, out, labels, formats)
     if "change" in group:
-        paths += change.draw(ds, table, out, labels, formats)
+        paths += change.draw(ds, table, out, labels, formats, part=job.part)
     if "structure" in group:
-        paths += structure.draw(ds, out, labels, formats, model_structure.build(labels.model))
+        paths += structure.draw(ds, out, labels, formats, job.structure or model_structure.build(labels.model))
     keep: dict | None = {} if pages is not None else None
     try:
         if "shock-losses" in group:

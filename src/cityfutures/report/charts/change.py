@@ -124,9 +124,13 @@ def _fit_values(fig, ax, values) -> None:
                     hi + 1.3 * over_right * per_px + (0.01 * (hi - lo) if over_right > 1 else 0))
 
 
-def draw(ds: xr.Dataset, table: pd.DataFrame, out_dir: Path, labels: Labels, formats) -> list[Path]:
+def draw(ds: xr.Dataset, table: pd.DataFrame, out_dir: Path, labels: Labels, formats,
+         part: tuple[int, int] = (0, 1)) -> list[Path]:
+    """One chart per indicator; ``part = (k, parts)`` draws every ``parts``-th indicator from the ``k``-th
+    (the charts split between workers)."""
+    k, parts = part
     paths: list[Path] = []
-    for ind in c.indicators(ds, table):
+    for ind in c.indicators(ds, table)[k::parts]:
         with c.style():
             fig = draw_indicator(ds, table, ind, labels)
             paths += c.save(fig, out_dir, f"change-{c.slug(ind)}", formats)
