@@ -88,17 +88,17 @@ def draw_indicator(ds: xr.Dataset, table: pd.DataFrame, indicator: str, labels: 
                Patch(color=c.WORSE_COLOR, label=labels.t("legend.worse"))]
     if (rows["kind"] == "bundle").any():
         handles.append(Patch(facecolor="#888888", hatch="//", edgecolor="white", label=labels.t("legend.bundle")))
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     H = fig.bbox.height
     below_title = title.get_window_extent().y0 / H - 0.02
     dtext.set_y(below_title)
     leg = fig.legend(handles=handles, loc="upper right", bbox_to_anchor=(0.99, below_title), frameon=False,
                      ncols=len(handles), fontsize=14, handlelength=1.6, columnspacing=1.2, borderaxespad=0)
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     d_bb, l_bb = dtext.get_window_extent(), leg.get_window_extent()
     if l_bb.x0 < d_bb.x1 + 20:   # no room on one line: the legend goes below the direction
         leg.set_bbox_to_anchor((0.99, d_bb.y0 / H - 0.01), transform=fig.transFigure)
-        fig.canvas.draw()
+        fig.draw_without_rendering()
         l_bb = leg.get_window_extent()
     top = min(d_bb.y0, l_bb.y0) / H - 0.025
     ax.set_position([0.33, 0.16, 0.62, top - 0.16])
@@ -110,7 +110,7 @@ def draw_indicator(ds: xr.Dataset, table: pd.DataFrame, indicator: str, labels: 
 def _fit_values(fig, ax, values) -> None:
     """Widen the x range until every value label lies inside the axes (never on the names or the margin)."""
     for _ in range(4):
-        fig.canvas.draw()
+        fig.draw_without_rendering()
         renderer = fig.canvas.get_renderer()
         box = ax.get_window_extent(renderer)
         over_left = max([box.x0 - v.get_window_extent(renderer).x0 for v in values] + [0.0])

@@ -42,7 +42,7 @@ def _spread_labels(ax, xs, ys, texts, fontsize, *, color="#222222", weight="bold
     line joins a label placed away from its point.
     """
     fig = ax.figure
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
     ax_bb = ax.get_window_extent(renderer)
     pts = ax.transData.transform(np.column_stack([xs, ys]))
@@ -192,7 +192,7 @@ def _legends(fig, eff: pd.DataFrame, labels: Labels, width: float, ranged: bool 
                      title=labels.t("legend.focus_area") + ":", title_fontsize=14, **kw)
     leg._legend_box.align = "left"
     # the axes end above the legend, leaving room for the tick labels and the x label
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     top = leg.get_window_extent().y1 / fig.bbox.height
     ax = fig.axes[0]
     pos = ax.get_position()
@@ -208,13 +208,13 @@ def _track_legend(fig, handles: list, kw: dict, right: float) -> None:
     for fs in (14, 13, 12, 11):
         kw["fontsize"] = fs
         leg = fig.legend(handles=handles, bbox_to_anchor=(0.01, 0.925), ncols=len(handles), **kw)
-        fig.canvas.draw()
+        fig.draw_without_rendering()
         ext = leg.get_window_extent()
         if ext.x1 / fig.bbox.width <= right:
             return
         leg.remove()
     leg = fig.legend(handles=handles, bbox_to_anchor=(0.01, 0.925), ncols=int(np.ceil(len(handles) / 2)), **kw)
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     drop = leg.get_window_extent().height / fig.bbox.height / 2   # the second row's height
     ax = fig.axes[0]
     pos = ax.get_position()

@@ -173,7 +173,7 @@ def draw_scorecard(ds: xr.Dataset, table: pd.DataFrame, labels: Labels, part: st
     ax.xaxis.tick_top()
     ax.tick_params(axis="x", length=0, pad=8)
     if not flat:   # the rotated headers' measured height sets the table's top
-        fig.canvas.draw()
+        fig.draw_without_rendering()
         tall = max(lab.get_window_extent().height for lab in ax.get_xticklabels())
         top = 0.865 - (tall + 14) / fig.bbox.height
         ax.set_position([left, bottom, right - left, top - bottom])
@@ -258,11 +258,11 @@ def _legend(fig, ds, scen, labels: Labels, futures: bool = False) -> float:
               handletextpad=0.4, columnspacing=1.2, borderaxespad=0)
     one_row = [Patch(color="none", label=labels.t("legend.focus_area") + ":")] + handles
     leg = fig.legend(handles=one_row, ncols=len(one_row), **kw)
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     if leg.get_window_extent().x1 > 0.99 * fig.bbox.width:
         leg.remove()
         leg = fig.legend(handles=one_row, ncols=int(np.ceil(len(one_row) / 2)), **kw)
-        fig.canvas.draw()
+        fig.draw_without_rendering()
     return leg.get_window_extent().y1 / fig.bbox.height
 
 

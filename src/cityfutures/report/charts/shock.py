@@ -246,7 +246,7 @@ def draw_event(ds: xr.Dataset, table: pd.DataFrame, event: dict, indicator: str,
     y_room = axes[0].get_window_extent().height
     text, size = c.fit(fig, ylabel, y_room, 17, max_lines=3, min_size=12)
     axes[0].set_ylabel(text, fontsize=size)
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     # the y label (with the tick labels) must not leave the figure: widen the left margin if it does
     bb = axes[0].get_tightbbox(fig.canvas.get_renderer())
     if bb.x0 < 4:

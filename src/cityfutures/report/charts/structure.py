@@ -235,7 +235,7 @@ def draw_sector(model, st: Structure, sector: str, labels: Labels, ds):
                       bbox=dict(boxstyle=box, fc=face, ec=edge, lw=2.5 if kind == "stock" else 1.6,
                                 ls="--" if external else "-"))
         pos[n], texts[n] = (x, y), txt
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     for (a, b), is_flow in [((a, b), False) for a, b in st.links] + [((a, b), True) for a, b in st.inflows]:
         if a not in pos or b not in pos:
             continue
@@ -311,7 +311,7 @@ def draw_overview(model, st: Structure, labels: Labels, ds):
         sa, sb = st.sector.get(a), st.sector.get(b)
         if sa and sb and sa != sb:
             counts[(sa, sb)] += 1
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     top = max(counts.values(), default=1)
     badges: list[tuple[float, float]] = []
     for (sa, sb), k in counts.items():

@@ -156,7 +156,7 @@ def _shared_legend(fig, labels: Labels, union: list[str], colour: dict, kinds: d
                        [kinds.get(s) for s in union], grey)
     leg = fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.01, 0.075), ncols=ncols, frameon=False,
                      fontsize=fs, borderaxespad=0, handlelength=2.0, columnspacing=2.0)
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     return leg.get_window_extent().y1 / fig.bbox.height + 0.01
 
 
