@@ -102,11 +102,11 @@ def test_chart_workers_start_only_where_the_main_module_is_guarded(tmp_path, mon
     import sys
     import types
 
-    from cityfutures.report.charts import _main_guarded
+    from cityfutures.report.charts._workers import main_guarded
     script = tmp_path / "script.py"
     script.write_text(text)
     main = types.ModuleType("__main__")
     main.__file__ = str(script)
     main.__spec__ = None
     monkeypatch.setitem(sys.modules, "__main__", main)
-    assert _main_guarded() is safe
+    assert main_guarded() is safe

@@ -147,9 +147,10 @@ def knockout(model, params: Mapping | None = None, *, holds: Sequence[str] = (),
     holds = list(dict.fromkeys(holds))
     cuts = [tuple(c) for c in dict.fromkeys(tuple(c) for c in cuts)]
     sources = list(dict.fromkeys([*holds, *(s for s, _t in cuts)]))
-    keep = list(dict.fromkeys([*indicators, *sources]))
     step = float(dt if dt is not None else m.time_step)
-    kw = dict(engine=engine, start=start, end=end, dt=step, saveper=step, variables=keep)
+    # the two runs keep every variable: one program serves every knockout of a model with the same
+    # params' names (what they keep would make a program of its own for each set of pathways)
+    kw = dict(engine=engine, start=start, end=end, dt=step, saveper=step, variables=None)
     ref = simulate(m, dict(reference or {}), n_runs=1, **kw)
     pol = simulate(m, dict(params or {}), n_runs=1, **kw)
     kw["variables"] = indicators      # knocked-out runs: the indicators only

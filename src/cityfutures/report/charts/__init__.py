@@ -24,10 +24,7 @@ Examples
 """
 from __future__ import annotations
 
-import multiprocessing
-import os
-import sys
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from pathlib import Path
 from typing import Callable, NamedTuple, Sequence
 
@@ -39,12 +36,9 @@ from ...analysis.compare import ComparisonResult, comparison_result
 from ...model import structure as model_structure
 from ..labels import Labels, resolve_model
 from . import _common, change, cost, score, scorecard, shock, structure, trajectories
+from ._workers import pool, workers_for
 
 __all__ = ["draw_all", "draw_group", "chart", "CHARTS", "FIGURES", "DEFAULT_FORMATS", "Labels"]
-
-_START = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-"""How chart workers start: a clean server process forked on demand (never a fork of a process whose
-threads may hold locks), else a fresh interpreter."""
 
 CHARTS = ("shock", "trajectories", "change", "scorecard", "score", "cost", "structure")
 
@@ -56,10 +50,6 @@ _GROUPS = (("change", 0), ("change", 1), ("structure",), ("shock-losses", "score
 """Charts drawn by one worker, the longest first: the change charts in two halves (every other indicator),
 the structure maps, the figures the brief takes as pages (the shock's toll, the scorecard, the score's
 terms, the cost chart, the rank stability) together with the brief, the trajectories, the shock events."""
-
-_PRELOAD = ["cityfutures.report.charts", "cityfutures.report.brief"]
-"""Modules the chart workers' server imports once, so that each worker starts with them loaded."""
-
 
 class _Job(NamedTuple):
     """One worker's task: a group of charts and everything it draws from (plain, picklable data)."""
@@ -114,7 +104,7 @@ def draw_all(results_ds: xr.Dataset, table: pd.DataFrame, out_dir, lang: str = "
     workers : int, optional
         Processes drawing the groups of charts (shock events, trajectories, change, structure, and the
         brief's figures with the brief); default one per core available, at most one per group, when
-        worker processes can start safely (:func:`_main_guarded`), else 1; 1 draws here.
+        worker processes can start safely (:func:`._workers.main_guarded`), else 1; 1 draws here.
 
     Returns
     -------
@@ -158,18 +148,15 @@ def draw_all(results_ds: xr.Dataset, table: pd.DataFrame, out_dir, lang: str = "
         jobs.append(_Job(g, results_ds, table, result, out, lang, tuple(formats), model,
                          pages if k == last else None, st if "structure" in g else None, part))
     step = progress or (lambda _name: None)
-    workers = min(len(jobs), workers or (_cores() if _main_guarded() else 1))
+    workers = workers_for(len(jobs), workers)
     done, finished = [], set()
     if workers <= 1:
         for k, job in enumerate(jobs):
             done.append(draw_group(job))
             _report(k, step, jobs, finished)
     else:
-        context = multiprocessing.get_context(_START)
-        if _START == "forkserver":
-            context.set_forkserver_preload(_PRELOAD)
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            futures = {pool.submit(draw_group, job): k for k, job in enumerate(jobs)}   # the longest first
+        with pool(workers) as ex:
+            futures = {ex.submit(draw_group, job): k for k, job in enumerate(jobs)}   # the longest first
             for future in as_completed(futures):
                 _report(futures[future], step, jobs, finished)
             done = [future.result() for future in sorted(futures, key=futures.get)]
@@ -227,27 +214,6 @@ def draw_group(job: _Job) -> tuple[list[Path], list[str]]:
         for fig in (keep or {}).values():
             plt.close(fig)
     return paths, notes
-
-
-def _main_guarded() -> bool:
-    """Whether chart workers may start: a new worker process imports the main module again (forkserver and
-    spawn do), which is safe in an interactive session or a notebook (no file), under the CLI (``python -m
-    cityfutures`` too) or pytest, or in a script whose work sits under ``if __name__ == "__main__":``; any
-    other script would run again in every worker, so its charts are drawn in its own process."""
-    main = sys.modules.get("__main__")
-    path = getattr(main, "__file__", None)
-    spec = getattr(main, "__spec__", None)
-    if path is None or (spec is not None and spec.name.endswith("__main__")):   # python -m pkg: not re-run
-        return True
-    try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
-    return "__name__ == '__main__'" in text or '__name__ == "__main__"' in text
-
-
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 FIGURES = ("scorecard", "score-terms", "rank-stability", "cost-effectiveness", "shock-losses")

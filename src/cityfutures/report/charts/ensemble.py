@@ -30,6 +30,7 @@ import xarray as xr
 
 from .. import i18n, numbers
 from ._common import BASELINE_COLOR, BETTER_COLOR, FIGSIZE, SERIES, save, set_number_format, shorten, slug, style, wrap
+from ._workers import pool, workers_for
 
 __all__ = ["t", "fan_charts", "p_better_chart", "ranking_charts", "tornado_charts", "draw_ensemble",
            "draw_sensitivity", "ENSEMBLE_CHARTS"]
@@ -369,22 +370,37 @@ ENSEMBLE_CHARTS = ("fan", "p_better", "ranking")
 
 
 def draw_ensemble(result, out_dir, *, lang: str = "en", model=None, scenarios=None, indicators=None,
-                  charts: Sequence[str] = ENSEMBLE_CHARTS, formats=("png",)) -> list[Path]:
+                  charts: Sequence[str] = ENSEMBLE_CHARTS, formats=("png",), workers: int | None = None) -> list[Path]:
     """The ensemble charts of :data:`ENSEMBLE_CHARTS` (fans, P(better), rankings) into ``out_dir``.
 
     ``model`` defaults to the ensemble plan's; ``scenarios`` and ``indicators`` narrow the fans
-    (and ``indicators`` the rankings).
+    (and ``indicators`` the rankings). The indicators' charts are shared between ``workers`` processes
+    (default one per core, as :func:`cityfutures.report.charts.draw_all`; 1 draws here).
     """
     out_dir = Path(out_dir)
     model = model if model is not None else getattr(getattr(result, "plan", None), "model", None)
+    inds = list(indicators) if indicators else [str(i) for i in result.dataset.indicator.values]
+    n = workers_for(len(inds), workers)
+    jobs = [(result, out_dir, lang, model, scenarios, inds[k::n], tuple(charts), tuple(formats), k == 0)
+            for k in range(n)]
+    if n == 1:
+        return _draw_part(jobs[0])
+    with pool(n) as ex:
+        parts = list(ex.map(_draw_part, jobs))
+    return [p for part in parts for p in part]
+
+
+def _draw_part(job: tuple) -> list[Path]:
+    """One worker's share of :func:`draw_ensemble`: the fans and rankings of some indicators (and P(better))."""
+    result, out_dir, lang, model, scenarios, inds, charts, formats, first = job
     paths: list[Path] = []
-    if "fan" in charts:
-        paths += fan_charts(result, out_dir, lang=lang, model=model, scenarios=scenarios, indicators=indicators,
+    if "fan" in charts and inds:
+        paths += fan_charts(result, out_dir, lang=lang, model=model, scenarios=scenarios, indicators=inds,
                             formats=formats)
-    if "p_better" in charts and len(result.dataset.scenario) > 1:
+    if "p_better" in charts and first and len(result.dataset.scenario) > 1:
         paths += p_better_chart(result, out_dir, lang=lang, model=model, formats=formats)
-    if "ranking" in charts:
-        paths += ranking_charts(result, out_dir, lang=lang, model=model, indicators=indicators, formats=formats)
+    if "ranking" in charts and inds:
+        paths += ranking_charts(result, out_dir, lang=lang, model=model, indicators=inds, formats=formats)
     return paths
 
 
