@@ -527,3 +527,16 @@ def test_scorecard_with_an_indicator_without_percentages(results, table):
         texts = [t.get_text() for t in fig.axes[0].texts]
         plt.close(fig)
     assert numbers.NO_VALUE in texts
+
+
+def test_change_charts_in_two_parts_draw_every_indicator_once(results, table, tmp_path):
+    """The change charts split between two workers (every other indicator each) are the whole set."""
+    labels = Labels(results, "en")
+    for folder in ("whole", "halves"):
+        (tmp_path / folder).mkdir()
+    whole = [p.name for p in change.draw(results, table, tmp_path / "whole", labels, ("png",))]
+    halves = [p.name for k in (0, 1)
+              for p in change.draw(results, table, tmp_path / "halves", labels, ("png",), part=(k, 2))]
+    assert len(whole) > 2 and sorted(halves) == sorted(whole) and len(set(halves)) == len(halves)
+    for name in whole:
+        assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "halves" / name).read_bytes()
