@@ -253,7 +253,7 @@ def _as_floats(name: str, value, field: str = "params", nan_rows: bool = False) 
     With ``nan_rows``, a run's row (the first axis of a 2-D array) may be NaN throughout: that run is
     not overridden (holds and cuts on the compiled and batch engines).
     """
-    if type(value) in (float, int) and math.isfinite(value):     # a plain number (a slider's value)
+    if type(value) in (float, int, np.float64) and math.isfinite(value):     # a plain number (a slider's value)
         return np.float64(value)
     try:
         arr = np.asarray(value, dtype=float)
@@ -417,7 +417,7 @@ def _all_finite(arrays) -> bool:
     run: one call instead of one per variable), else array by array."""
     arrays = list(arrays)
     if sum(a.size for a in arrays) <= _ONE_CHECK:
-        return bool(np.isfinite(np.concatenate([np.ravel(a) for a in arrays])).all()) if arrays else True
+        return bool(np.isfinite(np.concatenate([a.reshape(-1) for a in arrays])).all()) if arrays else True
     return all(np.isfinite(a).all() for a in arrays)
 
 
