@@ -47,6 +47,15 @@ def test_require_memory_names_what_and_how_many_fit(little_memory):
     require_memory(2**20, what="x", allowed="y", field="z")      # fits: nothing happens
 
 
+def test_a_small_need_is_granted_without_reading_the_system(monkeypatch):
+    def unreadable():
+        raise AssertionError("read the system's figures for a small run")
+    monkeypatch.setattr(resources, "available_memory", unreadable)
+    require_memory(resources.SMALL_NEED, what="one run", allowed="y", field="z")
+    with pytest.raises(AssertionError):
+        require_memory(resources.SMALL_NEED + 1, what="more", allowed="y", field="z")
+
+
 def test_an_ensemble_of_a_billion_futures_is_refused_at_once(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["ensemble", str(_workshop(tmp_path)), "--samples", "1000000000", "--out", str(out)]) == 2

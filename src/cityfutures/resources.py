@@ -24,6 +24,8 @@ BYTES = 8
 """Bytes of one stored number (float64)."""
 COPIES = 3
 """Copies of a results array alive at once (the engine's table, the Dataset, the file being written)."""
+SMALL_NEED = 16 * 2**20
+"""Bytes below which :func:`require_memory` refuses nothing (without reading the system's figures)."""
 MAX_STEPS = 1_000_000
 """Most time steps of one run of a model as it stands (a scenario's horizon allows 200,000)."""
 
@@ -100,6 +102,8 @@ def require_memory(need: float, *, what: str, allowed: str, field: str, path: st
     InputError
         ``need`` is more than :func:`available_memory`.
     """
+    if need <= SMALL_NEED:        # reading the system's figures would cost more than such a run
+        return
     have = available_memory()
     if need > have:
         fits = int(have // per) if per else 0

@@ -168,3 +168,15 @@ def test_bad_arguments_are_input_errors_naming_the_field(kwargs, field, problem)
     with pytest.raises(InputError) as info:
         simulate(mini, **kwargs)
     assert info.value.field == field and problem in str(info.value), str(info.value)
+
+
+@pytest.mark.parametrize("joined", [True, False])
+def test_the_finiteness_check_finds_a_bad_value_joined_or_array_by_array(monkeypatch, joined):
+    from cityfutures.engine import simulate as module
+    monkeypatch.setattr(module, "_ONE_CHECK", 2**20 if joined else 0)
+    good = [np.ones((3, 2)), np.zeros((3, 2))]
+    assert module._all_finite(good) and module._all_finite([])
+    for bad in (np.nan, np.inf, -np.inf):
+        arrays = [a.copy() for a in good]
+        arrays[1][2, 1] = bad
+        assert not module._all_finite(arrays)

@@ -253,7 +253,7 @@ def _as_floats(name: str, value, field: str = "params", nan_rows: bool = False) 
     With ``nan_rows``, a run's row (the first axis of a 2-D array) may be NaN throughout: that run is
     not overridden (holds and cuts on the compiled and batch engines).
     """
-    if type(value) in (float, int) and math.isfinite(value):     # a plain number (a slider's value)
+    if type(value) in (float, int, np.float64) and math.isfinite(value):     # a plain number (a slider's value)
         return np.float64(value)
     try:
         arr = np.asarray(value, dtype=float)
@@ -394,7 +394,7 @@ def _flat_dataset(times, table: dict, n: int, units: dict, engine: str) -> xr.Da
     data = {name: xr.Variable(("run", "time"), np.asarray(arr, dtype=float).T, {"units": units.get(name, "")},
                               fastpath=True) for name, arr in table.items()}
     failed = set()
-    for var in data.values():
+    for var in data.values() if not _all_finite(table.values()) else ():
         values = var.values
         bad = ~np.isfinite(values)
         if bad.any():
@@ -406,6 +406,19 @@ def _flat_dataset(times, table: dict, n: int, units: dict, engine: str) -> xr.Da
     # xarray's own constructor of a Dataset from consistent parts (what its operations return through)
     return xr.Dataset._construct_direct(data, {"run", "time"}, {"run": n, "time": len(times)}, attrs,
                                         {"run": run_index, "time": time_index})
+
+
+_ONE_CHECK = 2**20
+"""Values up to which :func:`_all_finite` checks every array in one call (on one copy of them all)."""
+
+
+def _all_finite(arrays) -> bool:
+    """Whether every value of ``arrays`` is finite: one call on a joined copy when they are small (a single
+    run: one call instead of one per variable), else array by array."""
+    arrays = list(arrays)
+    if sum(a.size for a in arrays) <= _ONE_CHECK:
+        return bool(np.isfinite(np.concatenate([a.reshape(-1) for a in arrays])).all()) if arrays else True
+    return all(np.isfinite(a).all() for a in arrays)
 
 
 _AXES: dict = {}

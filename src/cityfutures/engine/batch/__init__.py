@@ -311,7 +311,9 @@ class BatchModel:
         values, overrides = {}, {}
         for name, value in params.items():
             for label in self.element_cells(name, field=field):
-                if isinstance(value, tuple):
+                if isinstance(value, (float, int)):       # a plain number (a single run's lever): no array
+                    values[label], overrides[label] = float(value), "const"
+                elif isinstance(value, tuple):
                     xs = np.asarray(value[0], dtype=float)
                     ys = np.asarray(value[1], dtype=float)
                     values[label], overrides[label] = (xs, ys), how
@@ -327,6 +329,8 @@ def _n_runs(groups: list, n_runs: int | None) -> int:
     lengths = set()
     for params in groups:
         for value in params.values():
+            if isinstance(value, (float, int)):
+                continue
             arr = np.asarray(value[1] if isinstance(value, tuple) else value)
             if isinstance(value, tuple):
                 if arr.ndim == 2:

@@ -38,7 +38,7 @@ from ..batch import BatchModel, Job, compile_model as compile_batch
 from ..batch.codegen import layout
 from ..batch.integrate import RPREC, time_grid
 from ..batch.source import identifier
-from .kernel import BLOCK, PIPELINES, KernelSource, kernel_source, series_index
+from .kernel import BLOCK, LLVM_OPTIONS, PIPELINES, KernelSource, kernel_source, series_index
 
 __all__ = ["CompiledModel", "Kernel", "KernelError", "compile_model", "kernel_dir", "PARALLEL_MIN_RUNS",
            "COMPILE_TIMES"]
@@ -108,7 +108,7 @@ class Kernel:
 def _load(spec: KernelSource, label: str) -> Kernel:
     """Write (once) and import the kernel module of ``spec``; its functions compiled (or read from
     numba's cache)."""
-    digest = hashlib.sha256(spec.source.encode()).hexdigest()[:20]
+    digest = hashlib.sha256("\n".join((spec.source, *LLVM_OPTIONS)).encode()).hexdigest()[:20]
     folder = kernel_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{identifier(Path(label).stem, 'k')}_{digest}.py"
@@ -222,11 +222,23 @@ class CompiledModel:
                                  {label: k for k, label in enumerate(spec.constants)})
         return memo[spec.source]
 
+    def _grid(self, control: tuple) -> tuple:
+        """The time grid of ``control`` (:func:`time_grid`), writable as the kernels are compiled for (cached;
+        the kernels only read it)."""
+        grids = self._memo.setdefault("grids", {})
+        if control not in grids:
+            if len(grids) > 64:
+                grids.clear()
+            grids[control] = tuple(np.array(a) for a in time_grid(*control))
+        return grids[control]
+
     def _stages(self, job: Job) -> dict:
         """State id -> stages of each SMOOTH, DELAY and DELAY N pipeline, as the batch engine's initialisation
         finds them for this job (one number for every run, as there)."""
         continuous = self.batch.graph.continuous
-        if not any(st.kind in PIPELINES for st in continuous):
+        if "pipelines" not in self._memo:
+            self._memo["pipelines"] = any(st.kind in PIPELINES for st in continuous)
+        if not self._memo["pipelines"]:
             return {}
         S, _, _ = job.program.init(np.float64(job.control[0]), job.values, job.n)
         return {st.id: int(np.shape(s)[0]) for st, s in zip(continuous, S) if st.kind in PIPELINES}
@@ -249,7 +261,7 @@ class CompiledModel:
         kern = self.kernel(job)
         spec, n, values = kern.spec, job.n, job.values
         _, _, dt, _ = job.control
-        times, saved = (np.array(a) for a in time_grid(*job.control))     # writable, as compiled
+        times, saved = self._grid(job.control)
         nsave = int(saved.sum())
         column, row_of = self._defaults(spec)
         consts = np.repeat(column, n, axis=1)           # every constant at its model value, then the params

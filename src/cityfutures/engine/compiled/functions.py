@@ -8,16 +8,21 @@ compile with ``error_model="numpy"``).
 """
 from __future__ import annotations
 
+import llvmlite.binding
 import numba
 import numpy as np
 
 from ..batch.functions import SMALL_VENSIM
+from .kernel import LLVM_OPTIONS
 
 __all__ = ["step", "ramp", "pulse", "pulse_train", "xidz", "zidz", "integer", "modulo", "quantum",
            "land", "lor", "lnot", "held", "fixed_length", "JIT"]
 
 JIT = dict(cache=True, error_model="numpy", fastmath=False, nogil=True)
 """numba's options for every compiled function: cached on disk, numpy's float rules, no fast-math."""
+
+for _option in LLVM_OPTIONS:      # before any kernel compiles (every kernel imports this module)
+    llvmlite.binding.set_option("cityfutures", _option)
 
 _jit = numba.njit(inline="always", **JIT)     # inlined: the loop over runs stays one vectorisable body
 

@@ -40,11 +40,20 @@ from ..batch.codegen import Layout, commented
 from ..batch.source import comment
 
 __all__ = ["KernelSource", "kernel_source", "check_inert", "series_index", "stage", "lookup_chain", "PIPELINES",
-           "BLOCK"]
+           "BLOCK", "LLVM_OPTIONS"]
 
 BLOCK = 32
 """Runs computed together in the kernel's inner loop (a whole number of SIMD lanes; the last block of an
 ensemble may hold fewer)."""
+
+LLVM_OPTIONS = ("-memory-check-merge-threshold=100000", "-vectorize-memory-check-threshold=100000",
+                "-runtime-memory-check-threshold=100000")
+"""LLVM's options for every kernel (set process-wide by :mod:`.functions`; part of each kernel file's
+hash, so numba's cache never serves a kernel compiled without them). The loop over a block's runs
+reads and writes one slot of ``_W`` per value, some hundreds of addresses in one array: past about
+150 of them LLVM's loop vectoriser stops merging its runtime alias checks into ranges and gives up
+("too many memory checks needed"), and the whole loop stays scalar. These bounds let it merge them
+and vectorise (fastmath stays off: each run's arithmetic is the same, lane by lane)."""
 
 PIPELINES = ("smooth", "delay", "delayn")
 """Continuous states kept as a chain of stages (one local per stage in the kernel)."""
