@@ -312,10 +312,6 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str, stages:
            "import numba", "import numpy as np", "",
            "from cityfutures.engine.compiled import functions as _f", "",
            "_JIT = _f.JIT", ""]
-    out += [f"{name} = {number(value)}" for name, value in literals.values()]
-    for prefix, (xs, ys) in tables.items():
-        out.append(f"{prefix}x = np.array([{', '.join(number(x) for x in xs)}])")
-        out.append(f"{prefix}y = np.array([{', '.join(number(y) for y in ys)}])")
 
     def entry(fname: str, B: int) -> list:
         """The kernel function ``fname`` with blocks of ``B`` runs."""
@@ -360,10 +356,24 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str, stages:
         text += ["    for _b in range(_lo, _hi, _B):", "        _nb = min(_B, _hi - _b)     # runs in this block"]
         text += [f"        {line}" if line else "" for line in body]
         return text + [""]
-    out += entry("run", BLOCK)
+    code = entry("run", BLOCK)
+    out += _globals(code, literals, tables) + code
     source = "\n".join(out)
     check_inert(source, label)
     return KernelSource(source, label, tuple(constants), tuple(series), tuple(dynamic), tuple(static))
+
+
+def _globals(code: list, literals: dict, tables: dict) -> list:
+    """The module-level lines of the literals and lookup tables that ``code`` reads, and only those (the
+    graph's tables hold every literal and table of the model: a kernel's source, hash and numba cache
+    depend on its program alone)."""
+    read = {n.id for n in ast.walk(ast.parse("\n".join(code))) if isinstance(n, ast.Name)}
+    lines = [f"{name} = {number(value)}" for name, value in literals.values() if name in read]
+    for prefix, (xs, ys) in tables.items():
+        if f"{prefix}x" in read or f"{prefix}y" in read:
+            lines.append(f"{prefix}x = np.array([{', '.join(number(x) for x in xs)}])")
+            lines.append(f"{prefix}y = np.array([{', '.join(number(y) for y in ys)}])")
+    return lines
 
 
 _NUMBER_TEXT = {"nan", "inf", "-inf"}       # float('nan') and the infinities of :func:`number`
