@@ -6,12 +6,13 @@ every process and whatever was laid out before it; otherwise a model compiles ag
 from __future__ import annotations
 
 import ast
+import hashlib
 
 import numpy as np
 
 from cityfutures.engine.batch import compile_model as compile_batch
 from cityfutures.engine.compiled import CompiledModel
-from tests.helpers import MINI
+from tests.helpers import MINI, SRC
 
 
 def _source(batch, **kw) -> str:
@@ -37,3 +38,10 @@ def test_a_kernel_defines_only_the_literals_and_tables_it_reads():
     read = {n.id for f in functions for n in ast.walk(f) if isinstance(n, ast.Name)}
     assert defined, "the model's numbers are module constants of the kernel"
     assert defined <= read
+
+
+def test_a_kernel_names_the_helpers_it_inlines():
+    """numba's cache checks only the kernel's own file: the helpers' hash in its source gives a new file when
+    they change."""
+    helpers = (SRC / "engine" / "compiled" / "functions.py").read_bytes()
+    assert f"sha256 {hashlib.sha256(helpers).hexdigest()[:16]}" in _source(compile_batch(MINI))

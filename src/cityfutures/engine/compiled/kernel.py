@@ -30,8 +30,10 @@ Kernel arguments (``N`` runs, ``T`` time steps, ``S`` saved times)::
 from __future__ import annotations
 
 import ast
+import hashlib
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -45,6 +47,10 @@ __all__ = ["KernelSource", "kernel_source", "check_inert", "series_index", "stag
 BLOCK = 32
 """Runs computed together in the kernel's inner loop (a whole number of SIMD lanes; the last block of an
 ensemble may hold fewer)."""
+
+HELPERS = hashlib.sha256(Path(__file__).with_name("functions.py").read_bytes()).hexdigest()[:16]
+"""Hash of the numba helpers the kernels inline (``functions.py``), written in every kernel's header: numba's
+cache checks only the kernel's own file, so a change in the helpers must change the kernel's source (and file)."""
 
 PIPELINES = ("smooth", "delay", "delayn")
 """Continuous states kept as a chain of stages (one local per stage in the kernel)."""
@@ -309,6 +315,7 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str, stages:
            "# engine's graph; numba). Runs go in blocks of _B: initial values run by run, then at each time",
            "# step one loop over the block's runs computes every equation, the outputs and the Euler step",
            "# (the loop numba's LLVM vectorises). Names follow the Vensim names; each cell shows its equation.",
+           f"# Helpers: cityfutures.engine.compiled.functions, sha256 {HELPERS}.",
            "import numba", "import numpy as np", "",
            "from cityfutures.engine.compiled import functions as _f", "",
            "_JIT = _f.JIT", ""]
