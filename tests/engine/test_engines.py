@@ -21,7 +21,7 @@ def _run(code: str, engine: str | None) -> subprocess.CompletedProcess:
 
 
 def test_the_suite_runs_on_the_engine_its_conftest_names():
-    assert DEFAULT_ENGINE == os.environ[ENGINE_ENV] == "batch"      # tests/conftest.py; compiled tests ask by name
+    assert DEFAULT_ENGINE == os.environ[ENGINE_ENV]     # batch unless set (tests/conftest.py)
 
 
 @pytest.mark.parametrize("engine, expected", [(None, "compiled"), ("", "compiled"), ("batch", "batch"),
