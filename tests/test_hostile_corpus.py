@@ -64,7 +64,7 @@ def test_a_hostile_model_through_every_command(name, tmp_path, capsys):
     shutil.copytree(CORPUS, folder)
     model = folder / name
     expected = MODELS[name]
-    for args, out in ((["simulate", str(model), "--out", "compiled.csv"], Path("compiled.csv")),
+    for args, out in ((["simulate", str(model), "--out", "default.csv"], Path("default.csv")),
                       (["simulate", str(model), "--engine", "batch", "--out", "batch.csv"], Path("batch.csv")),
                       (["simulate", str(model), "--engine", "pysd", "--out", "pysd.csv"], Path("pysd.csv")),
                       (["levers", "--model", str(model)], None), (["indicators", "--model", str(model)], None)):
@@ -80,7 +80,7 @@ def test_a_hostile_model_through_every_command(name, tmp_path, capsys):
     if expected == 0:                      # the same numbers on every engine
         import pandas as pd
         pysd = pd.read_csv("pysd.csv", index_col=0)
-        for csv in ("compiled.csv", "batch.csv"):
+        for csv in ("default.csv", "batch.csv"):
             ours = pd.read_csv(csv, index_col=0)
             pd.testing.assert_frame_equal(ours[sorted(ours.columns)], pysd[sorted(ours.columns)], rtol=1e-9,
                                           check_exact=False)

@@ -7,6 +7,7 @@ import pytest
 
 from cityfutures.analysis.compare import COLUMNS, RANKING_COLUMNS, RANKING_RULE, rank  # noqa: E402
 from cityfutures.api import compare  # noqa: E402
+from cityfutures.engine import DEFAULT_ENGINE  # noqa: E402
 from cityfutures.errors import InputError, ScenarioError  # noqa: E402
 from cityfutures.plan import build_plan, plan_ensemble  # noqa: E402
 from cityfutures.report.tables import format_terminal, to_markdown  # noqa: E402
@@ -281,7 +282,7 @@ def test_results_without_a_baseline_are_rejected(tmp_path):
 def test_terminal_table_in_english(result):
     text = format_terminal(result, lang="en")
     assert text == format_terminal(result)                          # English is the default
-    assert text.startswith("Mini workshop: 4 programmes against the baseline, 2018-2028 (engine compiled)")
+    assert text.startswith(f"Mini workshop: 4 programmes against the baseline, 2018-2028 (engine {DEFAULT_ENGINE})")
     assert "Ranking by weighted score" in text and "IDR bn per score point" in text
     assert "  indicator  " in text and "better" in text and "baseline 2028" in text and "verdict" in text
     assert "[drains, intervention] rank 3 overall, 1 in Clean water, wastewater and waste; score +0.94" in text

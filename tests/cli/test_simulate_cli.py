@@ -1,8 +1,8 @@
 """``cityfutures simulate MODEL.mdl --out FILE.csv`` against Vensim's output, every reference case.
 
 This runs the command exactly as an independent check does (the model's own time settings, the case
-copied with its data files into a tmp folder; the batch engine and PySD on every case, the default
-engine, compiled, on the sample of cases CI compiles) and compares
+copied with its data files into a tmp folder; the batch engine and PySD on every case, the compiled
+engine on the sample of cases CI compiles) and compares
 every column of the canonical output (``output.tab`` / ``output.csv``, as Vensim exported
 it) at the saved times, with the case's tolerance. A case the batch engine does not cover
 runs through PySD (the command warns on one line); cases PySD itself cannot run are
@@ -49,9 +49,9 @@ def _copy(spec: dict, dest: Path) -> Path:
 
 
 @pytest.mark.parametrize("case, engine", [(c, e) for c in sorted(CASES) for e in ("batch", "pysd")]
-                         + [(c, "default") for c in COMPILED_SAMPLE if c in CASES])
+                         + [(c, "compiled") for c in COMPILED_SAMPLE if c in CASES])
 def test_simulate_command_matches_vensim_output(case, engine, tmp_path, capsys):
-    """The batch engine (or PySD after a one-line warning), PySD's own loop, and the default (compiled)."""
+    """The batch engine (or PySD after a one-line warning), PySD's own loop, and the compiled engine."""
     spec = CASES[case]
     if "pysd_mark" in spec:
         reason = re.search(r"'reason': '([^']*)'", spec["pysd_mark"])
@@ -66,7 +66,7 @@ def test_simulate_command_matches_vensim_output(case, engine, tmp_path, capsys):
             pytest.skip(f"{case}: the default run is PySD's already ({exc})")
     out = tmp_path / "out" / "result.csv"
     argv = ["simulate", str(model), "--out", str(out)]
-    code = main(argv + (["--engine", engine] if engine != "default" else []))
+    code = main(argv + ["--engine", engine])
     err = capsys.readouterr().err
     assert code == 0, f"{case}: exit {code}: {err}"
     for line in err.splitlines():  # a fallback to PySD: one line naming element and function

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from cityfutures.api import run  # noqa: E402
+from cityfutures.engine import DEFAULT_ENGINE  # noqa: E402
 from cityfutures.errors import (  # noqa: E402
     InputError,
     RunError,
@@ -35,7 +36,7 @@ def test_comparison_runs_every_scenario_with_provenance(workshop):
     comp = load_comparison(workshop)
     hashes = json.loads(ds.attrs["scenario_sha256"])
     assert hashes["drains"] == comp.interventions[0].sha256 and hashes["baseline"] == comp.baseline.sha256
-    assert ds.attrs["comparison_sha256"] == comp.sha256 and ds.attrs["engine"] == "compiled"
+    assert ds.attrs["comparison_sha256"] == comp.sha256 and ds.attrs["engine"] == DEFAULT_ENGINE
     assert json.loads(ds.attrs["failed_runs"]) == []
     assert json.loads(ds.attrs["indicators"]) == list(comp.indicators)
     # the lever really ramps: 5 before 2019, 15 from 2021

@@ -30,8 +30,10 @@ Kernel arguments (``N`` runs, ``T`` time steps, ``S`` saved times)::
 from __future__ import annotations
 
 import ast
+import hashlib
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -54,6 +56,10 @@ reads and writes one slot of ``_W`` per value, some hundreds of addresses in one
 150 of them LLVM's loop vectoriser stops merging its runtime alias checks into ranges and gives up
 ("too many memory checks needed"), and the whole loop stays scalar. These bounds let it merge them
 and vectorise (fastmath stays off: each run's arithmetic is the same, lane by lane)."""
+
+HELPERS = hashlib.sha256(Path(__file__).with_name("functions.py").read_bytes()).hexdigest()[:16]
+"""Hash of the numba helpers the kernels inline (``functions.py``), written in every kernel's header: numba's
+cache checks only the kernel's own file, so a change in the helpers must change the kernel's source (and file)."""
 
 PIPELINES = ("smooth", "delay", "delayn")
 """Continuous states kept as a chain of stages (one local per stage in the kernel)."""
@@ -318,13 +324,10 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str, stages:
            "# engine's graph; numba). Runs go in blocks of _B: initial values run by run, then at each time",
            "# step one loop over the block's runs computes every equation, the outputs and the Euler step",
            "# (the loop numba's LLVM vectorises). Names follow the Vensim names; each cell shows its equation.",
+           f"# Helpers: cityfutures.engine.compiled.functions, sha256 {HELPERS}.",
            "import numba", "import numpy as np", "",
            "from cityfutures.engine.compiled import functions as _f", "",
            "_JIT = _f.JIT", ""]
-    out += [f"{name} = {number(value)}" for name, value in literals.values()]
-    for prefix, (xs, ys) in tables.items():
-        out.append(f"{prefix}x = np.array([{', '.join(number(x) for x in xs)}])")
-        out.append(f"{prefix}y = np.array([{', '.join(number(y) for y in ys)}])")
 
     def entry(fname: str, B: int) -> list:
         """The kernel function ``fname`` with blocks of ``B`` runs."""
@@ -369,10 +372,24 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str, stages:
         text += ["    for _b in range(_lo, _hi, _B):", "        _nb = min(_B, _hi - _b)     # runs in this block"]
         text += [f"        {line}" if line else "" for line in body]
         return text + [""]
-    out += entry("run", BLOCK)
+    code = entry("run", BLOCK)
+    out += _globals(code, literals, tables) + code
     source = "\n".join(out)
     check_inert(source, label)
     return KernelSource(source, label, tuple(constants), tuple(series), tuple(dynamic), tuple(static))
+
+
+def _globals(code: list, literals: dict, tables: dict) -> list:
+    """The module-level lines of the literals and lookup tables that ``code`` reads, and only those (the
+    graph's tables hold every literal and table of the model: a kernel's source, hash and numba cache
+    depend on its program alone)."""
+    read = {n.id for n in ast.walk(ast.parse("\n".join(code))) if isinstance(n, ast.Name)}
+    lines = [f"{name} = {number(value)}" for name, value in literals.values() if name in read]
+    for prefix, (xs, ys) in tables.items():
+        if f"{prefix}x" in read or f"{prefix}y" in read:
+            lines.append(f"{prefix}x = np.array([{', '.join(number(x) for x in xs)}])")
+            lines.append(f"{prefix}y = np.array([{', '.join(number(y) for y in ys)}])")
+    return lines
 
 
 _NUMBER_TEXT = {"nan", "inf", "-inf"}       # float('nan') and the infinities of :func:`number`

@@ -1,0 +1,47 @@
+"""The kernel module's source (cityfutures.engine.compiled.kernel): a function of its program alone.
+
+The source names the kernel's file and numba's cache, so the same program must give the same text in
+every process and whatever was laid out before it; otherwise a model compiles again (tens of seconds).
+"""
+from __future__ import annotations
+
+import ast
+import hashlib
+
+import numpy as np
+
+from cityfutures.engine.batch import compile_model as compile_batch
+from cityfutures.engine.compiled import CompiledModel
+from tests.helpers import MINI, SRC
+
+
+def _source(batch, **kw) -> str:
+    """The kernel source of one program of ``batch`` (written and imported, not compiled)."""
+    return CompiledModel(batch).kernel(batch.prepare({}, **kw)).spec.source
+
+
+def test_laying_out_other_programs_first_leaves_a_kernels_source_unchanged():
+    fresh = _source(compile_batch(MINI))
+    batch = compile_batch(MINI)
+    _source(batch, variables=["Population"])                 # another program of the same graph first
+    batch.graph.literal(12345.678)                          # and the graph's tables grown by another's numbers
+    batch.graph.tables["_T999"] = (np.array([0.0, 1.0]), np.array([0.0, 2.0]))
+    assert _source(batch) == fresh
+
+
+def test_a_kernel_defines_only_the_literals_and_tables_it_reads():
+    source = _source(compile_batch(MINI))
+    tree = ast.parse(source)
+    defined = {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets
+               if isinstance(t, ast.Name) and t.id.startswith(("_L", "_T"))}
+    functions = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
+    read = {n.id for f in functions for n in ast.walk(f) if isinstance(n, ast.Name)}
+    assert defined, "the model's numbers are module constants of the kernel"
+    assert defined <= read
+
+
+def test_a_kernel_names_the_helpers_it_inlines():
+    """numba's cache checks only the kernel's own file: the helpers' hash in its source gives a new file when
+    they change."""
+    helpers = (SRC / "engine" / "compiled" / "functions.py").read_bytes()
+    assert f"sha256 {hashlib.sha256(helpers).hexdigest()[:16]}" in _source(compile_batch(MINI))
