@@ -93,6 +93,8 @@ class Kernel:
     path: Path
     module: object
     ready: set = field(default_factory=set)
+    rows: dict = field(default_factory=dict)
+    """Output label -> ``("d", k)`` (the ``k``-th of ``spec.dynamic``) or ``("s", k)`` (of ``spec.static``)."""
 
     def entry(self, name: str):
         """The numba function ``name``, compiled on first use (its time recorded in ``COMPILE_TIMES``)."""
@@ -141,8 +143,9 @@ def _compile_now(fn, kernel: Kernel) -> None:
     flt = np.ones((max(n_series, 1), 2))
     ys = [np.zeros((1, 1)) for _ in spec.series]
     try:
-        fn(0, 0, times, saved, 1.0, np.zeros((len(spec.constants), 0)), idx, idx, flt, flt, *ys,
-           np.zeros((len(spec.dynamic), 2, 0)), np.zeros((len(spec.static), 0)))   # no run: types only
+        none = np.zeros(0, dtype=np.int64)
+        fn(0, 0, times, saved, 1.0, np.zeros((len(spec.constants), 0)), idx, idx, flt, flt, *ys, none, none,
+           np.zeros((0, 2, 0)), np.zeros((0, 0)))   # no run: types only
     except Exception as exc:  # noqa: BLE001 - numba's errors have no one base class
         raise KernelError(f"the compiled engine cannot compile {spec.label} "
                           f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]})") from exc
@@ -197,18 +200,24 @@ class CompiledModel:
             return kern[1]
         overrides = {label: "const" for label in self.constants}
         overrides.update(job.overrides)
-        key = (tuple(sorted(overrides.items())), job.outputs, job.cuts, tuple(sorted(stages.items())))
+        labels = self.batch.labels                      # every variable: which are kept is chosen at run time
+        known = self._memo.setdefault("labels", set(labels))
+        extra = tuple(dict.fromkeys(label for label in job.outputs if label not in known))
+        key = (tuple(sorted(overrides.items())), extra, job.cuts, tuple(sorted(stages.items())))
         kern = self._kernels.get(key)
         if kern is None:
             with _LOCK:
                 graph = self.batch.graph
-                lay = layout(graph, overrides, list(job.outputs), job.cuts)
+                outputs = list(labels) + list(extra)
+                lay = layout(graph, overrides, outputs, job.cuts)
                 spec = kernel_source(lay, graph.literals, graph.tables, graph.name, stages)
                 try:
                     kern = _load(spec, graph.name)
                 except Exception as exc:  # noqa: BLE001 - numba missing, or its import fails
                     raise KernelError(f"the compiled engine cannot load numba for {graph.name} "
                                       f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]})") from exc
+                kern.rows = {outputs[k]: ("d", j) for j, k in enumerate(spec.dynamic)}
+                kern.rows.update({outputs[k]: ("s", j) for j, k in enumerate(spec.static)})
                 self._kernels[key] = kern
         self._by_program[fast] = (job.program, kern)
         return kern
@@ -280,9 +289,15 @@ class CompiledModel:
             j0[k], j1[k], den[k], dx[k] = series_index(times, np.asarray(xs, dtype=float))
             y = np.asarray(y, dtype=float)
             ys.append(np.ascontiguousarray(y.reshape(1, -1) if y.ndim == 1 else y))
-        out = np.empty((len(spec.dynamic), nsave, n))
-        static = np.empty((len(spec.static), n))
-        args = (times, saved, float(dt), consts, j0, j1, den, dx, *ys, out, static)
+        kept = {"d": {}, "s": {}}                       # kind -> kernel row -> position in out/static
+        for label in job.outputs:
+            kind, row = kern.rows[label]
+            kept[kind].setdefault(row, len(kept[kind]))
+        sel = np.fromiter(kept["d"], dtype=np.int64, count=len(kept["d"]))
+        ssel = np.fromiter(kept["s"], dtype=np.int64, count=len(kept["s"]))
+        out = np.empty((len(sel), nsave, n))
+        static = np.empty((len(ssel), n))
+        args = (times, saved, float(dt), consts, j0, j1, den, dx, *ys, sel, ssel, out, static)
         run = kern.entry("run")
         blocks = -(-n // BLOCK)
         workers = _workers(n, blocks)
@@ -292,12 +307,12 @@ class CompiledModel:
             bounds = np.minimum(np.linspace(0, blocks, workers + 1).astype(int) * BLOCK, n)
             list(_pool(workers).map(lambda k: run(bounds[k], bounds[k + 1], *args), range(workers)))
         table = {}
-        for j, k in enumerate(spec.dynamic):
-            table[job.outputs[k]] = out[j]
-        for j, k in enumerate(spec.static):
-            table[job.outputs[k]] = np.broadcast_to(static[j], (nsave, n))
+        for label in job.outputs:
+            kind, row = kern.rows[label]
+            at = kept[kind][row]
+            table[label] = out[at] if kind == "d" else np.broadcast_to(static[at], (nsave, n))
         digits = -int(np.log10(dt * RPREC))
-        return np.round(times[saved], digits), {label: table[label] for label in job.outputs}
+        return np.round(times[saved], digits), table
 
 
 def compile_model(path) -> CompiledModel:
