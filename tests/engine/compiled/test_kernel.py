@@ -45,3 +45,17 @@ def test_a_kernel_names_the_helpers_it_inlines():
     they change."""
     helpers = (SRC / "engine" / "compiled" / "functions.py").read_bytes()
     assert f"sha256 {hashlib.sha256(helpers).hexdigest()[:16]}" in _source(compile_batch(MINI))
+
+
+def test_one_kernel_serves_every_choice_of_kept_variables():
+    cm = CompiledModel(compile_batch(MINI))
+    times, every = cm.run(n_runs=3)
+    labels = list(every)
+    some = [labels[-1], labels[0], labels[-1]]               # out of order, one asked twice
+    times2, kept = cm.run(n_runs=3, variables=some)
+    assert len(cm._kernels) == 1, "the variables kept are chosen at run time, not compiled in"
+    assert list(kept) == list(dict.fromkeys(some))
+    np.testing.assert_array_equal(times2, times)
+    for label in kept:
+        np.testing.assert_array_equal(kept[label], every[label])
+    assert len({np.shape(v) for v in kept.values()}) == 1
