@@ -50,7 +50,7 @@ def add_appraisal_options(p: argparse.ArgumentParser, futures: int) -> None:
     """``--futures``, ``--seed``, ``--why``, ``--pathways/--no-pathways`` (compare and demo)."""
     p.add_argument("--futures", type=count_int, default=futures, metavar="N",
                    help="also run every programme in N futures sampled from the baseline's uncertain: block, "
-                        f"paired across all runs: p5-p95 intervals and P(better) (default {futures}: none)")
+                        f"paired across all runs: p5-p95 intervals and P(better) (default {futures or '0: none'})")
     p.add_argument("--seed", type=seed_int, default=None, metavar="S",
                    help="seed of the sampled futures (default: the baseline's seed, else 0)")
     p.add_argument("--why", action="store_true", help="print why each notable effect happens (its pathways)")

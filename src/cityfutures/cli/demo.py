@@ -44,13 +44,12 @@ def register(subparsers) -> None:
                               "the baseline, with charts and the PDF brief.", epilog=EXAMPLES,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     add_common(p)
-    add_report_options(p)
+    add_report_options(p, charts=True)
     add_appraisal_options(p, futures=DEMO_FUTURES)
-    p.set_defaults(func=main, charts=True)
+    p.set_defaults(func=main)
 
 
 def main(args) -> int:
-    args.charts = True
     workshop = load_comparison_arg(str(workshop_path()))          # both read and checked before writing
     stress = load_comparison_arg(str(workshop_path(STRESS_TEST)))
     code = execute(workshop, args)

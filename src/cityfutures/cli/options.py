@@ -30,7 +30,8 @@ def add_common(p: argparse.ArgumentParser) -> None:
                    "cityfutures command wrote (replaced as a whole)")
     p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
                    help=f"simulation engine: compiled (numba kernels, fastest), batch (vectorised numpy) or "
-                        f"pysd (the reference); default {DEFAULT_ENGINE}")
+                        f"pysd (the reference); default {DEFAULT_ENGINE} (set by the environment variable "
+                        "CITYFUTURES_ENGINE, else compiled)")
     p.add_argument("--quiet", action="store_true", help="print only errors and the list of files written")
 
 
@@ -153,8 +154,10 @@ def add_formats(p: argparse.ArgumentParser) -> None:
                    f"(default: {','.join(DEFAULT_FORMATS)}; add svg for editable vector files)")
 
 
-def add_report_options(p: argparse.ArgumentParser) -> None:
-    add_charts_switch(p, False, "also draw the charts and the PDF brief (--no-charts, the default: tables only)")
+def add_report_options(p: argparse.ArgumentParser, charts: bool = False) -> None:
+    """``--charts``/``--no-charts`` (default ``charts``), ``--formats``, ``--lang``."""
+    add_charts_switch(p, charts, "draw the charts and the PDF brief (the default; --no-charts: tables only)" if charts
+                      else "also draw the charts and the PDF brief (--no-charts, the default: tables only)")
     add_formats(p)
     p.add_argument("--lang", choices=LANGS, default="en",
                    help="language of the terminal table, charts and brief: en (English) or id (Bahasa "
