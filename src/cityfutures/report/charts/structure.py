@@ -6,6 +6,7 @@ the caller from the loaded model); nothing here reads or runs a model.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -162,8 +163,43 @@ def _collapse_external(st: Structure, incoming: list[str], outgoing: list[str]):
     return Structure(kind=kind, sector=sector, links=links, inflows=inflows), incoming, outgoing, groups
 
 
-def draw_sector(model, st: Structure, sector: str, labels: Labels, ds):
-    """One figure: the sector's elements in columns, inputs from other sectors left, outputs right."""
+@dataclass
+class SectorLayout:
+    """Where a sector's map puts each box (from :func:`sector_layout`).
+
+    Attributes
+    ----------
+    st : Structure
+        What is drawn: the model's structure, or its skeleton when ``reduced``, with other sectors'
+        elements of a long column collapsed into one box per sector (the keys of ``groups``).
+    inside : list of str
+        The sector's own elements.
+    incoming, outgoing : list of str
+        Elements (or collapsed boxes) of other sectors the sector reads / that read it.
+    groups : dict
+        Collapsed box -> (its sector, how many elements it stands for).
+    pos : dict
+        Element -> (x, y), axes fraction, in drawing order.
+    ncols, longest : int
+        Number of columns, and of boxes in the longest one.
+    reduced : bool
+        True when the sector is drawn as its skeleton (more than :data:`MAX_FULL` elements).
+    """
+
+    st: Structure
+    inside: list
+    incoming: list
+    outgoing: list
+    groups: dict
+    pos: dict
+    ncols: int
+    longest: int
+    reduced: bool
+
+
+def sector_layout(st: Structure, sector: str | None) -> SectorLayout:
+    """The positions of a sector's map: its elements in columns, inputs from other sectors left, outputs right.
+    """
     inside = [n for n in st.kind if st.sector.get(n) == sector and _shown(st, n)]
     reduced = len(inside) > MAX_FULL
     if reduced:
@@ -174,9 +210,6 @@ def draw_sector(model, st: Structure, sector: str, labels: Labels, ds):
     outgoing = sorted({b for a, b in all_links if a in inside and st.sector.get(b) != sector and _shown(st, b)}
                       - set(incoming))
     st, incoming, outgoing, groups = _collapse_external(st, incoming, outgoing)
-    fig = c.figure()
-    ax = fig.add_axes([0.02, 0.165, 0.96, 0.67])
-    ax.set_axis_off()
     if reduced:   # stocks in rows by chain, levers left of them, indicators right
         layout, ncols, longest = _chain_layout(st, inside, incoming, outgoing)
     else:
@@ -192,6 +225,17 @@ def draw_sector(model, st: Structure, sector: str, labels: Labels, ds):
         longest = max((len(col) for col in cols), default=1)
         layout = {n: ((ci + 0.5) / ncols, 1 - (ri + 0.5) / max(len(col), 1))
                   for ci, col in enumerate(cols) for ri, n in enumerate(col)}
+    return SectorLayout(st, inside, incoming, outgoing, groups, layout, ncols, longest, reduced)
+
+
+def draw_sector(model, st: Structure, sector: str, labels: Labels, ds):
+    """One figure: the sector's elements in columns, inputs from other sectors left, outputs right."""
+    lay = sector_layout(st, sector)
+    st, inside, incoming, outgoing, groups = lay.st, lay.inside, lay.incoming, lay.outgoing, lay.groups
+    layout, ncols, longest, reduced = lay.pos, lay.ncols, lay.longest, lay.reduced
+    fig = c.figure()
+    ax = fig.add_axes([0.02, 0.165, 0.96, 0.67])
+    ax.set_axis_off()
     fs = 15 if longest <= 7 and ncols <= 6 else 13 if longest <= 9 and ncols <= 6 else 11 if longest <= 13 else 9
     pos, texts = {}, {}
     # each box as wide as its column allows (measured): the distance to the nearest column, less the padding
