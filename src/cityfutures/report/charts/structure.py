@@ -43,7 +43,8 @@ def _layers(nodes: list[str], st: Structure) -> dict[str, int]:
             return layer[n]
         if n in stack or st.kind.get(n) in ("stock", "lever", "shock"):
             return 0
-        d = 0 if not preds[n] else 1 + max(depth(p, stack + (n,)) for p in preds[n])
+        # in name order: where a loop is cut (and what it memoises) must not follow a set's order
+        d = 0 if not preds[n] else 1 + max(depth(p, stack + (n,)) for p in sorted(preds[n]))
         layer[n] = d
         return d
 
@@ -121,7 +122,7 @@ def _chain_layout(st: Structure, inside: list[str], incoming: list[str], outgoin
     for k in order:
         col = cols[k]
         def want(n):
-            ys = [pos[m][1] for m in nbr[n] if m in pos]
+            ys = [pos[m][1] for m in sorted(nbr[n]) if m in pos]   # a float sum: in a fixed order
             return -float(np.mean(ys)) if ys else 0.0
         col = sorted(col, key=lambda n: (want(n), n))
         for r, n in enumerate(col):
@@ -199,6 +200,9 @@ class SectorLayout:
 
 def sector_layout(st: Structure, sector: str | None) -> SectorLayout:
     """The positions of a sector's map: its elements in columns, inputs from other sectors left, outputs right.
+
+    Every order in it comes from names or from the model's order, never from a set's (the same
+    structure gives the same layout in any process, whatever ``PYTHONHASHSEED``).
     """
     inside = [n for n in st.kind if st.sector.get(n) == sector and _shown(st, n)]
     reduced = len(inside) > MAX_FULL
@@ -280,7 +284,9 @@ def draw_sector(model, st: Structure, sector: str, labels: Labels, ds):
                                 ls="--" if external else "-"))
         pos[n], texts[n] = (x, y), txt
     fig.draw_without_rendering()
-    for (a, b), is_flow in [((a, b), False) for a, b in st.links] + [((a, b), True) for a, b in st.inflows]:
+    # drawn in name order (a set's order is per process): links, then flows over them
+    for (a, b), is_flow in ([((a, b), False) for a, b in sorted(st.links)]
+                            + [((a, b), True) for a, b in sorted(st.inflows)]):
         if a not in pos or b not in pos:
             continue
         if not is_flow and (a, b) in st.inflows:
@@ -358,7 +364,7 @@ def draw_overview(model, st: Structure, labels: Labels, ds):
     fig.draw_without_rendering()
     top = max(counts.values(), default=1)
     badges: list[tuple[float, float]] = []
-    for (sa, sb), k in counts.items():
+    for (sa, sb), k in sorted(counts.items()):   # drawn, and their counts placed, in name order
         if sa not in pos or sb not in pos:
             continue
         arrow = FancyArrowPatch(pos[sa], pos[sb], patchA=texts[sa].get_bbox_patch(), patchB=texts[sb].get_bbox_patch(),
