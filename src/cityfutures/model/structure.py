@@ -86,7 +86,8 @@ def skeleton(st: Structure) -> Structure:
     A key element links to another when a chain of other elements leads from one to the
     other; the link is a flow when its last step fills or drains a stock.
     """
-    key = {n for n, k in st.kind.items() if k in KEY_KINDS}
+    key = [n for n, k in st.kind.items() if k in KEY_KINDS]   # in the model's order (a set's is per process)
+    key_set = set(key)
     succ = defaultdict(set)
     for a, b in st.links | st.inflows:
         succ[a].add(b)
@@ -98,7 +99,7 @@ def skeleton(st: Structure) -> Structure:
             if node in seen:
                 continue
             seen.add(node)
-            if node in key:
+            if node in key_set:
                 if node != src:
                     links.add((src, node))
                 continue

@@ -6,6 +6,7 @@ the caller from the loaded model); nothing here reads or runs a model.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +43,8 @@ def _layers(nodes: list[str], st: Structure) -> dict[str, int]:
             return layer[n]
         if n in stack or st.kind.get(n) in ("stock", "lever", "shock"):
             return 0
-        d = 0 if not preds[n] else 1 + max(depth(p, stack + (n,)) for p in preds[n])
+        # in name order: where a loop is cut (and what it memoises) must not follow a set's order
+        d = 0 if not preds[n] else 1 + max(depth(p, stack + (n,)) for p in sorted(preds[n]))
         layer[n] = d
         return d
 
@@ -120,7 +122,7 @@ def _chain_layout(st: Structure, inside: list[str], incoming: list[str], outgoin
     for k in order:
         col = cols[k]
         def want(n):
-            ys = [pos[m][1] for m in nbr[n] if m in pos]
+            ys = [pos[m][1] for m in sorted(nbr[n]) if m in pos]   # a float sum: in a fixed order
             return -float(np.mean(ys)) if ys else 0.0
         col = sorted(col, key=lambda n: (want(n), n))
         for r, n in enumerate(col):
@@ -162,8 +164,46 @@ def _collapse_external(st: Structure, incoming: list[str], outgoing: list[str]):
     return Structure(kind=kind, sector=sector, links=links, inflows=inflows), incoming, outgoing, groups
 
 
-def draw_sector(model, st: Structure, sector: str, labels: Labels, ds):
-    """One figure: the sector's elements in columns, inputs from other sectors left, outputs right."""
+@dataclass
+class SectorLayout:
+    """Where a sector's map puts each box (from :func:`sector_layout`).
+
+    Attributes
+    ----------
+    st : Structure
+        What is drawn: the model's structure, or its skeleton when ``reduced``, with other sectors'
+        elements of a long column collapsed into one box per sector (the keys of ``groups``).
+    inside : list of str
+        The sector's own elements.
+    incoming, outgoing : list of str
+        Elements (or collapsed boxes) of other sectors the sector reads / that read it.
+    groups : dict
+        Collapsed box -> (its sector, how many elements it stands for).
+    pos : dict
+        Element -> (x, y), axes fraction, in drawing order.
+    ncols, longest : int
+        Number of columns, and of boxes in the longest one.
+    reduced : bool
+        True when the sector is drawn as its skeleton (more than :data:`MAX_FULL` elements).
+    """
+
+    st: Structure
+    inside: list
+    incoming: list
+    outgoing: list
+    groups: dict
+    pos: dict
+    ncols: int
+    longest: int
+    reduced: bool
+
+
+def sector_layout(st: Structure, sector: str | None) -> SectorLayout:
+    """The positions of a sector's map: its elements in columns, inputs from other sectors left, outputs right.
+
+    Every order in it comes from names or from the model's order, never from a set's (the same
+    structure gives the same layout in any process, whatever ``PYTHONHASHSEED``).
+    """
     inside = [n for n in st.kind if st.sector.get(n) == sector and _shown(st, n)]
     reduced = len(inside) > MAX_FULL
     if reduced:
@@ -174,9 +214,6 @@ def draw_sector(model, st: Structure, sector: str, labels: Labels, ds):
     outgoing = sorted({b for a, b in all_links if a in inside and st.sector.get(b) != sector and _shown(st, b)}
                       - set(incoming))
     st, incoming, outgoing, groups = _collapse_external(st, incoming, outgoing)
-    fig = c.figure()
-    ax = fig.add_axes([0.02, 0.165, 0.96, 0.67])
-    ax.set_axis_off()
     if reduced:   # stocks in rows by chain, levers left of them, indicators right
         layout, ncols, longest = _chain_layout(st, inside, incoming, outgoing)
     else:
@@ -192,6 +229,17 @@ def draw_sector(model, st: Structure, sector: str, labels: Labels, ds):
         longest = max((len(col) for col in cols), default=1)
         layout = {n: ((ci + 0.5) / ncols, 1 - (ri + 0.5) / max(len(col), 1))
                   for ci, col in enumerate(cols) for ri, n in enumerate(col)}
+    return SectorLayout(st, inside, incoming, outgoing, groups, layout, ncols, longest, reduced)
+
+
+def draw_sector(model, st: Structure, sector: str, labels: Labels, ds):
+    """One figure: the sector's elements in columns, inputs from other sectors left, outputs right."""
+    lay = sector_layout(st, sector)
+    st, inside, incoming, outgoing, groups = lay.st, lay.inside, lay.incoming, lay.outgoing, lay.groups
+    layout, ncols, longest, reduced = lay.pos, lay.ncols, lay.longest, lay.reduced
+    fig = c.figure()
+    ax = fig.add_axes([0.02, 0.165, 0.96, 0.67])
+    ax.set_axis_off()
     fs = 15 if longest <= 7 and ncols <= 6 else 13 if longest <= 9 and ncols <= 6 else 11 if longest <= 13 else 9
     pos, texts = {}, {}
     # each box as wide as its column allows (measured): the distance to the nearest column, less the padding
@@ -236,7 +284,9 @@ def draw_sector(model, st: Structure, sector: str, labels: Labels, ds):
                                 ls="--" if external else "-"))
         pos[n], texts[n] = (x, y), txt
     fig.draw_without_rendering()
-    for (a, b), is_flow in [((a, b), False) for a, b in st.links] + [((a, b), True) for a, b in st.inflows]:
+    # drawn in name order (a set's order is per process): links, then flows over them
+    for (a, b), is_flow in ([((a, b), False) for a, b in sorted(st.links)]
+                            + [((a, b), True) for a, b in sorted(st.inflows)]):
         if a not in pos or b not in pos:
             continue
         if not is_flow and (a, b) in st.inflows:
@@ -314,7 +364,7 @@ def draw_overview(model, st: Structure, labels: Labels, ds):
     fig.draw_without_rendering()
     top = max(counts.values(), default=1)
     badges: list[tuple[float, float]] = []
-    for (sa, sb), k in counts.items():
+    for (sa, sb), k in sorted(counts.items()):   # drawn, and their counts placed, in name order
         if sa not in pos or sb not in pos:
             continue
         arrow = FancyArrowPatch(pos[sa], pos[sb], patchA=texts[sa].get_bbox_patch(), patchB=texts[sb].get_bbox_patch(),
