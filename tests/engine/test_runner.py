@@ -121,3 +121,13 @@ def test_package_functions_stay_functions_after_their_modules_are_imported():
     with pytest.warns(DeprecationWarning, match="moved to cityfutures.engine.simulate"):
         importlib.import_module("cityfutures.simulate")          # the old module path, an alias
     assert callable(cityfutures.simulate) and callable(cityfutures.compare)
+
+
+def test_the_progress_bar_says_a_first_compiled_run_compiles_until_the_first_chunk_is_back(tmp_path, capsys):
+    from cityfutures.engine.runner import COMPILING
+    comparison = load_comparison(write_workshop(tmp_path))
+    run(comparison, engine="compiled", progress=True)
+    err = capsys.readouterr().err
+    assert COMPILING in err
+    run(comparison, engine="batch", progress=True)
+    assert COMPILING not in capsys.readouterr().err, "only the compiled engine compiles"

@@ -36,6 +36,8 @@ __all__ = ["RunFailure", "ChunkWork", "ChunkOutput", "run_chunk", "execute", "co
            "PROGRESS_MIN_RUNS", "MAX_CHUNK_RUNS", "CHUNK_RUNS"]
 
 PROGRESS_MIN_RUNS = 4      # a progress bar only when more than three runs are made
+COMPILING = "a model's first run on this machine compiles its kernel (once)"
+"""The progress bar's note until the first chunk of a compiled-engine run is back."""
 MAX_CHUNK_RUNS = 4096      # runs per engine call: the batch engine's array width (CHUNK_RUNS)
 CHUNK_RUNS = {"compiled": 32768, "batch": MAX_CHUNK_RUNS, "pysd": MAX_CHUNK_RUNS}
 """Runs per engine call by engine: the compiled engine's overhead is per call (about a millisecond in
@@ -324,6 +326,8 @@ def execute(plan: Plan, *, engine: str = DEFAULT_ENGINE, executor: Executor | No
     if progress and plan.n_runs >= PROGRESS_MIN_RUNS:
         desc = (plan.name or "runs") if plan.futures is not None else "runs"
         bar = tqdm(total=plan.n_runs, unit="run", desc=desc, smoothing=0.1, leave=False)
+        if engine == "compiled":     # until the first chunk is back: a cold kernel takes ~20 s to compile
+            bar.set_postfix_str(COMPILING)
     try:
         for res in executor.map_chunks(run_chunk, chunks):
             rows = np.array([pos_of[i] for i in res.ids], dtype=int)
@@ -333,6 +337,8 @@ def execute(plan: Plan, *, engine: str = DEFAULT_ENGINE, executor: Executor | No
                 yield rows, ChunkOutput(values=None, failures=tuple(RunFailure("*", int(i), res.error)
                                                                     for i in res.ids))
             if bar is not None:
+                if bar.postfix:
+                    bar.set_postfix_str("", refresh=False)
                 bar.update(len(res.ids) * len(plan.runs))
     finally:
         if bar is not None:
