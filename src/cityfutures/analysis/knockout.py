@@ -112,9 +112,11 @@ def knockout(model, params: Mapping | None = None, *, holds: Sequence[str] = (),
     measure : {"end", "cumulative"}
         The effect at the end of the run, or the area between the two curves.
     engine : {"batch", "compiled", "pysd"}
-        Default batch: the held variables and cut links make programs of their own, which the batch
-        engine builds in milliseconds and the compiled engine would compile as kernels.
-        PySD holds variables but cannot cut links.
+        Default batch. On the compiled engine the link cuts run in the model's one knockout kernel (the
+        link each run cuts is an input of the run: :meth:`cityfutures.engine.compiled.CompiledModel.knockouts`),
+        compiled once per machine; the held variables and the run with every pathway knocked out make programs
+        of their own, which run on the batch engine (built in milliseconds, where the compiled engine would
+        compile a kernel for each). PySD holds variables but cannot cut links.
     start, end, dt : float, optional
         Time settings [time units] (default the model's).
     batch : int
@@ -159,6 +161,10 @@ def knockout(model, params: Mapping | None = None, *, holds: Sequence[str] = (),
 
     def run(knock: list[int], together: bool = False) -> xr.Dataset:
         """One engine call: run k knocks out pathway ``knock[k]`` (or one run with all of them, ``together``)."""
+        if engine == "compiled" and (together or any(pathways[j][0] == "hold" for j in knock)):
+            kw["engine"] = "batch"      # a program of its own: not worth a kernel
+        else:
+            kw["engine"] = engine
         source = {j: traj[what if kind == "hold" else what[0]] for j, (kind, what) in enumerate(pathways)}
         if together:
             hold = {what: source[j] for j, (kind, what) in enumerate(pathways) if kind == "hold"}
@@ -175,7 +181,10 @@ def knockout(model, params: Mapping | None = None, *, holds: Sequence[str] = (),
         return simulate(m, dict(params or {}), n_runs=len(knock), hold=hold or None, cut=cut or None, **kw)
 
     size = max(1, int(batch)) if engine in ("compiled", "batch") else 1
-    parts = [run(list(range(lo, min(lo + size, len(pathways))))) for lo in range(0, len(pathways), size)]
+    parts = []
+    for kind in ("hold", "cut"):        # holds and cuts in calls of their own (on the compiled engine, engines)
+        group = [j for j, (k, _w) in enumerate(pathways) if k == kind]
+        parts += [run(group[lo:lo + size]) for lo in range(0, len(group), size)]
     knocked = {ind: np.concatenate([_measures(part[ind], measure) for part in parts]) for ind in indicators}
     both = run([], together=True) if together else None
     rows = []
