@@ -16,7 +16,19 @@ INDICATORS = ["Flood damage", "Congestion level", "Piped water coverage"]
 
 
 def _effects(engine: str, model, params, links, **kw):
-    return knockout(model, params, cuts=links, indicators=INDICATORS, engine=engine, together=False, **kw).table
+    return knockout(model, params, cuts=links, indicators=INDICATORS, engine=engine, together=False, **kw)
+
+
+def assert_same(compiled, batch) -> None:
+    """Every effect within RTOL, with an absolute floor of 1e-12 times its indicator's largest magnitude."""
+    a, b = compiled.table, batch.table
+    assert list(a.pathway) == list(b.pathway) and list(a.indicator) == list(b.indicator)
+    scale = {ind: float(abs(batch.reference[ind]).max()) for ind in INDICATORS}
+    floor = 1e-12 * b["indicator"].map(scale).to_numpy()
+    x, y = a["effect"].to_numpy(), b["effect"].to_numpy()
+    ok = np.isclose(x, y, rtol=RTOL, atol=0, equal_nan=True) | (np.abs(x - y) <= floor)
+    assert ok.all(), b[~ok].assign(compiled=a["effect"][~ok])
+    assert np.nanmax(np.abs(y)) > 0
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +38,6 @@ def jakarta_links():
     return model, links_between(out, into, ["MRT extension capacity target", "Reservoir area target"], INDICATORS)
 
 
-@pytest.mark.xfail(strict=True, reason="numba cannot compile jakarta.mdl's knockout kernel yet (RecursionError)")
 def test_jakarta_knockouts_agree_with_the_batch_engine(jakarta_links):
     model, links = jakarta_links
     assert len(links) > 20
@@ -34,14 +45,11 @@ def test_jakarta_knockouts_agree_with_the_batch_engine(jakarta_links):
     a = _effects("batch", model, params, links, batch=40)
     before = len(COMPILE_TIMES)
     b = _effects("compiled", model, params, links, batch=40)
-    np.testing.assert_allclose(b["effect"].to_numpy(), a["effect"].to_numpy(), rtol=RTOL,
-                               atol=1e-12 * np.abs(a["effect"].to_numpy()).max())
-    assert a["effect"].abs().max() > 0
+    assert_same(b, a)
     # another set of links and params: the same knockout kernel (nothing new compiled)
     c = _effects("compiled", model, {"MRT extension capacity target": 50000.0}, links[:7], batch=3)
     d = _effects("batch", model, {"MRT extension capacity target": 50000.0}, links[:7], batch=3)
-    np.testing.assert_allclose(c["effect"].to_numpy(), d["effect"].to_numpy(), rtol=RTOL,
-                               atol=1e-12 * np.abs(d["effect"].to_numpy()).max())
+    assert_same(c, d)
     assert len({c[1] for c in COMPILE_TIMES[before:]}) <= 2       # the plain kernel and the knockout kernel
 
 

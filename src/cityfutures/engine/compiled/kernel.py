@@ -160,9 +160,9 @@ class _Rewrite(ast.NodeTransformer):
             if mod == "_f" and name == "knocked":      # a run-time cut: REF in the runs of its group
                 k, group = _int(args[0]), _int(args[1])
                 self.knocks.add(k)
-                ref = ast.parse(f"_REF[{k}, 0]" if self.initial else f"_rf{k}", mode="eval").body
-                test = ast.parse(f"_u == {group} and {ast.unparse(ref)} == {ast.unparse(ref)}", mode="eval").body
-                return ast.IfExp(test=test, body=ref, orelse=args[2])
+                ref = f"_REF[{k}, 0]" if self.initial else f"_rf{k}"
+                return ast.parse(f"_f.pick((_u == {group}) & ({ref} == {ref}), {ref}, float({ast.unparse(args[2])}))",
+                                 mode="eval").body
             if mod == "_f" and name == "lookup" and isinstance(args[1], ast.Name):
                 xs, ys = self.tables[args[1].id[:-1]]
                 if np.isfinite(xs).all() and np.isfinite(ys).all():   # a chain of selects (vectorises)
