@@ -63,7 +63,9 @@ def main() -> None:
     for n in args.futures:
         timed(f"{n} paired futures ({n * len(plan.runs):,} runs)", lambda n=n: run_futures(plan, ds, n))
     table = comparison_table(ds)
-    found = timed(f"pathways, {len(plan.runs) - 1} programmes", lambda: pw.explain(plan, table))
+    for engine in ("batch", "compiled"):     # compiled: one knockout kernel (its compile is the first call's)
+        found = timed(f"pathways, {len(plan.runs) - 1} programmes, {engine}",
+                      lambda e=engine: pw.explain(plan, table, engine=e))
     print(f"  pathways found: {int((found.kind == 'pathway').sum())}, interactions: "
           f"{int((found.kind == 'interaction').sum())}")
     if args.one_by_one:

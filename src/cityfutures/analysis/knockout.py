@@ -88,6 +88,19 @@ def _knocked(traj: Mapping, items: list, rows: list) -> dict:
     return out
 
 
+def _levers_as_series(m, params: Mapping) -> dict:
+    """``params`` with every lever of the model a time series (a constant one where it is a number or not
+    given): the same overrides whatever a programme sets, so all knockouts of a model share one compiled
+    kernel. A constant series gives the number exactly at every time."""
+    out = dict(params)
+    for name, lever in m.levers.items():
+        value = out.get(name, lever.baseline)
+        if value is None or (isinstance(value, xr.DataArray) and "time" in value.dims):
+            continue
+        out[name] = xr.DataArray(np.full(2, float(value)), dims="time", coords={"time": [0.0, 1.0]})
+    return out
+
+
 def knockout(model, params: Mapping | None = None, *, holds: Sequence[str] = (),
              cuts: Sequence[tuple[str, str]] = (), reference: Mapping | None = None,
              indicators: Sequence[str] | None = None, measure: str = "end", engine: str = "batch",
@@ -113,10 +126,11 @@ def knockout(model, params: Mapping | None = None, *, holds: Sequence[str] = (),
         The effect at the end of the run, or the area between the two curves.
     engine : {"batch", "compiled", "pysd"}
         Default batch. On the compiled engine the link cuts run in the model's one knockout kernel (the
-        link each run cuts is an input of the run: :meth:`cityfutures.engine.compiled.CompiledModel.knockouts`),
-        compiled once per machine; the held variables and the run with every pathway knocked out make programs
-        of their own, which run on the batch engine (built in milliseconds, where the compiled engine would
-        compile a kernel for each). PySD holds variables but cannot cut links.
+        link each run cuts is an input of the run: :meth:`cityfutures.engine.compiled.CompiledModel.knockouts`;
+        every lever a time series, so any programme's params make the same kernel), compiled once per
+        machine; the held variables and the run with every pathway knocked out make programs of their own,
+        which run on the batch engine (built in milliseconds, where the compiled engine would compile a
+        kernel for each). PySD holds variables but cannot cut links.
     start, end, dt : float, optional
         Time settings [time units] (default the model's).
     batch : int
@@ -146,6 +160,8 @@ def knockout(model, params: Mapping | None = None, *, holds: Sequence[str] = (),
     indicators = list(indicators) if indicators is not None else list(m.indicators)
     if not indicators:
         raise InputError("no indicators: name them (the model's sidecar declares none)", field="indicators")
+    if engine == "compiled":
+        params, reference = _levers_as_series(m, params or {}), _levers_as_series(m, reference or {})
     holds = list(dict.fromkeys(holds))
     cuts = [tuple(c) for c in dict.fromkeys(tuple(c) for c in cuts)]
     sources = list(dict.fromkeys([*holds, *(s for s, _t in cuts)]))
