@@ -89,12 +89,13 @@ def _knocked(traj: Mapping, items: list, rows: list) -> dict:
 
 
 def _levers_as_series(m, params: Mapping) -> dict:
-    """``params`` with every lever of the model a time series (a constant one where it is a number or not
-    given): the same overrides whatever a programme sets, so all knockouts of a model share one compiled
-    kernel. A constant series gives the number exactly at every time."""
+    """``params`` with every lever and shock input of the model a time series (a constant one where it is a
+    number or not given): the same overrides whatever a programme or a shock sets, so all knockouts of a
+    model share one compiled kernel. A constant series gives the number exactly at every time."""
     out = dict(params)
-    for name, lever in m.levers.items():
-        value = out.get(name, lever.baseline)
+    for name in dict.fromkeys([*m.levers, *(shock.input for shock in m.shocks.values())]):
+        variable = m.variables.get(name)
+        value = out.get(name, None if variable is None else variable.value)
         if value is None or (isinstance(value, xr.DataArray) and "time" in value.dims):
             continue
         out[name] = xr.DataArray(np.full(2, float(value)), dims="time", coords={"time": [0.0, 1.0]})
@@ -127,7 +128,7 @@ def knockout(model, params: Mapping | None = None, *, holds: Sequence[str] = (),
     engine : {"batch", "compiled", "pysd"}
         Default batch. On the compiled engine the link cuts run in the model's one knockout kernel (the
         link each run cuts is an input of the run: :meth:`cityfutures.engine.compiled.CompiledModel.knockouts`;
-        every lever a time series, so any programme's params make the same kernel), compiled once per
+        every lever and shock input a time series, so any programme's params make the same kernel), compiled once per
         machine; the held variables and the run with every pathway knocked out make programs of their own,
         which run on the batch engine (built in milliseconds, where the compiled engine would compile a
         kernel for each). PySD holds variables but cannot cut links.
