@@ -7,6 +7,7 @@ import pytest
 
 from cityfutures.analysis.knockout import knockout
 from cityfutures.analysis.pathways import _graph, links_between
+from cityfutures.engine.batch.codegen import cut_links
 from cityfutures.engine.compiled import COMPILE_TIMES, compile_model
 from cityfutures.model import load_model
 from tests.helpers import DATA, JAKARTA
@@ -63,3 +64,15 @@ def test_cuts_that_are_not_knockouts_compile_a_kernel_of_their_own():
     cut, ref = cm.knockouts(job, times)
     assert cut.tolist() == [cm.cut_links()[[link[:2] for link in cm.cut_links()].index(("A", "Sum"))][2]]
     assert np.isfinite(ref).sum() == 11
+
+
+def test_the_knockout_kernel_holds_the_links_of_pathways_only(jakarta_links):
+    model, _links = jakarta_links
+    cm = compile_model(JAKARTA)
+    out, into, _kind = _graph(model)
+    inputs = [*model.levers, *(shock.input for shock in model.shocks.values())]
+    wanted = set(links_between(out, into, inputs, list(model.indicators)))
+    graph = cm.batch.graph
+    held = {(graph.nodes[graph.labels[label]].element, target) for label, target, _g in cm.cut_links()}
+    assert held == wanted
+    assert len(held) < len(cut_links(graph))

@@ -278,25 +278,51 @@ def _cut_into(nodes: dict, continuous: list, discrete: list, src: str, target: s
                                    args={a: rename(v, swap) for a, v in st.args.items()})
 
 
-def cut_links(graph: GraphBuilder) -> tuple:
+def cut_links(graph: GraphBuilder, sources=None, sinks=None) -> tuple:
     """Every link a cut can knock out: ``(source label, target element, group)`` for each cell of the model
     that an equation or state of another element reads (a cut of it changes something), in a fixed order
     (target element, then source label); ``group`` numbers the links ``(source element, target element)``,
     all cells of one source element into one target (what one knockout cuts together).
+
+    With ``sources`` and ``sinks`` (element names), only the links on some path from one of ``sources`` to
+    one of ``sinks`` (the links a pathway from a lever or shock input to an indicator can run through).
     """
-    readers: dict = {}
+    readers: dict = {}          # node id -> elements reading it (True: at run time, False: initial values only)
     for node in graph.nodes.values():
         for dep in node.run_deps | node.init_deps:
-            readers.setdefault(dep, set()).add(node.element)
+            _read(readers, dep, node.element, dep in node.run_deps)
     for st in (*graph.continuous, *graph.discrete):
         text = " ".join((st.step or "", *map(str, st.args.values())))
-        for dep in set(st.init_deps) | {m.group(2) for m in _IDS.finditer(text) if m.group(2)}:
-            readers.setdefault(dep, set()).add(st.element)
+        for dep in set(st.init_deps) | (run := {m.group(2) for m in _IDS.finditer(text) if m.group(2)}):
+            _read(readers, dep, st.element, dep in run)
     pairs = sorted((target, label) for label, nid in graph.labels.items()
                    for target in readers.get(nid, ()) if target is not None)
+    element = {label: graph.nodes[graph.labels[label]].element for _t, label in pairs}
+    if sources is not None and sinks is not None:     # run-time links only, as pathways trace them
+        pairs = [(target, label) for target, label in pairs if readers[graph.labels[label]][target]]
+        down = _reached(sources, [(element[label], target) for target, label in pairs])
+        up = _reached(sinks, [(target, element[label]) for target, label in pairs])
+        pairs = [(target, label) for target, label in pairs if element[label] in down and target in up]
     groups: dict = {}
-    return tuple((label, target, groups.setdefault((graph.nodes[graph.labels[label]].element, target), len(groups)))
-                 for target, label in pairs)
+    return tuple((label, target, groups.setdefault((element[label], target), len(groups))) for target, label in pairs)
+
+
+def _read(readers: dict, dep: str, element, run: bool) -> None:
+    readers.setdefault(dep, {})[element] = readers.get(dep, {}).get(element, False) or run
+
+
+def _reached(start, edges: list) -> set:
+    """The nodes reached from ``start`` (included) along the directed ``edges`` ``(a, b)``."""
+    nexts: dict = {}
+    for a, b in edges:
+        nexts.setdefault(a, set()).add(b)
+    seen, stack = set(start), list(start)
+    while stack:
+        for b in nexts.get(stack.pop(), ()):
+            if b not in seen:
+                seen.add(b)
+                stack.append(b)
+    return seen
 
 
 # ----------------------------------------------------------------------------- readable source

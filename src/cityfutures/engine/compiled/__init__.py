@@ -31,9 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ...errors import KernelError
+from ...errors import CityfuturesError, KernelError
 from ...files import atomic_write
-from ...model.load import cache_dir
+from ...model.load import cache_dir, load_model
 from ..batch import BatchModel, Job, compile_model as compile_batch
 from ..batch.codegen import cut_links, layout
 from ..batch.integrate import RPREC, time_grid
@@ -187,16 +187,31 @@ class CompiledModel:
         return self._memo["constants"]
 
     def cut_links(self) -> tuple:
-        """The links a knockout can cut at run time (:func:`~cityfutures.engine.batch.codegen.cut_links`)."""
+        """The links a knockout can cut at run time (:func:`~cityfutures.engine.batch.codegen.cut_links`):
+        those on some path from a lever or shock input of the model to one of its indicators (its sidecar's:
+        the links a pathway can run through), or every link of a model whose sidecar names none. Other
+        cuts compile a kernel of their own."""
         if "links" not in self._memo:
-            links = cut_links(self.batch.graph)
+            try:
+                m = load_model(self.batch.path)
+                sources = [*m.levers, *(shock.input for shock in m.shocks.values())]
+                sinks = list(m.indicators)
+            except CityfuturesError:        # no sidecar PySD can read with the model: every link
+                sources = sinks = []
+            links = cut_links(self.batch.graph, *((sources, sinks) if sources and sinks else ()))
             self._memo["links"] = (links, {(label, target): k for k, (label, target, _g) in enumerate(links)})
         return self._memo["links"][0]
+
+    def _every_link(self) -> set:
+        if "every link" not in self._memo:
+            self._memo["every link"] = {(label, target) for label, target, _g in cut_links(self.batch.graph)}
+        return self._memo["every link"]
 
     def knockouts(self, job: Job, times: np.ndarray) -> tuple | None:
         """The job's cut links as run-time inputs of the model's one knockout kernel, ``(CUT (N,), REF
         (n_links, T))`` (:mod:`.kernel`), or None when they are not knockouts (a run cutting links of two
-        groups, or runs cutting one link at different values), which then compile a kernel of their own.
+        groups, runs cutting one link at different values, a link outside :meth:`cut_links`), which then
+        compile a kernel of their own.
 
         A cut is masked where its values are NaN (the link stays whole there), as on the batch engine; each
         cut's values are taken at every time of the kernel's grid as the batch engine reads them.
@@ -211,6 +226,8 @@ class CompiledModel:
         active = {}
         for label, target, key, *_masked in job.cuts:
             k = index.get((label, target))
+            if k is None and (label, target) in self._every_link():
+                return None             # a link no pathway runs through: not in the knockout kernel
             if k is None:               # no equation of the target reads the source: the cut changes nothing
                 continue
             xs, ys = job.values[key]
