@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ..engine.simulate import simulate
+from ..engine.simulate import simulate, simulate_knockouts
 from ..errors import InputError
 from ..model import load_model
 
@@ -76,15 +76,15 @@ BATCH = 64
 """Knockouts per engine call on the batch engine (each run of the call knocks out one pathway)."""
 
 
-def _knocked(traj: Mapping, items: list, rows: list) -> dict:
-    """Per-run trajectories ``(run, time)``: item ``items[j]`` at its reference trajectory in the rows that
-    knock it out (``rows[k] == items[j]``), NaN elsewhere (not held there: its own equation)."""
+def _knocked(traj: Mapping, times: np.ndarray, items: list, rows: list) -> dict:
+    """Per-run trajectories ``(run, time)``: item ``items[j]`` at its reference trajectory ``traj[items[j]]``
+    ``(T,)`` at ``times`` in the rows that knock it out (``rows[k] == items[j]``), NaN elsewhere (not held
+    there: its own equation)."""
     out = {}
     for key in items:
-        ref = traj[key]
-        arr = np.full((len(rows), ref.sizes["time"]), np.nan)
-        arr[[k for k, r in enumerate(rows) if r == key]] = ref.values
-        out[key] = xr.DataArray(arr, dims=("run", "time"), coords={"time": ref["time"].values})
+        arr = np.full((len(rows), len(times)), np.nan)
+        arr[[k for k, r in enumerate(rows) if r == key]] = traj[key]
+        out[key] = xr.DataArray(arr, dims=("run", "time"), coords={"time": times})
     return out
 
 
@@ -173,7 +173,8 @@ def knockout(model, params: Mapping | None = None, *, holds: Sequence[str] = (),
     ref = simulate(m, dict(reference or {}), n_runs=1, **kw)
     pol = simulate(m, dict(params or {}), n_runs=1, **kw)
     kw["variables"] = indicators      # knocked-out runs: the indicators only
-    traj = {name: ref[name].isel(run=0) for name in sources}
+    times = ref["time"].values
+    traj = {name: ref.variables[name].values[0] for name in sources}   # (T,): no DataArray per source
     pathways = [("hold", h) for h in holds] + [("cut", c) for c in cuts]
 
     def run(knock: list[int], together: bool = False) -> xr.Dataset:
@@ -182,17 +183,21 @@ def knockout(model, params: Mapping | None = None, *, holds: Sequence[str] = (),
             kw["engine"] = "batch"      # a program of its own: not worth a kernel
         else:
             kw["engine"] = engine
-        source = {j: traj[what if kind == "hold" else what[0]] for j, (kind, what) in enumerate(pathways)}
-        if together:
-            hold = {what: source[j] for j, (kind, what) in enumerate(pathways) if kind == "hold"}
-            cut = {what: source[j] for j, (kind, what) in enumerate(pathways) if kind == "cut"}
+        which = range(len(pathways)) if together else knock
+        source = {j: traj[pathways[j][1] if pathways[j][0] == "hold" else pathways[j][1][0]] for j in which}
+        if kw["engine"] == "compiled" and not together:    # link cuts only: straight into the knockout kernel
+            ds = simulate_knockouts(m, dict(params or {}), [pathways[j][1] for j in knock],
+                                    {pathways[j][1][0]: (times, source[j]) for j in knock}, start=start, end=end,
+                                    dt=step, variables=indicators)
+            if ds is not None:
+                return ds
+            kw["engine"] = "batch"      # a link outside the knockout kernel: a program of its own
+        if together or len(knock) == 1:     # one run (PySD, or a single pathway: no run left to its own equation)
+            one = {pathways[j][1]: xr.DataArray(source[j], dims="time", coords={"time": times}) for j in which}
+            hold = {what: v for what, v in one.items() if isinstance(what, str)}
+            cut = {what: v for what, v in one.items() if not isinstance(what, str)}
             return simulate(m, dict(params or {}), n_runs=1, hold=hold or None, cut=cut or None, **kw)
-        if len(knock) == 1:   # PySD, or a single pathway: no run left to its own equation
-            kind, what = pathways[knock[0]]
-            one = {what: source[knock[0]]}
-            return simulate(m, dict(params or {}), n_runs=1, hold=one if kind == "hold" else None,
-                            cut=one if kind == "cut" else None, **kw)
-        series = _knocked(source, knock, knock)
+        series = _knocked(source, times, knock, knock)
         hold = {pathways[j][1]: series[j] for j in knock if pathways[j][0] == "hold"}
         cut = {pathways[j][1]: series[j] for j in knock if pathways[j][0] == "cut"}
         return simulate(m, dict(params or {}), n_runs=len(knock), hold=hold or None, cut=cut or None, **kw)

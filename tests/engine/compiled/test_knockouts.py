@@ -9,6 +9,7 @@ from cityfutures.analysis.knockout import knockout
 from cityfutures.analysis.pathways import _graph, links_between
 from cityfutures.engine.batch.codegen import cut_links
 from cityfutures.engine.compiled import COMPILE_TIMES, compile_model
+from cityfutures.engine.simulate import simulate_knockouts
 from cityfutures.model import load_model
 from tests.helpers import DATA, JAKARTA
 
@@ -52,6 +53,10 @@ def test_jakarta_knockouts_agree_with_the_batch_engine(jakarta_links):
     d = _effects("batch", model, {"MRT extension capacity target": 50000.0}, links[:7], batch=3)
     assert_same(c, d)
     assert len({c[1] for c in COMPILE_TIMES[before:]}) <= 2       # the plain kernel and the knockout kernel
+    ref = a.reference.isel(run=0)
+    ds = simulate_knockouts(model, params, links[:2], {s: (ref["time"], ref[s]) for s, _t in links[:2]}, dt=0.0625,
+                            variables=INDICATORS)
+    assert ds is not None and ds.attrs["engine"] == "compiled"      # the knockout kernel ran them
 
 
 def test_cuts_that_are_not_knockouts_compile_a_kernel_of_their_own():
@@ -76,3 +81,18 @@ def test_the_knockout_kernel_holds_the_links_of_pathways_only(jakarta_links):
     held = {(graph.nodes[graph.labels[label]].element, target) for label, target, _g in cm.cut_links()}
     assert held == wanted
     assert len(held) < len(cut_links(graph))
+
+
+def test_a_link_outside_the_knockout_kernel_runs_on_the_batch_engine(jakarta_links):
+    model, _links = jakarta_links
+    cm = compile_model(JAKARTA)
+    graph = cm.batch.graph
+    held = {link[:2] for link in cm.cut_links()}
+    outside = next((graph.nodes[graph.labels[label]].element, target) for label, target, _g in cut_links(graph)
+                   if (label, target) not in held)
+    times = np.arange(2018.0, 2029.0)
+    assert cm.knock_inputs([outside], {outside[0]: (times, times)}, times) is None
+    params = {"MRT extension capacity target": 200000.0}
+    a = _effects("compiled", model, params, [outside, *_links[:2]], batch=3)
+    b = _effects("batch", model, params, [outside, *_links[:2]], batch=3)
+    assert_same(a, b)

@@ -253,6 +253,43 @@ class CompiledModel:
                 return None
         return cut, ref
 
+    def knock_inputs(self, links: list, reference: dict, times: np.ndarray) -> tuple | None:
+        """Run ``r`` cutting link ``links[r]`` as inputs of the model's knockout kernel, ``(CUT (N,), REF
+        (n_links, T))`` as :meth:`knockouts` gives them, built from the links alone (no program of the cuts).
+
+        Parameters
+        ----------
+        links : list of (source, target)
+            Element names, one link per run (each cell of ``source`` that ``target`` reads is cut).
+        reference : mapping of source -> (xs, ys)
+            Each source's reference trajectory, 1-D (the value its cut cells take; read on the grid as
+            the batch engine reads a per-run series).
+        times : ndarray (T,)
+            The kernel's time grid.
+
+        Returns None when a link is outside :meth:`cut_links` (it needs a program of its own).
+        """
+        every, index = self.cut_links(), self._memo["links"][1]
+        cut = np.full(len(links), -1, dtype=np.int64)
+        ref = np.full((len(every), len(times)), np.nan)
+        for r, (source, target) in enumerate(links):
+            target = self.batch.element_name(target, "cut")
+            cells = [(label, target) for label in self.batch.element_cells(source, field="cut")]
+            if any(cell not in index and cell in self._every_link() for cell in cells):
+                return None
+            cells = [index[cell] for cell in cells if cell in index]   # the rest changes nothing
+            if cells:
+                xs, ys = (np.asarray(a, dtype=float) for a in reference[source])
+                ref[cells] = on_grid(times, xs, ys, 2)
+                cut[r] = every[cells[0]][2]
+        return cut, ref
+
+    def run_knockouts(self, job: Job, links: list, reference: dict) -> tuple | None:
+        """Run a job without cuts in the model's knockout kernel, run ``r`` cutting ``links[r]`` (arguments
+        as :meth:`knock_inputs`); returns as :meth:`integrate`, or None where :meth:`knock_inputs` does."""
+        knocks = self.knock_inputs(links, reference, self._grid(job.control)[0])
+        return None if knocks is None else self.integrate(job, knocks)
+
     def kernel(self, job: Job, knockouts: bool = False) -> Kernel:
         """The kernel of a job's program (generated, written and compiled on first use; cached); with
         ``knockouts``, the model's knockout kernel (every link of :meth:`cut_links` cut at run time) instead
@@ -337,11 +374,13 @@ class CompiledModel:
             return self.batch.integrate(job)
         return self.integrate(job)
 
-    def integrate(self, job: Job) -> tuple[np.ndarray, dict]:
-        """Run a prepared job in the kernel; returns as :meth:`BatchModel.run`."""
+    def integrate(self, job: Job, knocks: tuple | None = None) -> tuple[np.ndarray, dict]:
+        """Run a prepared job in the kernel; returns as :meth:`BatchModel.run`. ``knocks``: the knockout
+        kernel's ``(CUT, REF)`` for a job without cuts (:meth:`run_knockouts`), else taken from the job's
+        cuts (:meth:`knockouts`)."""
         _, _, dt, _ = job.control
         times, saved = self._grid(job.control)
-        knocks = self.knockouts(job, times)
+        knocks = self.knockouts(job, times) if knocks is None else knocks
         kern = self.kernel(job, knockouts=knocks is not None)
         spec, n, values = kern.spec, job.n, job.values
         nsave = int(saved.sum())
