@@ -9,6 +9,7 @@ from cityfutures.analysis.knockout import knockout
 from cityfutures.analysis.pathways import _graph, links_between
 from cityfutures.engine.batch.codegen import cut_links
 from cityfutures.engine.compiled import COMPILE_TIMES, compile_model
+from cityfutures.engine.compiled.kernel import INTRINSICS
 from cityfutures.engine.simulate import simulate_knockouts
 from cityfutures.model import load_model
 from tests.helpers import DATA, JAKARTA
@@ -96,3 +97,12 @@ def test_a_link_outside_the_knockout_kernel_runs_on_the_batch_engine(jakarta_lin
     a = _effects("compiled", model, params, [outside, *_links[:2]], batch=3)
     b = _effects("batch", model, params, [outside, *_links[:2]], batch=3)
     assert_same(a, b)
+
+
+def test_only_the_knockout_kernel_reads_the_intrinsics():
+    """Work on the knockout kernel's intrinsics changes no other kernel's source (nor numba's cache of it)."""
+    cm = compile_model(DATA / "knockout" / "pathways.mdl")
+    job = cm.batch.prepare({}, n_runs=1, dt=1.0, saveper=1.0)
+    plain, knocks = cm.kernel(job).spec.source, cm.kernel(job, knockouts=True).spec.source
+    assert "intrinsics" not in plain and "_ki." not in plain
+    assert f"sha256 {INTRINSICS}" in knocks and "_ki.pick(" in knocks

@@ -11,14 +11,12 @@ from __future__ import annotations
 import llvmlite.binding
 import numba
 import numpy as np
-from numba.core import types
-from numba.extending import intrinsic
 
 from ..batch.functions import SMALL_VENSIM
 from .kernel import LLVM_OPTIONS
 
 __all__ = ["step", "ramp", "pulse", "pulse_train", "xidz", "zidz", "integer", "modulo", "quantum",
-           "land", "lor", "lnot", "held", "pick", "fixed_length", "JIT"]
+           "land", "lor", "lnot", "held", "fixed_length", "JIT"]
 
 JIT = dict(cache=True, error_model="numpy", fastmath=False, nogil=True)
 """numba's options for every compiled function: cached on disk, numpy's float rules, no fast-math."""
@@ -113,19 +111,6 @@ def lnot(a):
 def held(value, own):
     """A held value where it is a number, the variable's own value where it is NaN (not held in this run)."""
     return own if value != value else value
-
-
-@intrinsic
-def pick(typingctx, cond, a, b):
-    """``a if cond else b`` for floats as one LLVM ``select`` (no branch: a kernel with a thousand run-time
-    cuts stays one basic block, which numba's SSA pass and LLVM's vectoriser both need)."""
-    if not (isinstance(cond, types.Boolean) and a == types.float64 and b == types.float64):
-        return None
-
-    def codegen(context, builder, signature, args):
-        return builder.select(args[0], args[1], args[2])
-
-    return types.float64(cond, a, b), codegen
 
 
 # ----------------------------------------------------------------------------- DELAY FIXED

@@ -73,6 +73,9 @@ HELPERS = hashlib.sha256(Path(__file__).with_name("functions.py").read_bytes()).
 """Hash of the numba helpers the kernels inline (``functions.py``), written in every kernel's header: numba's
 cache checks only the kernel's own file, so a change in the helpers must change the kernel's source (and file)."""
 
+INTRINSICS = hashlib.sha256(Path(__file__).with_name("intrinsics.py").read_bytes()).hexdigest()[:16]
+"""Hash of ``intrinsics.py``, written in the header of the kernels with run-time cuts (the only ones calling it)."""
+
 PIPELINES = ("smooth", "delay", "delayn")
 """Continuous states kept as a chain of stages (one local per stage in the kernel)."""
 
@@ -161,7 +164,7 @@ class _Rewrite(ast.NodeTransformer):
                 k, group = _int(args[0]), _int(args[1])
                 self.knocks.add(k)
                 ref = f"_REF[{k}, 0]" if self.initial else f"_rf{k}"
-                return ast.parse(f"_f.pick((_u == {group}) & ({ref} == {ref}), {ref}, float({ast.unparse(args[2])}))",
+                return ast.parse(f"_ki.pick((_u == {group}) & ({ref} == {ref}), {ref}, float({ast.unparse(args[2])}))",
                                  mode="eval").body
             if mod == "_f" and name == "lookup" and isinstance(args[1], ast.Name):
                 xs, ys = self.tables[args[1].id[:-1]]
@@ -355,6 +358,9 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str, stages:
            "import numba", "import numpy as np", "",
            "from cityfutures.engine.compiled import functions as _f", "",
            "_JIT = _f.JIT", ""]
+    if knocks:          # run-time cuts: the intrinsics' module (and its hash) in the knockout kernel only
+        out.insert(5, f"# Intrinsics: cityfutures.engine.compiled.intrinsics, sha256 {INTRINSICS}.")
+        out += ["from cityfutures.engine.compiled import intrinsics as _ki", ""]
 
     def entry(fname: str, B: int) -> list:
         """The kernel function ``fname`` with blocks of ``B`` runs."""
