@@ -180,3 +180,18 @@ def test_the_finiteness_check_finds_a_bad_value_joined_or_array_by_array(monkeyp
         arrays = [a.copy() for a in good]
         arrays[1][2, 1] = bad
         assert not module._all_finite(arrays)
+
+
+def test_a_single_runs_dataset_is_what_xarrays_constructor_builds(teacup, monkeypatch):
+    """The one-run path fills each Variable's fields directly (:func:`_filled_variable`): the result must be
+    identical to the one built by ``xr.Variable``, and behave as one (arithmetic, selection, a NetCDF-ready copy)."""
+    from cityfutures.engine import simulate as module
+    assert module._variable is module._filled_variable, "this xarray's Variable should take the direct path"
+    fast = simulate(teacup, {"Room Temperature": 60.0}, engine="batch")
+    monkeypatch.setattr(module, "_variable", lambda dims, data, attrs: xr.Variable(dims, data, attrs))
+    plain = simulate(teacup, {"Room Temperature": 60.0}, engine="batch")
+    xr.testing.assert_identical(fast, plain)
+    temp = fast["Teacup Temperature"]
+    assert temp.dims == ("run", "time") and temp.attrs["units"] == plain["Teacup Temperature"].attrs["units"]
+    np.testing.assert_array_equal((temp * 2).isel(run=0).values, 2 * plain["Teacup Temperature"].values[0])
+    assert fast.copy(deep=True).identical(plain)

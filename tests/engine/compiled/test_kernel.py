@@ -12,7 +12,8 @@ import numpy as np
 
 from cityfutures.engine.batch import compile_model as compile_batch
 from cityfutures.engine.compiled import CompiledModel
-from tests.helpers import MINI, SRC
+from cityfutures.engine.compiled.kernel import single_assignment
+from tests.helpers import JAKARTA, MINI, SRC
 
 
 def _source(batch, **kw) -> str:
@@ -59,3 +60,39 @@ def test_one_kernel_serves_every_choice_of_kept_variables():
     for label in kept:
         np.testing.assert_array_equal(kept[label], every[label])
     assert len({np.shape(v) for v in kept.values()}) == 1
+
+
+def _assigned(tree) -> dict:
+    """How often each local of the kernel's functions is assigned (plain assignments only)."""
+    counts: dict = {}
+    for f in (n for n in tree.body if isinstance(n, ast.FunctionDef)):
+        for node in ast.walk(f):
+            if isinstance(node, ast.Assign):
+                for t in node.targets:
+                    if isinstance(t, ast.Name):
+                        counts[t.id] = counts.get(t.id, 0) + 1
+    return counts
+
+
+def test_each_local_of_a_kernel_is_assigned_once():
+    """numba's SSA pass rewrites the whole kernel once per local assigned more than once (about half of a
+    cold compile): states are loaded, then moved, under names of their own."""
+    tree = ast.parse(_source(compile_batch(JAKARTA)))
+    twice = {name: k for name, k in _assigned(tree).items() if k > 1}
+    assert set(twice) <= {"_row"}, twice
+
+
+def test_single_assignment_keeps_what_straight_line_code_computes():
+    lines = ["a = x + 1", "# a comment naming a", "b = a * 2", "a = a + b  # a again", "_W[0] = a", "c = a",
+             "for _o in range(2):", "    d = c", "d = d + 1"]
+    taken = {"x", "_W", "_o"}
+    renamed = single_assignment(lines, taken, "")
+    assert renamed[3].startswith("a__1 = a + b") and renamed[4] == "_W[0] = a__1" and renamed[5] == "c = a__1"
+    assert renamed[1] == lines[1]
+    assert renamed[-1] == "d = d + 1", "a name assigned in a nested block keeps its name"
+    again = single_assignment(["a = x", "b = a"], set(taken), "0")
+    assert again == ["a__0 = x", "b__0 = a__0"]
+    run, plain = {"x": 3.0, "_W": [0.0]}, {"x": 3.0, "_W": [0.0]}
+    exec("\n".join(lines), {}, plain)                       # noqa: S102 - the test's own code
+    exec("\n".join(renamed), {}, run)                       # noqa: S102
+    assert run["_W"] == plain["_W"] and run["c"] == plain["c"]

@@ -346,7 +346,7 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str, stages:
     n_slots = len(slots) + len(outs)
     args = ["_times", "_saved", "_dt", "_C", "_J0", "_J1", "_DEN", "_DX"]
     args += [f"_Y{k}" for k in range(len(series))] + ["_sel", "_ssel", "_out", "_static"]
-    run_cut = ["    _u = _CUT[_r]"] if knocks else []
+    run_cut = ["_u = _CUT[_r]"] if knocks else []
     if knocks:
         args += ["_CUT", "_REF"]
     sig = ", ".join(args)
@@ -367,17 +367,33 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str, stages:
         load = [f"{n} = int(_W[{slots[n] * B} + _j])" if n.startswith("_q") or n in rings else
                 f"{n} = _W[{slots[n] * B} + _j]" for n in slots]
         store = [f"_W[{slots[n] * B} + _j] = {n}" for n in slots]
-        body = ["for _j in range(_nb):", "    _r = _b + _j", *run_cut, "    # parameters of this run"]
-        body += [f"    _c{k} = _C[{k}, _r]" for k in range(len(constants))]
-        body += ["    t = _times[0]"]
-        body += [f"    _y{k} = (_Y{k}[_r * _m{k}, _J1[{k}, 0]] - _Y{k}[_r * _m{k}, _J0[{k}, 0]]) / _DEN[{k}, 0] "
-                 f"* _DX[{k}, 0] + _Y{k}[_r * _m{k}, _J0[{k}, 0]]" for k in range(len(series))]
-        body += ["    # initial values: states, constants and INITIALs"]
-        body += commented([x if isinstance(x, tuple) else tuple(x.split(" = ", 1)) for x in init],
-                          lay.nodes, names, "    ")
-        body += [f"    _S[{j}] = {names[lay.out_ids[k]]}" for j, k in enumerate(static)]
-        body += ["    for _o in range(_ssel.shape[0]):", "        _static[_o, _r] = _S[_ssel[_o]]"]
-        body += [f"    {line}" for line in store]
+        first = ["_r = _b + _j", *run_cut, "# parameters of this run"]
+        first += [f"_c{k} = _C[{k}, _r]" for k in range(len(constants))]
+        first += ["t = _times[0]"]
+        first += [f"_y{k} = (_Y{k}[_r * _m{k}, _J1[{k}, 0]] - _Y{k}[_r * _m{k}, _J0[{k}, 0]]) / _DEN[{k}, 0] "
+                  f"* _DX[{k}, 0] + _Y{k}[_r * _m{k}, _J0[{k}, 0]]" for k in range(len(series))]
+        first += ["# initial values: states, constants and INITIALs"]
+        first += commented([x if isinstance(x, tuple) else tuple(x.split(" = ", 1)) for x in init],
+                           lay.nodes, names, "")
+        first += [f"_S[{j}] = {names[lay.out_ids[k]]}" for j, k in enumerate(static)]
+        first += ["for _o in range(_ssel.shape[0]):", "    _static[_o, _r] = _S[_ssel[_o]]"]
+        first += store
+        hot = ["_r = _b + _j", *run_cut, *load]
+        hot += [f"_y{k} = (_Y{k}[_r * _m{k}, _e{k}] - _Y{k}[_r * _m{k}, _a{k}]) / _n{k} * _x{k} "
+                f"+ _Y{k}[_r * _m{k}, _a{k}]" for k in range(len(series))]
+        hot += commented([x if isinstance(x, tuple) else tuple(x.split(" = ", 1)) for x in evals],
+                         lay.nodes, names, "")
+        hot += [f"_W[{(len(slots) + o) * B} + _j] = {name}" for o, name in enumerate(outs)]
+        hot += ["# derivatives and discrete payloads, then every state moves", *steps, *moves]
+        hot += [line for line in store if line.split(" = ")[1] in by_name or "__" in line
+                or line.endswith(tuple(p for _, p in rings.values()))]
+        taken = {"_B", "_W", "_S", "_b", "_nb", "_j", "_i", "_o", "_row", "t", *args,
+                 *(f"_{c}{k}" for c in "mae" for k in range(len(series))),
+                 *(f"_{c}{k}" for c in "nx" for k in range(len(series))), *(r for r, _q in rings.values()),
+                 *(f"_rf{k}" for k in rw.knocks)}
+        hot = single_assignment(hot, taken, "")        # the hot loop keeps the model's names
+        first = single_assignment(first, taken, "0")   # its initial values get __0
+        body = ["for _j in range(_nb):", *(f"    {line}" for line in first)]
         for name, (ring, _pointer) in rings.items():     # each ring as long as the block's longest
             body += [f"{ring} = np.empty((int(np.max(_W[{slots[name] * B}:{slots[name] * B} + _nb])), _B))",
                      "for _j in range(_nb):",
@@ -387,17 +403,7 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str, stages:
             body += [f"    _a{k} = _J0[{k}, _i]", f"    _e{k} = _J1[{k}, _i]", f"    _n{k} = _DEN[{k}, _i]",
                      f"    _x{k} = _DX[{k}, _i]"]
         body += [f"    _rf{k} = _REF[{k}, _i]" for k in sorted(rw.knocks)]
-        body += ["    for _j in range(_nb):", "        _r = _b + _j", *(f"    {line}" for line in run_cut)]
-        body += [f"        {line}" for line in load]
-        body += [f"        _y{k} = (_Y{k}[_r * _m{k}, _e{k}] - _Y{k}[_r * _m{k}, _a{k}]) / _n{k} * _x{k} "
-                 f"+ _Y{k}[_r * _m{k}, _a{k}]" for k in range(len(series))]
-        body += commented([x if isinstance(x, tuple) else tuple(x.split(" = ", 1)) for x in evals],
-                          lay.nodes, names, "        ")
-        body += [f"        _W[{(len(slots) + o) * B} + _j] = {name}" for o, name in enumerate(outs)]
-        body += ["        # derivatives and discrete payloads, then every state moves"]
-        body += [f"        {line}" for line in steps + moves]
-        body += [f"        {line}" for line in store if line.split(" = ")[1] in by_name or "__" in line
-                 or line.endswith(tuple(p for _, p in rings.values()))]
+        body += ["    for _j in range(_nb):", *(f"        {line}" for line in hot)]
         body += ["    if _saved[_i]:", "        for _o in range(_sel.shape[0]):", "            for _j in range(_nb):",
                  f"                _out[_o, _row, _b + _j] = _W[({len(slots)} + _sel[_o]) * _B + _j]",
                  "        _row += 1"]
@@ -413,6 +419,46 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str, stages:
     source = "\n".join(out)
     check_inert(source, label)
     return KernelSource(source, label, tuple(constants), tuple(series), tuple(dynamic), tuple(static), knocks)
+
+
+_NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*)")
+
+
+def single_assignment(lines: list, taken: set, tag: str) -> list:
+    """Straight-line kernel ``lines`` with each local assigned once: a name assigned again (or already in
+    ``taken``, assigned elsewhere in the kernel) becomes ``name__<tag><k>``, and the lines after it read
+    that version. Names assigned inside a nested block (indented lines) keep their name everywhere.
+    ``taken`` gains every name assigned here (in place).
+
+    numba's SSA pass rewrites the whole function once for every local assigned more than once; in a
+    kernel of a few thousand lines, with a few hundred such locals (each state is loaded, then moved),
+    that was a fifth of jakarta.mdl's cold compile. The renaming changes no arithmetic.
+    """
+    nested = {m.group(1) for line in lines if line.startswith(" ")
+              for m in [re.match(r"\s+([A-Za-z_]\w*) = ", line)] if m}
+    current: dict = {}
+    out = []
+    for line in lines:
+        code, hash_, note = line.partition("#")
+        if not code.strip():
+            out.append(line)
+            continue
+        target, eq, value = code.partition(" = ")
+        plain = bool(eq) and not line.startswith(" ") and re.fullmatch(r"[A-Za-z_]\w*", target) is not None
+        if not plain:
+            out.append(_NAME.sub(lambda m: current.get(m.group(1), m.group(1)), code) + hash_ + note)
+            continue
+        value = _NAME.sub(lambda m: current.get(m.group(1), m.group(1)), value)
+        name = target
+        if name in taken and name not in nested:
+            k = 1
+            while f"{target}__{tag}{k if k > 1 or not tag else ''}" in taken:
+                k += 1
+            name = f"{target}__{tag}{k if k > 1 or not tag else ''}"
+        taken.add(name)
+        current[target] = name
+        out.append(f"{name} = {value}" + hash_ + note)
+    return out
 
 
 def _globals(code: list, literals: dict, tables: dict) -> list:
