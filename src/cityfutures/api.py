@@ -175,7 +175,7 @@ def compare(what: Any = None, *, engine: str = DEFAULT_ENGINE, results: xr.Datas
     if why:
         if plan is None:
             raise InputError("pathways need the comparison to run, not saved results", field="why")
-        ds = pathways(plan, ds, progress=progress)
+        ds = pathways(plan, ds, progress=progress, engine=engine)
     return comparison_result(ds)
 
 
@@ -206,13 +206,13 @@ def run_futures(plan: Plan, ds: xr.Dataset, n: int, *, seed: int | None = None, 
                           failures=[f.record() for f in failures])
 
 
-def pathways(plan: Plan, ds: xr.Dataset, *, progress: bool = False) -> xr.Dataset:
+def pathways(plan: Plan, ds: xr.Dataset, *, progress: bool = False, engine: str | None = None) -> xr.Dataset:
     """The results ``ds`` of ``plan`` with the pathways behind every notable effect (attribute ``pathways``;
-    :func:`cityfutures.analysis.pathways.explain`)."""
+    :func:`cityfutures.analysis.pathways.explain` on ``engine``, default the default engine)."""
     table = comparison_table(ds)
     names = [r.name for r in plan.runs if r.kind != "baseline"]
     with named_steps(len(names), unit="programme", desc="why", show=progress) as step:
-        found = explain(plan, table, progress=step)
+        found = explain(plan, table, progress=step, engine=engine)
     return attach_pathways(ds, found.to_dict("records"))
 
 

@@ -15,9 +15,10 @@ PATHWAYS = DATA / "knockout" / "pathways.mdl"
 INDICATORS = ["Sum", "Product", "Accumulated"]
 
 
-@pytest.fixture(scope="module")
-def result():
-    return knockout(PATHWAYS, {"Lever": 2.0}, holds=["A", "B"], cuts=[("A", "Inflow")], indicators=INDICATORS)
+@pytest.fixture(scope="module", params=["batch", "compiled"])
+def result(request):
+    return knockout(PATHWAYS, {"Lever": 2.0}, holds=["A", "B"], cuts=[("A", "Inflow")], indicators=INDICATORS,
+                    engine=request.param)
 
 
 def shares(result, indicator):

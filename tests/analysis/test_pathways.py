@@ -34,10 +34,11 @@ def comparison(tmp_path_factory):
     return load_comparison(folder / "cmp.yaml")
 
 
-@pytest.fixture(scope="module")
-def found(comparison):
+@pytest.fixture(scope="module", params=["batch", "compiled"])
+def found(comparison, request):
+    """The pathways on both engines (the compiled one cuts its links at run time in one kernel)."""
     plan = build_plan(comparison)
-    return explain(plan, comparison_table(run_plan(plan)))
+    return explain(plan, comparison_table(run_plan(plan)), engine=request.param)
 
 
 def cell(found, indicator):

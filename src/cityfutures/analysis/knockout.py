@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ..engine.simulate import simulate
+from ..engine.simulate import simulate, simulate_knockouts
 from ..errors import InputError
 from ..model import load_model
 
@@ -76,15 +76,29 @@ BATCH = 64
 """Knockouts per engine call on the batch engine (each run of the call knocks out one pathway)."""
 
 
-def _knocked(traj: Mapping, items: list, rows: list) -> dict:
-    """Per-run trajectories ``(run, time)``: item ``items[j]`` at its reference trajectory in the rows that
-    knock it out (``rows[k] == items[j]``), NaN elsewhere (not held there: its own equation)."""
+def _knocked(traj: Mapping, times: np.ndarray, items: list, rows: list) -> dict:
+    """Per-run trajectories ``(run, time)``: item ``items[j]`` at its reference trajectory ``traj[items[j]]``
+    ``(T,)`` at ``times`` in the rows that knock it out (``rows[k] == items[j]``), NaN elsewhere (not held
+    there: its own equation)."""
     out = {}
     for key in items:
-        ref = traj[key]
-        arr = np.full((len(rows), ref.sizes["time"]), np.nan)
-        arr[[k for k, r in enumerate(rows) if r == key]] = ref.values
-        out[key] = xr.DataArray(arr, dims=("run", "time"), coords={"time": ref["time"].values})
+        arr = np.full((len(rows), len(times)), np.nan)
+        arr[[k for k, r in enumerate(rows) if r == key]] = traj[key]
+        out[key] = xr.DataArray(arr, dims=("run", "time"), coords={"time": times})
+    return out
+
+
+def _levers_as_series(m, params: Mapping) -> dict:
+    """``params`` with every lever and shock input of the model a time series (a constant one where it is a
+    number or not given): the same overrides whatever a programme or a shock sets, so all knockouts of a
+    model share one compiled kernel. A constant series gives the number exactly at every time."""
+    out = dict(params)
+    for name in dict.fromkeys([*m.levers, *(shock.input for shock in m.shocks.values())]):
+        variable = m.variables.get(name)
+        value = out.get(name, None if variable is None else variable.value)
+        if value is None or (isinstance(value, xr.DataArray) and "time" in value.dims):
+            continue
+        out[name] = xr.DataArray(np.full(2, float(value)), dims="time", coords={"time": [0.0, 1.0]})
     return out
 
 
@@ -112,9 +126,12 @@ def knockout(model, params: Mapping | None = None, *, holds: Sequence[str] = (),
     measure : {"end", "cumulative"}
         The effect at the end of the run, or the area between the two curves.
     engine : {"batch", "compiled", "pysd"}
-        Default batch: the held variables and cut links make programs of their own, which the batch
-        engine builds in milliseconds and the compiled engine would compile as kernels.
-        PySD holds variables but cannot cut links.
+        Default batch. On the compiled engine the link cuts run in the model's one knockout kernel (the
+        link each run cuts is an input of the run: :meth:`cityfutures.engine.compiled.CompiledModel.knockouts`;
+        every lever and shock input a time series, so any programme's params make the same kernel), compiled once per
+        machine; the held variables and the run with every pathway knocked out make programs of their own,
+        which run on the batch engine (built in milliseconds, where the compiled engine would compile a
+        kernel for each). PySD holds variables but cannot cut links.
     start, end, dt : float, optional
         Time settings [time units] (default the model's).
     batch : int
@@ -144,6 +161,8 @@ def knockout(model, params: Mapping | None = None, *, holds: Sequence[str] = (),
     indicators = list(indicators) if indicators is not None else list(m.indicators)
     if not indicators:
         raise InputError("no indicators: name them (the model's sidecar declares none)", field="indicators")
+    if engine == "compiled":
+        params, reference = _levers_as_series(m, params or {}), _levers_as_series(m, reference or {})
     holds = list(dict.fromkeys(holds))
     cuts = [tuple(c) for c in dict.fromkeys(tuple(c) for c in cuts)]
     sources = list(dict.fromkeys([*holds, *(s for s, _t in cuts)]))
@@ -154,28 +173,40 @@ def knockout(model, params: Mapping | None = None, *, holds: Sequence[str] = (),
     ref = simulate(m, dict(reference or {}), n_runs=1, **kw)
     pol = simulate(m, dict(params or {}), n_runs=1, **kw)
     kw["variables"] = indicators      # knocked-out runs: the indicators only
-    traj = {name: ref[name].isel(run=0) for name in sources}
+    times = ref["time"].values
+    traj = {name: ref.variables[name].values[0] for name in sources}   # (T,): no DataArray per source
     pathways = [("hold", h) for h in holds] + [("cut", c) for c in cuts]
 
     def run(knock: list[int], together: bool = False) -> xr.Dataset:
         """One engine call: run k knocks out pathway ``knock[k]`` (or one run with all of them, ``together``)."""
-        source = {j: traj[what if kind == "hold" else what[0]] for j, (kind, what) in enumerate(pathways)}
-        if together:
-            hold = {what: source[j] for j, (kind, what) in enumerate(pathways) if kind == "hold"}
-            cut = {what: source[j] for j, (kind, what) in enumerate(pathways) if kind == "cut"}
+        if engine == "compiled" and (together or any(pathways[j][0] == "hold" for j in knock)):
+            kw["engine"] = "batch"      # a program of its own: not worth a kernel
+        else:
+            kw["engine"] = engine
+        which = range(len(pathways)) if together else knock
+        source = {j: traj[pathways[j][1] if pathways[j][0] == "hold" else pathways[j][1][0]] for j in which}
+        if kw["engine"] == "compiled" and not together:    # link cuts only: straight into the knockout kernel
+            ds = simulate_knockouts(m, dict(params or {}), [pathways[j][1] for j in knock],
+                                    {pathways[j][1][0]: (times, source[j]) for j in knock}, start=start, end=end,
+                                    dt=step, variables=indicators)
+            if ds is not None:
+                return ds
+            kw["engine"] = "batch"      # a link outside the knockout kernel: a program of its own
+        if together or len(knock) == 1:     # one run (PySD, or a single pathway: no run left to its own equation)
+            one = {pathways[j][1]: xr.DataArray(source[j], dims="time", coords={"time": times}) for j in which}
+            hold = {what: v for what, v in one.items() if isinstance(what, str)}
+            cut = {what: v for what, v in one.items() if not isinstance(what, str)}
             return simulate(m, dict(params or {}), n_runs=1, hold=hold or None, cut=cut or None, **kw)
-        if len(knock) == 1:   # PySD, or a single pathway: no run left to its own equation
-            kind, what = pathways[knock[0]]
-            one = {what: source[knock[0]]}
-            return simulate(m, dict(params or {}), n_runs=1, hold=one if kind == "hold" else None,
-                            cut=one if kind == "cut" else None, **kw)
-        series = _knocked(source, knock, knock)
+        series = _knocked(source, times, knock, knock)
         hold = {pathways[j][1]: series[j] for j in knock if pathways[j][0] == "hold"}
         cut = {pathways[j][1]: series[j] for j in knock if pathways[j][0] == "cut"}
         return simulate(m, dict(params or {}), n_runs=len(knock), hold=hold or None, cut=cut or None, **kw)
 
     size = max(1, int(batch)) if engine in ("compiled", "batch") else 1
-    parts = [run(list(range(lo, min(lo + size, len(pathways))))) for lo in range(0, len(pathways), size)]
+    parts = []
+    for kind in ("hold", "cut"):        # holds and cuts in calls of their own (on the compiled engine, engines)
+        group = [j for j, (k, _w) in enumerate(pathways) if k == kind]
+        parts += [run(group[lo:lo + size]) for lo in range(0, len(group), size)]
     knocked = {ind: np.concatenate([_measures(part[ind], measure) for part in parts]) for ind in indicators}
     both = run([], together=True) if together else None
     rows = []

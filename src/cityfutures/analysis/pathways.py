@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from ..engine import DEFAULT_ENGINE, check_engine
 from ..model import load_model, structure as model_structure
 from .knockout import knockout
 
@@ -49,7 +50,6 @@ MAX_PATHWAYS = 3     # pathways reported per effect
 EXPLAINED = 0.5      # pathways explaining less than this share: the effect is an interaction
 BEAM = 8             # partial chains kept while tracing back
 BATCH = 256          # link cuts per engine call
-ENGINE = "batch"     # link cuts need the batch engine
 
 PATHWAY_COLUMNS = ["scenario", "indicator", "kind", "rank", "share", "explained", "interaction", "chain",
                    "chain_en", "chain_id", "short_en", "short_id", "effect_pct", "worse"]
@@ -177,7 +177,7 @@ def _label(model, name: str, lang: str) -> str:
 
 
 def explain(plan, table: pd.DataFrame, *, threshold: float = NOTABLE, scenarios: Sequence[str] | None = None,
-            progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+            progress: Callable[[str], None] | None = None, engine: str | None = None) -> pd.DataFrame:
     """The pathways behind every notable effect of every programme of a plan (module docstring).
 
     Parameters
@@ -193,6 +193,10 @@ def explain(plan, table: pd.DataFrame, *, threshold: float = NOTABLE, scenarios:
         Explain only these runs (default: every programme and bundle).
     progress : callable, optional
         Called with each run's name before it is explained.
+    engine : {"compiled", "batch", "pysd"}, optional
+        Default :data:`~cityfutures.engine.DEFAULT_ENGINE`. On the compiled engine every knockout of every
+        programme runs in the model's one knockout kernel (compiled once per machine); PySD cannot cut a
+        link, so its knockouts run on the batch engine.
 
     Returns
     -------
@@ -205,6 +209,8 @@ def explain(plan, table: pd.DataFrame, *, threshold: float = NOTABLE, scenarios:
         ``interaction`` = 1 - explained; ``effect_pct`` the change [%]; ``worse`` marks an effect against
         the programme's purpose (the indicator got worse).
     """
+    engine = check_engine(DEFAULT_ENGINE if engine is None else engine)
+    engine = "batch" if engine == "pysd" else engine
     model = plan.model
     base = next(r for r in plan.runs if r.kind == "baseline")
     out_g, into_g, kind = _graph(model)
@@ -226,7 +232,7 @@ def explain(plan, table: pd.DataFrame, *, threshold: float = NOTABLE, scenarios:
         if not links:
             continue
         k = knockout(model, dict(run.params), reference=dict(base.params), cuts=links, indicators=inds,
-                     measure="end", engine=ENGINE, start=h.start, end=h.end, dt=h.dt, batch=BATCH, together=False)
+                     measure="end", engine=engine, start=h.start, end=h.end, dt=h.dt, batch=BATCH, together=False)
         kt = k.table
         for cell in cells.itertuples():
             ind = cell.indicator

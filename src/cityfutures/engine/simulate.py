@@ -33,7 +33,7 @@ from . import DEFAULT_ENGINE, check_engine
 from .compiled import CompiledModel, KernelError, compile_model as compile_compiled
 from .pysd_engine import data_files_near, simulate_pysd
 
-__all__ = ["simulate", "simulate_table", "data_files_near", "generated_source", "batch_params"]
+__all__ = ["simulate", "simulate_knockouts", "simulate_table", "data_files_near", "generated_source", "batch_params"]
 _CELL = re.compile(r"^(.*)\[([^\[\]]*)\]$")
 
 
@@ -161,6 +161,53 @@ def simulate(model, params=None, *, engine: str = DEFAULT_ENGINE, n_runs: int | 
     ds.attrs["failed_runs"] = sorted(set(ds.attrs["failed_runs"]) | set(errors))
     ds.attrs["errors"] = {int(r): m for r, m in errors.items()}
     return ds
+
+
+def simulate_knockouts(model, params, links, reference, *, start: float | None = None,
+                       end: float | None = None, dt: float | None = None, variables=None) -> xr.Dataset | None:
+    """Link knockouts on the compiled engine: run ``r`` cuts link ``links[r]`` (one run per link), all in
+    the model's one knockout kernel (:meth:`cityfutures.engine.compiled.CompiledModel.run_knockouts`).
+
+    The narrow path of :func:`cityfutures.analysis.knockout.knockout`: the same runs as :func:`simulate`
+    with ``cut`` giving each link its source's reference trajectory in its own run (NaN in the others),
+    without building those per-run series or a program of the cuts.
+
+    Parameters
+    ----------
+    model, params, start, end, dt, variables
+        As :func:`simulate` (``params`` of one run; saved at every step: ``saveper = dt``).
+    links : list of (source, target)
+        Element names, one link per run.
+    reference : mapping of source -> (times, values)
+        Each source's reference trajectory, two 1-D arrays [time units], [the source's units].
+
+    Returns
+    -------
+    xarray.Dataset or None
+        As :func:`simulate`; None where the compiled engine does not run these knockouts (a link outside the
+        knockout kernel, a model on RK4 or PySD, a kernel numba cannot compile): run them with ``cut``.
+    """
+    path = _model_path(model)
+    reference = {source: tuple(np.asarray(a, dtype=float) for a in reference[source]) for source, _t in links}
+    if any(ys.ndim != 1 for _xs, ys in reference.values()):        # a subscripted source
+        return None
+    values, _ = _normalise(params)
+    try:
+        bm = _compiled(str(path), path.stat().st_mtime_ns)
+    except (UnsupportedFeatureError, ModelError):
+        return None
+    job = bm.batch.prepare({k: _batch_value(v) for k, v in values.items()}, n_runs=len(links), variables=variables,
+                           method=bm.batch.method, **_time_settings(start=start, end=end, dt=dt, saveper=dt))
+    if job.method != "euler":
+        return None
+    try:
+        ran = bm.run_knockouts(job, list(links), reference)
+    except KernelError as exc:
+        warnings.warn(f"{exc}; running on the batch engine instead", EngineFallbackWarning, stacklevel=2)
+        return None
+    if ran is None:
+        return None
+    return _dataset(*ran, len(links), bm.units, bm.element_dims, bm.graph.subscripts.ranges, "compiled")
 
 
 def simulate_table(model, engine: str = DEFAULT_ENGINE, data_files=None, method: str | None = None) -> pd.DataFrame:

@@ -28,7 +28,8 @@ from .graph import GraphBuilder, Node
 from .scalar import NotScalar, generate_scalar
 from .source import comment, identifier, literal, register_source
 
-__all__ = ["Program", "Layout", "layout", "generate", "program_namespace", "rename", "readable_names", "commented"]
+__all__ = ["Program", "Layout", "layout", "cut_links", "generate", "program_namespace", "rename", "readable_names",
+           "commented"]
 
 
 @dataclass(frozen=True)
@@ -135,8 +136,14 @@ class Layout:
     steps_d: list
 
 
-def layout(graph: GraphBuilder, overrides: dict, outputs: list, cuts: tuple = ()) -> Layout:
+def layout(graph: GraphBuilder, overrides: dict, outputs: list, cuts: tuple = (), knocks: tuple = ()) -> Layout:
     """The equations of one program in run order (arguments as :func:`generate`).
+
+    ``knocks`` are link cuts chosen at run time (the compiled engine's knockouts): ``(source label, target
+    element, group)`` per cut cell, as :func:`cut_links` lists them. Cell ``k`` becomes a node
+    ``_f.knocked(k, group, source)`` that the target's equations read: the kernel gives it the source's
+    reference value in the runs that knock out ``group`` (where that value is a number) and ``source``
+    elsewhere.
 
     Raises
     ------
@@ -174,18 +181,12 @@ def layout(graph: GraphBuilder, overrides: dict, outputs: list, cuts: tuple = ()
                                  True, "aux", None, target)
         else:
             nodes[cut_id] = Node(cut_id, code, code, set(), set(), True, "aux", None, target)
-        swap = {src: cut_id}
-        for nid, node in list(nodes.items()):
-            if node.element == target and nid != cut_id and (src in node.run_deps or src in node.init_deps):
-                nodes[nid] = replace(node, run=rename(node.run, swap), init=rename(node.init, swap),
-                                     run_deps={swap.get(d, d) for d in node.run_deps},
-                                     init_deps={swap.get(d, d) for d in node.init_deps})
-        for group in (continuous, discrete):
-            for j, st in enumerate(group):
-                if st.element == target:
-                    group[j] = replace(st, init=rename(st.init, swap), step=rename(st.step, swap),
-                                       init_deps={swap.get(d, d) for d in st.init_deps},
-                                       args={a: rename(v, swap) for a, v in st.args.items()})
+        _cut_into(nodes, continuous, discrete, src, target, cut_id)
+    for k, (source, target, group) in enumerate(knocks):
+        src, cut_id = graph.labels[source], f"c{len(cuts) + k}"
+        code = f"_f.knocked({int(k)}, {int(group)}, {src})"
+        nodes[cut_id] = Node(cut_id, code, code, {src}, {src}, True, "aux", None, target)
+        _cut_into(nodes, continuous, discrete, src, target, cut_id)
     states = {s.id: s for s in continuous + discrete}
     static = _static_set(nodes, states)
     control_ids = [graph.cells[k][()] for k in CONTROL]
@@ -258,6 +259,70 @@ def generate(graph: GraphBuilder, overrides: dict, outputs: list, cuts: tuple = 
     return Program(namespace["_control"], namespace["_init"], namespace["_eval"], tuple(outputs),
                    tuple(o in lay.static for o in out_ids),
                    tuple(s.non_negative for s in continuous), updaters, source, scalar_args)
+
+
+def _cut_into(nodes: dict, continuous: list, discrete: list, src: str, target: str, cut_id: str) -> None:
+    """Make the equations and states of element ``target`` read node ``cut_id`` where they read ``src``
+    (in place)."""
+    swap = {src: cut_id}
+    for nid, node in list(nodes.items()):
+        if node.element == target and nid != cut_id and (src in node.run_deps or src in node.init_deps):
+            nodes[nid] = replace(node, run=rename(node.run, swap), init=rename(node.init, swap),
+                                 run_deps={swap.get(d, d) for d in node.run_deps},
+                                 init_deps={swap.get(d, d) for d in node.init_deps})
+    for group in (continuous, discrete):
+        for j, st in enumerate(group):
+            if st.element == target:
+                group[j] = replace(st, init=rename(st.init, swap), step=rename(st.step, swap),
+                                   init_deps={swap.get(d, d) for d in st.init_deps},
+                                   args={a: rename(v, swap) for a, v in st.args.items()})
+
+
+def cut_links(graph: GraphBuilder, sources=None, sinks=None) -> tuple:
+    """Every link a cut can knock out: ``(source label, target element, group)`` for each cell of the model
+    that an equation or state of another element reads (a cut of it changes something), in a fixed order
+    (target element, then source label); ``group`` numbers the links ``(source element, target element)``,
+    all cells of one source element into one target (what one knockout cuts together).
+
+    With ``sources`` and ``sinks`` (element names), only the links on some path from one of ``sources`` to
+    one of ``sinks`` (the links a pathway from a lever or shock input to an indicator can run through).
+    """
+    readers: dict = {}          # node id -> elements reading it (True: at run time, False: initial values only)
+    for node in graph.nodes.values():
+        for dep in node.run_deps | node.init_deps:
+            _read(readers, dep, node.element, dep in node.run_deps)
+    for st in (*graph.continuous, *graph.discrete):
+        text = " ".join((st.step or "", *map(str, st.args.values())))
+        for dep in set(st.init_deps) | (run := {m.group(2) for m in _IDS.finditer(text) if m.group(2)}):
+            _read(readers, dep, st.element, dep in run)
+    pairs = sorted((target, label) for label, nid in graph.labels.items()
+                   for target in readers.get(nid, ()) if target is not None)
+    element = {label: graph.nodes[graph.labels[label]].element for _t, label in pairs}
+    if sources is not None and sinks is not None:     # run-time links only, as pathways trace them
+        pairs = [(target, label) for target, label in pairs if readers[graph.labels[label]][target]]
+        down = _reached(sources, [(element[label], target) for target, label in pairs])
+        up = _reached(sinks, [(target, element[label]) for target, label in pairs])
+        pairs = [(target, label) for target, label in pairs if element[label] in down and target in up]
+    groups: dict = {}
+    return tuple((label, target, groups.setdefault((element[label], target), len(groups))) for target, label in pairs)
+
+
+def _read(readers: dict, dep: str, element, run: bool) -> None:
+    readers.setdefault(dep, {})[element] = readers.get(dep, {}).get(element, False) or run
+
+
+def _reached(start, edges: list) -> set:
+    """The nodes reached from ``start`` (included) along the directed ``edges`` ``(a, b)``."""
+    nexts: dict = {}
+    for a, b in edges:
+        nexts.setdefault(a, set()).add(b)
+    seen, stack = set(start), list(start)
+    while stack:
+        for b in nexts.get(stack.pop(), ()):
+            if b not in seen:
+                seen.add(b)
+                stack.append(b)
+    return seen
 
 
 # ----------------------------------------------------------------------------- readable source

@@ -31,11 +31,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ...errors import KernelError
+from ...errors import CityfuturesError, KernelError
 from ...files import atomic_write
-from ...model.load import cache_dir
+from ...model.load import cache_dir, load_model
 from ..batch import BatchModel, Job, compile_model as compile_batch
-from ..batch.codegen import layout
+from ..batch.codegen import cut_links, layout
 from ..batch.integrate import RPREC, time_grid
 from ..batch.source import identifier
 from .kernel import BLOCK, LLVM_OPTIONS, PIPELINES, KernelSource, kernel_source, series_index
@@ -144,8 +144,9 @@ def _compile_now(fn, kernel: Kernel) -> None:
     ys = [np.zeros((1, 1)) for _ in spec.series]
     try:
         none = np.zeros(0, dtype=np.int64)
+        knocks = (none, np.zeros((spec.knocks, 2))) if spec.knocks else ()
         fn(0, 0, times, saved, 1.0, np.zeros((len(spec.constants), 0)), idx, idx, flt, flt, *ys, none, none,
-           np.zeros((0, 2, 0)), np.zeros((0, 0)))   # no run: types only
+           np.zeros((0, 2, 0)), np.zeros((0, 0)), *knocks)   # no run: types only
     except Exception as exc:  # noqa: BLE001 - numba's errors have no one base class
         raise KernelError(f"the compiled engine cannot compile {spec.label} "
                           f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]})") from exc
@@ -185,8 +186,114 @@ class CompiledModel:
                 if graph.nodes[nid].kind == "aux" and _LITERAL.match(run := graph.nodes[nid].run)}
         return self._memo["constants"]
 
-    def kernel(self, job: Job) -> Kernel:
-        """The kernel of a job's program (generated, written and compiled on first use; cached).
+    def cut_links(self) -> tuple:
+        """The links a knockout can cut at run time (:func:`~cityfutures.engine.batch.codegen.cut_links`):
+        those on some path from a lever or shock input of the model to one of its indicators (its sidecar's:
+        the links a pathway can run through), or every link of a model whose sidecar names none. Other
+        cuts compile a kernel of their own."""
+        if "links" not in self._memo:
+            try:
+                m = load_model(self.batch.path)
+                sources = [*m.levers, *(shock.input for shock in m.shocks.values())]
+                sinks = list(m.indicators)
+            except CityfuturesError:        # no sidecar PySD can read with the model: every link
+                sources = sinks = []
+            links = cut_links(self.batch.graph, *((sources, sinks) if sources and sinks else ()))
+            self._memo["links"] = (links, {(label, target): k for k, (label, target, _g) in enumerate(links)})
+        return self._memo["links"][0]
+
+    def _every_link(self) -> set:
+        if "every link" not in self._memo:
+            self._memo["every link"] = {(label, target) for label, target, _g in cut_links(self.batch.graph)}
+        return self._memo["every link"]
+
+    def knockouts(self, job: Job, times: np.ndarray) -> tuple | None:
+        """The job's cut links as run-time inputs of the model's one knockout kernel, ``(CUT (N,), REF
+        (n_links, T))`` (:mod:`.kernel`), or None when they are not knockouts (a run cutting links of two
+        groups, runs cutting one link at different values, a link outside :meth:`cut_links`), which then
+        compile a kernel of their own.
+
+        A cut is masked where its values are NaN (the link stays whole there), as on the batch engine; each
+        cut's values are taken at every time of the kernel's grid as the batch engine reads them.
+        """
+        if not job.cuts:
+            return None
+        links = self.cut_links()
+        index = self._memo["links"][1]
+        n = job.n
+        cut = np.full(n, -1, dtype=np.int64)
+        ref = np.full((len(links), len(times)), np.nan)
+        active = {}
+        for label, target, key, *_masked in job.cuts:
+            k = index.get((label, target))
+            if k is None and (label, target) in self._every_link():
+                return None             # a link no pathway runs through: not in the knockout kernel
+            if k is None:               # no equation of the target reads the source: the cut changes nothing
+                continue
+            xs, ys = job.values[key]
+            xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+            if ys.ndim == 1:
+                rows, row = np.ones(n, dtype=bool), ys
+            else:
+                rows = ~np.isnan(ys).all(axis=1)
+                if not rows.any():
+                    continue
+                row = ys[rows][0]
+                if not np.array_equal(ys[rows], np.broadcast_to(row, ys[rows].shape), equal_nan=True):
+                    return None
+                rows = np.broadcast_to(rows, (n,)) if rows.shape[0] == 1 else rows
+            group = links[k][2]
+            if ((cut[rows] != -1) & (cut[rows] != group)).any():
+                return None
+            cut[rows] = group
+            ref[k] = on_grid(times, xs, row, ys.ndim)
+            active[k] = rows
+        for k, rows in active.items():      # every cut cell of a group knocked out in the same runs
+            if not np.array_equal(rows, cut == links[k][2]):
+                return None
+        return cut, ref
+
+    def knock_inputs(self, links: list, reference: dict, times: np.ndarray) -> tuple | None:
+        """Run ``r`` cutting link ``links[r]`` as inputs of the model's knockout kernel, ``(CUT (N,), REF
+        (n_links, T))`` as :meth:`knockouts` gives them, built from the links alone (no program of the cuts).
+
+        Parameters
+        ----------
+        links : list of (source, target)
+            Element names, one link per run (each cell of ``source`` that ``target`` reads is cut).
+        reference : mapping of source -> (xs, ys)
+            Each source's reference trajectory, 1-D (the value its cut cells take; read on the grid as
+            the batch engine reads a per-run series).
+        times : ndarray (T,)
+            The kernel's time grid.
+
+        Returns None when a link is outside :meth:`cut_links` (it needs a program of its own).
+        """
+        every, index = self.cut_links(), self._memo["links"][1]
+        cut = np.full(len(links), -1, dtype=np.int64)
+        ref = np.full((len(every), len(times)), np.nan)
+        for r, (source, target) in enumerate(links):
+            target = self.batch.element_name(target, "cut")
+            cells = [(label, target) for label in self.batch.element_cells(source, field="cut")]
+            if any(cell not in index and cell in self._every_link() for cell in cells):
+                return None
+            cells = [index[cell] for cell in cells if cell in index]   # the rest changes nothing
+            if cells:
+                xs, ys = (np.asarray(a, dtype=float) for a in reference[source])
+                ref[cells] = on_grid(times, xs, ys, 2)
+                cut[r] = every[cells[0]][2]
+        return cut, ref
+
+    def run_knockouts(self, job: Job, links: list, reference: dict) -> tuple | None:
+        """Run a job without cuts in the model's knockout kernel, run ``r`` cutting ``links[r]`` (arguments
+        as :meth:`knock_inputs`); returns as :meth:`integrate`, or None where :meth:`knock_inputs` does."""
+        knocks = self.knock_inputs(links, reference, self._grid(job.control)[0])
+        return None if knocks is None else self.integrate(job, knocks)
+
+    def kernel(self, job: Job, knockouts: bool = False) -> Kernel:
+        """The kernel of a job's program (generated, written and compiled on first use; cached); with
+        ``knockouts``, the model's knockout kernel (every link of :meth:`cut_links` cut at run time) instead
+        of one compiled for the job's cuts.
 
         Raises
         ------
@@ -194,7 +301,7 @@ class CompiledModel:
             numba is missing or cannot compile the kernel.
         """
         stages = self._stages(job)
-        fast = (id(job.program), tuple(stages.items()))       # the batch engine keeps one program per key
+        fast = (id(job.program), tuple(stages.items()), knockouts)   # the batch engine keeps one program per key
         kern = self._by_program.get(fast)
         if kern is not None and kern[0] is job.program:
             return kern[1]
@@ -203,14 +310,16 @@ class CompiledModel:
         labels = self.batch.labels                      # every variable: which are kept is chosen at run time
         known = self._memo.setdefault("labels", set(labels))
         extra = tuple(dict.fromkeys(label for label in job.outputs if label not in known))
-        key = (tuple(sorted(overrides.items())), extra, job.cuts, tuple(sorted(stages.items())))
+        knocks = self.cut_links() if knockouts else ()
+        cuts = "knockouts" if knockouts else job.cuts
+        key = (tuple(sorted(overrides.items())), extra, cuts, tuple(sorted(stages.items())))
         kern = self._kernels.get(key)
         if kern is None:
             with _LOCK:
                 graph = self.batch.graph
                 outputs = list(labels) + list(extra)
-                lay = layout(graph, overrides, outputs, job.cuts)
-                spec = kernel_source(lay, graph.literals, graph.tables, graph.name, stages)
+                lay = layout(graph, overrides, outputs, () if knockouts else job.cuts, knocks)
+                spec = kernel_source(lay, graph.literals, graph.tables, graph.name, stages, len(knocks))
                 try:
                     kern = _load(spec, graph.name)
                 except Exception as exc:  # noqa: BLE001 - numba missing, or its import fails
@@ -265,12 +374,15 @@ class CompiledModel:
             return self.batch.integrate(job)
         return self.integrate(job)
 
-    def integrate(self, job: Job) -> tuple[np.ndarray, dict]:
-        """Run a prepared job in the kernel; returns as :meth:`BatchModel.run`."""
-        kern = self.kernel(job)
-        spec, n, values = kern.spec, job.n, job.values
+    def integrate(self, job: Job, knocks: tuple | None = None) -> tuple[np.ndarray, dict]:
+        """Run a prepared job in the kernel; returns as :meth:`BatchModel.run`. ``knocks``: the knockout
+        kernel's ``(CUT, REF)`` for a job without cuts (:meth:`run_knockouts`), else taken from the job's
+        cuts (:meth:`knockouts`)."""
         _, _, dt, _ = job.control
         times, saved = self._grid(job.control)
+        knocks = self.knockouts(job, times) if knocks is None else knocks
+        kern = self.kernel(job, knockouts=knocks is not None)
+        spec, n, values = kern.spec, job.n, job.values
         nsave = int(saved.sum())
         column, row_of = self._defaults(spec)
         consts = np.repeat(column, n, axis=1)           # every constant at its model value, then the params
@@ -297,7 +409,7 @@ class CompiledModel:
         ssel = np.fromiter(kept["s"], dtype=np.int64, count=len(kept["s"]))
         out = np.empty((len(sel), nsave, n))
         static = np.empty((len(ssel), n))
-        args = (times, saved, float(dt), consts, j0, j1, den, dx, *ys, sel, ssel, out, static)
+        args = (times, saved, float(dt), consts, j0, j1, den, dx, *ys, sel, ssel, out, static, *(knocks or ()))
         run = kern.entry("run")
         blocks = -(-n // BLOCK)
         workers = _workers(n, blocks)
@@ -313,6 +425,21 @@ class CompiledModel:
             table[label] = out[at] if kind == "d" else np.broadcast_to(static[at], (nsave, n))
         digits = -int(np.log10(dt * RPREC))
         return np.round(times[saved], digits), table
+
+
+def on_grid(times: np.ndarray, xs: np.ndarray, ys: np.ndarray, ndim: int = 1) -> np.ndarray:
+    """A time series ``(xs, ys)`` at every time of ``times`` ``(T,)``, as the batch engine reads it
+    (:func:`cityfutures.engine.batch.functions.series`: ``np.interp`` for values shared by all runs
+    (``ndim`` 1), its own per-run rule for a row of per-run values (``ndim`` 2))."""
+    if ndim == 1:
+        return np.interp(times, xs, ys)
+    j = np.searchsorted(xs, times, side="right") - 1
+    jc = np.clip(j, 0, len(xs) - 1)
+    jn = np.minimum(jc + 1, len(xs) - 1)
+    with np.errstate(all="ignore"):
+        slope = (ys[jn] - ys[jc]) / (xs[jn] - xs[jc])
+        inner = slope * (times - xs[jc]) + ys[jc]
+    return np.where(j < 0, ys[0], np.where(j >= len(xs) - 1, ys[-1], np.where(times == xs[jc], ys[jc], inner)))
 
 
 def compile_model(path) -> CompiledModel:

@@ -27,7 +27,17 @@ Kernel arguments (``N`` runs, ``T`` time steps, ``S`` saved times)::
     Y0, Y1, ... (N or 1, K_k): each series' values,
     sel (n_kept_dynamic,) int, ssel (n_kept_static,) int: which of ``dynamic``/``static`` are kept (chosen
     at run time, so one kernel serves every choice of variables),
-    out (n_kept_dynamic, S, N), static (n_kept_static, N): what is kept.
+    out (n_kept_dynamic, S, N), static (n_kept_static, N): what is kept,
+
+and, in a kernel with run-time cuts (the layout's ``knocks``,
+:func:`~cityfutures.engine.batch.codegen.cut_links`)::
+
+    CUT (N,) int: the group of links each run knocks out (-1: none),
+    REF (n_knocks, T) float: each cut cell's reference value at every time step (NaN: the link stays whole
+    at that step).
+
+A cut cell ``k`` of group ``g`` reads ``REF[k, i] if CUT[r] == g else source`` (a select: the loop over runs
+still vectorises), so one kernel serves every knockout of every link.
 """
 from __future__ import annotations
 
@@ -63,6 +73,9 @@ HELPERS = hashlib.sha256(Path(__file__).with_name("functions.py").read_bytes()).
 """Hash of the numba helpers the kernels inline (``functions.py``), written in every kernel's header: numba's
 cache checks only the kernel's own file, so a change in the helpers must change the kernel's source (and file)."""
 
+INTRINSICS = hashlib.sha256(Path(__file__).with_name("intrinsics.py").read_bytes()).hexdigest()[:16]
+"""Hash of ``intrinsics.py``, written in the header of the kernels with run-time cuts (the only ones calling it)."""
+
 PIPELINES = ("smooth", "delay", "delayn")
 """Continuous states kept as a chain of stages (one local per stage in the kernel)."""
 
@@ -85,6 +98,8 @@ class KernelSource:
         Positions (in the program's outputs) of the variables ``sel`` chooses from (the rows ``out`` may hold).
     static : tuple of int
         Positions of the variables ``ssel`` chooses from (the rows ``static`` may hold).
+    knocks : int
+        Rows of ``REF`` (cut cells chosen at run time; 0: the kernel takes no ``CUT`` and ``REF``).
     """
 
     source: str
@@ -93,6 +108,7 @@ class KernelSource:
     series: tuple
     dynamic: tuple
     static: tuple
+    knocks: int = 0
 
 
 class _Rewrite(ast.NodeTransformer):
@@ -101,6 +117,7 @@ class _Rewrite(ast.NodeTransformer):
     def __init__(self, constants: dict, series: dict, pointers: dict, stages: dict, tables: dict):
         self.constants, self.series, self.pointers, self.stages = constants, series, pointers, stages
         self.tables, self.pre, self.temps = tables, [], 0
+        self.knocks: set = set()     # cut cells (rows of REF) the source reads
         self.initial = True          # initial values: a DELAY FIXED reads its initial value (no ring yet)
 
     def _param(self, node) -> str | None:
@@ -143,6 +160,12 @@ class _Rewrite(ast.NodeTransformer):
                 return ast.IfExp(test=args[0], body=args[1], orelse=args[2])
             if mod == "np" and name in ("logical_and", "logical_or", "logical_not"):
                 return _call("_f", {"logical_and": "land", "logical_or": "lor", "logical_not": "lnot"}[name], args)
+            if mod == "_f" and name == "knocked":      # a run-time cut: REF in the runs of its group
+                k, group = _int(args[0]), _int(args[1])
+                self.knocks.add(k)
+                ref = f"_REF[{k}, 0]" if self.initial else f"_rf{k}"
+                return ast.parse(f"_ki.pick((_u == {group}) & ({ref} == {ref}), {ref}, float({ast.unparse(args[2])}))",
+                                 mode="eval").body
             if mod == "_f" and name == "lookup" and isinstance(args[1], ast.Name):
                 xs, ys = self.tables[args[1].id[:-1]]
                 if np.isfinite(xs).all() and np.isfinite(ys).all():   # a chain of selects (vectorises)
@@ -209,8 +232,8 @@ def _args(kind: str, code: str) -> list:
     return [ast.unparse(a) for a in call.args]
 
 
-def kernel_source(lay: Layout, literals: dict, tables: dict, label: str, stages: dict | None = None
-                  ) -> KernelSource:
+def kernel_source(lay: Layout, literals: dict, tables: dict, label: str, stages: dict | None = None,
+                  knocks: int = 0) -> KernelSource:
     """The kernel module of one program.
 
     Parameters
@@ -226,6 +249,8 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str, stages:
     stages : dict, optional
         State id -> number of stages of each SMOOTH, DELAY and DELAY N pipeline (as the batch engine's
         initialisation finds them): each stage becomes a local of the kernel.
+    knocks : int
+        Cut cells chosen at run time in ``lay`` (its ``knocks``): the kernel takes ``CUT`` and ``REF``.
     """
     names = lay.names
     stages = {names[sid]: k for sid, k in (stages or {}).items()}
@@ -321,6 +346,9 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str, stages:
     n_slots = len(slots) + len(outs)
     args = ["_times", "_saved", "_dt", "_C", "_J0", "_J1", "_DEN", "_DX"]
     args += [f"_Y{k}" for k in range(len(series))] + ["_sel", "_ssel", "_out", "_static"]
+    run_cut = ["_u = _CUT[_r]"] if knocks else []
+    if knocks:
+        args += ["_CUT", "_REF"]
     sig = ", ".join(args)
     out = [f"# {comment(label)}: the compiled engine's kernel (generated by cityfutures from the batch",
            "# engine's graph; numba). Runs go in blocks of _B: initial values run by run, then at each time",
@@ -330,13 +358,16 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str, stages:
            "import numba", "import numpy as np", "",
            "from cityfutures.engine.compiled import functions as _f", "",
            "_JIT = _f.JIT", ""]
+    if knocks:          # run-time cuts: the intrinsics' module (and its hash) in the knockout kernel only
+        out.insert(5, f"# Intrinsics: cityfutures.engine.compiled.intrinsics, sha256 {INTRINSICS}.")
+        out += ["from cityfutures.engine.compiled import intrinsics as _ki", ""]
 
     def entry(fname: str, B: int) -> list:
         """The kernel function ``fname`` with blocks of ``B`` runs."""
         load = [f"{n} = int(_W[{slots[n] * B} + _j])" if n.startswith("_q") or n in rings else
                 f"{n} = _W[{slots[n] * B} + _j]" for n in slots]
         store = [f"_W[{slots[n] * B} + _j] = {n}" for n in slots]
-        first = ["_r = _b + _j", "# parameters of this run"]
+        first = ["_r = _b + _j", *run_cut, "# parameters of this run"]
         first += [f"_c{k} = _C[{k}, _r]" for k in range(len(constants))]
         first += ["t = _times[0]"]
         first += [f"_y{k} = (_Y{k}[_r * _m{k}, _J1[{k}, 0]] - _Y{k}[_r * _m{k}, _J0[{k}, 0]]) / _DEN[{k}, 0] "
@@ -347,7 +378,7 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str, stages:
         first += [f"_S[{j}] = {names[lay.out_ids[k]]}" for j, k in enumerate(static)]
         first += ["for _o in range(_ssel.shape[0]):", "    _static[_o, _r] = _S[_ssel[_o]]"]
         first += store
-        hot = ["_r = _b + _j", *load]
+        hot = ["_r = _b + _j", *run_cut, *load]
         hot += [f"_y{k} = (_Y{k}[_r * _m{k}, _e{k}] - _Y{k}[_r * _m{k}, _a{k}]) / _n{k} * _x{k} "
                 f"+ _Y{k}[_r * _m{k}, _a{k}]" for k in range(len(series))]
         hot += commented([x if isinstance(x, tuple) else tuple(x.split(" = ", 1)) for x in evals],
@@ -358,7 +389,8 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str, stages:
                 or line.endswith(tuple(p for _, p in rings.values()))]
         taken = {"_B", "_W", "_S", "_b", "_nb", "_j", "_i", "_o", "_row", "t", *args,
                  *(f"_{c}{k}" for c in "mae" for k in range(len(series))),
-                 *(f"_{c}{k}" for c in "nx" for k in range(len(series))), *(r for r, _q in rings.values())}
+                 *(f"_{c}{k}" for c in "nx" for k in range(len(series))), *(r for r, _q in rings.values()),
+                 *(f"_rf{k}" for k in rw.knocks)}
         hot = single_assignment(hot, taken, "")        # the hot loop keeps the model's names
         first = single_assignment(first, taken, "0")   # its initial values get __0
         body = ["for _j in range(_nb):", *(f"    {line}" for line in first)]
@@ -370,6 +402,7 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str, stages:
         for k in range(len(series)):
             body += [f"    _a{k} = _J0[{k}, _i]", f"    _e{k} = _J1[{k}, _i]", f"    _n{k} = _DEN[{k}, _i]",
                      f"    _x{k} = _DX[{k}, _i]"]
+        body += [f"    _rf{k} = _REF[{k}, _i]" for k in sorted(rw.knocks)]
         body += ["    for _j in range(_nb):", *(f"        {line}" for line in hot)]
         body += ["    if _saved[_i]:", "        for _o in range(_sel.shape[0]):", "            for _j in range(_nb):",
                  f"                _out[_o, _row, _b + _j] = _W[({len(slots)} + _sel[_o]) * _B + _j]",
@@ -385,7 +418,7 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str, stages:
     out += _globals(code, literals, tables) + code
     source = "\n".join(out)
     check_inert(source, label)
-    return KernelSource(source, label, tuple(constants), tuple(series), tuple(dynamic), tuple(static))
+    return KernelSource(source, label, tuple(constants), tuple(series), tuple(dynamic), tuple(static), knocks)
 
 
 _NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*)")
@@ -399,7 +432,7 @@ def single_assignment(lines: list, taken: set, tag: str) -> list:
 
     numba's SSA pass rewrites the whole function once for every local assigned more than once; in a
     kernel of a few thousand lines, with a few hundred such locals (each state is loaded, then moved),
-    that was about half of a cold compile. The renaming changes no arithmetic.
+    that was a fifth of jakarta.mdl's cold compile. The renaming changes no arithmetic.
     """
     nested = {m.group(1) for line in lines if line.startswith(" ")
               for m in [re.match(r"\s+([A-Za-z_]\w*) = ", line)] if m}

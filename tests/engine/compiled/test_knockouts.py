@@ -1,0 +1,149 @@
+"""Link knockouts on the compiled engine: every cut of a model chosen at run time in one kernel, with the
+batch engine's results (relative 1e-9 on every indicator's effect).
+
+jakarta.mdl's knockout kernel (572 links) compiles cold in about a minute, too long for CI: there the
+knockout kernel runs on chains.mdl (every pathway link of a model with a sidecar) and a handful of jakarta
+links run in a kernel compiled for their cuts; ``CITYFUTURES_FULL_PARITY=1`` adds jakarta's knockout kernel.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from cityfutures.analysis.knockout import knockout
+from cityfutures.analysis.pathways import _graph, links_between
+from cityfutures.engine.batch.codegen import cut_links
+from cityfutures.engine.compiled import COMPILE_TIMES, compile_model
+from cityfutures.engine.compiled.kernel import INTRINSICS
+from cityfutures.engine.simulate import simulate, simulate_knockouts
+from cityfutures.model import load_model
+from tests.helpers import DATA, JAKARTA
+
+RTOL = 1e-9
+INDICATORS = ["Flood damage", "Congestion level", "Piped water coverage"]
+
+
+FULL = bool(os.environ.get("CITYFUTURES_FULL_PARITY"))
+
+
+def _effects(engine: str, model, params, links, indicators=INDICATORS, **kw):
+    return knockout(model, params, cuts=links, indicators=indicators, engine=engine, together=False, **kw)
+
+
+def assert_same(compiled, batch) -> None:
+    """Every effect within RTOL, with an absolute floor of 1e-12 times its indicator's largest magnitude."""
+    a, b = compiled.table, batch.table
+    assert list(a.pathway) == list(b.pathway) and list(a.indicator) == list(b.indicator)
+    scale = {ind: float(abs(batch.reference[ind]).max()) for ind in set(b.indicator)}
+    floor = 1e-12 * b["indicator"].map(scale).to_numpy()
+    x, y = a["effect"].to_numpy(), b["effect"].to_numpy()
+    ok = np.isclose(x, y, rtol=RTOL, atol=0, equal_nan=True) | (np.abs(x - y) <= floor)
+    assert ok.all(), b[~ok].assign(compiled=a["effect"][~ok])
+    assert np.nanmax(np.abs(y)) > 0
+
+
+@pytest.fixture(scope="module")
+def jakarta_links():
+    model = load_model(JAKARTA)
+    out, into, _kind = _graph(model)
+    return model, links_between(out, into, ["MRT extension capacity target", "Reservoir area target"], INDICATORS)
+
+
+def test_the_knockout_kernel_knocks_out_as_the_batch_engine():
+    model = load_model(DATA / "knockout" / "chains.mdl")
+    out, into, _kind = _graph(model)
+    indicators = list(model.indicators)
+    links = links_between(out, into, ["Lever"], indicators)
+    cm = compile_model(model.path)
+    graph = cm.batch.graph
+    assert {(graph.nodes[graph.labels[label]].element, target) for label, target, _g in cm.cut_links()} == set(links)
+    a = _effects("batch", model, {"Lever": 2.0}, links, indicators, batch=2)
+    b = _effects("compiled", model, {"Lever": 2.0}, links, indicators, batch=2)
+    assert_same(b, a)
+    ref = a.reference.isel(run=0)
+    ds = simulate_knockouts(model, {"Lever": 2.0}, links, {s: (ref["time"], ref[s]) for s, _t in links}, dt=1.0)
+    assert ds is not None and ds.attrs["engine"] == "compiled"      # the knockout kernel ran them
+
+
+def test_jakarta_cuts_agree_with_the_batch_engine(jakarta_links):
+    """A handful of jakarta links cut in one run: a kernel compiled for these cuts (not knockouts)."""
+    model, links = jakarta_links
+    params = {"MRT extension capacity target": 200000.0, "Reservoir area target": 400.0}
+    ref = simulate(model, engine="batch", saveper=0.0625)
+    cut = {link: ref[link[0]].isel(run=0) for link in [*links[:3], *(x for x in links if x[0] in params)]}
+    a = simulate(model, params, engine="compiled", cut=cut, variables=INDICATORS)
+    b = simulate(model, params, engine="batch", cut=cut, variables=INDICATORS, scalar=False)
+    assert a.attrs["engine"] == "compiled"
+    for ind in INDICATORS:
+        np.testing.assert_allclose(a[ind].values, b[ind].values, rtol=RTOL, atol=1e-12 * float(abs(b[ind]).max()))
+    whole = simulate(model, params, engine="batch", variables=INDICATORS)
+    assert any(not np.allclose(a[ind].values, whole[ind].values, rtol=1e-6) for ind in INDICATORS)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not FULL, reason="jakarta.mdl's knockout kernel compiles cold in about a minute: set "
+                                     "CITYFUTURES_FULL_PARITY=1 (CI runs the knockout kernel of chains.mdl)")
+def test_jakarta_knockouts_agree_with_the_batch_engine(jakarta_links):
+    model, links = jakarta_links
+    assert len(links) > 20
+    params = {"MRT extension capacity target": 200000.0, "Reservoir area target": 400.0}
+    a = _effects("batch", model, params, links, batch=40)
+    before = len(COMPILE_TIMES)
+    b = _effects("compiled", model, params, links, batch=40)
+    assert_same(b, a)
+    # another set of links and params: the same knockout kernel (nothing new compiled)
+    c = _effects("compiled", model, {"MRT extension capacity target": 50000.0}, links[:7], batch=3)
+    d = _effects("batch", model, {"MRT extension capacity target": 50000.0}, links[:7], batch=3)
+    assert_same(c, d)
+    assert len({c[1] for c in COMPILE_TIMES[before:]}) <= 2       # the plain kernel and the knockout kernel
+    ref = a.reference.isel(run=0)
+    ds = simulate_knockouts(model, params, links[:2], {s: (ref["time"], ref[s]) for s, _t in links[:2]}, dt=0.0625,
+                            variables=INDICATORS)
+    assert ds is not None and ds.attrs["engine"] == "compiled"      # the knockout kernel ran them
+
+
+def test_cuts_that_are_not_knockouts_compile_a_kernel_of_their_own():
+    cm = compile_model(DATA / "knockout" / "pathways.mdl")
+    times = np.arange(0.0, 11.0)
+    one = {("A", "Sum"): np.full(11, 2.0), ("B", "Sum"): np.full(11, 3.0)}   # two links in one run
+    job = cm.batch.prepare({}, cut={k: (times, v) for k, v in one.items()}, dt=1.0, saveper=1.0)
+    assert cm.knockouts(job, times) is None
+    job = cm.batch.prepare({}, cut={("A", "Sum"): (times, np.full(11, 2.0))}, dt=1.0, saveper=1.0)
+    cut, ref = cm.knockouts(job, times)
+    assert cut.tolist() == [cm.cut_links()[[link[:2] for link in cm.cut_links()].index(("A", "Sum"))][2]]
+    assert np.isfinite(ref).sum() == 11
+
+
+def test_the_knockout_kernel_holds_the_links_of_pathways_only(jakarta_links):
+    model, _links = jakarta_links
+    cm = compile_model(JAKARTA)
+    out, into, _kind = _graph(model)
+    inputs = [*model.levers, *(shock.input for shock in model.shocks.values())]
+    wanted = set(links_between(out, into, inputs, list(model.indicators)))
+    graph = cm.batch.graph
+    held = {(graph.nodes[graph.labels[label]].element, target) for label, target, _g in cm.cut_links()}
+    assert held == wanted
+    assert len(held) < len(cut_links(graph))
+
+
+def test_a_link_outside_the_knockout_kernel_runs_on_the_batch_engine(jakarta_links):
+    model, _links = jakarta_links
+    cm = compile_model(JAKARTA)
+    graph = cm.batch.graph
+    held = {link[:2] for link in cm.cut_links()}
+    outside = next((graph.nodes[graph.labels[label]].element, target) for label, target, _g in cut_links(graph)
+                   if (label, target) not in held)
+    times = np.arange(2018.0, 2029.0)
+    assert cm.knock_inputs([outside], {outside[0]: (times, times)}, times) is None
+    assert simulate_knockouts(model, {}, [outside], {outside[0]: (times, times)}) is None   # knockout: batch
+
+
+def test_only_the_knockout_kernel_reads_the_intrinsics():
+    """Work on the knockout kernel's intrinsics changes no other kernel's source (nor numba's cache of it)."""
+    cm = compile_model(DATA / "knockout" / "pathways.mdl")
+    job = cm.batch.prepare({}, n_runs=1, dt=1.0, saveper=1.0)
+    plain, knocks = cm.kernel(job).spec.source, cm.kernel(job, knockouts=True).spec.source
+    assert "intrinsics" not in plain and "_ki." not in plain
+    assert f"sha256 {INTRINSICS}" in knocks and "_ki.pick(" in knocks
