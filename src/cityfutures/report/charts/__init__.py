@@ -138,25 +138,27 @@ def draw_all(results_ds: xr.Dataset, table: pd.DataFrame, out_dir, lang: str = "
     last = 3                                   # the brief's figures
     if pages is not None and not groups[last]:
         groups[last] = ("pages",)              # the brief's figures, drawn for it alone
-    # the model's structure once, here (each worker would parse the model again)
-    st = model_structure.build(model) if "structure" in wanted and model is not None else None
     jobs = []
     for k, g in enumerate(groups):
         if not g:
             continue
         part = (_GROUPS[k][1], 2) if g == ("change",) else (0, 1)
         jobs.append(_Job(g, results_ds, table, result, out, lang, tuple(formats), model,
-                         pages if k == last else None, st if "structure" in g else None, part))
+                         pages if k == last else None, None, part))
     step = progress or (lambda _name: None)
     workers = workers_for(len(jobs), workers)
     done, finished = [], set()
     if workers <= 1:
         for k, job in enumerate(jobs):
-            done.append(draw_group(job))
+            done.append(draw_group(_with_structure(job)))
             _report(k, step, jobs, finished)
     else:
         with pool(workers) as ex:
-            futures = {ex.submit(draw_group, job): k for k, job in enumerate(jobs)}   # the longest first
+            # the longest first; the structure maps' job once the model's structure is built here (parsing the
+            # model file takes seconds, once a process: here, while the workers draw the first groups)
+            futures = {ex.submit(draw_group, job): k for k, job in enumerate(jobs) if "structure" not in job.group}
+            futures.update({ex.submit(draw_group, _with_structure(job)): k for k, job in enumerate(jobs)
+                            if "structure" in job.group})
             for future in as_completed(futures):
                 _report(futures[future], step, jobs, finished)
             done = [future.result() for future in sorted(futures, key=futures.get)]
@@ -166,6 +168,13 @@ def draw_all(results_ds: xr.Dataset, table: pd.DataFrame, out_dir, lang: str = "
         if notes is not None:
             notes += group_notes
     return paths
+
+
+def _with_structure(job: _Job) -> _Job:
+    """``job`` with the model's structure, when it draws the structure maps."""
+    if "structure" not in job.group or job.model is None:
+        return job
+    return job._replace(structure=model_structure.build(job.model))
 
 
 def _report(k: int, step: Callable, jobs: Sequence[_Job], finished: set[int]) -> None:
