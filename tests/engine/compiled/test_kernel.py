@@ -96,3 +96,12 @@ def test_single_assignment_keeps_what_straight_line_code_computes():
     exec("\n".join(lines), {}, plain)                       # noqa: S102 - the test's own code
     exec("\n".join(renamed), {}, run)                       # noqa: S102
     assert run["_W"] == plain["_W"] and run["c"] == plain["c"]
+
+
+def test_if_then_else_and_lookups_are_selects_not_branches():
+    """Each if-expression became blocks and a twice-assigned variable, one more SSA rewrite of the whole
+    kernel (a sixth of jakarta.mdl's cold compile)."""
+    source = _source(compile_batch(JAKARTA))
+    tree = ast.parse(source)
+    assert not any(isinstance(n, ast.IfExp) for n in ast.walk(tree))
+    assert source.count("_ki.pick(") > 50          # the model's IF THEN ELSEs and lookup segments

@@ -74,7 +74,8 @@ HELPERS = hashlib.sha256(Path(__file__).with_name("functions.py").read_bytes()).
 cache checks only the kernel's own file, so a change in the helpers must change the kernel's source (and file)."""
 
 INTRINSICS = hashlib.sha256(Path(__file__).with_name("intrinsics.py").read_bytes()).hexdigest()[:16]
-"""Hash of ``intrinsics.py``, written in the header of the kernels with run-time cuts (the only ones calling it)."""
+"""Hash of ``intrinsics.py``, written in every kernel's header (lookups, IF THEN ELSE and run-time cuts are its
+``pick``), for the reason of :data:`HELPERS`."""
 
 PIPELINES = ("smooth", "delay", "delayn")
 """Continuous states kept as a chain of stages (one local per stage in the kernel)."""
@@ -156,8 +157,9 @@ class _Rewrite(ast.NodeTransformer):
                     k = self.series.setdefault(label, len(self.series))
                     return ast.Name(f"_y{k}", ast.Load())
             args = [self.visit(a) for a in args]
-            if mod == "np" and name == "where":
-                return ast.IfExp(test=args[0], body=args[1], orelse=args[2])
+            if mod == "np" and name == "where":   # IF THEN ELSE: one select (both sides are evaluated, as numpy does)
+                return _call("_ki", "pick", [ast.Call(ast.Name("bool", ast.Load()), [args[0]], []),
+                                             *(ast.Call(ast.Name("float", ast.Load()), [a], []) for a in args[1:])])
             if mod == "np" and name in ("logical_and", "logical_or", "logical_not"):
                 return _call("_f", {"logical_and": "land", "logical_or": "lor", "logical_not": "lnot"}[name], args)
             if mod == "_f" and name == "knocked":      # a run-time cut: REF in the runs of its group
@@ -203,8 +205,8 @@ def lookup_chain(x: str, xs, ys) -> str:
     chain = repr(ys[0])
     for k in range(len(xs) - 1):
         slope = (ys[k + 1] - ys[k]) / (xs[k + 1] - xs[k])
-        chain = f"({slope!r} * ({x} - {xs[k]!r}) + {ys[k]!r} if {x} >= {xs[k]!r} else {chain})"
-    return f"({x} if {x} != {x} else ({ys[-1]!r} if {x} >= {xs[-1]!r} else {chain}))"
+        chain = f"_ki.pick({x} >= {xs[k]!r}, {slope!r} * ({x} - {xs[k]!r}) + {ys[k]!r}, {chain})"
+    return f"_ki.pick({x} != {x}, {x}, _ki.pick({x} >= {xs[-1]!r}, {ys[-1]!r}, {chain}))"
 
 
 def _int(node) -> int | None:
@@ -358,9 +360,8 @@ def kernel_source(lay: Layout, literals: dict, tables: dict, label: str, stages:
            "import numba", "import numpy as np", "",
            "from cityfutures.engine.compiled import functions as _f", "",
            "_JIT = _f.JIT", ""]
-    if knocks:          # run-time cuts: the intrinsics' module (and its hash) in the knockout kernel only
-        out.insert(5, f"# Intrinsics: cityfutures.engine.compiled.intrinsics, sha256 {INTRINSICS}.")
-        out += ["from cityfutures.engine.compiled import intrinsics as _ki", ""]
+    out.insert(5, f"# Intrinsics: cityfutures.engine.compiled.intrinsics, sha256 {INTRINSICS}.")
+    out += ["from cityfutures.engine.compiled import intrinsics as _ki", ""]
 
     def entry(fname: str, B: int) -> list:
         """The kernel function ``fname`` with blocks of ``B`` runs."""
