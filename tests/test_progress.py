@@ -53,3 +53,11 @@ def test_no_bar_when_not_shown(bar, capsys):
         step("a")
         step("b")
     assert bar.made == [] and capsys.readouterr().err == ""
+
+
+def test_a_note_stands_beside_the_first_step_only(bar):
+    with named_steps(2, unit="step", desc="why", first="compiles once") as step:
+        step("a")
+        step("b")
+    (b,) = bar.made
+    assert b.names == [("a, compiles once", 0), ("b", 1)]

@@ -42,7 +42,7 @@ from .analysis.robust import EnsembleResult, Target, parse_target, robust_tables
 from .analysis.sensitivity import SensitivityResult, sensitivity as _sensitivity
 from .engine import DEFAULT_ENGINE, check_engine
 from .engine.executors import Executor, InProcessExecutor
-from .engine.runner import collect, execute
+from .engine.runner import KNOCKOUTS_COMPILING, collect, execute
 from .errors import InputError, RunError, RunFailedWarning
 from .plan import Plan, build_plan, plan_ensemble, without_shocks
 from .plan.plan import bundle_run, check_results_memory
@@ -211,7 +211,9 @@ def pathways(plan: Plan, ds: xr.Dataset, *, progress: bool = False, engine: str 
     :func:`cityfutures.analysis.pathways.explain` on ``engine``, default the default engine)."""
     table = comparison_table(ds)
     names = [r.name for r in plan.runs if r.kind != "baseline"]
-    with named_steps(len(names), unit="programme", desc="why", show=progress) as step:
+    compiled = check_engine(DEFAULT_ENGINE if engine is None else engine) == "compiled"
+    with named_steps(len(names), unit="programme", desc="why", show=progress,
+                     first=KNOCKOUTS_COMPILING if compiled else None) as step:
         found = explain(plan, table, progress=step, engine=engine)
     return attach_pathways(ds, found.to_dict("records"))
 

@@ -9,9 +9,11 @@ from tqdm.auto import tqdm
 
 
 @contextmanager
-def named_steps(total: int, *, unit: str, desc: str, show: bool = True) -> Iterator[Callable[[str], None]]:
+def named_steps(total: int, *, unit: str, desc: str, show: bool = True,
+                first: str | None = None) -> Iterator[Callable[[str], None]]:
     """A progress bar over ``total`` steps; yields ``step(name)``, called as each step starts (the one before
-    it is then done). The bar is completed and closed on leaving; nothing is drawn when ``show`` is false."""
+    it is then done). The bar is completed and closed on leaving; nothing is drawn when ``show`` is false.
+    ``first``: a note shown beside the first step's name (e.g. that it compiles something once)."""
     bar = tqdm(total=total, unit=unit, desc=desc, leave=False) if show else None
     started: list[str] = []
 
@@ -19,8 +21,8 @@ def named_steps(total: int, *, unit: str, desc: str, show: bool = True) -> Itera
         if bar is not None:
             if started:
                 bar.update(1)
+            bar.set_postfix_str(f"{name}, {first}" if first and not started else name)
             started.append(name)
-            bar.set_postfix_str(name)
 
     try:
         yield step

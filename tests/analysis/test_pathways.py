@@ -118,3 +118,12 @@ def test_compare_carries_the_pathways_to_its_outputs(comparison, tmp_path):
     assert "## Why: the pathways behind each effect" in to_markdown(res)
     indo = format_terminal(res, lang="id", why=True)
     assert "Tuasnya -> Jalur kedua -> Jumlah (60 %)" in indo and "interaksi" in indo
+
+
+@pytest.mark.parametrize("engine", ["batch", "compiled"])
+def test_the_why_bar_says_the_compiled_engines_first_pathways_compile_a_kernel(comparison, engine, capsys):
+    from cityfutures.api import pathways
+    from cityfutures.engine.runner import KNOCKOUTS_COMPILING
+    plan = build_plan(comparison)
+    pathways(plan, run_plan(plan), progress=True, engine=engine)
+    assert (KNOCKOUTS_COMPILING in capsys.readouterr().err) == (engine == "compiled")

@@ -37,6 +37,8 @@ __all__ = ["RunFailure", "ChunkWork", "ChunkOutput", "run_chunk", "execute", "co
 
 PROGRESS_MIN_RUNS = 4      # a progress bar only when more than three runs are made
 COMPILING = "a model's first run on this machine compiles its kernel (once)"
+KNOCKOUTS_COMPILING = "a model's first pathways on this machine compile its knockout kernel (once)"
+"""Beside the first programme of the pathways on the compiled engine (about 35 s cold for jakarta.mdl)."""
 """The progress bar's note until the first chunk of a compiled-engine run is back."""
 MAX_CHUNK_RUNS = 4096      # runs per engine call: the batch engine's array width (CHUNK_RUNS)
 CHUNK_RUNS = {"compiled": 32768, "batch": MAX_CHUNK_RUNS, "pysd": MAX_CHUNK_RUNS}
