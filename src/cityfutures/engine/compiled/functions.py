@@ -5,6 +5,12 @@ Each function mirrors, value for value, its numpy twin of :mod:`cityfutures.engi
 written out stage by stage in the kernels themselves (:mod:`.kernel`); DELAY FIXED keeps a ring
 buffer (:func:`fixed_length` slots). Division by zero gives ``inf``/``nan`` as numpy does (the kernels
 compile with ``error_model="numpy"``).
+
+Each choice is a select (:func:`.intrinsics.pick` of floats: ``x * 1.0`` makes a number or a boolean a
+float exactly; both sides are computed, as numpy's ``where`` computes them),
+never an ``if``: the functions are inlined into the kernel at numba's IR level, where an ``if`` left a
+variable assigned in two blocks, and numba's SSA pass rewrites the whole kernel once for each (jakarta.mdl's
+kernel held 81 of them, one per ZIDZ and XIDZ).
 """
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ import numba
 import numpy as np
 
 from ..batch.functions import SMALL_VENSIM
+from .intrinsics import pick
 from .kernel import LLVM_OPTIONS
 
 __all__ = ["step", "ramp", "pulse", "pulse_train", "xidz", "zidz", "integer", "modulo", "quantum",
@@ -46,28 +53,28 @@ def ramp(time, slope, start, finish=None):
 @_jit
 def pulse(time, start, width):
     """PULSE(start, width): 1 while ``start <= time < start + width``, else 0."""
-    return 1.0 if (start - SMALL_VENSIM <= time) and (time < start + width) else 0.0
+    return pick((start - SMALL_VENSIM <= time) & (time < start + width), 1.0, 0.0)
 
 
 @_jit
 def pulse_train(time, start, repeat_time, width, end):
     """PULSE TRAIN(start, width, repeat, end): a pulse of ``width`` every ``repeat_time``."""
-    if repeat_time == 0:
-        return 1.0 if (start - SMALL_VENSIM <= time) and (time < start + width) else 0.0
-    phase = np.mod(time - start + SMALL_VENSIM, repeat_time)
-    return 1.0 if (start <= time) and (time < end) and (phase < width) else 0.0
+    once = (start - SMALL_VENSIM <= time) & (time < start + width)      # repeat_time 0: one pulse
+    phase = np.mod(time - start + SMALL_VENSIM, pick(repeat_time == 0, 1.0, repeat_time * 1.0))
+    train = (start <= time) & (time < end) & (phase < width)
+    return pick(repeat_time == 0, pick(once, 1.0, 0.0), pick(train, 1.0, 0.0))
 
 
 @_jit
 def xidz(numerator, denominator, x):
     """XIDZ(a, b, x): ``a / b``, or ``x`` when ``|b| < 1e-6``."""
-    return x if abs(denominator) < SMALL_VENSIM else numerator / denominator
+    return pick(abs(denominator) < SMALL_VENSIM, x * 1.0, numerator / denominator)
 
 
 @_jit
 def zidz(numerator, denominator):
     """ZIDZ(a, b): ``a / b``, or 0 when ``|b| < 1e-6``."""
-    return 0.0 if abs(denominator) < SMALL_VENSIM else numerator / denominator
+    return pick(abs(denominator) < SMALL_VENSIM, 0.0, numerator / denominator)
 
 
 @_jit
@@ -79,26 +86,25 @@ def integer(x):
 @_jit
 def modulo(x, m):
     """MODULO(x, m): ``x - m * INTEGER(x / m)``, or 0 when ``m < 1e-6`` (PySD's rule)."""
-    quantum = x if m < SMALL_VENSIM else m * np.trunc(x / m)
-    return x - quantum
+    return x - pick(m < SMALL_VENSIM, x * 1.0, m * np.trunc(x / m))
 
 
 @_jit
 def quantum(x, q):
     """QUANTUM(x, q): ``x`` truncated to a multiple of ``q``, or ``x`` when ``q < 1e-6``."""
-    return x if q < SMALL_VENSIM else q * np.trunc(x / q)
+    return pick(q < SMALL_VENSIM, x * 1.0, q * np.trunc(x / q))
 
 
 @_jit
 def land(a, b):
     """``np.logical_and`` of two numbers or booleans."""
-    return (a != 0) and (b != 0)
+    return (a != 0) & (b != 0)
 
 
 @_jit
 def lor(a, b):
     """``np.logical_or`` of two numbers or booleans."""
-    return (a != 0) or (b != 0)
+    return (a != 0) | (b != 0)
 
 
 @_jit
@@ -110,7 +116,7 @@ def lnot(a):
 @_jit
 def held(value, own):
     """A held value where it is a number, the variable's own value where it is NaN (not held in this run)."""
-    return own if value != value else value
+    return pick(value != value, own * 1.0, value * 1.0)
 
 
 # ----------------------------------------------------------------------------- DELAY FIXED

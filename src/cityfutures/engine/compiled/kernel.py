@@ -159,7 +159,7 @@ class _Rewrite(ast.NodeTransformer):
             args = [self.visit(a) for a in args]
             if mod == "np" and name == "where":   # IF THEN ELSE: one select (both sides are evaluated, as numpy does)
                 return _call("_ki", "pick", [ast.Call(ast.Name("bool", ast.Load()), [args[0]], []),
-                                             *(ast.Call(ast.Name("float", ast.Load()), [a], []) for a in args[1:])])
+                                             *(ast.BinOp(a, ast.Mult(), ast.Constant(1.0)) for a in args[1:])])
             if mod == "np" and name in ("logical_and", "logical_or", "logical_not"):
                 return _call("_f", {"logical_and": "land", "logical_or": "lor", "logical_not": "lnot"}[name], args)
             if mod == "_f" and name == "knocked":      # a run-time cut: REF in the runs of its group
