@@ -1,13 +1,10 @@
 """Link knockouts on the compiled engine: every cut of a model chosen at run time in one kernel, with the
 batch engine's results (relative 1e-9 on every indicator's effect).
 
-jakarta.mdl's knockout kernel (572 links) compiles cold in about a minute, too long for CI: there the
-knockout kernel runs on chains.mdl (every pathway link of a model with a sidecar) and a handful of jakarta
-links run in a kernel compiled for their cuts; ``CITYFUTURES_FULL_PARITY=1`` adds jakarta's knockout kernel.
+The knockout kernels of chains.mdl (every pathway link of a model with a sidecar) and of jakarta.mdl (572
+links, about 30 s of compiling cold), and a handful of jakarta links in a kernel compiled for their cuts.
 """
 from __future__ import annotations
-
-import os
 
 import numpy as np
 import pytest
@@ -23,9 +20,6 @@ from tests.helpers import DATA, JAKARTA
 
 RTOL = 1e-9
 INDICATORS = ["Flood damage", "Congestion level", "Piped water coverage"]
-
-
-FULL = bool(os.environ.get("CITYFUTURES_FULL_PARITY"))
 
 
 def _effects(engine: str, model, params, links, indicators=INDICATORS, **kw):
@@ -83,8 +77,6 @@ def test_jakarta_cuts_agree_with_the_batch_engine(jakarta_links):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not FULL, reason="jakarta.mdl's knockout kernel compiles cold in about a minute: set "
-                                     "CITYFUTURES_FULL_PARITY=1 (CI runs the knockout kernel of chains.mdl)")
 def test_jakarta_knockouts_agree_with_the_batch_engine(jakarta_links):
     model, links = jakarta_links
     assert len(links) > 20
