@@ -6,6 +6,8 @@ links, about 30 s of compiling cold), and a handful of jakarta links in a kernel
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -15,6 +17,7 @@ from cityfutures.engine.batch.codegen import cut_links
 from cityfutures.engine.compiled import COMPILE_TIMES, compile_model
 from cityfutures.engine.compiled.kernel import INTRINSICS
 from cityfutures.engine.simulate import simulate, simulate_knockouts
+from cityfutures.errors import EngineFallbackWarning
 from cityfutures.model import load_model
 from tests.helpers import DATA, JAKARTA
 
@@ -141,3 +144,26 @@ def test_every_kernel_names_the_intrinsics_it_calls():
     for source in (plain, knocks):
         assert f"sha256 {INTRINSICS}" in source
     assert "_ki.pick(" in knocks
+
+
+def test_a_boolean_variable_is_cut_as_a_number(tmp_path):
+    """A cut source that is a comparison (a boolean in the kernel) is made a float exactly (``x * 1.0``):
+    the knockout kernel compiles and knocks it out as the batch engine does."""
+    path = tmp_path / "switch.mdl"
+    path.write_text(
+        "{UTF-8}\nLever= 1\n\t~\tDmnl [0,10]\n\t~\t|\n\nLevel= INTEG(Lever, 0)\n\t~\tDmnl\n\t~\t|\n\n"
+        "Switch= Level > 3\n\t~\tDmnl\n\t~\tA comparison: 0 or 1.\n\t|\n\n"
+        "Output= 10 * Switch + Level\n\t~\tDmnl\n\t~\t|\n\n"
+        "INITIAL TIME = 0\n\t~\tYear\n\t~\t|\n\nFINAL TIME = 10\n\t~\tYear\n\t~\t|\n\n"
+        "TIME STEP = 1\n\t~\tYear [0,?]\n\t~\t|\n\nSAVEPER = TIME STEP\n\t~\tYear [0,?]\n\t~\t|\n")
+    model = load_model(path)
+    links = [("Switch", "Output"), ("Level", "Output")]
+    a = _effects("batch", model, {"Lever": 2.0}, links, ["Output"], batch=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", EngineFallbackWarning)
+        b = _effects("compiled", model, {"Lever": 2.0}, links, ["Output"], batch=2)
+    assert_same(b, a)
+    ref = a.reference.isel(run=0)
+    ds = simulate_knockouts(model, {"Lever": 2.0}, links, {s: (ref["time"], ref[s]) for s, _t in links}, dt=1.0,
+                            variables=["Output"])
+    assert ds is not None and ds.attrs["engine"] == "compiled"

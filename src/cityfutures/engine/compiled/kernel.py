@@ -166,7 +166,7 @@ class _Rewrite(ast.NodeTransformer):
                 k, group = _int(args[0]), _int(args[1])
                 self.knocks.add(k)
                 ref = f"_REF[{k}, 0]" if self.initial else f"_rf{k}"
-                return ast.parse(f"_ki.pick((_u == {group}) & ({ref} == {ref}), {ref}, float({ast.unparse(args[2])}))",
+                return ast.parse(f"_ki.pick((_u == {group}) & ({ref} == {ref}), {ref}, ({ast.unparse(args[2])}) * 1.0)",
                                  mode="eval").body
             if mod == "_f" and name == "lookup" and isinstance(args[1], ast.Name):
                 xs, ys = self.tables[args[1].id[:-1]]
